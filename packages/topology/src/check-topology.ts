@@ -1,0 +1,137 @@
+import { backendSchema, gatewaySchema, type Cluster } from './schema.ts';
+import { cidrsOverlap, parseCidr, type Cidr } from './cidr.ts';
+import { formatPath } from './errors.ts';
+
+/** A problem still in path-array form, so the loader can find its line. */
+export interface RawProblem {
+  readonly path: readonly PropertyKey[];
+  readonly message: string;
+}
+
+const SECRET_KEY = /^(password|passwd|pass|secret|token|api[-_]?key|private[-_]?key|access[-_]?key|secret[-_]?access[-_]?key|credentials?[-_]?value)$/i;
+const URI_WITH_PASSWORD = /^[a-z][a-z0-9+.-]*:\/\/[^/\s:@]+:[^@\s]+@/i;
+export const INLINE_SECRET_MESSAGE =
+  'inline secret: secrets never live in the topology file; set credentials.source to "env" (FEDGATE_<CLUSTER>_<USER>_PASSWORD) or "file"';
+
+/** Keys and URIs that carry a secret, anywhere in the document. */
+export function findInlineSecrets(value: unknown, path: PropertyKey[] = []): RawProblem[] {
+  if (Array.isArray(value)) return value.flatMap((item, i) => findInlineSecrets(item, [...path, i]));
+  if (value !== null && typeof value === 'object') {
+    return Object.entries(value).flatMap(([key, child]) =>
+      SECRET_KEY.test(key) ? [{ path: [...path, key], message: INLINE_SECRET_MESSAGE }] : findInlineSecrets(child, [...path, key]),
+    );
+  }
+  if (typeof value === 'string' && URI_WITH_PASSWORD.test(value)) {
+    return [{ path, message: 'inline secret: a URI with a password; give the URI without user:password@ and supply the password through credentials' }];
+  }
+  return [];
+}
+
+export function isSecretKey(key: string): boolean {
+  return SECRET_KEY.test(key);
+}
+
+interface Located<T> {
+  readonly path: PropertyKey[];
+  readonly value: T;
+}
+
+/**
+ * Cross-cluster rules: unique names, canonical and non-overlapping CIDRs, no two listeners on one host:port.
+ * Works on every cluster that parses on its own, so these problems are reported beside schema problems.
+ */
+export function checkClusters(raw: unknown): RawProblem[] {
+  const named = rawClusters(raw);
+  return [...duplicateNames(named), ...cidrProblems(named), ...portCollisions(parsableClusters(raw))];
+}
+
+interface RawCluster {
+  readonly name?: unknown;
+  readonly cidr?: unknown;
+}
+
+/** Clusters as written, for rules that need one field only (so a broken sibling field does not hide them). */
+function rawClusters(raw: unknown): Located<RawCluster>[] {
+  if (raw === null || typeof raw !== 'object') return [];
+  const doc = raw as { backend?: unknown; gateways?: unknown };
+  const found: Located<RawCluster>[] = [];
+  if (isObject(doc.backend)) found.push({ path: ['backend'], value: doc.backend });
+  if (Array.isArray(doc.gateways)) {
+    doc.gateways.forEach((g, i) => {
+      if (isObject(g)) found.push({ path: ['gateways', i], value: g });
+    });
+  }
+  return found;
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
+function parsableClusters(raw: unknown): Located<Cluster>[] {
+  if (raw === null || typeof raw !== 'object') return [];
+  const doc = raw as { backend?: unknown; gateways?: unknown };
+  const found: Located<Cluster>[] = [];
+  const backend = backendSchema.safeParse(doc.backend);
+  if (backend.success) found.push({ path: ['backend'], value: backend.data });
+  if (Array.isArray(doc.gateways)) {
+    doc.gateways.forEach((g, i) => {
+      const gateway = gatewaySchema.safeParse(g);
+      if (gateway.success) found.push({ path: ['gateways', i], value: gateway.data });
+    });
+  }
+  return found;
+}
+
+function duplicateNames(clusters: Located<RawCluster>[]): RawProblem[] {
+  const seen = new Map<string, PropertyKey[]>();
+  const problems: RawProblem[] = [];
+  for (const { path, value } of clusters) {
+    if (typeof value.name !== 'string') continue;
+    const first = seen.get(value.name);
+    if (first) {
+      problems.push({ path: [...path, 'name'], message: `duplicate cluster name "${value.name}" (first used at ${formatPath([...first, 'name'])})` });
+    } else {
+      seen.set(value.name, path);
+    }
+  }
+  return problems;
+}
+
+function cidrProblems(clusters: Located<RawCluster>[]): RawProblem[] {
+  const problems: RawProblem[] = [];
+  const ranges: Located<Cidr>[] = [];
+  for (const { path, value } of clusters) {
+    if (typeof value.cidr !== 'string' || !/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/.test(value.cidr)) continue; // the schema reports the format
+    const range = parseCidr(value.cidr);
+    if (!range) {
+      problems.push({ path: [...path, 'cidr'], message: `"${value.cidr}" is not a network address (host bits must be zero, prefix at most 32)` });
+      continue;
+    }
+    const clash = ranges.find((r) => cidrsOverlap(r.value, range));
+    if (clash) {
+      problems.push({ path: [...path, 'cidr'], message: `overlaps ${formatPath([...clash.path, 'cidr'])} (${clash.value.text})` });
+    }
+    ranges.push({ path, value: range });
+  }
+  return problems;
+}
+
+function portCollisions(clusters: Located<Cluster>[]): RawProblem[] {
+  const problems: RawProblem[] = [];
+  const taken = new Map<string, PropertyKey[]>();
+  for (const { path, value } of clusters) {
+    for (const [listener, port] of Object.entries(value.ports)) {
+      const key = `${value.host}:${port}`;
+      const portPath = [...path, 'ports', listener];
+      const first = taken.get(key);
+      if (first) {
+        problems.push({ path: portPath, message: `port ${port} on ${value.host} is already used by ${formatPath(first)}` });
+      } else {
+        taken.set(key, portPath);
+      }
+    }
+  }
+  return problems;
+}
+

@@ -1,0 +1,104 @@
+import { readFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
+import {
+  ADMIN_USER, APP_USER, DEVICE_USER, ROUTER_USER, downlinkUser, uplinkUser,
+} from './names.ts';
+import type { Topology } from './schema.ts';
+
+/** A broker user whose password fedgate needs, on one cluster. */
+export interface CredentialRef {
+  readonly cluster: string;
+  readonly user: string;
+}
+
+/** Every user the compiled definitions create, per cluster. */
+export function requiredCredentials(topology: Topology): CredentialRef[] {
+  const backend = topology.backend.name;
+  return [
+    { cluster: backend, user: ADMIN_USER },
+    { cluster: backend, user: ROUTER_USER },
+    { cluster: backend, user: APP_USER },
+    ...topology.gateways.flatMap((g) => [
+      { cluster: backend, user: downlinkUser(g.name) },
+      { cluster: backend, user: uplinkUser(g.name) },
+      { cluster: g.name, user: ADMIN_USER },
+      { cluster: g.name, user: DEVICE_USER },
+    ]),
+  ];
+}
+
+/** `core` + `fedgate-down-eu` → `FEDGATE_CORE_DOWN_EU_PASSWORD`. */
+export function credentialEnvVar({ cluster, user }: CredentialRef): string {
+  const bare = user.replace(/^fedgate-/, '');
+  return `FEDGATE_${cluster}_${bare}_PASSWORD`.toUpperCase().replace(/[^A-Z0-9]/g, '_');
+}
+
+/** Key of a password in a local secrets file. */
+export function credentialFileKey({ cluster, user }: CredentialRef): string {
+  return `${cluster}/${user}`;
+}
+
+export class MissingCredentialsError extends Error {
+  override readonly name = 'MissingCredentialsError';
+  readonly code = 'CREDENTIALS_MISSING';
+  constructor(message: string, readonly missing: readonly CredentialRef[], options?: { cause?: unknown }) {
+    super(message, options);
+  }
+}
+
+/** Looks up passwords; never logs or returns them anywhere but to the caller. */
+export interface Secrets {
+  password(cluster: string, user: string): string;
+}
+
+export function secretsFromMap(map: ReadonlyMap<string, string>): Secrets {
+  return {
+    password(cluster, user) {
+      const value = map.get(credentialFileKey({ cluster, user }));
+      if (value === undefined) throw new MissingCredentialsError(`no password for ${user} on ${cluster}`, [{ cluster, user }]);
+      return value;
+    },
+  };
+}
+
+/** Absolute path of the secrets file of a topology with `credentials.source: file`. */
+export function secretsFilePath(topology: Topology, topologyFile: string): string | undefined {
+  return topology.credentials.source === 'file' ? resolve(dirname(topologyFile), topology.credentials.path) : undefined;
+}
+
+/**
+ * Resolves every required password from the environment or the secrets file and reports all missing ones at once.
+ */
+export async function resolveSecrets(
+  topology: Topology,
+  topologyFile: string,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<Secrets> {
+  const refs = requiredCredentials(topology);
+  const map = new Map<string, string>();
+  const file = secretsFilePath(topology, topologyFile);
+  if (file === undefined) {
+    for (const ref of refs) {
+      const value = env[credentialEnvVar(ref)];
+      if (value) map.set(credentialFileKey(ref), value);
+    }
+  } else {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(await readFile(file, 'utf8'));
+    } catch (err) {
+      const hint = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'not found (`fedgate local up` creates it)' : 'is not a JSON object';
+      throw new MissingCredentialsError(`secrets file ${file} ${hint}`, refs, { cause: err });
+    }
+    for (const ref of refs) {
+      const value = (parsed as Record<string, unknown>)[credentialFileKey(ref)];
+      if (typeof value === 'string' && value !== '') map.set(credentialFileKey(ref), value);
+    }
+  }
+  const missing = refs.filter((r) => !map.has(credentialFileKey(r)));
+  if (missing.length > 0) {
+    const where = file === undefined ? missing.map(credentialEnvVar).join(', ') : missing.map(credentialFileKey).join(', ') + ` in ${file}`;
+    throw new MissingCredentialsError(`missing ${missing.length} password(s): ${where}`, missing);
+  }
+  return secretsFromMap(map);
+}

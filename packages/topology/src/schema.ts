@@ -1,0 +1,157 @@
+import { z } from 'zod';
+import { AWS_REGIONS } from './aws-regions.ts';
+
+/** DNS label: it becomes a host name, a Terraform stack id and part of broker object names. */
+const clusterName = z
+  .string()
+  .regex(/^[a-z](?:[a-z0-9-]{0,30}[a-z0-9])?$/, {
+    error: 'expected a DNS-safe name: lowercase letters, digits and "-", starting with a letter, at most 32 characters',
+  });
+
+const region = z.enum(AWS_REGIONS, {
+  error: (issue) => `unknown AWS region code ${JSON.stringify(issue.input)} (expected one like eu-west-1)`,
+});
+
+const port = z.int().min(1).max(65535);
+
+const linkKind = z.enum(['shovel', 'federation'], {
+  error: (issue) => `unknown link kind ${JSON.stringify(issue.input)} (expected "shovel" or "federation")`,
+});
+
+const ackMode = z.enum(['on-confirm', 'on-publish', 'no-ack'], {
+  error: (issue) =>
+    `unknown ack mode ${JSON.stringify(issue.input)} (expected "on-confirm", "on-publish" or "no-ack")`,
+});
+
+const cidr = z.string().regex(/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/, { error: 'expected an IPv4 CIDR such as 10.1.0.0/16' });
+
+/** A backend↔gateway link. Shovel defaults follow the downlink benchmark: on-confirm, prefetch 1000. */
+const link = z.strictObject({
+  kind: linkKind,
+  /** How the link acknowledges its source. Ignored by federation, which always confirms. @default "on-confirm" */
+  ackMode: ackMode.default('on-confirm'),
+  /** Messages in flight per link. @default 1000 */
+  prefetch: z.int().min(1).max(65535).default(1000),
+});
+
+/**
+ * The uplink must stamp each event with its gateway. On RabbitMQ 3.10 only a shovel can (it overrides
+ * `user_id`/`app_id`); federation forwards whatever the device sent, so it is refused here.
+ */
+const uplink = link.extend({
+  kind: z.literal('shovel', {
+    error: (issue) =>
+      issue.input === 'federation'
+        ? 'uplink kind "federation" cannot attribute events to their gateway on RabbitMQ 3.10; use "shovel"'
+        : `unknown link kind ${JSON.stringify(issue.input)} (expected "shovel")`,
+  }),
+});
+
+const backendPorts = z.strictObject({
+  amqp: port.default(5672),
+  management: port.default(15672),
+  /** Erlang distribution port; only local mode uses it. */
+  dist: port.default(25672),
+  prometheus: port.default(15692),
+});
+
+const gatewayPorts = backendPorts.extend({
+  mqtt: port.default(1883),
+  stomp: port.default(61613),
+});
+
+const clusterFields = {
+  name: clusterName,
+  region,
+  nodes: z.int().min(1).max(9).default(1),
+  /** Where fedgate, the router and the links reach this cluster. */
+  host: z.string().min(1).default('127.0.0.1'),
+  /** Connect with amqps/https. */
+  tls: z.boolean().default(false),
+  cidr,
+  /** Overrides the instance type the profile picks. */
+  instanceType: z.string().optional(),
+};
+
+export const backendSchema = z.strictObject({
+  ...clusterFields,
+  profile: z.literal('throughput', { error: 'the backend profile is "throughput"' }).default('throughput'),
+  ports: backendPorts.prefault({}),
+});
+
+export const gatewaySchema = z.strictObject({
+  ...clusterFields,
+  profile: z.literal('connections', { error: 'a gateway profile is "connections"' }).default('connections'),
+  protocols: z
+    .array(z.enum(['mqtt', 'stomp'], { error: 'expected "mqtt" or "stomp"' }))
+    .min(1, { error: 'a gateway needs at least one protocol (mqtt, stomp)' }),
+  ports: gatewayPorts.prefault({}),
+  downlink: link.prefault({ kind: 'shovel' }),
+  uplink: uplink.prefault({ kind: 'shovel' }),
+  /** Device connections the gateway admits before refusing new ones (reconnect-storm guard). @default 50000 */
+  maxConnections: z.int().min(1).default(50_000),
+});
+
+const credentials = z.discriminatedUnion('source', [
+  /** FEDGATE_<CLUSTER>_<USER>_PASSWORD environment variables. */
+  z.strictObject({ source: z.literal('env') }),
+  /** A JSON file `{ "<cluster>/<user>": "<password>" }`, for local mode; relative to the topology file. */
+  z.strictObject({ source: z.literal('file'), path: z.string().min(1) }),
+]);
+
+const dns = z.strictObject({
+  zone: z.string().regex(/^([a-z0-9-]+\.)+[a-z]{2,}$/, { error: 'expected a DNS zone such as example.com' }),
+  record: z.string().regex(/^[a-z0-9-]+$/, { error: 'expected a record label such as mqtt' }),
+  /** Seconds resolvers may cache an answer. @default 60 */
+  ttlSeconds: z.int().min(0).max(86400).default(60),
+  healthCheck: z
+    .strictObject({
+      /** Route53 supports 10 (fast) or 30 seconds. @default 10 */
+      intervalSeconds: z.union([z.literal(10), z.literal(30)], { error: 'Route53 health checks run every 10 or 30 seconds' }).default(10),
+      failureThreshold: z.int().min(1).max(10).default(3),
+      /** Port of `fedgate gateway-health` on each gateway. @default 8080 */
+      port: port.default(8080),
+      path: z.string().startsWith('/').default('/healthz'),
+    })
+    .prefault({}),
+});
+
+const routing = z.strictObject({
+  /** A command not delivered within this many seconds dead-letters as expired. @default 60 */
+  commandTtlSeconds: z.int().min(1).max(86400).default(60),
+  /** A location older than this counts as unknown. @default 86400 */
+  locationTtlSeconds: z.int().min(1).default(86400),
+  /** What the router does with a command for a device it cannot place. @default "broadcast" */
+  onUnknown: z.enum(['broadcast', 'dead-letter']).default('broadcast'),
+  /** Larger command bodies are dead-lettered as oversized. @default 262144 */
+  maxCommandBytes: z.int().min(1).max(128 * 1024 * 1024).default(256 * 1024),
+});
+
+export const topologySchema = z.strictObject({
+  name: clusterName,
+  /** Virtual host every cluster uses for fedgate's objects. @default "/" */
+  vhost: z.string().min(1).default('/'),
+  backend: backendSchema,
+  gateways: z.array(gatewaySchema).min(1, { error: 'a topology needs at least one gateway' }),
+  credentials: credentials.prefault({ source: 'env' }),
+  dns: dns.optional(),
+  routing: routing.prefault({}),
+});
+
+export type Topology = z.output<typeof topologySchema>;
+export type TopologyInput = z.input<typeof topologySchema>;
+export type Backend = Topology['backend'];
+export type Gateway = Topology['gateways'][number];
+export type Cluster = Backend | Gateway;
+export type Link = Gateway['downlink'];
+export type LinkKind = Link['kind'];
+export type Protocol = Gateway['protocols'][number];
+
+export function isGateway(cluster: Cluster): cluster is Gateway {
+  return 'protocols' in cluster;
+}
+
+/** JSON Schema of the topology file, for editor completion (`fedgate schema`). */
+export function topologyJsonSchema(): Record<string, unknown> {
+  return z.toJSONSchema(topologySchema, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
+}
