@@ -1,0 +1,128 @@
+import {
+  ADMIN_USER, BINDING_CREATED, BINDING_DELETED, BROKER_EVENT_EXCHANGE, DEVICE_USER, DEVICES_EXCHANGE,
+  EVENTS_EXCHANGE, PRESENCE_EXCHANGE, PRESENCE_OUT_QUEUE, UPLINK_BINDING_KEY, UPLINK_QUEUE,
+  downlinkName, downlinkUser, gatewayExchange, outboxQueue, policyName, presenceLinkName, upstreamName,
+  uplinkName, uplinkUser,
+  type Gateway, type Secrets, type Topology,
+} from '@fedgate/topology';
+import type { Definitions, ParameterDefinition } from './definitions.ts';
+import {
+  emptyDefinitions, escapeRegex, exactly, exchange, exchangeBinding, policy, queueBinding, quorumQueue, sortDefinitions,
+} from './definition-builders.ts';
+import { clusterAmqpUri } from './amqp-uri.ts';
+import { user } from './users.ts';
+
+/** How long the uplink may buffer while the backend is unreachable before dropping the oldest. */
+export const DEFAULT_UPLINK_MAX_LENGTH = 1_000_000;
+/** Seconds a link waits before reconnecting after the other side went away. */
+export const DEFAULT_LINK_RECONNECT_DELAY_SECONDS = 5;
+/** Local direct connection: links run on the gateway, so their gateway end needs no credentials. */
+const LOCAL_URI = 'amqp://';
+
+/** Gateway cluster: the devices exchange, uplink and presence queues, and the links to the backend. */
+export function compileGatewayDefinitions(topology: Topology, gw: Gateway, secrets: Secrets): Definitions {
+  const { vhost, backend } = topology;
+  const d = emptyDefinitions(vhost);
+  const backendUri = (linkUser: string) =>
+    clusterAmqpUri(backend, vhost, { user: linkUser, password: secrets.password(backend.name, linkUser) });
+
+  d.exchanges.push(exchange(vhost, DEVICES_EXCHANGE, 'topic'));
+  d.queues.push(quorumQueue(vhost, UPLINK_QUEUE), quorumQueue(vhost, PRESENCE_OUT_QUEUE));
+  d.bindings.push(
+    queueBinding(vhost, DEVICES_EXCHANGE, UPLINK_QUEUE, UPLINK_BINDING_KEY),
+    // Subscriptions appearing and disappearing are where devices are; the event exchange reports them.
+    queueBinding(vhost, BROKER_EVENT_EXCHANGE, PRESENCE_OUT_QUEUE, BINDING_CREATED),
+    queueBinding(vhost, BROKER_EVENT_EXCHANGE, PRESENCE_OUT_QUEUE, BINDING_DELETED),
+  );
+  d.policies.push(
+    policy(vhost, policyName('uplink'), exactly(UPLINK_QUEUE, PRESENCE_OUT_QUEUE), 'queues', { 'max-length': DEFAULT_UPLINK_MAX_LENGTH }),
+  );
+
+  // The links stamp what they carry with the gateway: user_id is checked by the backend against the
+  // link's login, so neither a device nor another gateway can claim to be this one.
+  const stamp = { user_id: uplinkUser(gw.name), app_id: gw.name };
+  d.parameters.push(
+    shovel(vhost, uplinkName(gw.name), {
+      'src-uri': LOCAL_URI,
+      'src-queue': UPLINK_QUEUE,
+      'dest-uri': backendUri(uplinkUser(gw.name)),
+      'dest-exchange': EVENTS_EXCHANGE,
+      'dest-publish-properties': stamp,
+      'ack-mode': gw.uplink.ackMode,
+      'prefetch-count': gw.uplink.prefetch,
+    }),
+    shovel(vhost, presenceLinkName(gw.name), {
+      'src-uri': LOCAL_URI,
+      'src-queue': PRESENCE_OUT_QUEUE,
+      'dest-uri': backendUri(uplinkUser(gw.name)),
+      'dest-exchange': PRESENCE_EXCHANGE,
+      'dest-publish-properties': stamp,
+      'ack-mode': 'on-confirm',
+      'prefetch-count': gw.uplink.prefetch,
+    }),
+  );
+
+  if (gw.downlink.kind === 'shovel') {
+    d.parameters.push(
+      shovel(vhost, downlinkName(gw.name), {
+        'src-uri': backendUri(downlinkUser(gw.name)),
+        'src-queue': outboxQueue(gw.name),
+        'dest-uri': LOCAL_URI,
+        'dest-exchange': DEVICES_EXCHANGE,
+        'ack-mode': gw.downlink.ackMode,
+        'prefetch-count': gw.downlink.prefetch,
+      }),
+    );
+  } else {
+    // The gateway mirrors the backend's per-gateway exchange; binding it to the devices exchange with
+    // "#" makes federation pull every command for this gateway.
+    d.exchanges.push(exchange(vhost, gatewayExchange(gw.name), 'topic'));
+    d.bindings.push(exchangeBinding(vhost, gatewayExchange(gw.name), DEVICES_EXCHANGE, '#'));
+    d.parameters.push({
+      component: 'federation-upstream',
+      vhost,
+      name: upstreamName(gw.name),
+      value: {
+        uri: backendUri(downlinkUser(gw.name)),
+        exchange: gatewayExchange(gw.name),
+        'ack-mode': gw.downlink.ackMode,
+        'prefetch-count': gw.downlink.prefetch,
+        'max-hops': 1,
+        'reconnect-delay': DEFAULT_LINK_RECONNECT_DELAY_SECONDS,
+        'message-ttl': topology.routing.commandTtlSeconds * 1000,
+        'trust-user-id': false,
+      },
+    });
+    d.policies.push(
+      policy(vhost, policyName('downlink'), exactly(gatewayExchange(gw.name)), 'exchanges', { 'federation-upstream': upstreamName(gw.name) }),
+    );
+  }
+
+  // Reconnect-storm guard: past this many connections the node refuses new ones instead of running out of descriptors.
+  d.parameters.push({ component: 'vhost-limits', vhost, name: 'limits', value: { 'max-connections': gw.maxConnections } });
+
+  const admin = user(gw.name, vhost, { name: ADMIN_USER, tags: ['administrator'], configure: '.*', write: '.*', read: '.*' }, secrets);
+  // Devices: the MQTT plugin's subscription queues and the devices exchange, nothing else.
+  const deviceObjects = `^(${escapeRegex(DEVICES_EXCHANGE)}|mqtt-subscription-.*|stomp-subscription-.*|amq\\.gen-.*)$`;
+  const device = user(gw.name, vhost, { name: DEVICE_USER, configure: '^(mqtt-subscription-.*|stomp-subscription-.*|amq\\.gen-.*)$', write: deviceObjects, read: deviceObjects }, secrets);
+  d.users.push(admin.user, device.user);
+  d.permissions.push(admin.permission, device.permission);
+  // Each device only its own topics: `{client_id}` is the MQTT client id (RabbitMQ expands it in topic permissions only).
+  d.topic_permissions.push({
+    user: DEVICE_USER,
+    vhost,
+    exchange: DEVICES_EXCHANGE,
+    write: '^devices\\.{client_id}\\.events\\.',
+    read: '^devices\\.{client_id}\\.commands\\.',
+  });
+  return sortDefinitions(d);
+}
+
+function shovel(vhost: string, name: string, value: Record<string, unknown>): ParameterDefinition {
+  return {
+    component: 'shovel',
+    vhost,
+    name,
+    value: { 'src-protocol': 'amqp091', 'dest-protocol': 'amqp091', 'reconnect-delay': DEFAULT_LINK_RECONNECT_DELAY_SECONDS, ...value },
+  };
+}

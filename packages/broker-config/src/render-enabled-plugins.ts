@@ -1,0 +1,16 @@
+import { isGateway, type Cluster } from '@fedgate/topology';
+
+/** `enabled_plugins` (an Erlang term) for one cluster. */
+export function renderEnabledPlugins(cluster: Cluster): string {
+  const plugins = ['rabbitmq_management', 'rabbitmq_prometheus'];
+  if (isGateway(cluster)) {
+    // Links run on the gateway; the event exchange reports device subscriptions for presence.
+    plugins.push('rabbitmq_shovel', 'rabbitmq_shovel_management', 'rabbitmq_federation', 'rabbitmq_federation_management', 'rabbitmq_event_exchange');
+    if (cluster.protocols.includes('mqtt')) plugins.push('rabbitmq_mqtt');
+    if (cluster.protocols.includes('stomp')) plugins.push('rabbitmq_stomp');
+  } else {
+    // Federation upstream objects live here; shovel management lets status read link state from either side.
+    plugins.push('rabbitmq_federation', 'rabbitmq_shovel', 'rabbitmq_consistent_hash_exchange');
+  }
+  return `[${plugins.sort().join(',')}].\n`;
+}

@@ -1,0 +1,26 @@
+import type { Secrets } from '@fedgate/topology';
+import type { PermissionDefinition, UserDefinition } from './definitions.ts';
+import { rabbitPasswordHash } from './password-hash.ts';
+
+export interface UserSpec {
+  readonly name: string;
+  readonly tags?: string[];
+  /** Regexes; `^$` grants nothing. */
+  readonly configure: string;
+  readonly write: string;
+  readonly read: string;
+}
+
+/** A user with a hashed password and its vhost permissions. */
+export function user(cluster: string, vhost: string, spec: UserSpec, secrets: Secrets): { user: UserDefinition; permission: PermissionDefinition } {
+  return {
+    user: {
+      name: spec.name,
+      password_hash: rabbitPasswordHash(spec.name, secrets.password(cluster, spec.name)),
+      hashing_algorithm: 'rabbit_password_hashing_sha256',
+      tags: spec.tags ?? [],
+      limits: {},
+    },
+    permission: { user: spec.name, vhost, configure: spec.configure, write: spec.write, read: spec.read },
+  };
+}

@@ -1,0 +1,7 @@
+import type { FedgateCommand } from '../command.ts';
+import { validateCommand } from './validate.ts';
+import { renderCommand } from './render.ts';
+import { schemaCommand } from './schema.ts';
+
+/** Every fedgate command, in the order `--help` lists them. */
+export const COMMANDS: FedgateCommand[] = [validateCommand, renderCommand, schemaCommand];
