@@ -1,0 +1,132 @@
+import { spawn, execFile } from 'node:child_process';
+import { mkdir, open, readFile, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { isGateway, type Cluster } from '@fedgate/topology';
+import { writeArtifacts } from '@fedgate/broker-config/write-artifacts';
+import type { ClusterArtifacts } from '@fedgate/broker-config';
+
+const execFileAsync = promisify(execFile);
+
+/** A stock node allows ~1,000 descriptors; a gateway must outlast a reconnect storm. Capped by the hard limit. */
+export const GATEWAY_FD_HEADROOM = 4096;
+export const BACKEND_FD_LIMIT = 8192;
+
+/** One local RabbitMQ node: its name and where its files live. */
+export interface LocalNode {
+  readonly cluster: string;
+  readonly nodeName: string;
+  readonly dir: string;
+  readonly pidFile: string;
+  readonly logFile: string;
+}
+
+export function localNode(stateDir: string, topologyName: string, cluster: Cluster): LocalNode {
+  const dir = join(stateDir, cluster.name);
+  const nodeName = `fedgate-${topologyName}-${cluster.name}@localhost`;
+  return { cluster: cluster.name, nodeName, dir, pidFile: join(dir, 'node.pid'), logFile: join(dir, 'log', `${nodeName}.log`) };
+}
+
+/** Descriptors the node needs: the gateway's connection limit plus headroom for links, files and the storm itself. */
+export function fdLimitFor(cluster: Cluster): number {
+  return isGateway(cluster) ? cluster.maxConnections + GATEWAY_FD_HEADROOM : BACKEND_FD_LIMIT;
+}
+
+/** Writes the node's files and launches it in the background; returns once the process is spawned. */
+export async function launchNode(node: LocalNode, artifacts: ClusterArtifacts): Promise<void> {
+  const cluster = artifacts.cluster;
+  await mkdir(join(node.dir, 'mnesia'), { recursive: true });
+  await mkdir(join(node.dir, 'log'), { recursive: true });
+  await writeArtifacts(artifacts, node.dir);
+  await rm(node.pidFile, { force: true });
+  if (process.getuid?.() === 0) await chownTree(node.dir); // the Debian wrapper runs the node as `rabbitmq`
+
+  const out = await open(join(node.dir, 'log', 'console.log'), 'a');
+  const wanted = fdLimitFor(cluster);
+  const child = spawn('sh', ['-c', `ulimit -n ${wanted} 2>/dev/null || ulimit -n "$(ulimit -Hn)"; exec rabbitmq-server`], {
+    detached: true,
+    stdio: ['ignore', out.fd, out.fd],
+    env: {
+      ...process.env,
+      RABBITMQ_NODENAME: node.nodeName,
+      RABBITMQ_CONFIG_FILE: join(node.dir, 'rabbitmq.conf'),
+      RABBITMQ_MNESIA_BASE: join(node.dir, 'mnesia'),
+      RABBITMQ_LOG_BASE: join(node.dir, 'log'),
+      RABBITMQ_ENABLED_PLUGINS_FILE: join(node.dir, 'enabled_plugins'),
+      RABBITMQ_DIST_PORT: String(cluster.ports.dist),
+      RABBITMQ_PID_FILE: node.pidFile,
+      // Erlang ports (sockets, files) must not be the limit below the descriptor limit.
+      ERL_MAX_PORTS: String(Math.max(wanted, 65536)),
+    },
+  });
+  child.unref();
+  await out.close();
+}
+
+async function chownTree(dir: string): Promise<void> {
+  await execFileAsync('chown', ['-R', 'rabbitmq:rabbitmq', dir]);
+}
+
+/** The node's OS pid, if its pid file names a live process. */
+export async function nodePid(node: LocalNode): Promise<number | undefined> {
+  let pid: number;
+  try {
+    pid = Number((await readFile(node.pidFile, 'utf8')).trim());
+  } catch {
+    return undefined;
+  }
+  if (!Number.isInteger(pid) || pid <= 0) return undefined;
+  try {
+    process.kill(pid, 0);
+    return pid;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Stops a node: graceful `rabbitmqctl stop`, then SIGKILL if it is still there after `graceMs`. */
+export async function stopNode(node: LocalNode, graceMs = 30_000): Promise<void> {
+  const pid = await nodePid(node);
+  if (pid === undefined) return;
+  await execFileAsync('rabbitmqctl', ['-n', node.nodeName, 'stop'], { timeout: graceMs }).catch(() => undefined);
+  if (await waitForExit(pid, 5_000)) return;
+  killNode(pid);
+  await waitForExit(pid, 5_000);
+}
+
+/** SIGKILL, for fault drills and as the last resort of stop. */
+export function killNode(pid: number): void {
+  try {
+    process.kill(pid, 'SIGKILL');
+  } catch {
+    // already gone
+  }
+}
+
+async function waitForExit(pid: number, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    try {
+      process.kill(pid, 0);
+    } catch {
+      return true;
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return false;
+}
+
+/** The last lines of the node's log, to explain a failed start. */
+export async function logTail(node: LocalNode, lines = 15): Promise<string> {
+  const sources = [node.logFile, join(node.dir, 'log', 'console.log')];
+  for (const file of sources) {
+    try {
+      const text = await readFile(file, 'utf8');
+      const tail = text.trimEnd().split('\n').slice(-lines).join('\n');
+      if (tail) return tail;
+    } catch {
+      // try the next one
+    }
+  }
+  return '(no log yet)';
+}

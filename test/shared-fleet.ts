@@ -1,0 +1,21 @@
+// One local fleet for the whole test run: started by the first suite that asks, stopped once at the end.
+import type { RunningFleet } from '@fedgate/local-cluster';
+
+export const TEST_TOPOLOGY_FILE = 'test/fixtures/test-fleet.yaml';
+
+let started: Promise<RunningFleet> | undefined;
+
+/** The shared fleet of test/fixtures/test-fleet.yaml (ports apart from local.yaml, so `npm start` can run beside it). */
+export function sharedFleet(): Promise<RunningFleet> {
+  started ??= import('@fedgate/local-cluster').then(({ upFleet }) =>
+    upFleet(TEST_TOPOLOGY_FILE, { onProgress: (line) => process.stderr.write(`      [fleet] ${line}\n`) }),
+  );
+  return started;
+}
+
+export async function stopSharedFleet(): Promise<void> {
+  if (!started || process.env.FEDGATE_KEEP_FLEET === '1') return;
+  const fleet = await started.catch(() => undefined);
+  started = undefined;
+  if (fleet) await fleet.down();
+}
