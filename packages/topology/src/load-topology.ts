@@ -31,7 +31,7 @@ export async function loadTopology(file: string): Promise<LoadedTopology> {
 /** Pure: YAML text → validated topology. `file` only labels the messages. */
 export function parseTopology(text: string, file: string): Topology {
   const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: true, uniqueKeys: true });
   if (doc.errors.length > 0) {
     throw new TopologyValidationError(
       file,
@@ -85,6 +85,7 @@ function locate(problem: RawProblem, doc: Document, lines: LineCounter): Topolog
   return { path, message: problem.message };
 }
 
+/** yaml's pretty message without its code frame and its own " at line N, column M:" (we print the position first). */
 function firstLine(message: string): string {
-  return message.split('\n')[0] ?? message;
+  return (message.split('\n')[0] ?? message).replace(/ at line \d+, column \d+:?$/, '');
 }

@@ -1,0 +1,55 @@
+// Small AMQP helpers for integration tests: a temporary queue bound somewhere, and waiting for messages on it.
+import amqp, { type Channel, type ChannelModel, type ConsumeMessage } from 'amqplib';
+
+export interface Tap {
+  readonly messages: ConsumeMessage[];
+  /** Resolves with the first message matching `predicate`, or rejects after `timeoutMs`. */
+  next(predicate?: (m: ConsumeMessage) => boolean, timeoutMs?: number): Promise<ConsumeMessage>;
+  close(): Promise<void>;
+}
+
+/** Binds a server-named, exclusive queue to `exchange` with `key` and records everything it receives. */
+export async function tap(uri: string, exchange: string, key = '#'): Promise<Tap> {
+  const connection: ChannelModel = await amqp.connect(uri);
+  const channel: Channel = await connection.createChannel();
+  const { queue } = await channel.assertQueue('', { exclusive: true, autoDelete: true });
+  await channel.bindQueue(queue, exchange, key);
+  const messages: ConsumeMessage[] = [];
+  const waiters: (() => void)[] = [];
+  await channel.consume(queue, (m) => {
+    if (!m) return;
+    messages.push(m);
+    waiters.splice(0).forEach((w) => w());
+  }, { noAck: true });
+  return {
+    messages,
+    async next(predicate = () => true, timeoutMs = 10_000) {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const found = messages.find(predicate);
+        if (found) return found;
+        const left = deadline - Date.now();
+        if (left <= 0) throw new Error(`no matching message on ${exchange} (${key}) within ${timeoutMs} ms; saw ${messages.length}`);
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, left);
+          waiters.push(() => { clearTimeout(timer); resolve(); });
+        });
+      }
+    },
+    async close() {
+      await connection.close().catch(() => undefined);
+    },
+  };
+}
+
+/** Publishes with publisher confirms and waits for the broker's ack. */
+export async function publishConfirmed(uri: string, exchange: string, routingKey: string, body: string, options: amqp.Options.Publish = {}) {
+  const connection = await amqp.connect(uri);
+  try {
+    const channel = await connection.createConfirmChannel();
+    channel.publish(exchange, routingKey, Buffer.from(body), options);
+    await channel.waitForConfirms();
+  } finally {
+    await connection.close();
+  }
+}
