@@ -2,6 +2,7 @@ import type { FedgateCommand } from '../command.ts';
 import { validateCommand } from './validate.ts';
 import { renderCommand } from './render.ts';
 import { schemaCommand } from './schema.ts';
+import { localCommand } from './local.ts';
 
 /** Every fedgate command, in the order `--help` lists them. */
-export const COMMANDS: FedgateCommand[] = [validateCommand, renderCommand, schemaCommand];
+export const COMMANDS: FedgateCommand[] = [validateCommand, renderCommand, schemaCommand, localCommand];
