@@ -3,6 +3,8 @@ import { validateCommand } from './validate.ts';
 import { renderCommand } from './render.ts';
 import { schemaCommand } from './schema.ts';
 import { localCommand } from './local.ts';
+import { planCommand } from './plan.ts';
+import { applyCommand } from './apply.ts';
 
 /** Every fedgate command, in the order `--help` lists them. */
-export const COMMANDS: FedgateCommand[] = [validateCommand, renderCommand, schemaCommand, localCommand];
+export const COMMANDS: FedgateCommand[] = [validateCommand, renderCommand, schemaCommand, localCommand, planCommand, applyCommand];
