@@ -1,0 +1,261 @@
+import type { Argv, CommandModule } from 'yargs';
+import { loadTopology } from '@fedgate/topology';
+import type { DnsAnswerReport, DnsApplyResult, DnsPlan, DnsProgressEvent, DnsStatusReport, DrainResult } from '@fedgate/dns';
+import { withJson, withTopologyFile, type CommandContext, type FedgateCommand, type FedgateCommandModule } from '../command.ts';
+import { EXIT_FAILURE, EXIT_USAGE } from '../exit-codes.ts';
+
+/** The AWS SDK is large: only `fedgate dns …` pays for loading it. */
+const loadDns = () => import('@fedgate/dns');
+
+const AWS_NOTE = 'AWS credentials and region come from the standard AWS SDK chain (AWS_PROFILE, environment, SSO, instance role).';
+
+export const dnsCommand: FedgateCommand = (ctx) => ({
+  command: 'dns',
+  describe: 'Steer devices to their nearest healthy gateway with Route53 latency records and health checks',
+  builder: (y) => {
+    let out: Argv = y;
+    for (const sub of [planCommand, applyCommand, statusCommand, drainCommand, undrainCommand, testCommand]) {
+      out = out.command(sub(ctx) as CommandModule);
+    }
+    return out.demandCommand(1, 'Name a dns command: plan, apply, status, drain, undrain or test.').epilogue(AWS_NOTE);
+  },
+  handler: () => {},
+});
+
+const planCommand = (ctx: CommandContext): FedgateCommandModule => ({
+  command: 'plan',
+  describe: 'Show the latency records and health checks the topology implies, compared with the hosted zone',
+  builder: (y) => withJson(withTopologyFile(y)).example('$0 dns plan -f infra/topologies/acme.example.yaml', 'What apply would change'),
+  handler: (argv: { file: string; json: boolean }) =>
+    run(ctx, async (dns) => {
+      const { topology } = await loadTopology(argv.file);
+      const plan = await dns.planDns(topology, { onProgress: progress(ctx) });
+      if (argv.json) ctx.io.stdout(JSON.stringify({ ok: true, plan }) + '\n');
+      else ctx.io.stdout(formatPlan(plan));
+    }),
+});
+
+const applyCommand = (ctx: CommandContext): FedgateCommandModule => ({
+  command: 'apply',
+  describe: 'Create or update the records and health checks, in change batches, and wait until Route53 is in sync',
+  builder: (y) =>
+    withJson(withTopologyFile(y))
+      .option('dry-run', { type: 'boolean', default: false, describe: 'Show the plan and send nothing' })
+      .example('$0 dns apply -f infra/topologies/acme.example.yaml', 'Steer devices for the example fleet')
+      .epilogue('Idempotent: a zone already in sync gets no change. Drained regions stay drained.'),
+  handler: (argv: { file: string; json: boolean; dryRun: boolean }) =>
+    run(ctx, async (dns) => {
+      const { topology } = await loadTopology(argv.file);
+      const result = await dns.applyDns(topology, { dryRun: argv.dryRun, onProgress: progress(ctx) });
+      if (argv.json) ctx.io.stdout(JSON.stringify({ ok: true, dryRun: argv.dryRun, ...result }) + '\n');
+      else ctx.io.stdout(formatApply(result, argv.dryRun));
+    }),
+});
+
+const statusCommand = (ctx: CommandContext): FedgateCommandModule => ({
+  command: 'status',
+  describe: "Per region: the record, its health check and what Route53's checkers report",
+  builder: (y) =>
+    withJson(withTopologyFile(y))
+      .example('$0 dns status -f infra/topologies/acme.example.yaml', 'Which regions devices are sent to now')
+      .epilogue('Exits 1 when a region is unhealthy, missing, or every region is down (Route53 then fails open).'),
+  handler: (argv: { file: string; json: boolean }) =>
+    run(ctx, async (dns) => {
+      const { topology } = await loadTopology(argv.file);
+      const report = await dns.dnsStatus(topology, { onProgress: progress(ctx) });
+      if (argv.json) ctx.io.stdout(JSON.stringify(report) + '\n');
+      else ctx.io.stdout(formatStatus(report));
+      if (!report.ok) ctx.exitCode = EXIT_FAILURE;
+    }),
+});
+
+const drainCommand = (ctx: CommandContext): FedgateCommandModule => ({
+  command: 'drain <gateway>',
+  describe: 'Take a region out of DNS (maintenance, incident) without deleting its record or health check',
+  builder: (y) =>
+    withJson(withTopologyFile(y))
+      .positional('gateway', { type: 'string', describe: 'Gateway name from the topology' })
+      .option('dry-run', { type: 'boolean', default: false, describe: 'Check and report, change nothing' })
+      .option('force', { type: 'boolean', default: false, describe: 'Drain even if no other region is healthy (Route53 then fails open)' })
+      .example('$0 dns drain eu -f infra/topologies/acme.example.yaml', 'Send new eu connections to the next-nearest region')
+      .epilogue(
+        'The region\'s health check is forced unhealthy (disabled + inverted). New lookups avoid the region once resolver caches ' +
+          'expire (the record TTL); devices already connected stay until they reconnect.',
+      ),
+  handler: (argv: { file: string; json: boolean; gateway: string; dryRun: boolean; force: boolean }) =>
+    run(ctx, async (dns) => {
+      const { topology } = await loadTopology(argv.file);
+      const result = await dns.drainGateway(topology, argv.gateway, { dryRun: argv.dryRun, force: argv.force, onProgress: progress(ctx) });
+      printDrain(ctx, result, argv.json);
+    }),
+});
+
+const undrainCommand = (ctx: CommandContext): FedgateCommandModule => ({
+  command: 'undrain <gateway>',
+  describe: 'Put a drained region back into DNS',
+  builder: (y) =>
+    withJson(withTopologyFile(y))
+      .positional('gateway', { type: 'string', describe: 'Gateway name from the topology' })
+      .option('dry-run', { type: 'boolean', default: false, describe: 'Check and report, change nothing' })
+      .example('$0 dns undrain eu -f infra/topologies/acme.example.yaml', 'Let devices reach eu again')
+      .epilogue('The health check probes again; the region returns once it passes (up to interval × failure threshold).'),
+  handler: (argv: { file: string; json: boolean; gateway: string; dryRun: boolean }) =>
+    run(ctx, async (dns) => {
+      const { topology } = await loadTopology(argv.file);
+      const result = await dns.undrainGateway(topology, argv.gateway, { dryRun: argv.dryRun, onProgress: progress(ctx) });
+      printDrain(ctx, result, argv.json);
+    }),
+});
+
+const testCommand = (ctx: CommandContext): FedgateCommandModule => ({
+  command: 'test',
+  describe: 'Ask Route53 (TestDNSAnswer) what a device in a given subnet gets',
+  builder: (y) =>
+    withJson(withTopologyFile(y))
+      .option('client-subnet', { type: 'string', demandOption: true, describe: 'EDNS client subnet of the device, e.g. 203.0.113.0/24' })
+      .option('resolver', { type: 'string', describe: 'IP address of the resolver asking (default: Route53 picks one)' })
+      .example('$0 dns test -f infra/topologies/acme.example.yaml --client-subnet 203.0.113.0/24', 'Where a device in that subnet is sent'),
+  handler: (argv: { file: string; json: boolean; clientSubnet: string; resolver?: string }) =>
+    run(ctx, async (dns) => {
+      const { topology } = await loadTopology(argv.file);
+      const report = await dns.testDnsAnswer(
+        topology,
+        { clientSubnet: argv.clientSubnet, ...(argv.resolver === undefined ? {} : { resolver: argv.resolver }) },
+        { onProgress: progress(ctx) },
+      );
+      if (argv.json) ctx.io.stdout(JSON.stringify({ ok: true, ...report }) + '\n');
+      else ctx.io.stdout(formatAnswer(report));
+    }),
+});
+
+/** Loads the library and turns its input errors into usage errors (exit 2); everything else exits 1. */
+async function run(_ctx: CommandContext, body: (dns: Awaited<ReturnType<typeof loadDns>>) => Promise<void>): Promise<void> {
+  const dns = await loadDns();
+  try {
+    await body(dns);
+  } catch (err) {
+    if (err instanceof dns.DnsConfigError) throw Object.assign(err, { exitCode: EXIT_USAGE });
+    throw err;
+  }
+}
+
+/** Progress goes to stderr so stdout stays one JSON document with --json. */
+function progress(ctx: CommandContext): (event: DnsProgressEvent) => void {
+  return (event) => ctx.io.stderr(`${formatProgress(event)}\n`);
+}
+
+function formatProgress(e: DnsProgressEvent): string {
+  switch (e.type) {
+    case 'retry':
+      return `retrying ${e.operation} after ${e.reason} in ${seconds(e.delayMs)} (attempt ${e.attempt}/${e.maxAttempts})`;
+    case 'health-check-created':
+      return `created health check ${e.healthCheckId} for ${e.gateway}`;
+    case 'health-check-updated':
+      return `updated health check ${e.healthCheckId} of ${e.gateway} (${e.fields.join(', ')})`;
+    case 'health-check-deleted':
+      return `deleted health check ${e.healthCheckId} of ${e.gateway}`;
+    case 'change-submitted':
+      return `submitted change ${e.changeId} (batch ${e.batch}/${e.batches}, ${e.changes} change(s)); waiting for Route53 to sync`;
+    case 'change-pending':
+      return `change ${e.changeId} pending (${seconds(e.elapsedMs)})`;
+    case 'change-insync':
+      return `change ${e.changeId} in sync after ${seconds(e.elapsedMs)}`;
+  }
+}
+
+function formatPlan(plan: DnsPlan): string {
+  const head = `${plan.recordName} in zone ${plan.zone} (${plan.hostedZoneId}), ${plan.recordType} latency records\n`;
+  if (plan.inSync) return `${head}in sync with the topology: nothing to change\n`;
+  const lines = [head.trimEnd()];
+  if (plan.conflicts.length > 0) lines.push('conflicts (apply refuses until they are gone):', ...plan.conflicts.map((c) => `  ! ${c}`));
+  if (plan.healthChecks.length > 0) {
+    lines.push('health checks:');
+    for (const hc of plan.healthChecks) {
+      if (hc.action === 'create') {
+        const c = hc.config;
+        lines.push(
+          `  + ${hc.gateway}: create ${c.Type} ${c.FullyQualifiedDomainName ?? c.IPAddress}:${c.Port}${c.ResourcePath} every ${c.RequestInterval} s, ` +
+            `unhealthy after ${c.FailureThreshold} failures${c.Disabled && c.Inverted ? ', drained' : ''} (${hc.reason})`,
+        );
+      } else if (hc.action === 'update') {
+        lines.push(`  ~ ${hc.gateway}: update ${hc.id} (${hc.reason})`);
+      } else {
+        lines.push(`  - ${hc.gateway}: delete ${hc.id} (${hc.reason})`);
+      }
+    }
+  }
+  if (plan.records.length > 0) {
+    lines.push('records:');
+    for (const rc of plan.records) {
+      const r = rc.recordSet;
+      const target = r.AliasTarget ? `alias ${r.AliasTarget.DNSName} (evaluate target health)` : `${(r.ResourceRecords ?? []).map((v) => v.Value).join(', ')} ttl ${r.TTL}`;
+      const check = rc.healthCheckOf !== undefined ? `new health check of ${rc.healthCheckOf}` : (r.HealthCheckId ?? 'no health check');
+      const sign = rc.action === 'DELETE' ? '-' : rc.action === 'CREATE' ? '+' : '~';
+      lines.push(`  ${sign} ${rc.action} ${r.Type} ${rc.setIdentifier} → ${target}, ${check} (${rc.reason})`);
+    }
+  }
+  lines.push(`${plan.healthChecks.length} health check change(s), ${plan.records.length} record change(s)`);
+  return `${lines.join('\n')}\n`;
+}
+
+function formatApply(result: DnsApplyResult, dryRun: boolean): string {
+  const plan = formatPlan(result.plan);
+  if (dryRun) return `${plan}dry run: nothing sent\n`;
+  if (!result.applied) return plan;
+  return `${plan}applied${result.changeIds.length > 0 ? `: change ${result.changeIds.join(', ')} in sync` : ''}\n`;
+}
+
+function formatStatus(report: DnsStatusReport): string {
+  const lines = [`${report.recordName} in zone ${report.zone} (${report.hostedZoneId})`];
+  const width = Math.max(...report.regions.map((r) => r.gateway.length));
+  for (const r of report.regions) {
+    const state = r.drained ? 'DRAINED' : r.state;
+    const record = r.record ? `${r.record.type} → ${r.record.target}` : 'no record';
+    const check = r.healthCheck ? `check ${r.healthCheck.id} ${r.healthCheck.endpoint}` : 'no health check';
+    const checkers = r.checkers ? `, ${r.checkers.healthy}/${r.checkers.reporting} checkers ok` : '';
+    const answers = r.inAnswers ? '' : ', not answered';
+    lines.push(`  ${r.gateway.padEnd(width)}  ${r.region.padEnd(14)}  ${state.padEnd(9)}  ${record}; ${check}${checkers}${answers}`);
+  }
+  for (const s of report.strayRecords) lines.push(`  (stray)  ${s.setIdentifier}: ${s.type} → ${s.target}`);
+  if (report.drained.length > 0) lines.push(`drained: ${report.drained.join(', ')}`);
+  if (report.warnings.length > 0) {
+    lines.push('warnings:');
+    for (const w of report.warnings) lines.push(`  ${w.severity === 'error' ? '!' : '-'} ${w.code}: ${w.message}`);
+  } else {
+    lines.push('no warnings: every region is answered by its health');
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+function printDrain(ctx: CommandContext, result: DrainResult, json: boolean): void {
+  if (json) {
+    ctx.io.stdout(JSON.stringify({ ok: true, ...result }) + '\n');
+    return;
+  }
+  const where = `${result.gateway} (${result.region}), health check ${result.healthCheckId}`;
+  const past = result.action === 'drain' ? 'drained' : 'undrained';
+  let text: string;
+  if (result.alreadyInState) text = `${where} is already ${past}: nothing to change`;
+  else if (result.dryRun) text = `dry run: would ${result.action} ${where}`;
+  else if (result.action === 'drain') {
+    text = `${past} ${where}: new lookups avoid it once resolver caches expire; connected devices stay until they reconnect`;
+  } else {
+    text = `${past} ${where}: it returns to DNS once its health check passes`;
+  }
+  for (const w of result.warnings) text += `\n  ! ${w.code}: ${w.message}`;
+  ctx.io.stdout(`${text}\n`);
+}
+
+function formatAnswer(report: DnsAnswerReport): string {
+  const via = report.resolver === undefined ? '' : ` via resolver ${report.resolver}`;
+  const data = report.recordData.length > 0 ? report.recordData.join(', ') : '(no data)';
+  const gateway = report.gateway !== undefined ? ` → gateway ${report.gateway}` : '';
+  return (
+    `a device in ${report.clientSubnet}${via} asking ${report.recordType} ${report.recordName} gets: ${data}${gateway}\n` +
+    `  (${report.responseCode} from ${report.nameserver} over ${report.protocol})\n`
+  );
+}
+
+function seconds(ms: number): string {
+  return `${(ms / 1000).toFixed(ms < 10_000 ? 1 : 0)} s`;
+}
