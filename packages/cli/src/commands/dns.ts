@@ -27,7 +27,7 @@ const planCommand = (ctx: CommandContext): FedgateCommandModule => ({
   describe: 'Show the latency records and health checks the topology implies, compared with the hosted zone',
   builder: (y) => withJson(withTopologyFile(y)).example('$0 dns plan -f infra/topologies/acme.example.yaml', 'What apply would change'),
   handler: (argv: { file: string; json: boolean }) =>
-    run(ctx, async (dns) => {
+    run(async (dns) => {
       const { topology } = await loadTopology(argv.file);
       const plan = await dns.planDns(topology, { onProgress: progress(ctx) });
       if (argv.json) ctx.io.stdout(JSON.stringify({ ok: true, plan }) + '\n');
@@ -44,7 +44,7 @@ const applyCommand = (ctx: CommandContext): FedgateCommandModule => ({
       .example('$0 dns apply -f infra/topologies/acme.example.yaml', 'Steer devices for the example fleet')
       .epilogue('Idempotent: a zone already in sync gets no change. Drained regions stay drained.'),
   handler: (argv: { file: string; json: boolean; dryRun: boolean }) =>
-    run(ctx, async (dns) => {
+    run(async (dns) => {
       const { topology } = await loadTopology(argv.file);
       const result = await dns.applyDns(topology, { dryRun: argv.dryRun, onProgress: progress(ctx) });
       if (argv.json) ctx.io.stdout(JSON.stringify({ ok: true, dryRun: argv.dryRun, ...result }) + '\n');
@@ -60,7 +60,7 @@ const statusCommand = (ctx: CommandContext): FedgateCommandModule => ({
       .example('$0 dns status -f infra/topologies/acme.example.yaml', 'Which regions devices are sent to now')
       .epilogue('Exits 1 when a region is unhealthy, missing, or every region is down (Route53 then fails open).'),
   handler: (argv: { file: string; json: boolean }) =>
-    run(ctx, async (dns) => {
+    run(async (dns) => {
       const { topology } = await loadTopology(argv.file);
       const report = await dns.dnsStatus(topology, { onProgress: progress(ctx) });
       if (argv.json) ctx.io.stdout(JSON.stringify(report) + '\n');
@@ -83,7 +83,7 @@ const drainCommand = (ctx: CommandContext): FedgateCommandModule => ({
           'expire (the record TTL); devices already connected stay until they reconnect.',
       ),
   handler: (argv: { file: string; json: boolean; gateway: string; dryRun: boolean; force: boolean }) =>
-    run(ctx, async (dns) => {
+    run(async (dns) => {
       const { topology } = await loadTopology(argv.file);
       const result = await dns.drainGateway(topology, argv.gateway, { dryRun: argv.dryRun, force: argv.force, onProgress: progress(ctx) });
       printDrain(ctx, result, argv.json);
@@ -100,7 +100,7 @@ const undrainCommand = (ctx: CommandContext): FedgateCommandModule => ({
       .example('$0 dns undrain eu -f infra/topologies/acme.example.yaml', 'Let devices reach eu again')
       .epilogue('The health check probes again; the region returns once it passes (up to interval × failure threshold).'),
   handler: (argv: { file: string; json: boolean; gateway: string; dryRun: boolean }) =>
-    run(ctx, async (dns) => {
+    run(async (dns) => {
       const { topology } = await loadTopology(argv.file);
       const result = await dns.undrainGateway(topology, argv.gateway, { dryRun: argv.dryRun, onProgress: progress(ctx) });
       printDrain(ctx, result, argv.json);
@@ -116,7 +116,7 @@ const testCommand = (ctx: CommandContext): FedgateCommandModule => ({
       .option('resolver', { type: 'string', describe: 'IP address of the resolver asking (default: Route53 picks one)' })
       .example('$0 dns test -f infra/topologies/acme.example.yaml --client-subnet 203.0.113.0/24', 'Where a device in that subnet is sent'),
   handler: (argv: { file: string; json: boolean; clientSubnet: string; resolver?: string }) =>
-    run(ctx, async (dns) => {
+    run(async (dns) => {
       const { topology } = await loadTopology(argv.file);
       const report = await dns.testDnsAnswer(
         topology,
@@ -129,7 +129,7 @@ const testCommand = (ctx: CommandContext): FedgateCommandModule => ({
 });
 
 /** Loads the library and turns its input errors into usage errors (exit 2); everything else exits 1. */
-async function run(_ctx: CommandContext, body: (dns: Awaited<ReturnType<typeof loadDns>>) => Promise<void>): Promise<void> {
+async function run(body: (dns: Awaited<ReturnType<typeof loadDns>>) => Promise<void>): Promise<void> {
   const dns = await loadDns();
   try {
     await body(dns);
