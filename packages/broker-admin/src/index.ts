@@ -3,3 +3,5 @@ export { ManagementClient, seg, DEFAULT_REQUEST_TIMEOUT_MS, type ManagementClien
 export * from './plan-changes.ts';
 export { applyPlan, exportDefinitions, planCluster } from './apply-plan.ts';
 export { reconcileTopology, type ClusterOutcome } from './reconcile-topology.ts';
+export { fleetStatus, type FleetStatusReport, type LinkStatus, type QueueStatus } from './fleet-status.ts';
+export { runCanaries, canaryDevice, DEFAULT_CANARY_TIMEOUT_MS, type CanaryResult } from './canary.ts';

@@ -1,0 +1,111 @@
+import {
+  DEAD_QUEUE, PRESENCE_OUT_QUEUE, ROUTER_QUEUE, UPLINK_QUEUE, downlinkName, outboxQueue, presenceLinkName,
+  upstreamName, uplinkName, type Gateway, type Topology,
+} from '@fedgate/topology';
+import { seg, type ManagementClient } from './management-client.ts';
+import { runCanaries, type CanaryResult } from './canary.ts';
+
+export interface LinkStatus {
+  readonly gateway: string;
+  readonly name: string;
+  readonly direction: 'downlink' | 'uplink' | 'presence';
+  readonly kind: 'shovel' | 'federation';
+  /** `running` is the only healthy state; `missing` means the link is not defined on the gateway. */
+  readonly state: string;
+  readonly reason?: string;
+}
+
+export interface QueueStatus {
+  readonly cluster: string;
+  readonly name: string;
+  readonly messages?: number;
+  readonly consumers?: number;
+  readonly missing?: boolean;
+}
+
+export interface FleetStatusReport {
+  readonly ok: boolean;
+  readonly clusters: { name: string; reachable: boolean; error?: string; version?: string }[];
+  readonly links: LinkStatus[];
+  readonly queues: QueueStatus[];
+  readonly canaries: (CanaryResult & { gateway: string })[];
+}
+
+interface ShovelInfo { name: string; state: string; reason?: string }
+interface FederationLinkInfo { upstream: string; status: string; error?: string }
+interface QueueInfo { messages?: number; consumers?: number }
+
+/** Reachability, link states, key queue depths and a canary per link, for `fedgate status` and gateway health. */
+export async function fleetStatus(
+  topology: Topology,
+  adminFor: (cluster: string) => ManagementClient,
+  options: { canaries?: boolean; canaryTimeoutMs?: number } = {},
+): Promise<FleetStatusReport> {
+  const v = seg(topology.vhost);
+  const clusters = await Promise.all(
+    [topology.backend, ...topology.gateways].map(async (c) => {
+      try {
+        const overview = await adminFor(c.name).get<{ rabbitmq_version?: string }>('/overview');
+        return { name: c.name, reachable: true, version: overview.rabbitmq_version };
+      } catch (err) {
+        return { name: c.name, reachable: false, error: (err as Error).message };
+      }
+    }),
+  );
+  const reachable = new Set(clusters.filter((c) => c.reachable).map((c) => c.name));
+  const links = (await Promise.all(topology.gateways.map((gw) => gatewayLinks(gw, adminFor(gw.name), reachable.has(gw.name))))).flat();
+
+  const wanted: [string, string][] = [
+    [topology.backend.name, ROUTER_QUEUE],
+    [topology.backend.name, DEAD_QUEUE],
+    ...topology.gateways.filter((g) => g.downlink.kind === 'shovel').map((g): [string, string] => [topology.backend.name, outboxQueue(g.name)]),
+    ...topology.gateways.flatMap((g): [string, string][] => [[g.name, UPLINK_QUEUE], [g.name, PRESENCE_OUT_QUEUE]]),
+  ];
+  const queues = await Promise.all(
+    wanted.filter(([cluster]) => reachable.has(cluster)).map(async ([cluster, name]): Promise<QueueStatus> => {
+      const q = await adminFor(cluster).find<QueueInfo>(`/queues/${v}/${seg(name)}`);
+      return q ? { cluster, name, messages: q.messages ?? 0, consumers: q.consumers ?? 0 } : { cluster, name, missing: true };
+    }),
+  );
+
+  const canaries =
+    options.canaries === false || !reachable.has(topology.backend.name)
+      ? []
+      : (
+          await Promise.all(
+            topology.gateways.filter((g) => reachable.has(g.name)).map(async (g) =>
+              (await runCanaries(topology.vhost, g.name, adminFor(topology.backend.name), adminFor(g.name), options.canaryTimeoutMs)).map((r) => ({ gateway: g.name, ...r })),
+            ),
+          )
+        ).flat();
+
+  const ok =
+    clusters.every((c) => c.reachable) &&
+    links.every((l) => l.state === 'running') &&
+    canaries.every((c) => c.delivered) &&
+    queues.every((q) => !q.missing);
+  return { ok, clusters, links, queues, canaries };
+}
+
+async function gatewayLinks(gw: Gateway, client: ManagementClient, reachable: boolean): Promise<LinkStatus[]> {
+  const expected: Omit<LinkStatus, 'state'>[] = [
+    gw.downlink.kind === 'shovel'
+      ? { gateway: gw.name, name: downlinkName(gw.name), direction: 'downlink', kind: 'shovel' }
+      : { gateway: gw.name, name: upstreamName(gw.name), direction: 'downlink', kind: 'federation' },
+    { gateway: gw.name, name: uplinkName(gw.name), direction: 'uplink', kind: 'shovel' },
+    { gateway: gw.name, name: presenceLinkName(gw.name), direction: 'presence', kind: 'shovel' },
+  ];
+  if (!reachable) return expected.map((l) => ({ ...l, state: 'unknown', reason: 'gateway unreachable' }));
+  const [shovels, federation] = await Promise.all([
+    client.get<ShovelInfo[]>('/shovels'),
+    gw.downlink.kind === 'federation' ? client.get<FederationLinkInfo[]>('/federation-links') : Promise.resolve([]),
+  ]);
+  return expected.map((l) => {
+    if (l.kind === 'federation') {
+      const link = federation.find((f) => f.upstream === l.name);
+      return link ? { ...l, state: link.status, ...(link.error ? { reason: link.error } : {}) } : { ...l, state: 'missing' };
+    }
+    const shovel = shovels.find((s) => s.name === l.name);
+    return shovel ? { ...l, state: shovel.state, ...(shovel.reason ? { reason: shovel.reason } : {}) } : { ...l, state: 'missing' };
+  });
+}

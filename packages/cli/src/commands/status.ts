@@ -1,0 +1,36 @@
+import { ADMIN_USER, loadTopology, resolveSecrets, type Cluster } from '@fedgate/topology';
+import { ManagementClient, fleetStatus } from '@fedgate/broker-admin';
+import { clusterManagementUrl, maskSecrets } from '@fedgate/broker-config';
+import { withJson, withTopologyFile, type FedgateCommand } from '../command.ts';
+import { EXIT_FAILURE } from '../exit-codes.ts';
+
+export const statusCommand: FedgateCommand = (ctx) => ({
+  command: 'status',
+  describe: 'Reachability, link states, queue depths and a canary across every link; exit 1 when anything is down',
+  builder: (y) =>
+    withJson(withTopologyFile(y))
+      .option('canary', { type: 'boolean', default: true, describe: 'Send a probe across every link (--no-canary to skip)' })
+      .example('$0 status', 'Check the local fleet')
+      .example('$0 status --json | jq .links', 'Link states for a script'),
+  handler: async (argv: { file: string; json: boolean; canary: boolean }) => {
+    const { topology } = await loadTopology(argv.file);
+    const secrets = await resolveSecrets(topology, argv.file);
+    const clusters = new Map<string, Cluster>([topology.backend, ...topology.gateways].map((c) => [c.name, c]));
+    const report = await fleetStatus(
+      topology,
+      (name) => new ManagementClient({ baseUrl: clusterManagementUrl(clusters.get(name)!), user: ADMIN_USER, password: secrets.password(name, ADMIN_USER) }),
+      { canaries: argv.canary },
+    );
+    if (!report.ok) ctx.exitCode = EXIT_FAILURE;
+    if (argv.json) {
+      ctx.io.stdout(maskSecrets(JSON.stringify(report)) + '\n');
+      return;
+    }
+    const mark = (good: boolean) => (good ? 'ok  ' : 'DOWN');
+    for (const c of report.clusters) ctx.io.stdout(`${mark(c.reachable)} cluster ${c.name}${c.version ? ` (RabbitMQ ${c.version})` : ''}${c.error ? ` — ${c.error}` : ''}\n`);
+    for (const l of report.links) ctx.io.stdout(`${mark(l.state === 'running')} ${l.direction.padEnd(8)} ${l.kind.padEnd(10)} ${l.name.padEnd(26)} ${l.state}${l.reason ? ` — ${maskSecrets(l.reason)}` : ''}\n`);
+    for (const c of report.canaries) ctx.io.stdout(`${mark(c.delivered)} canary   ${c.link.padEnd(10)} ${c.gateway.padEnd(26)} ${c.delivered ? `${c.roundTripMs} ms round trip` : 'LOST'}\n`);
+    for (const q of report.queues) ctx.io.stdout(`${mark(!q.missing)} queue    ${q.cluster.padEnd(10)} ${q.name.padEnd(26)} ${q.missing ? 'missing' : `${q.messages} messages, ${q.consumers} consumers`}\n`);
+    ctx.io.stdout(report.ok ? 'fleet healthy\n' : 'fleet NOT healthy\n');
+  },
+});

@@ -1,0 +1,49 @@
+import assert from 'node:assert/strict';
+import { seg } from '@fedgate/broker-admin';
+import type { RunningFleet } from '@fedgate/local-cluster';
+import { main } from '../../packages/cli/src/main.ts';
+import { sharedFleet, TEST_TOPOLOGY_FILE } from '../shared-fleet.ts';
+
+async function status() {
+  let stdout = '';
+  const code = await main(['status', '-f', TEST_TOPOLOGY_FILE, '--json'], { stdout: (t) => void (stdout += t), stderr: () => {} });
+  return { code, report: JSON.parse(stdout) };
+}
+
+describe('status - links, queues and canaries on the local fleet', function () {
+  this.timeout(120_000);
+  let fleet: RunningFleet;
+
+  before(async () => {
+    fleet = await sharedFleet();
+  });
+
+  it('reports every link running, every canary delivered, and exits 0 on a healthy fleet', async () => {
+    const { code, report } = await status();
+    assert.equal(code, 0, JSON.stringify(report));
+    assert.equal(report.links.length, 6);
+    assert.ok(report.links.every((l: { state: string }) => l.state === 'running'));
+    assert.equal(report.canaries.length, 4);
+    assert.ok(report.canaries.every((c: { delivered: boolean; roundTripMs: number }) => c.delivered && c.roundTripMs >= 0));
+  });
+
+  it('catches a link that says running but forwards nothing, and exits 1', async () => {
+    const core = fleet.admin('core');
+    const v = seg('/');
+    // Cut the outbox off its exchange: the shovel stays "running" but nothing reaches the gateway.
+    const base = `/bindings/${v}/e/fedgate.to.eu/q/fedgate.to.eu.outbox`;
+    const [binding] = await core.get<{ properties_key: string }[]>(base);
+    await core.delete(`${base}/${seg(binding!.properties_key)}`);
+    try {
+      const { code, report } = await status();
+      assert.equal(code, 1);
+      const down = report.links.find((l: { name: string }) => l.name === 'fedgate-down-eu');
+      assert.equal(down.state, 'running');
+      const canary = report.canaries.find((c: { gateway: string; link: string }) => c.gateway === 'eu' && c.link === 'downlink');
+      assert.equal(canary.delivered, false);
+    } finally {
+      await main(['apply', '-f', TEST_TOPOLOGY_FILE, '--cluster', 'core'], { stdout: () => {}, stderr: () => {} });
+    }
+    assert.equal((await status()).code, 0, 'apply restored the binding');
+  });
+});
