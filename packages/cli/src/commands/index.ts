@@ -2,10 +2,11 @@ import type { FedgateCommand } from '../command.ts';
 import { validateCommand } from './validate.ts';
 import { renderCommand } from './render.ts';
 import { schemaCommand } from './schema.ts';
+import { dnsCommand } from './dns.ts';
 import { localCommand } from './local.ts';
 import { planCommand } from './plan.ts';
 import { applyCommand } from './apply.ts';
 import { statusCommand } from './status.ts';
 
 /** Every fedgate command, in the order `--help` lists them. */
-export const COMMANDS: FedgateCommand[] = [validateCommand, renderCommand, schemaCommand, localCommand, planCommand, applyCommand, statusCommand];
+export const COMMANDS: FedgateCommand[] = [validateCommand, renderCommand, schemaCommand, localCommand, planCommand, applyCommand, statusCommand, dnsCommand];
