@@ -6,3 +6,4 @@ export * from './errors.ts';
 export { loadTopology, parseTopology, type LoadedTopology } from './load-topology.ts';
 export { INLINE_SECRET_MESSAGE } from './check-topology.ts';
 export * from './credentials.ts';
+export { addGateway, removeGateway, TopologyEditError, type NewGateway, type TopologyEdit, type AddedGateway, type TopologyEditErrorCode } from './edit-topology.ts';

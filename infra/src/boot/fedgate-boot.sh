@@ -1,0 +1,149 @@
+#!/bin/bash
+# fedgate-boot: first-boot provisioning of a fedgate node, run once by cloud-init (runcmd).
+#
+# cloud-init has already written, from user data, the files that hold no secret: rabbitmq.conf and enabled_plugins
+# exactly as broker-config rendered them, the cluster-formation and limit drop-ins, /etc/fedgate/topology.yaml and
+# this script's parameters in /etc/fedgate/boot.env. Secrets never travel in user data: this script fetches them
+# from AWS Secrets Manager with the instance role, writes them with tight modes, and only then starts services.
+# Nothing here prints a secret: values go from the AWS CLI straight into files.
+set -euo pipefail
+umask 077
+set -a # the python step below reads the parameters from its environment
+# shellcheck source=/dev/null
+. /etc/fedgate/boot.env
+set +a
+export DEBIAN_FRONTEND=noninteractive AWS_DEFAULT_REGION="$FEDGATE_REGION"
+
+# Progress goes to stderr (cloud-init-output.log): stdout of some steps is piped into files.
+log() { echo "fedgate-boot: $*" >&2; }
+fail() { log "FAILED: $*"; exit 1; }
+
+# Secrets Manager value of secret $1, field $2 (SecretString or SecretBinary) on stdout. Terraform creates the
+# secrets without a value (so passwords never enter Terraform state); an operator puts the value. Until then this
+# waits, with backoff, up to about an hour, then fails so the Auto Scaling group replaces the instance.
+secret_value() {
+  local id=$1 field=$2 delay=10 attempt
+  for attempt in $(seq 1 70); do
+    if aws secretsmanager get-secret-value --secret-id "$id" --query "$field" --output text 2>/tmp/fedgate-secret.err; then
+      return 0
+    fi
+    log "no value yet in secret $id (attempt $attempt): $(tr '\n' ' ' </tmp/fedgate-secret.err | head -c 300)"
+    sleep "$delay"
+    delay=$((delay < 60 ? delay * 2 : 60))
+  done
+  return 1
+}
+
+# Writes stdin to $1 with mode $2 and owner $3, atomically (no half-written file is ever read).
+install_file() {
+  local path=$1 mode=$2 owner=$3 tmp
+  mkdir -p "$(dirname "$path")"
+  tmp=$(mktemp "$path.XXXXXX")
+  cat >"$tmp"
+  chown "$owner" "$tmp"
+  chmod "$mode" "$tmp"
+  mv -f "$tmp" "$path"
+}
+
+log "role $FEDGATE_ROLE, cluster $FEDGATE_CLUSTER, region $FEDGATE_REGION"
+
+# Packages must not start their services before configuration and secrets are in place.
+printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d
+chmod 0755 /usr/sbin/policy-rc.d
+apt-get update -q
+# shellcheck disable=SC2086 # FEDGATE_PACKAGES is a word list
+apt-get install -y -q --no-install-recommends awscli python3 ca-certificates $FEDGATE_PACKAGES
+rm -f /usr/sbin/policy-rc.d
+
+if [ "$FEDGATE_ROLE" != router ]; then
+  log "fetching definitions from $FEDGATE_DEFINITIONS_SECRET"
+  # Stored gzip-compressed as SecretBinary: a backend's definitions outgrow the 64 KiB secret limit past ~40 gateways.
+  secret_value "$FEDGATE_DEFINITIONS_SECRET" SecretBinary | base64 -d | gunzip |
+    install_file /etc/rabbitmq/definitions.json 0640 root:rabbitmq ||
+    fail "could not read definitions from $FEDGATE_DEFINITIONS_SECRET"
+  python3 -c 'import json,sys; json.load(open(sys.argv[1]))' /etc/rabbitmq/definitions.json ||
+    fail "$FEDGATE_DEFINITIONS_SECRET does not hold gzip-compressed definitions.json"
+fi
+
+log "fetching runtime secrets from $FEDGATE_RUNTIME_SECRET"
+secret_value "$FEDGATE_RUNTIME_SECRET" SecretString >/run/fedgate-runtime.json ||
+  fail "could not read $FEDGATE_RUNTIME_SECRET"
+# The runtime secret is JSON: {"erlangCookie": "...", "tls": {"ca.pem", "cert.pem", "key.pem"}, "env": {...}}.
+python3 - /run/fedgate-runtime.json <<'PY' || fail "$FEDGATE_RUNTIME_SECRET is not the expected JSON (see infra README)"
+import grp, json, os, pwd, re, sys
+
+doc = json.load(open(sys.argv[1]))
+role = os.environ["FEDGATE_ROLE"]
+
+def write(path, text, mode, owner="root", group="root"):
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    tmp = path + ".tmp"
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
+    with os.fdopen(fd, "w") as f:
+        f.write(text)
+    os.chown(tmp, pwd.getpwnam(owner).pw_uid, grp.getgrnam(group).gr_gid)
+    os.chmod(tmp, mode)
+    os.replace(tmp, path)
+
+if role != "router":
+    cookie = doc.get("erlangCookie")
+    if not isinstance(cookie, str) or not re.fullmatch(r"[A-Za-z0-9]{20,255}", cookie):
+        sys.exit("erlangCookie: expected 20 to 255 letters and digits, the same for every node of the cluster")
+    write("/var/lib/rabbitmq/.erlang.cookie", cookie, 0o400, "rabbitmq", "rabbitmq")
+    tls = doc.get("tls") or {}
+    wanted = {"ca.pem", "cert.pem", "key.pem"}
+    if os.environ.get("FEDGATE_TLS") == "true" and set(tls) != wanted:
+        sys.exit("tls: the cluster speaks TLS; expected exactly ca.pem, cert.pem and key.pem")
+    for name, text in tls.items():
+        if name not in wanted:
+            sys.exit("tls: unexpected entry " + name)
+        # Must match the paths broker-config's rabbitmq.conf names (TLS_DIR).
+        write("/etc/rabbitmq/tls/" + name, text, 0o640, "root", "rabbitmq")
+
+lines = []
+for key, value in sorted((doc.get("env") or {}).items()):
+    if not re.fullmatch(r"FEDGATE_[A-Z0-9_]+", key) or not isinstance(value, str) or "\n" in value:
+        sys.exit("env: expected FEDGATE_* names with one-line string values")
+    lines.append('%s="%s"\n' % (key, value.replace("\\", "\\\\").replace('"', '\\"')))
+write("/etc/fedgate/env", "".join(lines), 0o600)
+PY
+rm -f /run/fedgate-runtime.json
+
+if [ -n "${FEDGATE_PEER_GROUP:-}" ]; then
+  # Peers for classic_config cluster formation: the group's instances at this moment, by their host names
+  # (the node name is rabbit@<short host name>). A node that finds none running forms the cluster; the others join
+  # it. Built-in discovery keeps enabled_plugins exactly as broker-config rendered it (no peer-discovery plugin).
+  peers=$(aws ec2 describe-instances \
+    --filters "Name=tag:aws:autoscaling:groupName,Values=$FEDGATE_PEER_GROUP" "Name=instance-state-name,Values=pending,running" \
+    --query 'Reservations[].Instances[].PrivateDnsName' --output text) || fail "could not list the instances of $FEDGATE_PEER_GROUP"
+  {
+    echo "# Written by fedgate-boot: the members of $FEDGATE_PEER_GROUP when this node first started."
+    i=1
+    for name in $peers; do
+      echo "cluster_formation.classic_config.nodes.$i = rabbit@${name%%.*}"
+      i=$((i + 1))
+    done
+  } | install_file /etc/rabbitmq/conf.d/20-fedgate-peers.conf 0644 root:root
+fi
+
+sysctl --system >/dev/null
+systemctl daemon-reload
+
+if [ "$FEDGATE_ROLE" != router ]; then
+  log "starting RabbitMQ"
+  systemctl enable rabbitmq-server
+  systemctl restart rabbitmq-server
+  rabbitmq-diagnostics -q check_running || fail "RabbitMQ did not start; see /var/log/rabbitmq"
+fi
+
+if [ -n "${FEDGATE_SERVICE:-}" ]; then
+  log "installing the fedgate bundle from $FEDGATE_BUNDLE_URI"
+  aws s3 cp --only-show-errors "$FEDGATE_BUNDLE_URI" /run/fedgate-bundle.tar.gz || fail "could not download $FEDGATE_BUNDLE_URI"
+  mkdir -p /opt/fedgate
+  tar -xzf /run/fedgate-bundle.tar.gz -C /opt/fedgate
+  rm -f /run/fedgate-bundle.tar.gz
+  [ -x /opt/fedgate/bin/fedgate ] || fail "the bundle has no bin/fedgate"
+  systemctl enable --now "$FEDGATE_SERVICE"
+fi
+
+log "done"

@@ -1,0 +1,132 @@
+import type { Construct } from 'constructs';
+import { TerraformOutput } from 'cdktf';
+import { Route53Record } from '@cdktf/provider-aws/lib/route53-record/index.js';
+import { Route53Zone } from '@cdktf/provider-aws/lib/route53-zone/index.js';
+import { ROLE_BROKER_SECURITY_GROUP, TAG_CLUSTER, TAG_ROLE, TAG_TOPOLOGY } from '../aws-names.ts';
+import type { FleetPlan } from '../fleet-plan.ts';
+import { brokerCloudConfig, encodeUserData, renderCloudConfig, routerCloudConfig } from '../user-data.ts';
+import { ClusterNetwork } from '../constructs/cluster-network.ts';
+import { emptySecret } from '../constructs/empty-secret.ts';
+import { InstanceGroup } from '../constructs/instance-group.ts';
+import { NetworkLoadBalancer } from '../constructs/network-load-balancer.ts';
+import { clusterPortRules, NodeFirewall } from '../constructs/node-firewall.ts';
+import { brokerStatements, routerStatements } from '../node-permissions.ts';
+import { FleetStack } from './fleet-stack.ts';
+
+/** The router keeps nothing on disk beyond the OS and the bundle. */
+const ROUTER_ROOT_VOLUME_GIB = 20;
+
+/**
+ * The backend region: the backend cluster behind an internal NLB (AMQP and management never leave the private
+ * network), the router instances, and the fleet's private hosted zone that names every cluster's host.
+ * Gateways attach themselves to it (peering, routes, an AMQP rule, zone association) from their own stacks.
+ */
+export class BackendStack extends FleetStack {
+  readonly kind = 'backend';
+
+  constructor(scope: Construct, id: string, fleet: FleetPlan) {
+    const plan = fleet.backend;
+    super(scope, id, fleet, plan.region, plan.name);
+    const topology = fleet.topology.name;
+    const owner = { [TAG_TOPOLOGY]: topology, [TAG_CLUSTER]: plan.name };
+    const { ports } = fleet.topology.backend;
+
+    const network = new ClusterNetwork(this, 'network', { topology, cluster: plan.name, cidr: plan.cidr, subnets: plan.subnets });
+    const firewall = new NodeFirewall(this, 'nodes', {
+      name: `fedgate-${topology}-${plan.name}-nodes`,
+      description: `RabbitMQ nodes of the ${plan.name} backend`,
+      vpcId: network.vpc.id,
+      tags: { ...owner, [TAG_ROLE]: ROLE_BROKER_SECURITY_GROUP },
+      ingress: [
+        { description: 'AMQP from the backend VPC: router, microservices, load balancer health checks', fromPort: ports.amqp, from: plan.cidr },
+        { description: 'Management API from the backend VPC only (fedgate plan/apply/status)', fromPort: ports.management, from: plan.cidr },
+        { description: 'Prometheus scrapes from the backend VPC', fromPort: ports.prometheus, from: plan.cidr },
+        ...clusterPortRules(plan.name),
+      ],
+    });
+    const definitions = emptySecret(this, 'definitions', {
+      name: plan.definitionsSecret,
+      description: `definitions.json of ${plan.name}, gzip-compressed, as SecretBinary (fedgate render, then put-secret-value)`,
+      tags: owner,
+    });
+    const runtime = emptySecret(this, 'runtime', {
+      name: plan.runtimeSecret,
+      description: `JSON {erlangCookie, tls?, env} for the ${plan.name} nodes`,
+      tags: owner,
+    });
+    const internal = new NetworkLoadBalancer(this, 'internal-lb', {
+      topology,
+      cluster: plan.name,
+      internal: true,
+      subnetIds: network.privateSubnets.map((s) => s.id),
+      vpcId: network.vpc.id,
+      listeners: [
+        { name: 'amqp', port: ports.amqp },
+        { name: 'management', port: ports.management },
+      ],
+      tags: owner,
+    });
+    new InstanceGroup(this, 'brokers', {
+      name: plan.groupName,
+      instanceType: plan.instanceType,
+      architecture: plan.architecture,
+      count: plan.nodes,
+      subnetIds: network.privateSubnets.map((s) => s.id),
+      securityGroupIds: [firewall.group.id],
+      userData: encodeUserData(renderCloudConfig(brokerCloudConfig(fleet, plan))),
+      rootVolumeGiB: fleet.options.rootVolumeGiB,
+      statements: brokerStatements({ secrets: [definitions.arn, runtime.arn], peerDiscovery: plan.nodes > 1 }),
+      targetGroupArns: internal.targetGroups.map((g) => g.arn),
+      tags: owner,
+    });
+
+    // The private zone every VPC of the fleet is associated with; gateway stacks add their VPC and host record.
+    const zone = new Route53Zone(this, 'private-zone', {
+      name: fleet.privateZone,
+      comment: `fedgate ${topology}: cluster hosts (links, router, fedgate apply)`,
+      vpc: [{ vpcId: network.vpc.id, vpcRegion: plan.region }],
+      // Gateway stacks associate their VPCs with aws_route53_zone_association; this stack must not undo that.
+      lifecycle: { ignoreChanges: ['vpc'] },
+      forceDestroy: false,
+    });
+    new Route53Record(this, 'host', {
+      zoneId: zone.zoneId,
+      name: fleet.topology.backend.host,
+      type: 'A',
+      alias: { name: internal.lb.dnsName, zoneId: internal.lb.zoneId, evaluateTargetHealth: true },
+    });
+
+    const router = fleet.router;
+    const routerFirewall = new NodeFirewall(this, 'router', {
+      name: `fedgate-${topology}-router`,
+      description: 'fedgate router instances: outbound only (AMQP to the backend)',
+      vpcId: network.vpc.id,
+      tags: owner,
+      ingress: [],
+    });
+    const routerSecret = emptySecret(this, 'router-secret', {
+      name: router.secret,
+      description: 'JSON {env} with the router\'s FEDGATE_*_PASSWORD variables',
+      tags: owner,
+    });
+    new InstanceGroup(this, 'routers', {
+      name: router.groupName,
+      instanceType: router.instanceType,
+      architecture: router.architecture,
+      count: router.nodes,
+      subnetIds: network.privateSubnets.map((s) => s.id),
+      securityGroupIds: [routerFirewall.group.id],
+      userData: encodeUserData(renderCloudConfig(routerCloudConfig(fleet))),
+      rootVolumeGiB: ROUTER_ROOT_VOLUME_GIB,
+      statements: routerStatements({ secret: routerSecret.arn, bundle: router.bundle }),
+      rollOnChange: true,
+      tags: { ...owner, [TAG_ROLE]: 'router' },
+    });
+
+    new TerraformOutput(this, 'amqp-endpoint', { value: `${fleet.topology.backend.host}:${ports.amqp}`, description: 'Where links and microservices reach the backend' });
+    new TerraformOutput(this, 'secrets', {
+      value: { definitions: plan.definitionsSecret, runtime: plan.runtimeSecret, router: router.secret },
+      description: 'Secrets to put before the nodes can finish booting',
+    });
+  }
+}

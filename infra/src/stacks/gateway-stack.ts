@@ -1,0 +1,138 @@
+import type { Construct } from 'constructs';
+import { TerraformOutput } from 'cdktf';
+import { Route53Record } from '@cdktf/provider-aws/lib/route53-record/index.js';
+import { ROLE_BROKER_SECURITY_GROUP, ROLE_DEVICE_LOAD_BALANCER, TAG_CLUSTER, TAG_ROLE, TAG_TOPOLOGY } from '../aws-names.ts';
+import type { FleetPlan, GatewayPlan } from '../fleet-plan.ts';
+import { brokerCloudConfig, encodeUserData, renderCloudConfig } from '../user-data.ts';
+import { BackendLink } from '../constructs/backend-link.ts';
+import { ClusterNetwork } from '../constructs/cluster-network.ts';
+import { emptySecret } from '../constructs/empty-secret.ts';
+import { InstanceGroup } from '../constructs/instance-group.ts';
+import { NetworkLoadBalancer } from '../constructs/network-load-balancer.ts';
+import { clusterPortRules, NodeFirewall, WORLD, type IngressRule } from '../constructs/node-firewall.ts';
+import { brokerStatements } from '../node-permissions.ts';
+import { FleetStack } from './fleet-stack.ts';
+
+/**
+ * One gateway region, its provider in that region: VPC with the topology's CIDR, nodes that devices reach through an
+ * internet-facing NLB (MQTT/STOMP and the gateway-health port only), AMQP and management reachable only from the
+ * backend's CIDR through an internal NLB, and the peering link to the backend.
+ */
+export class GatewayStack extends FleetStack {
+  readonly kind = 'gateway';
+
+  constructor(scope: Construct, id: string, fleet: FleetPlan, plan: GatewayPlan) {
+    super(scope, id, fleet, plan.region, plan.name);
+    const topology = fleet.topology.name;
+    const owner = { [TAG_TOPOLOGY]: topology, [TAG_CLUSTER]: plan.name };
+    const { ports } = plan.gateway;
+    const backend = fleet.backend;
+
+    const network = new ClusterNetwork(this, 'network', { topology, cluster: plan.name, cidr: plan.cidr, subnets: plan.subnets });
+    const firewall = new NodeFirewall(this, 'nodes', {
+      name: `fedgate-${topology}-${plan.name}-nodes`,
+      description: `RabbitMQ nodes of gateway ${plan.name}`,
+      vpcId: network.vpc.id,
+      tags: { ...owner, [TAG_ROLE]: ROLE_BROKER_SECURITY_GROUP },
+      ingress: gatewayIngress(plan, backend.cidr),
+    });
+    const definitions = emptySecret(this, 'definitions', {
+      name: plan.definitionsSecret,
+      description: `definitions.json of ${plan.name}, gzip-compressed, as SecretBinary (fedgate render, then put-secret-value)`,
+      tags: owner,
+    });
+    const runtime = emptySecret(this, 'runtime', {
+      name: plan.runtimeSecret,
+      description: `JSON {erlangCookie, tls?, env} for the ${plan.name} nodes and gateway-health`,
+      tags: owner,
+    });
+
+    // Health checks of the private listeners probe a device port too: load balancer addresses are in this VPC, and
+    // AMQP and management admit the backend's CIDR only.
+    const probe = plan.deviceListeners[0]!.port;
+    const devices = new NetworkLoadBalancer(this, 'device-lb', {
+      topology,
+      cluster: plan.name,
+      internal: false,
+      subnetIds: network.publicSubnets.map((s) => s.id),
+      vpcId: network.vpc.id,
+      // Every target group judges a node by its first device port, gateway-health's included: the group replaces
+      // nodes whose RabbitMQ is down, never nodes whose health service reports a cut link (that is DNS's job).
+      listeners: plan.deviceListeners.map((l) => ({ name: l.name, port: l.port, ...(l.name === 'health' ? { healthCheckPort: probe } : {}) })),
+      // The DNS stack finds this load balancer by these tags.
+      tags: { ...owner, [TAG_ROLE]: ROLE_DEVICE_LOAD_BALANCER },
+    });
+    const internal = new NetworkLoadBalancer(this, 'internal-lb', {
+      topology,
+      cluster: plan.name,
+      internal: true,
+      subnetIds: network.privateSubnets.map((s) => s.id),
+      vpcId: network.vpc.id,
+      listeners: [
+        { name: 'amqp', port: ports.amqp, healthCheckPort: probe },
+        { name: 'management', port: ports.management, healthCheckPort: probe },
+      ],
+      tags: owner,
+    });
+    const healthService = fleet.dns !== undefined;
+    new InstanceGroup(this, 'brokers', {
+      name: plan.groupName,
+      instanceType: plan.instanceType,
+      architecture: plan.architecture,
+      count: plan.nodes,
+      subnetIds: network.privateSubnets.map((s) => s.id),
+      securityGroupIds: [firewall.group.id],
+      userData: encodeUserData(renderCloudConfig(brokerCloudConfig(fleet, plan))),
+      rootVolumeGiB: fleet.options.rootVolumeGiB,
+      statements: brokerStatements({
+        secrets: [definitions.arn, runtime.arn],
+        peerDiscovery: plan.nodes > 1,
+        ...(healthService ? { bundle: plan.bundle } : {}),
+      }),
+      targetGroupArns: [...devices.targetGroups, ...internal.targetGroups].map((g) => g.arn),
+      tags: owner,
+    });
+
+    const link = new BackendLink(this, 'backend-link', {
+      topology,
+      gateway: { name: plan.name, region: plan.region, cidr: plan.cidr },
+      backend: { name: backend.name, region: backend.region, cidr: backend.cidr, amqpPort: fleet.topology.backend.ports.amqp },
+      azCount: fleet.options.azCount,
+      privateZone: fleet.privateZone,
+      network,
+    });
+    new Route53Record(this, 'host', {
+      zoneId: link.zone.zoneId,
+      name: plan.gateway.host,
+      type: 'A',
+      alias: { name: internal.lb.dnsName, zoneId: internal.lb.zoneId, evaluateTargetHealth: true },
+    });
+
+    new TerraformOutput(this, 'device-endpoint', { value: devices.lb.dnsName, description: 'Load balancer devices reach (DNS latency records point here)' });
+    new TerraformOutput(this, 'secrets', {
+      value: { definitions: plan.definitionsSecret, runtime: plan.runtimeSecret },
+      description: 'Secrets to put before the nodes can finish booting',
+    });
+  }
+}
+
+/**
+ * Devices reach the protocols this gateway has from anywhere; Route53's checkers reach gateway-health; AMQP,
+ * management and Prometheus admit the backend's CIDR only (links are initiated by the gateway, so the backend
+ * side needs them only for fedgate apply/status and scraping). Management is never open to the world.
+ */
+export function gatewayIngress(plan: GatewayPlan, backendCidr: string): IngressRule[] {
+  const { ports } = plan.gateway;
+  const device = plan.deviceListeners.map((l): IngressRule =>
+    l.name === 'health'
+      ? { description: 'gateway-health from Route53 health checkers (through the device load balancer)', fromPort: l.port, from: WORLD }
+      : { description: `${l.name.toUpperCase()} from devices anywhere`, fromPort: l.port, from: WORLD },
+  );
+  return [
+    ...device,
+    { description: 'AMQP from the backend VPC only', fromPort: ports.amqp, from: backendCidr },
+    { description: 'Management API from the backend VPC only (fedgate plan/apply/status)', fromPort: ports.management, from: backendCidr },
+    { description: 'Prometheus scrapes from the backend VPC', fromPort: ports.prometheus, from: backendCidr },
+    ...clusterPortRules(plan.name),
+  ];
+}
