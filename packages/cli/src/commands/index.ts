@@ -7,6 +7,8 @@ import { localCommand } from './local.ts';
 import { planCommand } from './plan.ts';
 import { applyCommand } from './apply.ts';
 import { statusCommand } from './status.ts';
+import { synthCommand } from './synth.ts';
+import { regionCommand } from './region.ts';
 
 /** Every fedgate command, in the order `--help` lists them. */
-export const COMMANDS: FedgateCommand[] = [validateCommand, renderCommand, schemaCommand, localCommand, planCommand, applyCommand, statusCommand, dnsCommand];
+export const COMMANDS: FedgateCommand[] = [validateCommand, renderCommand, schemaCommand, localCommand, planCommand, applyCommand, statusCommand, dnsCommand, synthCommand, regionCommand];

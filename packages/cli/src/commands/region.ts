@@ -1,0 +1,134 @@
+import { readFile, rename, stat, writeFile } from 'node:fs/promises';
+import { addGateway, removeGateway, TopologyEditError, TopologyValidationError, type Topology } from '@fedgate/topology';
+import { UsageError } from '../handle-errors.ts';
+import { withJson, type FedgateCommand } from '../command.ts';
+import type { Argv } from 'yargs';
+import { DEFAULT_SYNTH_OUT } from './synth.ts';
+
+interface RegionArgs {
+  name: string;
+  file: string;
+  json: boolean;
+}
+
+/** Editing a file is never implicit: region commands take -f without a default. */
+function withEditedFile<T>(y: Argv<T>) {
+  return y.option('file', { alias: 'f', type: 'string', demandOption: true, describe: 'Topology file to edit in place (YAML)', normalize: true });
+}
+
+export const regionCommand: FedgateCommand = (ctx) => ({
+  command: 'region <command>',
+  describe: 'Add or remove a gateway region in a topology file, keeping its comments and layout',
+  builder: (y) =>
+    y
+      .command({
+        command: 'add <name>',
+        describe: 'Add a gateway region (copies the last gateway\'s settings; picks a free CIDR unless --cidr)',
+        builder: (a: Argv) =>
+          withJson(withEditedFile(a))
+            .positional('name', { type: 'string', demandOption: true, describe: 'Gateway name (DNS-safe)' })
+            .option('region', { type: 'string', demandOption: true, describe: 'AWS region code, e.g. eu-north-1' })
+            .option('cidr', { type: 'string', describe: 'VPC range; the first free 10.N.0.0/16 when omitted' })
+            .example('$0 region add nordics --region eu-north-1 -f infra/topologies/acme.yaml', 'Add a region with a free CIDR'),
+        handler: (argv: RegionArgs & { region: string; cidr?: string }) => addRegion(ctx, argv),
+      })
+      .command({
+        command: 'remove <name>',
+        describe: 'Remove a gateway region and say what its teardown destroys',
+        builder: (r: Argv) =>
+          withJson(withEditedFile(r))
+            .positional('name', { type: 'string', demandOption: true, describe: 'Gateway name' })
+            .example('$0 region remove nordics -f infra/topologies/acme.yaml', 'Remove it again'),
+        handler: (argv: RegionArgs) => removeRegion(ctx, argv),
+      })
+      .demandCommand(1, 'Name a region command: add or remove.'),
+  handler: () => {},
+});
+
+type Ctx = Parameters<FedgateCommand>[0];
+
+async function addRegion(ctx: Ctx, argv: RegionArgs & { region: string; cidr?: string }): Promise<void> {
+  const text = await readTopologyText(argv.file);
+  const edit = refuseUnchanged(argv.file, 'region add', () =>
+    addGateway(text, argv.file, { name: argv.name, region: argv.region, ...(argv.cidr === undefined ? {} : { cidr: argv.cidr }) }),
+  );
+  await writeInPlace(argv.file, edit.text);
+  const names = await import('@fedgate/infra');
+  const { gateway, topology } = edit;
+  const stack = names.gatewayStackId(gateway.name, gateway.region);
+  const next = [
+    `fedgate synth -f ${argv.file} --out ${DEFAULT_SYNTH_OUT}`,
+    `terraform -chdir=${DEFAULT_SYNTH_OUT}/stacks/${stack} init && terraform -chdir=${DEFAULT_SYNTH_OUT}/stacks/${stack} apply`,
+    `put the secrets ${names.definitionsSecretName(topology.name, gateway.name)} and ${names.runtimeSecretName(topology.name, gateway.name)}, and refresh ${names.definitionsSecretName(topology.name, topology.backend.name)} (the backend gains this gateway's users and queues); see infra/README`,
+    `fedgate apply -f ${argv.file}`,
+    ...(topology.dns ? [`fedgate dns apply -f ${argv.file}`] : []),
+  ];
+  if (argv.json) {
+    ctx.io.stdout(JSON.stringify({ ok: true, file: argv.file, added: { name: gateway.name, region: gateway.region, cidr: gateway.cidr, cidrPicked: edit.cidrPicked, template: edit.template }, stack, next }) + '\n');
+    return;
+  }
+  const cidr = edit.cidrPicked ? `${gateway.cidr}, the first free /16` : gateway.cidr;
+  ctx.io.stdout(
+    `added gateway ${gateway.name} (${gateway.region}, ${cidr}) to ${argv.file}, with ${edit.template}'s settings: ` +
+      `${gateway.nodes} node(s), ${gateway.protocols.join('+')}, downlink ${gateway.downlink.kind}, up to ${gateway.maxConnections} connections\n` +
+      `next:\n${next.map((step, i) => `  ${i + 1}. ${step}`).join('\n')}\n`,
+  );
+}
+
+async function removeRegion(ctx: Ctx, argv: RegionArgs): Promise<void> {
+  const text = await readTopologyText(argv.file);
+  const edit = refuseUnchanged(argv.file, 'region remove', () => removeGateway(text, argv.file, argv.name));
+  const names = await import('@fedgate/infra');
+  const { gateway } = edit;
+  const before = { ...edit.topology, gateways: [...edit.topology.gateways, gateway] } satisfies Topology;
+  const stack = names.gatewayStackId(gateway.name, gateway.region);
+  const teardown = [
+    `stack ${stack}: VPC ${gateway.cidr}, ${gateway.nodes} node(s) with their disks (the uplink buffer on them is lost), the device and internal load balancers, the peering to ${before.backend.name} and the backend's routes and AMQP rule for ${gateway.cidr}`,
+    ...(before.dns ? [`DNS: the latency record ${before.dns.record}.${before.dns.zone} for ${gateway.region} and its health check; devices there move to the next-nearest region`] : []),
+    `backend ${before.backend.name}: the outbox fedgate.to.${gateway.name}.outbox (commands still in it are dropped) and the users of this gateway's links (with fedgate apply --prune)`,
+    `secrets ${names.definitionsSecretName(before.name, gateway.name)} and ${names.runtimeSecretName(before.name, gateway.name)}, deleted without a recovery window`,
+  ];
+  const out = DEFAULT_SYNTH_OUT;
+  const next = [
+    ...(before.dns ? [`fedgate dns drain ${gateway.name} -f ${argv.file}   (let devices move away first)`] : []),
+    `terraform -chdir=${out}/stacks/${stack} destroy   (the stack as last synthesized; if ${out} lacks it, synthesize the previous topology first)`,
+    `fedgate synth -f ${argv.file} --out ${out}`,
+    ...(before.dns ? [`fedgate dns apply -f ${argv.file}`] : []),
+    `fedgate apply -f ${argv.file} --prune`,
+  ];
+  await writeInPlace(argv.file, edit.text);
+  if (argv.json) {
+    ctx.io.stdout(JSON.stringify({ ok: true, file: argv.file, removed: { name: gateway.name, region: gateway.region, cidr: gateway.cidr }, stack, teardown, next }) + '\n');
+    return;
+  }
+  ctx.io.stderr(`warning: removing gateway ${gateway.name} (${gateway.region}) tears down, once applied:\n${teardown.map((t) => `  - ${t}`).join('\n')}\n`);
+  ctx.io.stdout(`removed gateway ${gateway.name} from ${argv.file}\nnext:\n${next.map((step, i) => `  ${i + 1}. ${step}`).join('\n')}\n`);
+}
+
+async function readTopologyText(file: string): Promise<string> {
+  try {
+    return await readFile(file, 'utf8');
+  } catch (err) {
+    throw new UsageError(`${file}: cannot read the topology file (${(err as NodeJS.ErrnoException).code ?? String(err)})`, { cause: err });
+  }
+}
+
+/** Runs a pure edit; a refused or invalid edit becomes a usage error that says the file was not touched. */
+function refuseUnchanged<T>(file: string, what: string, edit: () => T): T {
+  try {
+    return edit();
+  } catch (err) {
+    if (err instanceof TopologyEditError || err instanceof TopologyValidationError) {
+      throw new UsageError(`${what} refused, ${file} is unchanged:\n${err.message}`, { cause: err });
+    }
+    throw err;
+  }
+}
+
+/** Replaces the file atomically (temp file + rename in the same directory), keeping its mode. */
+async function writeInPlace(file: string, text: string): Promise<void> {
+  const { mode } = await stat(file);
+  const temp = `${file}.fedgate-${process.pid}.tmp`;
+  await writeFile(temp, text, { mode });
+  await rename(temp, file);
+}

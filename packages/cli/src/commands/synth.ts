@@ -1,0 +1,67 @@
+import { loadTopology } from '@fedgate/topology';
+import { UsageError } from '../handle-errors.ts';
+import { withJson, withTopologyFile, type FedgateCommand } from '../command.ts';
+
+export const DEFAULT_SYNTH_OUT = 'cdktf.out';
+
+interface SynthArgs {
+  file: string;
+  out: string;
+  json: boolean;
+  stateBucket?: string;
+  bundleUri?: string;
+}
+
+export const synthCommand: FedgateCommand = (ctx) => ({
+  command: 'synth',
+  describe: 'Write Terraform JSON for the fleet on AWS: a backend stack, one stack per gateway region, a DNS stack',
+  builder: (y) =>
+    withJson(withTopologyFile(y))
+      .option('out', { alias: 'o', type: 'string', default: DEFAULT_SYNTH_OUT, describe: 'Directory for <out>/stacks/<stack>/cdk.tf.json', normalize: true })
+      .option('state-bucket', { type: 'string', describe: 'S3 bucket for Terraform state (one key per stack); local state files otherwise' })
+      .option('bundle-uri', { type: 'string', describe: 'S3 URI of the fedgate bundle nodes install; {arch} becomes arm64 or x86_64' })
+      .example('$0 synth -f infra/topologies/acme.example.yaml', 'Synthesize the example fleet into cdktf.out/')
+      .example('$0 synth -f fleet.yaml --state-bucket acme-terraform --json', 'Remote state, machine-readable summary')
+      .epilogue('No Terraform binary and no passwords are needed: secrets are fetched by the nodes at boot, never synthesized.'),
+  handler: async (argv: SynthArgs) => {
+    const { topology } = await loadTopology(argv.file);
+    // cdktf and the AWS provider bindings load only for this command.
+    const { synthFleet, InfraConfigError } = await import('@fedgate/infra');
+    let report;
+    try {
+      report = synthFleet(topology, {
+        outdir: argv.out,
+        infra: { ...(argv.stateBucket ? { stateBucket: argv.stateBucket } : {}), ...(argv.bundleUri ? { bundleUri: argv.bundleUri } : {}) },
+        onProgress: (line) => ctx.io.stderr(`synth: ${line}\n`),
+      });
+    } catch (err) {
+      if (err instanceof InfraConfigError) {
+        throw new UsageError(`${argv.file}: the topology is valid but cannot be deployed on AWS as written:\n${err.message}`, { cause: err });
+      }
+      throw err;
+    }
+    const out = argv.out;
+    for (const stale of report.staleStacks) {
+      ctx.io.stderr(`synth: warning: ${out}/stacks/${stale} is from an earlier synth and not in this topology; destroy it (terraform -chdir=${out}/stacks/${stale} destroy) before deleting the directory\n`);
+    }
+    if (argv.json) {
+      const stacks = report.stacks.map(({ id, kind, region, resources, dataSources, bytes }) => ({ id, kind, region, resources, dataSources, bytes }));
+      ctx.io.stdout(JSON.stringify({ ok: true, outdir: report.outdir, stacks, resources: report.resources, bytes: report.bytes, durationMs: Math.round(report.durationMs), staleStacks: report.staleStacks }) + '\n');
+      return;
+    }
+    const width = Math.max(5, ...report.stacks.map((s) => s.id.length));
+    const rows = report.stacks.map((s) => `${s.id.padEnd(width)}  ${s.kind.padEnd(7)}  ${s.region.padEnd(14)}  ${String(s.resources).padStart(9)}  ${kib(s.bytes).padStart(9)}`);
+    ctx.io.stdout(
+      [
+        `${'stack'.padEnd(width)}  ${'kind'.padEnd(7)}  ${'region'.padEnd(14)}  resources  ${'size'.padStart(9)}`,
+        ...rows,
+        `${report.stacks.length} stacks, ${report.resources} resources, ${kib(report.bytes)} of Terraform JSON in ${(report.durationMs / 1000).toFixed(1)} s → ${out}/stacks/`,
+        `apply in order: the backend stack, then gateway stacks, then the DNS stack (terraform -chdir=${out}/stacks/<stack> init && terraform -chdir=${out}/stacks/<stack> apply)`,
+      ].join('\n') + '\n',
+    );
+  },
+});
+
+function kib(bytes: number): string {
+  return `${(bytes / 1024).toFixed(1)} KiB`;
+}
