@@ -56,12 +56,15 @@ async function addRegion(ctx: Ctx, argv: RegionArgs & { region: string; cidr?: s
   const names = await import('@fedgate/infra');
   const { gateway, topology } = edit;
   const stack = names.gatewayStackId(gateway.name, gateway.region);
+  const out = DEFAULT_SYNTH_OUT;
+  const backendStack = names.backendStackId(topology.backend.name, topology.backend.region);
   const next = [
-    `fedgate synth -f ${argv.file} --out ${DEFAULT_SYNTH_OUT}`,
-    `terraform -chdir=${DEFAULT_SYNTH_OUT}/stacks/${stack} init && terraform -chdir=${DEFAULT_SYNTH_OUT}/stacks/${stack} apply`,
+    `fedgate synth -f ${argv.file} --out ${out}`,
+    terraform(out, stack, 'apply'),
     `put the secrets ${names.definitionsSecretName(topology.name, gateway.name)} and ${names.runtimeSecretName(topology.name, gateway.name)}, and refresh ${names.definitionsSecretName(topology.name, topology.backend.name)} (the backend gains this gateway's users and queues); see infra/README`,
     `fedgate apply -f ${argv.file}`,
-    ...(topology.dns ? [`fedgate dns apply -f ${argv.file}`] : []),
+    `${terraform(out, backendStack, 'apply')}   (the routers roll onto the topology that has ${gateway.name})`,
+    ...(topology.dns ? [dnsStep(argv.file, out, names.dnsStackId(topology.name))] : []),
   ];
   if (argv.json) {
     ctx.io.stdout(JSON.stringify({ ok: true, file: argv.file, added: { name: gateway.name, region: gateway.region, cidr: gateway.cidr, cidrPicked: edit.cidrPicked, template: edit.template }, stack, next }) + '\n');
@@ -89,11 +92,13 @@ async function removeRegion(ctx: Ctx, argv: RegionArgs): Promise<void> {
     `secrets ${names.definitionsSecretName(before.name, gateway.name)} and ${names.runtimeSecretName(before.name, gateway.name)}, deleted without a recovery window`,
   ];
   const out = DEFAULT_SYNTH_OUT;
+  const backendStack = names.backendStackId(before.backend.name, before.backend.region);
   const next = [
     ...(before.dns ? [`fedgate dns drain ${gateway.name} -f ${argv.file}   (let devices move away first)`] : []),
-    `terraform -chdir=${out}/stacks/${stack} destroy   (the stack as last synthesized; if ${out} lacks it, synthesize the previous topology first)`,
-    `fedgate synth -f ${argv.file} --out ${out}`,
-    ...(before.dns ? [`fedgate dns apply -f ${argv.file}`] : []),
+    `fedgate synth -f ${argv.file} --out ${out}   (the removed stack's directory stays, reported as stale)`,
+    `${terraform(out, backendStack, 'apply')}   (the routers roll onto the topology without ${gateway.name})`,
+    `${terraform(out, stack, 'destroy')}   (the stack as last synthesized; if ${out} lacks it, synthesize the previous topology first)`,
+    ...(before.dns ? [dnsStep(argv.file, out, names.dnsStackId(before.name))] : []),
     `fedgate apply -f ${argv.file} --prune`,
   ];
   await writeInPlace(argv.file, edit.text);
@@ -103,6 +108,15 @@ async function removeRegion(ctx: Ctx, argv: RegionArgs): Promise<void> {
   }
   ctx.io.stderr(`warning: removing gateway ${gateway.name} (${gateway.region}) tears down, once applied:\n${teardown.map((t) => `  - ${t}`).join('\n')}\n`);
   ctx.io.stdout(`removed gateway ${gateway.name} from ${argv.file}\nnext:\n${next.map((step, i) => `  ${i + 1}. ${step}`).join('\n')}\n`);
+}
+
+function terraform(out: string, stack: string, action: 'apply' | 'destroy'): string {
+  return `terraform -chdir=${out}/stacks/${stack} init && terraform -chdir=${out}/stacks/${stack} ${action}`;
+}
+
+/** DNS records have two possible owners; a zone should use one of them. */
+function dnsStep(file: string, out: string, dnsStack: string): string {
+  return `fedgate dns apply -f ${file}   (or terraform apply ${out}/stacks/${dnsStack}; use one of the two for a zone, not both)`;
 }
 
 async function readTopologyText(file: string): Promise<string> {
