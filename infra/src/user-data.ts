@@ -7,7 +7,6 @@ import { readFileSync } from 'node:fs';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { stringify } from 'yaml';
 import type { Topology } from '@fedgate/topology';
-import { DEFAULT_DEFINITIONS_FILE } from '@fedgate/broker-config';
 import type { ClusterPlan, FleetPlan, GatewayPlan } from './fleet-plan.ts';
 import { InfraError } from './errors.ts';
 
@@ -23,8 +22,6 @@ export const RABBITMQ_LIMITS_PATH = '/etc/systemd/system/rabbitmq-server.service
 export const SYSCTL_PATH = '/etc/sysctl.d/60-fedgate.conf';
 export const GATEWAY_HEALTH_UNIT = 'fedgate-gateway-health.service';
 export const ROUTER_UNIT = 'fedgate-router.service';
-/** Where the boot script writes the fetched definitions; rabbitmq.conf's definitions.local.path must name it. */
-export const DEFINITIONS_PATH = DEFAULT_DEFINITIONS_FILE;
 
 const BOOT_SCRIPT = readFileSync(new URL('./boot/fedgate-boot.sh', import.meta.url), 'utf8');
 /** Listen backlog RabbitMQ uses when the rendered conf sets none. */
