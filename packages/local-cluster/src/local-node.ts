@@ -43,11 +43,16 @@ export async function launchNode(node: LocalNode, artifacts: ClusterArtifacts): 
 
   const out = await open(join(node.dir, 'log', 'console.log'), 'a');
   const wanted = fdLimitFor(cluster);
-  const child = spawn('sh', ['-c', `ulimit -n ${wanted} 2>/dev/null || ulimit -n "$(ulimit -Hn)"; exec rabbitmq-server`], {
+  // As root, run the server directly as `rabbitmq` instead of through Debian's wrapper: the wrapper's `su`
+  // resets the descriptor limit to the PAM default (~1,024), which is what let a storm take a stock node down.
+  const owner = process.getuid?.() === 0 ? await rabbitmqUser() : undefined;
+  const child = spawn('sh', ['-c', `ulimit -n ${wanted} 2>/dev/null || ulimit -n "$(ulimit -Hn)"; exec ${RABBITMQ_SERVER}`], {
     detached: true,
     stdio: ['ignore', out.fd, out.fd],
+    ...(owner ? { uid: owner.uid, gid: owner.gid } : {}),
     env: {
       ...process.env,
+      ...(owner ? { HOME: owner.home, USER: 'rabbitmq', LOGNAME: 'rabbitmq' } : {}),
       RABBITMQ_NODENAME: node.nodeName,
       RABBITMQ_CONFIG_FILE: join(node.dir, 'rabbitmq.conf'),
       RABBITMQ_MNESIA_BASE: join(node.dir, 'mnesia'),
@@ -61,6 +66,18 @@ export async function launchNode(node: LocalNode, artifacts: ClusterArtifacts): 
   });
   child.unref();
   await out.close();
+}
+
+/** The server script itself, not the Debian wrapper in /usr/sbin (see launchNode). */
+const RABBITMQ_SERVER = '/usr/lib/rabbitmq/bin/rabbitmq-server';
+
+async function rabbitmqUser(): Promise<{ uid: number; gid: number; home: string }> {
+  const [uid, gid, home] = await Promise.all([
+    execFileAsync('id', ['-u', 'rabbitmq']),
+    execFileAsync('id', ['-g', 'rabbitmq']),
+    execFileAsync('sh', ['-c', 'getent passwd rabbitmq | cut -d: -f6']),
+  ]);
+  return { uid: Number(uid.stdout.trim()), gid: Number(gid.stdout.trim()), home: home.stdout.trim() || '/var/lib/rabbitmq' };
 }
 
 async function chownTree(dir: string): Promise<void> {
