@@ -87,7 +87,8 @@ export async function fleetStatus(
   return { ok, clusters, links, queues, canaries };
 }
 
-async function gatewayLinks(gw: Gateway, client: ManagementClient, reachable: boolean): Promise<LinkStatus[]> {
+/** The expected links of one gateway and their state as its management API reports them. */
+export async function gatewayLinks(gw: Gateway, client: ManagementClient, reachable: boolean): Promise<LinkStatus[]> {
   const expected: Omit<LinkStatus, 'state'>[] = [
     gw.downlink.kind === 'shovel'
       ? { gateway: gw.name, name: downlinkName(gw.name), direction: 'downlink', kind: 'shovel' }
