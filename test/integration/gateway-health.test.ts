@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { seg, startGatewayHealthService, type GatewayHealthService } from '@fedgate/broker-admin';
 import type { Gateway } from '@fedgate/topology';
 import type { RunningFleet } from '@fedgate/local-cluster';
-import { main } from '../../packages/cli/src/main.ts';
+import { runCli } from '../run-cli.ts';
 import { sharedFleet, TEST_TOPOLOGY_FILE } from '../shared-fleet.ts';
 
 async function probe(port: number): Promise<{ status: number; body: string }> {
@@ -45,7 +45,7 @@ describe('gateway-health - follows link health on the local fleet', function () 
       assert.match(down.body, /downlink fedgate-down-eu is missing/);
       process.stderr.write(`      [gateway-health] 503 ${down.afterMs} ms after the downlink stopped\n`);
     } finally {
-      await main(['apply', '-f', TEST_TOPOLOGY_FILE, '--cluster', 'eu'], { stdout: () => {}, stderr: () => {} });
+      await runCli(['apply', '-f', TEST_TOPOLOGY_FILE, '--cluster', 'eu']);
     }
     await waitForStatus(PORT, 200, 30_000);
   });

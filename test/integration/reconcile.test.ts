@@ -1,15 +1,8 @@
 import assert from 'node:assert/strict';
 import { seg } from '@fedgate/broker-admin';
 import type { RunningFleet } from '@fedgate/local-cluster';
-import { main } from '../../packages/cli/src/main.ts';
+import { runCli as cli } from '../run-cli.ts';
 import { sharedFleet, TEST_TOPOLOGY_FILE } from '../shared-fleet.ts';
-
-async function cli(argv: string[]) {
-  let stdout = '';
-  let stderr = '';
-  const code = await main(argv, { stdout: (t) => void (stdout += t), stderr: (t) => void (stderr += t) });
-  return { code, stdout, stderr };
-}
 
 async function planJson(extra: string[] = []) {
   const { code, stdout } = await cli(['plan', '-f', TEST_TOPOLOGY_FILE, '--json', ...extra]);

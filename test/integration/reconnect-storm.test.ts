@@ -4,7 +4,7 @@ import { DEVICE_USER, type Gateway } from '@fedgate/topology';
 import type { RunningFleet } from '@fedgate/local-cluster';
 import { readFileSync, readdirSync } from 'node:fs';
 import { nodePid } from '@fedgate/local-cluster';
-import { main } from '../../packages/cli/src/main.ts';
+import { runCli } from '../run-cli.ts';
 import { sharedFleet, TEST_TOPOLOGY_FILE } from '../shared-fleet.ts';
 import { until } from '../device-clients.ts';
 
@@ -55,8 +55,7 @@ describe('gateway - reconnect storm', function () {
     const alarms = await admin.get<{ status: string }>('/health/checks/alarms').catch((err) => ({ status: String(err) }));
     assert.equal(alarms.status, 'ok', 'no resource alarm on the gateway');
 
-    let stdout = '';
-    const code = await main(['status', '-f', TEST_TOPOLOGY_FILE, '--json'], { stdout: (t) => void (stdout += t), stderr: () => {} });
+    const { code, stdout } = await runCli(['status', '-f', TEST_TOPOLOGY_FILE, '--json']);
     assert.equal(code, 0, stdout);
   });
 });

@@ -1,12 +1,11 @@
 import assert from 'node:assert/strict';
 import { seg } from '@fedgate/broker-admin';
 import type { RunningFleet } from '@fedgate/local-cluster';
-import { main } from '../../packages/cli/src/main.ts';
+import { runCli } from '../run-cli.ts';
 import { sharedFleet, TEST_TOPOLOGY_FILE } from '../shared-fleet.ts';
 
 async function status() {
-  let stdout = '';
-  const code = await main(['status', '-f', TEST_TOPOLOGY_FILE, '--json'], { stdout: (t) => void (stdout += t), stderr: () => {} });
+  const { code, stdout } = await runCli(['status', '-f', TEST_TOPOLOGY_FILE, '--json']);
   return { code, report: JSON.parse(stdout) };
 }
 
@@ -42,7 +41,7 @@ describe('status - links, queues and canaries on the local fleet', function () {
       const canary = report.canaries.find((c: { gateway: string; link: string }) => c.gateway === 'eu' && c.link === 'downlink');
       assert.equal(canary.delivered, false);
     } finally {
-      await main(['apply', '-f', TEST_TOPOLOGY_FILE, '--cluster', 'core'], { stdout: () => {}, stderr: () => {} });
+      await runCli(['apply', '-f', TEST_TOPOLOGY_FILE, '--cluster', 'core']);
     }
     assert.equal((await status()).code, 0, 'apply restored the binding');
   });
