@@ -35,6 +35,7 @@ export const BINDING_DELETED = 'binding.deleted';
 export const ROUTE_HEADER = 'x-fedgate-route';
 export const GATEWAY_HEADER = 'x-fedgate-gateway';
 export const DEAD_REASON_HEADER = 'x-fedgate-dead-reason';
+export const DEADLINE_HEADER = 'x-fedgate-deadline'; // epoch ms a command expires at; the router republishes with the time left
 
 // Users. One per link direction per gateway, an administrator for fedgate itself, a device user.
 export const ADMIN_USER = 'fedgate-admin';
