@@ -84,10 +84,11 @@ export function compileBackendDefinitions(topology: Topology, secrets: Secrets):
   const specs: UserSpec[] = [
     { name: ADMIN_USER, tags: ['administrator'], configure: '.*', write: '.*', read: '.*' },
     {
-      // Reads commands and the presence log, republishes to one gateway, broadcast or dead letters.
+      // Reads commands and the presence log, republishes to one gateway, broadcast or dead letters; writes a
+      // sync marker to presence to know when its replay has caught up.
       name: ROUTER_USER,
       configure: '^$',
-      write: `^(fedgate\\.to\\.[^.]+|${escapeRegex(BROADCAST_EXCHANGE)}|${escapeRegex(DEAD_EXCHANGE)})$`,
+      write: `^(fedgate\\.to\\.[^.]+|${escapeRegex(BROADCAST_EXCHANGE)}|${escapeRegex(DEAD_EXCHANGE)}|${escapeRegex(PRESENCE_EXCHANGE)})$`,
       read: `^(${escapeRegex(ROUTER_QUEUE)}|${escapeRegex(PRESENCE_STREAM)}|fedgate\\.to\\.[^.]+\\.outbox|federation: fedgate\\.to\\..+)$`,
     },
     {

@@ -8,8 +8,9 @@ import { planCommand } from './plan.ts';
 import { applyCommand } from './apply.ts';
 import { statusCommand } from './status.ts';
 import { gatewayHealthCommand } from './gateway-health.ts';
+import { routerCommand } from './router.ts';
 import { synthCommand } from './synth.ts';
 import { regionCommand } from './region.ts';
 
 /** Every fedgate command, in the order `--help` lists them. */
-export const COMMANDS: FedgateCommand[] = [validateCommand, renderCommand, schemaCommand, localCommand, planCommand, applyCommand, statusCommand, gatewayHealthCommand, dnsCommand, synthCommand, regionCommand];
+export const COMMANDS: FedgateCommand[] = [validateCommand, renderCommand, schemaCommand, localCommand, planCommand, applyCommand, statusCommand, gatewayHealthCommand, routerCommand, dnsCommand, synthCommand, regionCommand];

@@ -1,0 +1,45 @@
+import { ROUTER_USER, loadTopology, resolveSecrets } from '@fedgate/topology';
+import { clusterAmqpUri } from '@fedgate/broker-config';
+import { withTopologyFile, type FedgateCommand } from '../command.ts';
+
+export const routerCommand: FedgateCommand = (ctx) => ({
+  command: 'router',
+  describe: 'Run the location-aware router: each command goes only to the gateway where its device is connected',
+  builder: (y) =>
+    withTopologyFile(y)
+      .option('port', { type: 'number', default: 9464, describe: 'HTTP port for /metrics, /healthz and /readyz' })
+      .option('prefetch', { type: 'number', default: 256, describe: 'Commands in flight per instance' })
+      .option('log-level', { type: 'string', default: 'info', choices: ['debug', 'info', 'warn', 'error'] as const })
+      .example('$0 router', 'Route for the local fleet; logs JSON lines on stdout')
+      .epilogue('Run several instances for throughput and availability: they share fedgate.router as competing consumers. SIGTERM drains gracefully; a second signal exits at once.'),
+  handler: async (argv: { file: string; port: number; prefetch: number; logLevel: string }) => {
+    const [{ RouterService }, { pino }] = await Promise.all([import('@fedgate/router'), import('pino')]);
+    const { topology } = await loadTopology(argv.file);
+    const secrets = await resolveSecrets(topology, argv.file);
+    const log = pino({ level: argv.logLevel, redact: ['amqpUrl', '*.password'] });
+    const router = new RouterService(
+      {
+        amqpUrl: clusterAmqpUri(topology.backend, topology.vhost, { user: ROUTER_USER, password: secrets.password(topology.backend.name, ROUTER_USER) }),
+        topology,
+        httpPort: argv.port,
+        prefetch: argv.prefetch,
+      },
+      log,
+    );
+    let signals = 0;
+    const stopped = new Promise<void>((resolve) => {
+      const onSignal = (signal: string) => {
+        if (++signals > 1) {
+          log.warn({ signal }, 'second signal: exiting now');
+          process.exit(1);
+        }
+        void router.stop().then(resolve);
+      };
+      process.on('SIGTERM', () => onSignal('SIGTERM'));
+      process.on('SIGINT', () => onSignal('SIGINT'));
+    });
+    await router.start();
+    ctx.io.stderr(`router ready: metrics on http://127.0.0.1:${router.httpPort}/metrics\n`);
+    await stopped;
+  },
+});

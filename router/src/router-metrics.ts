@@ -1,0 +1,45 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/** The router's Prometheus metrics; names are what ops/grafana and the alert rules refer to. */
+export class RouterMetrics {
+  readonly registry = new Registry();
+  readonly routed = new Counter({
+    name: 'fedgate_router_commands_routed_total',
+    help: 'Commands republished, by route (direct|broadcast) and gateway ("*" for broadcast)',
+    labelNames: ['route', 'gateway'] as const,
+    registers: [this.registry],
+  });
+  readonly deadLettered = new Counter({
+    name: 'fedgate_router_commands_dead_lettered_total',
+    help: 'Commands sent to fedgate.dead, by reason',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
+  readonly directorySize = new Gauge({
+    name: 'fedgate_router_directory_devices',
+    help: 'Devices with a known location in this instance\'s directory',
+    registers: [this.registry],
+  });
+  readonly presenceEvents = new Counter({
+    name: 'fedgate_router_presence_events_total',
+    help: 'Presence events applied to the directory, by type (arrived|left|ignored)',
+    labelNames: ['type'] as const,
+    registers: [this.registry],
+  });
+  readonly routingLatency = new Histogram({
+    name: 'fedgate_router_routing_latency_seconds',
+    help: 'From receiving a command to the broker confirming its republish',
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
+    registers: [this.registry],
+  });
+  readonly gatewayHealthy = new Gauge({
+    name: 'fedgate_router_gateway_healthy',
+    help: '1 when the router sees the gateway\'s downlink consuming its commands',
+    labelNames: ['gateway'] as const,
+    registers: [this.registry],
+  });
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry, prefix: 'fedgate_router_' });
+  }
+}

@@ -1,0 +1,83 @@
+import assert from 'node:assert/strict';
+import { DeviceDirectory } from '../src/device-directory.ts';
+import { parsePresenceEvent } from '../src/presence-event.ts';
+import { routeCommand, type RoutingPolicy } from '../src/route-command.ts';
+
+const HOUR = 3_600_000;
+const policy: RoutingPolicy = { commandTtlMs: 60_000, locationTtlMs: 24 * HOUR, maxCommandBytes: 1024, onUnknown: 'broadcast' };
+
+describe('router - directory', () => {
+  it('keeps the newest location, whatever order presence events arrive in', () => {
+    const d = new DeviceDirectory(['eu', 'us']);
+    d.arrived('s-1', 'us', 2_000);
+    d.arrived('s-1', 'eu', 1_000); // older, arrives late
+    assert.deepEqual(d.lookup('s-1', 3_000, HOUR), { gateway: 'us', since: 2_000 });
+  });
+
+  it('ignores the old gateway\'s removal after a device moved', () => {
+    const d = new DeviceDirectory(['eu', 'us']);
+    d.arrived('s-1', 'eu', 1_000);
+    d.arrived('s-1', 'us', 2_000);
+    assert.equal(d.left('s-1', 'eu', 2_500), false);
+    assert.equal(d.lookup('s-1', 3_000, HOUR)?.gateway, 'us');
+    assert.equal(d.left('s-1', 'us', 3_000), true);
+    assert.equal(d.lookup('s-1', 3_000, HOUR), undefined);
+  });
+
+  it('treats a location older than the TTL as unknown', () => {
+    const d = new DeviceDirectory(['eu']);
+    d.arrived('s-1', 'eu', 1_000);
+    assert.equal(d.lookup('s-1', 1_000 + HOUR + 1, HOUR), undefined);
+  });
+
+  it('ignores gateways it does not know', () => {
+    const d = new DeviceDirectory(['eu']);
+    assert.equal(d.arrived('s-1', 'mars', 1), false);
+    assert.equal(d.size, 0);
+  });
+});
+
+describe('router - presence events', () => {
+  const created = (headers: Record<string, unknown>, userId = 'fedgate-up-eu') => ({ routingKey: 'binding.created', userId, headers });
+  const base = { source_name: 'fedgate.devices', destination_kind: 'queue', routing_key: 'devices.s-42.commands.#', timestamp_in_ms: 1_700_000_000_000 };
+
+  it('reads a device command subscription, attributed by the link\'s user', () => {
+    assert.deepEqual(parsePresenceEvent(created(base)), { type: 'arrived', deviceId: 's-42', gateway: 'eu', at: 1_700_000_000_000 });
+  });
+
+  it('ignores events not stamped by a gateway link, other exchanges and canaries', () => {
+    assert.equal(parsePresenceEvent(created(base, 'fedgate-admin')), undefined);
+    assert.equal(parsePresenceEvent(created({ ...base, source_name: 'amq.topic' })), undefined);
+    assert.equal(parsePresenceEvent(created({ ...base, routing_key: 'devices.fedgate-canary-eu.commands.#' })), undefined);
+    assert.equal(parsePresenceEvent(created({ ...base, routing_key: 'devices.*.events.#' })), undefined);
+  });
+});
+
+describe('router - routing decision', () => {
+  const directory = new DeviceDirectory(['eu', 'us']);
+  directory.arrived('s-1', 'eu', 1_000);
+  const now = 10_000;
+  const healthy = () => true;
+
+  it('routes directly to the gateway a device is at, with the remaining TTL', () => {
+    assert.deepEqual(routeCommand({ routingKey: 'devices.s-1.commands.reboot', bodyBytes: 10, deadline: 40_000 }, directory, healthy, policy, now), {
+      action: 'direct', gateway: 'eu', deviceId: 's-1', remainingMs: 30_000,
+    });
+  });
+
+  it('broadcasts for an unknown device, and when its gateway is unhealthy', () => {
+    assert.equal(routeCommand({ routingKey: 'devices.s-9.commands.reboot', bodyBytes: 10 }, directory, healthy, policy, now).action, 'broadcast');
+    assert.equal(routeCommand({ routingKey: 'devices.s-1.commands.reboot', bodyBytes: 10 }, directory, () => false, policy, now).action, 'broadcast');
+  });
+
+  it('dead-letters malformed, deviceless, oversized and expired commands with their reason', () => {
+    const reason = (routingKey: string, bodyBytes = 10, deadline?: number) => {
+      const d = routeCommand({ routingKey, bodyBytes, deadline }, directory, healthy, policy, now);
+      return d.action === 'dead' ? d.reason : d.action;
+    };
+    assert.equal(reason('devices.s-1.reboot'), 'malformed-routing-key');
+    assert.equal(reason('devices..commands.reboot'), 'missing-device-id');
+    assert.equal(reason('devices.s-1.commands.reboot', 2048), 'oversized');
+    assert.equal(reason('devices.s-1.commands.reboot', 10, now - 1), 'expired');
+  });
+});
