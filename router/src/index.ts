@@ -1,4 +1,4 @@
-export { RouterService, DEADLINE_HEADER, downlinkQueue } from './router-service.ts';
+export { RouterService, downlinkQueue } from './router-service.ts';
 export { DeviceDirectory, type Location } from './device-directory.ts';
 export { parsePresenceEvent, type PresenceEvent } from './presence-event.ts';
 export { routeCommand, type RouteDecision, type RoutingPolicy, type DeadReason } from './route-command.ts';

@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { Connection, type AsyncMessage, type Consumer, type Publisher } from 'rabbitmq-client';
 import type { Logger } from 'pino';
 import {
-  BROADCAST_EXCHANGE, DEAD_EXCHANGE, DEAD_REASON_HEADER, GATEWAY_HEADER, PRESENCE_EXCHANGE, PRESENCE_STREAM,
+  BROADCAST_EXCHANGE, DEAD_EXCHANGE, DEAD_REASON_HEADER, DEADLINE_HEADER, GATEWAY_HEADER, PRESENCE_EXCHANGE, PRESENCE_STREAM,
   ROUTE_HEADER, ROUTER_QUEUE, gatewayExchange, outboxQueue, type Gateway,
 } from '@fedgate/topology';
 import { DeviceDirectory } from './device-directory.ts';
@@ -13,8 +13,6 @@ import { routeCommand, type DeadReason } from './route-command.ts';
 import { RouterMetrics } from './router-metrics.ts';
 import { normalizeRouterOptions, type NormalizedRouterOptions, type RouterOptions } from './router-options.ts';
 
-/** Header the sender sets: epoch ms at which the command expires. */
-export const DEADLINE_HEADER = 'x-fedgate-deadline';
 const HOP_HEADER = 'x-fedgate-hop';
 const SYNC_PREFIX = 'router.sync.';
 

@@ -5,9 +5,9 @@ import amqp from 'amqplib';
 import type { MqttClient } from 'mqtt';
 import { pino } from 'pino';
 import {
-  COMMANDS_EXCHANGE, DEAD_EXCHANGE, DEAD_REASON_HEADER, DEVICES_EXCHANGE, ROUTE_HEADER, ROUTER_USER, commandRoutingKey, gatewayExchange,
+  COMMANDS_EXCHANGE, DEAD_EXCHANGE, DEAD_REASON_HEADER, DEADLINE_HEADER, DEVICES_EXCHANGE, ROUTE_HEADER, ROUTER_USER, commandRoutingKey, gatewayExchange,
 } from '@fedgate/topology';
-import { RouterService, DEADLINE_HEADER } from '@fedgate/router';
+import { RouterService } from '@fedgate/router';
 import type { RunningFleet } from '@fedgate/local-cluster';
 import { sharedFleet, TEST_TOPOLOGY_FILE } from '../shared-fleet.ts';
 import { tap, type Tap } from '../amqp-probe.ts';
