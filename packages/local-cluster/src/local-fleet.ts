@@ -1,5 +1,5 @@
 import { resolve, join } from 'node:path';
-import { rm } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import {
   ADMIN_USER, isGateway, loadTopology, resolveSecrets, secretsFilePath,
   type Cluster, type Secrets, type Topology,
@@ -41,6 +41,8 @@ export interface ClusterStatus {
 /** A started fleet: what tests, the demo and the router need to reach it. */
 export interface RunningFleet {
   readonly topologyFile: string;
+  /** Where node data, logs and pid files live. */
+  readonly stateDir: string;
   readonly topology: Topology;
   readonly secrets: Secrets;
   readonly clusters: readonly ClusterStatus[];
@@ -111,6 +113,7 @@ export async function downFleet(topologyFile: string, options: FleetOptions = {}
   const ctx = await fleetContext(topologyFile, options);
   const progress = options.onProgress ?? (() => {});
   const stopped: string[] = [];
+  await stopBackgroundRouter(ctx.stateDir, progress);
   await Promise.all(
     [...ctx.nodes.values()].map(async (node) => {
       if ((await nodePid(node)) === undefined) return;
@@ -120,6 +123,25 @@ export async function downFleet(topologyFile: string, options: FleetOptions = {}
     }),
   );
   return { stopped };
+}
+
+/** Where `fedgate demo` records the router it left running, so `down` stops it with the fleet. */
+export function routerPidFile(stateDir: string): string {
+  return join(stateDir, 'router.pid');
+}
+
+async function stopBackgroundRouter(stateDir: string, progress: (line: string) => void): Promise<void> {
+  const file = routerPidFile(stateDir);
+  const pid = Number((await readFile(file, 'utf8').catch(() => '')).trim());
+  if (Number.isInteger(pid) && pid > 0) {
+    try {
+      process.kill(pid, 'SIGTERM'); // graceful: the router stops consuming and finishes in-flight confirms
+      progress(`router: stopping (pid ${pid})`);
+    } catch {
+      // already gone
+    }
+  }
+  await rm(file, { force: true });
 }
 
 /** Removes the fleet's data directories (after `down`), for a clean start. */
@@ -178,6 +200,7 @@ function runningFleet(ctx: FleetContext, secrets: Secrets, clusters: ClusterStat
   };
   return {
     topologyFile: ctx.topologyFile,
+    stateDir: ctx.stateDir,
     topology: ctx.topology,
     secrets,
     clusters,
