@@ -9,7 +9,7 @@ export {
 } from './client-options.ts';
 export type { ClientOptions, CommonOptions, ConnectWithConnection, ConnectWithUrl, NormalizedClientOptions } from './client-options.ts';
 export { BINARY_CONTENT_TYPE, JSON_CONTENT_TYPE, encodeCommand } from './encode-command.ts';
-export type { CommandPayload, EncodedCommand } from './encode-command.ts';
+export type { CommandInput, CommandPayload, EncodedCommand } from './encode-command.ts';
 export { eventPattern, isJsonContentType, parseEvent } from './parse-event.ts';
 export type { DeviceEvent } from './parse-event.ts';
 export { deadLetterCause, parseDeadLetter } from './parse-dead-letter.ts';

@@ -1,5 +1,5 @@
 // A dead letter from fedgate.dead: which command it was and why it died. Pure.
-import type { Message, MessagePropertyHeaders } from 'amqplib';
+import type { Message } from 'amqplib';
 import { DEAD_REASON_HEADER, parseCommandRoutingKey } from '@fedgate/topology';
 
 /**
@@ -36,7 +36,7 @@ export interface DeadLetterCause {
 }
 
 /** The router's reason header wins; else the broker's latest death (x-death is newest first); else `unknown`. */
-export function deadLetterCause(headers: MessagePropertyHeaders | undefined): DeadLetterCause {
+export function deadLetterCause(headers: Readonly<Record<string, unknown>> | undefined): DeadLetterCause {
   const death = firstDeath(headers?.['x-death']);
   const routingKeys = death ? asStrings(death['routing-keys']) : [];
   const queue = death ? asString(death.queue) : undefined;
