@@ -1,10 +1,26 @@
-import type { Cluster } from '@fedgate/topology';
+import type { Backend, Cluster, Gateway } from '@fedgate/topology';
+
+type Credentials = { user: string; password: string };
 
 /** `amqp[s]://user:password@host:port/vhost` for a link or client reaching `cluster`. */
-export function clusterAmqpUri(cluster: Cluster, vhost: string, credentials?: { user: string; password: string }): string {
-  const scheme = cluster.tls ? 'amqps' : 'amqp';
+export function clusterAmqpUri(cluster: Cluster, vhost: string, credentials?: Credentials): string {
+  return amqpUri(cluster.tls, cluster.host, cluster.ports.amqp, vhost, credentials);
+}
+
+/**
+ * The backend as `gw`'s links reach it: directly, or (local mode, `wan` set) through the WAN simulator that listens
+ * on the gateway's host, so latency and partitions apply to every link of that gateway and to nothing else.
+ */
+export function linkBackendUri(backend: Backend, gw: Gateway, vhost: string, credentials: Credentials): string {
+  return gw.wan
+    ? amqpUri(backend.tls, gw.host, gw.wan.port, vhost, credentials)
+    : clusterAmqpUri(backend, vhost, credentials);
+}
+
+function amqpUri(tls: boolean, host: string, port: number, vhost: string, credentials?: Credentials): string {
+  const scheme = tls ? 'amqps' : 'amqp';
   const auth = credentials ? `${encodeURIComponent(credentials.user)}:${encodeURIComponent(credentials.password)}@` : '';
-  return `${scheme}://${auth}${cluster.host}:${cluster.ports.amqp}/${encodeURIComponent(vhost)}`;
+  return `${scheme}://${auth}${host}:${port}/${encodeURIComponent(vhost)}`;
 }
 
 export function clusterManagementUrl(cluster: Cluster): string {

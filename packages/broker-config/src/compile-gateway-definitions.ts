@@ -9,7 +9,7 @@ import type { Definitions, ParameterDefinition } from './definitions.ts';
 import {
   emptyDefinitions, escapeRegex, exactly, exchange, exchangeBinding, policy, queueBinding, quorumQueue, sortDefinitions,
 } from './definition-builders.ts';
-import { clusterAmqpUri } from './amqp-uri.ts';
+import { linkBackendUri } from './amqp-uri.ts';
 import { user } from './users.ts';
 
 /** How long the uplink may buffer while the backend is unreachable before dropping the oldest. */
@@ -24,7 +24,7 @@ export function compileGatewayDefinitions(topology: Topology, gw: Gateway, secre
   const { vhost, backend } = topology;
   const d = emptyDefinitions(vhost);
   const backendUri = (linkUser: string) =>
-    clusterAmqpUri(backend, vhost, { user: linkUser, password: secrets.password(backend.name, linkUser) });
+    linkBackendUri(backend, gw, vhost, { user: linkUser, password: secrets.password(backend.name, linkUser) });
 
   d.exchanges.push(exchange(vhost, DEVICES_EXCHANGE, 'topic'));
   d.queues.push(quorumQueue(vhost, UPLINK_QUEUE), quorumQueue(vhost, PRESENCE_OUT_QUEUE));

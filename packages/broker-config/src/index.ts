@@ -4,5 +4,5 @@ export { compileBackendDefinitions, federationQueuePattern } from './compile-bac
 export { compileGatewayDefinitions } from './compile-gateway-definitions.ts';
 export { renderRabbitmqConf, DEFAULT_DEFINITIONS_FILE, type RenderConfOptions } from './render-rabbitmq-conf.ts';
 export { renderEnabledPlugins } from './render-enabled-plugins.ts';
-export { clusterAmqpUri, clusterManagementUrl, maskSecrets } from './amqp-uri.ts';
+export { clusterAmqpUri, clusterManagementUrl, linkBackendUri, maskSecrets } from './amqp-uri.ts';
 export { rabbitPasswordHash } from './password-hash.ts';

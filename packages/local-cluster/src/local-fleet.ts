@@ -7,7 +7,9 @@ import {
 import { clusterAmqpUri, clusterManagementUrl, compileCluster } from '@fedgate/broker-config';
 import { ManagementClient } from '@fedgate/broker-admin';
 import { ensureLocalSecrets } from './local-secrets.ts';
-import { launchNode, localNode, logTail, nodePid, stopNode, type LocalNode } from './local-node.ts';
+import { clusterNodes, launchNode, logTail, nodeCluster, nodePid, stopNode, type LocalNode } from './local-node.ts';
+import { formCluster } from './form-cluster.ts';
+import { startWanProxy, stopWanProxy, wanProxySpecs } from './wan-proxy.ts';
 
 /** A node takes ~10 s to boot here; on a loaded 2-core machine give it much longer before calling it failed. */
 export const DEFAULT_START_TIMEOUT_MS = 120_000;
@@ -50,7 +52,14 @@ export interface RunningFleet {
   admin(cluster: string): ManagementClient;
   /** AMQP URI with the given user's credentials (default: the administrator). */
   amqpUri(cluster: string, user?: string): string;
+  /** The cluster's first node (the one a single-node cluster has). */
   node(cluster: string): LocalNode;
+  /** Every node of the cluster, first one first. */
+  nodes(cluster: string): readonly LocalNode[];
+  /** An administrator client of one node's own management listener (works while other nodes are down). */
+  nodeAdmin(node: LocalNode): ManagementClient;
+  /** AMQP URI of one node's own listener, with the given user's credentials (default: the administrator). */
+  nodeAmqpUri(node: LocalNode, user?: string): string;
   down(): Promise<void>;
 }
 
@@ -58,14 +67,18 @@ interface FleetContext {
   readonly topologyFile: string;
   readonly topology: Topology;
   readonly stateDir: string;
+  /** First node of each cluster. */
   readonly nodes: Map<string, LocalNode>;
+  /** Every node of each cluster. */
+  readonly members: Map<string, LocalNode[]>;
 }
 
 async function fleetContext(topologyFile: string, options: FleetOptions): Promise<FleetContext> {
   const { topology } = await loadTopology(topologyFile);
   const stateDir = resolve(options.stateDir ?? join('.fedgate', topology.name));
-  const nodes = new Map(allClusters(topology).map((c) => [c.name, localNode(stateDir, topology.name, c)]));
-  return { topologyFile, topology, stateDir, nodes };
+  const members = new Map(allClusters(topology).map((c) => [c.name, clusterNodes(stateDir, topology.name, c)]));
+  const nodes = new Map([...members].map(([name, list]) => [name, list[0]!]));
+  return { topologyFile, topology, stateDir, nodes, members };
 }
 
 function allClusters(topology: Topology): Cluster[] {
@@ -73,8 +86,9 @@ function allClusters(topology: Topology): Cluster[] {
 }
 
 /**
- * Starts one node per cluster (those not already running), waits until each answers with the compiled
- * definitions loaded, and removes the default guest account. Idempotent.
+ * Starts every node of every cluster (those not already running) and the WAN proxies of gateways that have one,
+ * waits until each node answers with the compiled definitions loaded, joins the nodes of multi-node clusters into
+ * one RabbitMQ cluster, and removes the default guest account. Idempotent.
  */
 export async function upFleet(topologyFile: string, options: FleetOptions = {}): Promise<RunningFleet & { alreadyRunning: boolean }> {
   const ctx = await fleetContext(topologyFile, options);
@@ -87,25 +101,42 @@ export async function upFleet(topologyFile: string, options: FleetOptions = {}):
   const secrets = await resolveSecrets(ctx.topology, topologyFile);
   const fleet = runningFleet(ctx, secrets, []);
 
-  const toStart: Cluster[] = [];
-  for (const cluster of allClusters(ctx.topology)) {
-    if (await isServing(fleet, cluster.name)) progress(`${cluster.name}: already running`);
-    else toStart.push(cluster);
+  // The proxies first: links connect through them from the moment their gateway boots.
+  for (const spec of wanProxySpecs(ctx.topology)) {
+    if ((await startWanProxy(ctx.stateDir, spec)) === 'started') {
+      progress(`${spec.gateway}: WAN proxy on ${spec.listenHost}:${spec.listenPort} → backend (${spec.conditions.latencyMs} ms ± ${spec.conditions.jitterMs} ms)`);
+    }
   }
 
-  // All nodes boot in parallel; links retry until the backend answers.
+  const toStart: [Cluster, LocalNode][] = [];
+  for (const cluster of allClusters(ctx.topology)) {
+    for (const node of ctx.members.get(cluster.name)!) {
+      if (await isServing(fleet.nodeAdmin(node))) progress(`${nodeLabel(cluster, node)}: already running`);
+      else toStart.push([cluster, node]);
+    }
+  }
+
+  // All nodes boot in parallel; links retry until the backend answers, clustered nodes wait for their peers.
   await Promise.all(
-    toStart.map(async (cluster) => {
-      const node = ctx.nodes.get(cluster.name)!;
+    toStart.map(async ([cluster, node]) => {
       if (await nodePid(node)) await stopNode(node); // alive but not serving: restart it clean
-      progress(`${cluster.name}: starting ${node.nodeName} (${isGateway(cluster) ? 'gateway' : 'backend'})`);
-      await launchNode(node, compileCluster(ctx.topology, cluster, secrets, { definitionsFile: join(node.dir, 'definitions.json') }));
+      progress(`${nodeLabel(cluster, node)}: starting ${node.nodeName} (${isGateway(cluster) ? 'gateway' : 'backend'})`);
+      const artifacts = compileCluster(ctx.topology, nodeCluster(cluster, node.index), secrets, { definitionsFile: join(node.dir, 'definitions.json') });
+      await launchNode(node, artifacts);
       await waitUntilServing(fleet, cluster, node, options.startTimeoutMs ?? DEFAULT_START_TIMEOUT_MS);
-      await removeGuest(fleet.admin(cluster.name));
-      progress(`${cluster.name}: ready at ${clusterManagementUrl(cluster)}`);
+      if (node.index === 0) await removeGuest(fleet.admin(cluster.name));
+      progress(`${nodeLabel(cluster, node)}: ready at http://${cluster.host}:${node.ports.management}`);
     }),
   );
+  for (const cluster of allClusters(ctx.topology)) {
+    await formCluster(cluster, ctx.members.get(cluster.name)!, ctx.topology.vhost, fleet.admin(cluster.name), progress);
+  }
   return Object.assign(runningFleet(ctx, secrets, await statuses(ctx, fleet)), { alreadyRunning: toStart.length === 0 });
+}
+
+/** `core` for a single-node cluster's node, `core node 2` for the others. */
+function nodeLabel(cluster: Cluster, node: LocalNode): string {
+  return cluster.nodes === 1 ? cluster.name : `${cluster.name} node ${node.index + 1}`;
 }
 
 /** Stops every node of the topology's fleet that is running, and nothing else. */
@@ -115,13 +146,16 @@ export async function downFleet(topologyFile: string, options: FleetOptions = {}
   const stopped: string[] = [];
   await stopBackgroundRouter(ctx.stateDir, progress);
   await Promise.all(
-    [...ctx.nodes.values()].map(async (node) => {
+    [...ctx.members.values()].flat().map(async (node) => {
       if ((await nodePid(node)) === undefined) return;
       progress(`${node.cluster}: stopping ${node.nodeName}`);
       await stopNode(node);
-      stopped.push(node.cluster);
+      if (!stopped.includes(node.cluster)) stopped.push(node.cluster);
     }),
   );
+  for (const spec of wanProxySpecs(ctx.topology)) {
+    if (await stopWanProxy(ctx.stateDir, spec.gateway)) progress(`${spec.gateway}: WAN proxy stopped`);
+  }
   return { stopped };
 }
 
@@ -147,7 +181,7 @@ async function stopBackgroundRouter(stateDir: string, progress: (line: string) =
 /** Removes the fleet's data directories (after `down`), for a clean start. */
 export async function purgeFleet(topologyFile: string, options: FleetOptions = {}): Promise<void> {
   const ctx = await fleetContext(topologyFile, options);
-  for (const node of ctx.nodes.values()) {
+  for (const node of [...ctx.members.values()].flat()) {
     if ((await nodePid(node)) !== undefined) throw new LocalFleetError(`${node.cluster} is still running; run \`fedgate local down\` first`);
   }
   await rm(ctx.stateDir, { recursive: true, force: true });
@@ -172,7 +206,7 @@ async function statuses(ctx: FleetContext, fleet: RunningFleet | undefined): Pro
     allClusters(ctx.topology).map(async (cluster) => {
       const node = ctx.nodes.get(cluster.name)!;
       const pid = await nodePid(node);
-      const running = pid !== undefined && (fleet ? await isServing(fleet, cluster.name) : true);
+      const running = pid !== undefined && (fleet ? await isServing(fleet.admin(cluster.name)) : true);
       const base = {
         name: cluster.name,
         role: isGateway(cluster) ? ('gateway' as const) : ('backend' as const),
@@ -208,15 +242,20 @@ function runningFleet(ctx: FleetContext, secrets: Secrets, clusters: ClusterStat
       new ManagementClient({ baseUrl: clusterManagementUrl(cluster(name)), user: ADMIN_USER, password: secrets.password(name, ADMIN_USER) }),
     amqpUri: (name, user = ADMIN_USER) => clusterAmqpUri(cluster(name), ctx.topology.vhost, { user, password: secrets.password(name, user) }),
     node: (name) => ctx.nodes.get(cluster(name).name)!,
+    nodes: (name) => ctx.members.get(cluster(name).name)!,
+    nodeAdmin: (node) =>
+      new ManagementClient({ baseUrl: clusterManagementUrl(nodeCluster(cluster(node.cluster), node.index)), user: ADMIN_USER, password: secrets.password(node.cluster, ADMIN_USER) }),
+    nodeAmqpUri: (node, user = ADMIN_USER) =>
+      clusterAmqpUri(nodeCluster(cluster(node.cluster), node.index), ctx.topology.vhost, { user, password: secrets.password(node.cluster, user) }),
     down: async () => {
       await downFleet(ctx.topologyFile, { stateDir: ctx.stateDir });
     },
   };
 }
 
-async function isServing(fleet: RunningFleet, cluster: string): Promise<boolean> {
+async function isServing(admin: ManagementClient): Promise<boolean> {
   try {
-    await fleet.admin(cluster).get('/overview');
+    await admin.get('/overview');
     return true;
   } catch {
     return false;
@@ -227,7 +266,7 @@ async function waitUntilServing(fleet: RunningFleet, cluster: Cluster, node: Loc
   const deadline = Date.now() + timeoutMs;
   let sawPid = false;
   while (Date.now() < deadline) {
-    if (await isServing(fleet, cluster.name)) return;
+    if (await isServing(fleet.nodeAdmin(node))) return;
     const pid = await nodePid(node);
     if (pid !== undefined) sawPid = true;
     else if (sawPid) break; // it was up and died: no point waiting

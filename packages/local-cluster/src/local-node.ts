@@ -15,16 +15,40 @@ export const BACKEND_FD_LIMIT = 8192;
 /** One local RabbitMQ node: its name and where its files live. */
 export interface LocalNode {
   readonly cluster: string;
+  /** 0 for the first node of its cluster, which other nodes join. */
+  readonly index: number;
   readonly nodeName: string;
   readonly dir: string;
   readonly pidFile: string;
   readonly logFile: string;
+  /** This node's listeners: the cluster's ports, plus `index` (nodes of one cluster share the host locally). */
+  readonly ports: Cluster['ports'];
 }
 
-export function localNode(stateDir: string, topologyName: string, cluster: Cluster): LocalNode {
-  const dir = join(stateDir, cluster.name);
-  const nodeName = `fedgate-${topologyName}-${cluster.name}@localhost`;
-  return { cluster: cluster.name, nodeName, dir, pidFile: join(dir, 'node.pid'), logFile: join(dir, 'log', `${nodeName}.log`) };
+/**
+ * Node `index` of a cluster. The first keeps the name and directory a single-node cluster always had; node N
+ * (from 2) is `<cluster>_N`: underscores cannot appear in cluster names, so it never collides with another cluster.
+ */
+export function localNode(stateDir: string, topologyName: string, cluster: Cluster, index = 0): LocalNode {
+  const suffix = index === 0 ? '' : `_${index + 1}`;
+  const dir = join(stateDir, `${cluster.name}${suffix}`);
+  const nodeName = `fedgate-${topologyName}-${cluster.name}${suffix}@localhost`;
+  return {
+    cluster: cluster.name, index, nodeName, dir, pidFile: join(dir, 'node.pid'), logFile: join(dir, 'log', `${nodeName}.log`),
+    ports: nodeCluster(cluster, index).ports,
+  };
+}
+
+/** Every node of a cluster (`nodes` in the topology). */
+export function clusterNodes(stateDir: string, topologyName: string, cluster: Cluster): LocalNode[] {
+  return Array.from({ length: cluster.nodes }, (_, i) => localNode(stateDir, topologyName, cluster, i));
+}
+
+/** The cluster as node `index` sees itself: every listener moved up by `index`, for its rabbitmq.conf. */
+export function nodeCluster<C extends Cluster>(cluster: C, index: number): C {
+  if (index === 0) return cluster;
+  const ports = Object.fromEntries(Object.entries(cluster.ports).map(([name, port]) => [name, port + index]));
+  return { ...cluster, ports } as C;
 }
 
 /** Descriptors the node needs: the gateway's connection limit plus headroom for links, files and the storm itself. */
@@ -71,7 +95,8 @@ export async function launchNode(node: LocalNode, artifacts: ClusterArtifacts): 
 /** The server script itself, not the Debian wrapper in /usr/sbin (see launchNode). */
 const RABBITMQ_SERVER = '/usr/lib/rabbitmq/bin/rabbitmq-server';
 
-async function rabbitmqUser(): Promise<{ uid: number; gid: number; home: string }> {
+/** The account the Debian package runs RabbitMQ as; local nodes and their CLI tools run as it when fedgate runs as root. */
+export async function rabbitmqUser(): Promise<{ uid: number; gid: number; home: string }> {
   const [uid, gid, home] = await Promise.all([
     execFileAsync('id', ['-u', 'rabbitmq']),
     execFileAsync('id', ['-g', 'rabbitmq']),

@@ -117,21 +117,30 @@ function cidrProblems(clusters: Located<RawCluster>[]): RawProblem[] {
   return problems;
 }
 
+/**
+ * Every listener of every node: a cluster of N nodes run on one host (local mode) listens on port, port+1, …
+ * port+N-1, and a gateway's WAN proxy (local mode) listens on its own port.
+ */
 function portCollisions(clusters: Located<Cluster>[]): RawProblem[] {
   const problems: RawProblem[] = [];
-  const taken = new Map<string, PropertyKey[]>();
+  const taken = new Map<string, string>();
   for (const { path, value } of clusters) {
-    for (const [listener, port] of Object.entries(value.ports)) {
+    const listeners: [PropertyKey[], number, number][] = Object.entries(value.ports).flatMap(([listener, port]) =>
+      Array.from({ length: value.nodes }, (_, node): [PropertyKey[], number, number] => [[...path, 'ports', listener], port + node, node]),
+    );
+    if ('wan' in value && value.wan) listeners.push([[...path, 'wan', 'port'], value.wan.port, 0]);
+    for (const [portPath, port, node] of listeners) {
       const key = `${value.host}:${port}`;
-      const portPath = [...path, 'ports', listener];
+      const label = formatPath(portPath) + (node > 0 ? ` (node ${node + 1})` : '');
       const first = taken.get(key);
       if (first) {
-        problems.push({ path: portPath, message: `port ${port} on ${value.host} is already used by ${formatPath(first)}` });
+        // Node 1 keeps the message it always had; later nodes say which node's port clashes.
+        const which = node > 0 ? `port ${port} of node ${node + 1}` : `port ${port}`;
+        problems.push({ path: portPath, message: `${which} on ${value.host} is already used by ${first}` });
       } else {
-        taken.set(key, portPath);
+        taken.set(key, label);
       }
     }
   }
   return problems;
 }
-

@@ -60,6 +60,20 @@ const gatewayPorts = backendPorts.extend({
   stomp: port.default(61613),
 });
 
+/**
+ * Local mode only: the gateway's links reach the backend through fedgate's WAN simulator, a TCP proxy that adds
+ * latency and jitter and can be partitioned (`fedgate wan`). It listens on the gateway's host at `port`, forwards
+ * to the backend's AMQP listener (every node of it, first reachable wins), and the compiled link URIs use it.
+ * Deployed fleets leave it out: there the network between regions is the real one.
+ */
+const wan = z.strictObject({
+  port,
+  /** Delay added to every chunk in each direction, in milliseconds (the round trip grows by twice this). @default 0 */
+  latencyMs: z.int().min(0).max(60_000).default(0),
+  /** Up to this many milliseconds more per chunk, uniformly random; bytes never overtake each other. @default 0 */
+  jitterMs: z.int().min(0).max(60_000).default(0),
+});
+
 const clusterFields = {
   name: clusterName,
   region,
@@ -90,6 +104,7 @@ export const gatewaySchema = z.strictObject({
   uplink: uplink.prefault({ kind: 'shovel' }),
   /** Device connections the gateway admits before refusing new ones (reconnect-storm guard). @default 50000 */
   maxConnections: z.int().min(1).default(50_000),
+  wan: wan.optional(),
 });
 
 const credentials = z.discriminatedUnion('source', [
@@ -146,6 +161,7 @@ export type Cluster = Backend | Gateway;
 export type Link = Gateway['downlink'];
 export type LinkKind = Link['kind'];
 export type Protocol = Gateway['protocols'][number];
+export type WanSettings = NonNullable<Gateway['wan']>;
 
 export function isGateway(cluster: Cluster): cluster is Gateway {
   return 'protocols' in cluster;
