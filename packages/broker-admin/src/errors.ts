@@ -1,6 +1,8 @@
 import { maskSecrets } from '@fedgate/broker-config';
 
-export type BrokerAdminErrorCode = 'BROKER_UNREACHABLE' | 'MANAGEMENT_API_ERROR' | 'APPLY_FAILED';
+export type BrokerAdminErrorCode =
+  | 'BROKER_UNREACHABLE' | 'MANAGEMENT_API_ERROR' | 'APPLY_FAILED'
+  | 'LINK_NOT_FOUND' | 'LINK_NOT_RUNNING' | 'INVALID_LIMIT' | 'DRAIN_INCOMPLETE';
 
 /** Base of broker-admin's errors: a stable `code`, the cause chained, secrets masked in the message. */
 export class BrokerAdminError extends Error {

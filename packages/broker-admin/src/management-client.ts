@@ -46,17 +46,18 @@ export class ManagementClient {
     return (await this.#request('POST', path, body)) as T;
   }
 
-  async delete(path: string): Promise<void> {
-    await this.#request('DELETE', path);
+  /** `headers` carry what some deletes take, e.g. `X-Reason` when closing a connection. */
+  async delete(path: string, headers: Record<string, string> = {}): Promise<void> {
+    await this.#request('DELETE', path, undefined, headers);
   }
 
-  async #request(method: string, path: string, body?: unknown): Promise<unknown> {
+  async #request(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<unknown> {
     const url = `${this.baseUrl}/api${path}`;
     let response: Response;
     try {
       response = await fetch(url, {
         method,
-        headers: { authorization: this.#auth, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+        headers: { ...headers, authorization: this.#auth, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
         body: body === undefined ? undefined : JSON.stringify(body),
         signal: AbortSignal.timeout(this.#timeoutMs),
       });

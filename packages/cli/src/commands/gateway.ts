@@ -1,0 +1,138 @@
+import type { Argv } from 'yargs';
+import {
+  drainDevices, normalizeConnectionLimit, normalizeDrainOptions, readConnectionLimits, setConnectionLimit,
+  BrokerAdminError, DEFAULT_DRAIN_BATCH_SIZE, DEFAULT_DRAIN_PAUSE_MS, DEFAULT_DRAIN_TIMEOUT_MS, LIMIT_SCOPES,
+  type ConnectionLimits, type LimitScope,
+} from '@fedgate/broker-admin';
+import { withJson, withTopologyFile, type CommandContext, type FedgateCommand } from '../command.ts';
+import { UsageError } from '../handle-errors.ts';
+import { gatewayAdmin } from '../gateway-admin.ts';
+
+interface LimitArgs {
+  file: string;
+  json: boolean;
+  gateway: string;
+  maxConnections?: number;
+  reset: boolean;
+  scope: LimitScope;
+  dryRun: boolean;
+}
+
+interface DrainArgs {
+  file: string;
+  json: boolean;
+  gateway: string;
+  batchSize: number;
+  pauseMs: number;
+  timeoutSeconds: number;
+  dryRun: boolean;
+}
+
+export const gatewayCommand: FedgateCommand = (ctx) => ({
+  command: 'gateway <command>',
+  describe: 'Protect a gateway from its devices: connection limits and graceful drains',
+  builder: (y: Argv) =>
+    y
+      .command({
+        command: 'limit <gateway>',
+        describe: 'Show or set how many device connections a gateway admits',
+        builder: (l: Argv) =>
+          withJson(withTopologyFile(l))
+            .positional('gateway', { type: 'string', demandOption: true, describe: 'Gateway name from the topology' })
+            .option('max-connections', { type: 'number', describe: 'New limit: 0 admits no new connection, -1 removes the limit' })
+            .option('reset', { type: 'boolean', default: false, describe: 'Back to normal: no device limit (--scope devices) or the topology\'s maxConnections (--scope vhost)' })
+            .option('scope', { choices: LIMIT_SCOPES, default: 'devices' as LimitScope, describe: 'devices: the device user (survives restarts, never blocks links); vhost: every connection, links included' })
+            .option('dry-run', { type: 'boolean', default: false, describe: 'Show the change; make none' })
+            .conflicts('max-connections', 'reset')
+            .example('$0 gateway limit eu', 'Show the limits and how many devices are connected')
+            .example('$0 gateway limit eu --max-connections 0', 'Admit no new device; connected ones stay')
+            .example('$0 gateway limit eu --max-connections 2000', 'Let devices back in, up to 2,000')
+            .example('$0 gateway limit eu --reset', 'Remove the device limit')
+            .epilogue('Existing connections are never closed by a limit; `fedgate gateway drain` closes them.'),
+        handler: (argv: LimitArgs) => limit(ctx, argv),
+      })
+      .command({
+        command: 'drain <gateway>',
+        describe: 'Admit no new device, then close device connections in batches until none is left',
+        builder: (d: Argv) =>
+          withJson(withTopologyFile(d))
+            .positional('gateway', { type: 'string', demandOption: true, describe: 'Gateway name from the topology' })
+            .option('batch-size', { type: 'number', default: DEFAULT_DRAIN_BATCH_SIZE, describe: 'Connections closed per batch' })
+            .option('pause-ms', { type: 'number', default: DEFAULT_DRAIN_PAUSE_MS, describe: 'Pause between batches, in milliseconds' })
+            .option('timeout-seconds', { type: 'number', default: DEFAULT_DRAIN_TIMEOUT_MS / 1000, describe: 'Give up after this long and report what is left' })
+            .option('dry-run', { type: 'boolean', default: false, describe: 'Count the device connections; change nothing' })
+            .example('$0 gateway drain eu', 'Drain gateway eu in batches of 200, one per second')
+            .example('$0 gateway drain eu --batch-size 1000 --pause-ms 500', 'Drain faster')
+            .epilogue(
+              'Run `fedgate dns drain GATEWAY` first in production, so devices reconnect to another region. The device limit stays 0 ' +
+                'after the drain (and across restarts); `fedgate gateway limit GATEWAY --reset` lets devices back. fedgate\'s links and ' +
+                'STOMP apps logged in as the administrator are not closed.',
+            ),
+        handler: (argv: DrainArgs) => drain(ctx, argv),
+      })
+      .demandCommand(1, 'Name a gateway command: limit or drain.'),
+  handler: () => {},
+});
+
+function usage<T>(check: () => T): T {
+  try {
+    return check();
+  } catch (err) {
+    if (err instanceof BrokerAdminError) throw new UsageError(err.message, { cause: err });
+    throw err;
+  }
+}
+
+const shown = (limit: number | null) => (limit === null ? 'none' : String(limit));
+
+async function limit(ctx: CommandContext, argv: LimitArgs): Promise<void> {
+  const wanted = argv.maxConnections === undefined ? undefined : usage(() => normalizeConnectionLimit(argv.maxConnections));
+  const { topology, gw, client } = await gatewayAdmin(argv.file, argv.gateway);
+  if (wanted === undefined && !argv.reset) {
+    const now = await readConnectionLimits(client, topology.vhost);
+    if (argv.json) ctx.io.stdout(JSON.stringify({ ok: true, gateway: gw.name, limits: now, topologyMaxConnections: gw.maxConnections }) + '\n');
+    else ctx.io.stdout(describeLimits(gw.name, now, gw.maxConnections));
+    return;
+  }
+  // --reset: devices have no limit of their own normally; the vhost's normal limit is the topology's.
+  const target = argv.reset ? (argv.scope === 'devices' ? null : gw.maxConnections) : wanted!;
+  const { before, after } = await setConnectionLimit(client, topology.vhost, argv.scope, target, { dryRun: argv.dryRun });
+  if (argv.json) {
+    ctx.io.stdout(JSON.stringify({ ok: true, dryRun: argv.dryRun, gateway: gw.name, scope: argv.scope, before, after }) + '\n');
+    return;
+  }
+  const what = argv.scope === 'devices' ? 'device limit' : 'vhost limit';
+  ctx.io.stdout(`${gw.name}: ${what} ${shown(before[argv.scope])} → ${shown(target)}${argv.dryRun ? ' (dry run: nothing changed)' : ''}\n`);
+  ctx.io.stdout(describeLimits(gw.name, after, gw.maxConnections));
+}
+
+function describeLimits(gateway: string, limits: ConnectionLimits, topologyMax: number): string {
+  return (
+    `${gateway}: ${limits.deviceConnections} device connection(s) open; device limit ${shown(limits.devices)}; ` +
+    `vhost limit ${shown(limits.vhost)} (topology maxConnections ${topologyMax})\n`
+  );
+}
+
+async function drain(ctx: CommandContext, argv: DrainArgs): Promise<void> {
+  const options = usage(() =>
+    normalizeDrainOptions({ batchSize: argv.batchSize, pauseMs: argv.pauseMs, timeoutMs: argv.timeoutSeconds * 1000, dryRun: argv.dryRun }),
+  );
+  const { topology, gw, client } = await gatewayAdmin(argv.file, argv.gateway);
+  if (!argv.dryRun) ctx.io.stderr(`${gw.name}: device limit → 0; closing device connections in batches of ${options.batchSize}\n`);
+  const report = await drainDevices(client, topology.vhost, {
+    ...options,
+    onProgress: (p) => ctx.io.stderr(`${gw.name}: batch ${p.batch}: closed ${p.closed}, about ${p.remaining} left\n`),
+  });
+  if (argv.json) {
+    ctx.io.stdout(JSON.stringify({ ok: true, gateway: gw.name, ...report }) + '\n');
+    return;
+  }
+  if (report.dryRun) {
+    ctx.io.stdout(`${gw.name}: ${report.found} device connection(s) would be closed (dry run: nothing changed)\n`);
+    return;
+  }
+  ctx.io.stdout(
+    `${gw.name}: drained — closed ${report.closed} device connection(s) in ${report.batches} batch(es), ${(report.elapsedMs / 1000).toFixed(1)} s; ` +
+      `no device can connect until \`fedgate gateway limit ${gw.name} --reset\` (device limit before: ${shown(report.previousDeviceLimit)})\n`,
+  );
+}

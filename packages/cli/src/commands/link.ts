@@ -1,0 +1,64 @@
+import type { Argv } from 'yargs';
+import { compileCluster, maskSecrets } from '@fedgate/broker-config';
+import { restartLinks, type LinkDirection } from '@fedgate/broker-admin';
+import { withJson, withTopologyFile, type FedgateCommand } from '../command.ts';
+import { EXIT_FAILURE } from '../exit-codes.ts';
+import { gatewayAdmin } from '../gateway-admin.ts';
+
+const DIRECTIONS = { down: 'downlink', up: 'uplink', presence: 'presence' } as const satisfies Record<string, LinkDirection>;
+
+interface RestartArgs {
+  file: string;
+  json: boolean;
+  gateway: string;
+  direction?: keyof typeof DIRECTIONS;
+  recreate: boolean;
+  dryRun: boolean;
+  wait: number;
+}
+
+export const linkCommand: FedgateCommand = (ctx) => ({
+  command: 'link <command>',
+  describe: 'Operate the links between a gateway and the backend (shovels, federation)',
+  builder: (y: Argv) =>
+    y
+      .command({
+        command: 'restart <gateway>',
+        describe: 'Restart a gateway\'s links (all, or one direction) and wait until they run again',
+        builder: (r: Argv) =>
+          withJson(withTopologyFile(r))
+            .positional('gateway', { type: 'string', demandOption: true, describe: 'Gateway name from the topology' })
+            .option('direction', { choices: Object.keys(DIRECTIONS) as (keyof typeof DIRECTIONS)[], describe: 'Only this link: down (commands), up (events) or presence' })
+            .option('recreate', { type: 'boolean', default: false, describe: 'Delete and re-declare the link\'s parameter (and federation policy) from the topology instead of restarting it' })
+            .option('dry-run', { type: 'boolean', default: false, describe: 'Say which links would restart; change nothing' })
+            .option('wait', { type: 'number', default: 30, describe: 'Seconds to wait for the links to report running (0: do not wait)' })
+            .example('$0 link restart eu --direction down', 'Restart the downlink of gateway eu')
+            .example('$0 link restart eu --direction down --recreate', 'Re-create a downlink whose shovel is missing or stuck')
+            .epilogue('Exits 1 when a link does not report running within --wait seconds.'),
+        handler: (argv: RestartArgs) => restart(ctx, argv),
+      })
+      .demandCommand(1, 'Name a link command: restart.'),
+  handler: () => {},
+});
+
+async function restart(ctx: Parameters<FedgateCommand>[0], argv: RestartArgs): Promise<void> {
+  const { topology, gw, secrets, client } = await gatewayAdmin(argv.file, argv.gateway);
+  const results = await restartLinks(topology, gw, client, {
+    ...(argv.direction ? { directions: [DIRECTIONS[argv.direction]] } : {}),
+    ...(argv.recreate ? { recreateFrom: compileCluster(topology, gw, secrets).definitions } : {}),
+    dryRun: argv.dryRun,
+    waitMs: Math.max(0, argv.wait) * 1000,
+    onProgress: (line) => ctx.io.stderr(`${line}\n`),
+  });
+  const ok = argv.dryRun || argv.wait <= 0 || results.every((r) => r.after === 'running');
+  if (!ok) ctx.exitCode = EXIT_FAILURE;
+  if (argv.json) {
+    ctx.io.stdout(maskSecrets(JSON.stringify({ ok, dryRun: argv.dryRun, links: results })) + '\n');
+    return;
+  }
+  for (const r of results) {
+    const verb = argv.dryRun ? `would ${r.action}` : r.action === 'restart' ? 'restarted' : 're-created';
+    const after = r.after === undefined ? '' : ` → ${r.after}${r.reason ? ` (${maskSecrets(r.reason)})` : ''}`;
+    ctx.io.stdout(`${r.after === undefined || r.after === 'running' ? 'ok  ' : 'DOWN'} ${gw.name}: ${verb} ${r.direction} ${r.kind} ${r.name} (was ${r.before})${after}\n`);
+  }
+}
