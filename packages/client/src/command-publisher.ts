@@ -2,6 +2,7 @@
 import type { EventEmitter } from 'node:events';
 import type { Message, Options } from 'amqplib';
 import type { EncodedCommand } from './encode-command.ts';
+import { within } from './within.ts';
 import {
   CommandNackedError, CommandTimeoutError, CommandUnroutableError, ConnectionClosedError, FedgateClientError,
 } from './errors.ts';
@@ -30,6 +31,7 @@ interface Pending {
   readonly routingKey: string;
   returned?: { replyCode: number; replyText: string };
   readonly settled: Promise<void>;
+  readonly fail: (err: FedgateClientError) => void;
 }
 
 export class CommandPublisher {
@@ -79,7 +81,7 @@ export class CommandPublisher {
         else resolve();
       };
     });
-    const pending: Pending = { routingKey, settled };
+    const pending: Pending = { routingKey, settled, fail: settle };
     this.#pending.set(messageId, pending);
 
     try {
@@ -116,22 +118,23 @@ export class CommandPublisher {
   /** Waits until every outstanding command is settled, or `timeoutMs` passed; never rejects. */
   async settle(timeoutMs: number): Promise<void> {
     if (this.#pending.size === 0) return;
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([
-      Promise.allSettled([...this.#pending.values()].map((p) => p.settled)),
-      new Promise<void>((resolve) => {
-        timer = setTimeout(resolve, timeoutMs);
-        timer.unref();
-      }),
-    ]);
-    clearTimeout(timer);
+    await within(Promise.allSettled([...this.#pending.values()].map((p) => p.settled)), timeoutMs);
   }
 
-  /** Refuses new commands and closes the channel; commands still unconfirmed reject with ConnectionClosedError. */
-  async close(): Promise<void> {
+  /**
+   * Refuses new commands and closes the channel; commands still unconfirmed reject with ConnectionClosedError.
+   * Waits at most `timeoutMs` for the broker's close-ok (a dead socket never sends one).
+   */
+  async close(timeoutMs: number): Promise<void> {
     this.#closed = true;
     const current = await this.#current?.catch(() => undefined);
-    if (current && !current.closed) await current.channel.close().catch(() => undefined);
+    if (current && !current.closed) await within(current.channel.close(), timeoutMs);
+    this.#failAll();
+  }
+
+  /** Rejects whatever is still outstanding; a channel that never answered its close leaves its callbacks uncalled. */
+  #failAll(): void {
+    for (const [, pending] of this.#pending) pending.fail(new ConnectionClosedError('the client closed before the broker confirmed the command'));
   }
 
   #open(): Promise<OpenChannel> {

@@ -9,6 +9,7 @@ import { ConnectFailedError, ConnectionClosedError, FedgateClientError, HandlerE
 import { parseDeadLetter, type DeadLetter } from './parse-dead-letter.ts';
 import { checkBindingPattern, parseEvent, type DeviceEvent } from './parse-event.ts';
 import { ExclusiveQueueSubscription, type Subscription } from './subscription.ts';
+import { within } from './within.ts';
 
 export interface SendCommandOptions {
   /**
@@ -137,13 +138,17 @@ class AmqpFedgateClient implements FedgateClient {
     const deadline = Date.now() + this.#options.closeTimeoutMs;
     const left = () => Math.max(1, deadline - Date.now());
     const subscriptions = [...this.#subscriptions];
-    await Promise.all(subscriptions.map((s) => s.stop()));
+    this.#subscriptions.clear();
+    await Promise.all(subscriptions.map((s) => s.stop(left())));
     await Promise.all(subscriptions.map((s) => s.idle(left())));
     await this.#publisher.settle(left());
-    await Promise.all([this.#publisher.close(), ...subscriptions.map((s) => s.close())]);
-    this.#subscriptions.clear();
+    await Promise.all([this.#publisher.close(left()), ...subscriptions.map((s) => s.close(left()))]);
     this.#detach();
-    if (this.#ownsConnection && !this.#connectionLost) await this.#connection.close().catch(() => undefined);
+    if (!this.#ownsConnection || this.#connectionLost) return;
+    let closed = false;
+    await within(this.#connection.close().then(() => (closed = true)), left());
+    // A broker that stopped answering never sends close-ok: drop the socket rather than leave it holding the process.
+    if (!closed) (this.#connection.connection as unknown as { stream?: { destroy(): void } }).stream?.destroy();
   }
 
   async #subscribe(exchange: string, pattern: string, handle: (message: ConsumeMessage) => Promise<void>): Promise<Subscription> {
@@ -158,7 +163,7 @@ class AmqpFedgateClient implements FedgateClient {
     });
     if (this.#closing) {
       // close() ran while the queue was being declared; do not leave a consumer behind.
-      await subscription.close();
+      await subscription.close(this.#options.closeTimeoutMs);
       throw new ConnectionClosedError('the client is closed');
     }
     this.#subscriptions.add(subscription);

@@ -1,6 +1,7 @@
 // One consumer on a server-named exclusive queue bound to an exchange; what onEvent and onDeadLetter run on.
 import type { Channel, ChannelModel, ConsumeMessage } from 'amqplib';
 import { ConnectionClosedError, FedgateClientError } from './errors.ts';
+import { within } from './within.ts';
 
 /** What onEvent and onDeadLetter return. */
 export interface Subscription {
@@ -83,37 +84,31 @@ export class ExclusiveQueueSubscription implements Subscription {
   }
 
   /** Stops new deliveries; those already handed out keep running. */
-  async stop(): Promise<void> {
+  async stop(timeoutMs: number): Promise<void> {
     if (this.#stopped || this.#closed) return;
     this.#stopped = true;
-    await this.#channel.cancel(this.#consumerTag).catch(() => undefined);
+    await within(this.#channel.cancel(this.#consumerTag), timeoutMs);
   }
 
   /** Resolves when no handler runs any more, or after `timeoutMs`. */
   async idle(timeoutMs: number): Promise<void> {
     if (this.#running.size === 0) return;
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([
-      Promise.allSettled([...this.#running]),
-      new Promise<void>((resolve) => {
-        timer = setTimeout(resolve, timeoutMs);
-        timer.unref();
-      }),
-    ]);
-    clearTimeout(timer);
+    await within(Promise.allSettled([...this.#running]), timeoutMs);
   }
 
   /** Closes the channel; the auto-delete queue goes with its consumer, unacknowledged deliveries with the queue. */
-  async close(): Promise<void> {
+  async close(timeoutMs: number): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    await this.#channel.close().catch(() => undefined);
+    await within(this.#channel.close(), timeoutMs);
   }
 
   async cancel(): Promise<void> {
-    await this.stop();
-    await this.idle(this.#closeTimeoutMs);
-    await this.close();
+    const deadline = Date.now() + this.#closeTimeoutMs;
+    const left = () => Math.max(1, deadline - Date.now());
+    await this.stop(left());
+    await this.idle(left());
+    await this.close(left());
   }
 }
 

@@ -172,7 +172,7 @@ describe('command publisher (fake confirm channel)', () => {
     const t0 = Date.now();
     await publisher.settle(50);
     assert.ok(Date.now() - t0 < 150, 'settle gives up after its timeout');
-    await publisher.close();
+    await publisher.close(1_000);
     assert.equal(await code(stuck), 'CONNECTION_CLOSED');
     assert.equal(await code(publisher.publish(command())), 'CONNECTION_CLOSED');
   });
