@@ -9,8 +9,12 @@ import { applyCommand } from './apply.ts';
 import { statusCommand } from './status.ts';
 import { gatewayHealthCommand } from './gateway-health.ts';
 import { routerCommand } from './router.ts';
+import { demoCommand } from './demo.ts';
 import { synthCommand } from './synth.ts';
 import { regionCommand } from './region.ts';
+import { linkCommand } from './link.ts';
+import { gatewayCommand } from './gateway.ts';
+import { wanCommand } from './wan.ts';
 
 /** Every fedgate command, in the order `--help` lists them. */
-export const COMMANDS: FedgateCommand[] = [validateCommand, renderCommand, schemaCommand, localCommand, planCommand, applyCommand, statusCommand, gatewayHealthCommand, routerCommand, dnsCommand, synthCommand, regionCommand];
+export const COMMANDS: FedgateCommand[] = [validateCommand, renderCommand, schemaCommand, localCommand, planCommand, applyCommand, statusCommand, gatewayHealthCommand, routerCommand, demoCommand, dnsCommand, synthCommand, regionCommand, linkCommand, gatewayCommand, wanCommand];

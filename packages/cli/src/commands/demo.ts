@@ -1,0 +1,30 @@
+import { withTopologyFile, type FedgateCommand } from '../command.ts';
+import { EXIT_FAILURE } from '../exit-codes.ts';
+
+export const demoCommand: FedgateCommand = (ctx) => ({
+  command: 'demo',
+  describe: 'Bring up the local fleet and the router, then show devices on two gateways commanded through the router',
+  builder: (y) =>
+    withTopologyFile(y)
+      .option('router-port', { type: 'number', default: 9464, describe: 'HTTP port of the background router (/metrics, /readyz)' })
+      .example('$0 demo', 'What `npm start` runs'),
+  handler: async (argv: { file: string; routerPort: number }) => {
+    const [{ upFleet }, { ensureBackgroundRouter }, { runDemo }] = await Promise.all([
+      import('@fedgate/local-cluster'),
+      import('../demo/background-router.ts'),
+      import('../demo/run-demo.ts'),
+    ]);
+    const progress = (line: string) => ctx.io.stderr(`${line}\n`);
+    const fleet = await upFleet(argv.file, { onProgress: progress });
+    const router = await ensureBackgroundRouter(argv.file, fleet.stateDir, argv.routerPort);
+    progress(router.started ? `router: started (pid ${router.pid}), logs in ${router.log}` : `router: already running on :${argv.routerPort}`);
+    ctx.io.stdout('\nfedgate demo\n');
+    const ok = await runDemo(fleet, (s) => ctx.io.stdout(`  ${s.ok ? '✔' : '✘'} ${s.text}\n`));
+    ctx.io.stdout(
+      `\n${ok ? 'Everything worked.' : 'Something did not work (✘ above).'}\n` +
+        `The fleet and the router keep running: metrics at http://127.0.0.1:${argv.routerPort}/metrics, status with \`npx fedgate status -f ${argv.file}\`.\n` +
+        `Stop everything with: npx fedgate local down -f ${argv.file}\n`,
+    );
+    if (!ok) ctx.exitCode = EXIT_FAILURE;
+  },
+});
