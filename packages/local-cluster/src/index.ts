@@ -1,6 +1,6 @@
 export * from './local-fleet.ts';
 export { ensureLocalSecrets } from './local-secrets.ts';
-export { killNode, launchNode, localNode, clusterNodes, nodeCluster, nodePid, stopNode, fdLimitFor, type LocalNode } from './local-node.ts';
+export { killNode, launchNode, localNode, clusterNodes, nodeCluster, nodePid, stopNode, fdLimitFor, type ClusterNode, type LocalNode } from './local-node.ts';
 export { formCluster } from './form-cluster.ts';
 export { rabbitmqCli, RabbitmqCliError, type RabbitmqTool } from './rabbitmq-cli.ts';
 export { TcpProxy, TcpProxyError, DEFAULT_CONNECT_TIMEOUT_MS, type ProxyTarget, type TcpProxyOptions, type TcpProxyStats } from './tcp-proxy.ts';

@@ -7,7 +7,7 @@ import {
 import { clusterAmqpUri, clusterManagementUrl, compileCluster } from '@fedgate/broker-config';
 import { ManagementClient } from '@fedgate/broker-admin';
 import { ensureLocalSecrets } from './local-secrets.ts';
-import { clusterNodes, launchNode, logTail, nodeCluster, nodePid, stopNode, type LocalNode } from './local-node.ts';
+import { clusterNodes, launchNode, logTail, nodeCluster, nodePid, stopNode, type ClusterNode, type LocalNode } from './local-node.ts';
 import { formCluster } from './form-cluster.ts';
 import { startWanProxy, stopWanProxy, wanProxySpecs } from './wan-proxy.ts';
 
@@ -53,13 +53,13 @@ export interface RunningFleet {
   /** AMQP URI with the given user's credentials (default: the administrator). */
   amqpUri(cluster: string, user?: string): string;
   /** The cluster's first node (the one a single-node cluster has). */
-  node(cluster: string): LocalNode;
+  node(cluster: string): ClusterNode;
   /** Every node of the cluster, first one first. */
-  nodes(cluster: string): readonly LocalNode[];
+  nodes(cluster: string): readonly ClusterNode[];
   /** An administrator client of one node's own management listener (works while other nodes are down). */
-  nodeAdmin(node: LocalNode): ManagementClient;
+  nodeAdmin(node: ClusterNode): ManagementClient;
   /** AMQP URI of one node's own listener, with the given user's credentials (default: the administrator). */
-  nodeAmqpUri(node: LocalNode, user?: string): string;
+  nodeAmqpUri(node: ClusterNode, user?: string): string;
   down(): Promise<void>;
 }
 
@@ -68,9 +68,9 @@ interface FleetContext {
   readonly topology: Topology;
   readonly stateDir: string;
   /** First node of each cluster. */
-  readonly nodes: Map<string, LocalNode>;
+  readonly nodes: Map<string, ClusterNode>;
   /** Every node of each cluster. */
-  readonly members: Map<string, LocalNode[]>;
+  readonly members: Map<string, ClusterNode[]>;
 }
 
 async function fleetContext(topologyFile: string, options: FleetOptions): Promise<FleetContext> {
@@ -108,7 +108,7 @@ export async function upFleet(topologyFile: string, options: FleetOptions = {}):
     }
   }
 
-  const toStart: [Cluster, LocalNode][] = [];
+  const toStart: [Cluster, ClusterNode][] = [];
   for (const cluster of allClusters(ctx.topology)) {
     for (const node of ctx.members.get(cluster.name)!) {
       if (await isServing(fleet.nodeAdmin(node))) progress(`${nodeLabel(cluster, node)}: already running`);
@@ -135,7 +135,7 @@ export async function upFleet(topologyFile: string, options: FleetOptions = {}):
 }
 
 /** `core` for a single-node cluster's node, `core node 2` for the others. */
-function nodeLabel(cluster: Cluster, node: LocalNode): string {
+function nodeLabel(cluster: Cluster, node: ClusterNode): string {
   return cluster.nodes === 1 ? cluster.name : `${cluster.name} node ${node.index + 1}`;
 }
 
@@ -262,7 +262,7 @@ async function isServing(admin: ManagementClient): Promise<boolean> {
   }
 }
 
-async function waitUntilServing(fleet: RunningFleet, cluster: Cluster, node: LocalNode, timeoutMs: number): Promise<void> {
+async function waitUntilServing(fleet: RunningFleet, cluster: Cluster, node: ClusterNode, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let sawPid = false;
   while (Date.now() < deadline) {

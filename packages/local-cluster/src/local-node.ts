@@ -15,12 +15,16 @@ export const BACKEND_FD_LIMIT = 8192;
 /** One local RabbitMQ node: its name and where its files live. */
 export interface LocalNode {
   readonly cluster: string;
-  /** 0 for the first node of its cluster, which other nodes join. */
-  readonly index: number;
   readonly nodeName: string;
   readonly dir: string;
   readonly pidFile: string;
   readonly logFile: string;
+}
+
+/** A node of a topology cluster: which one, and where it listens. */
+export interface ClusterNode extends LocalNode {
+  /** 0 for the first node of its cluster, which other nodes join. */
+  readonly index: number;
   /** This node's listeners: the cluster's ports, plus `index` (nodes of one cluster share the host locally). */
   readonly ports: Cluster['ports'];
 }
@@ -29,7 +33,7 @@ export interface LocalNode {
  * Node `index` of a cluster. The first keeps the name and directory a single-node cluster always had; node N
  * (from 2) is `<cluster>_N`: underscores cannot appear in cluster names, so it never collides with another cluster.
  */
-export function localNode(stateDir: string, topologyName: string, cluster: Cluster, index = 0): LocalNode {
+export function localNode(stateDir: string, topologyName: string, cluster: Cluster, index = 0): ClusterNode {
   const suffix = index === 0 ? '' : `_${index + 1}`;
   const dir = join(stateDir, `${cluster.name}${suffix}`);
   const nodeName = `fedgate-${topologyName}-${cluster.name}${suffix}@localhost`;
@@ -40,7 +44,7 @@ export function localNode(stateDir: string, topologyName: string, cluster: Clust
 }
 
 /** Every node of a cluster (`nodes` in the topology). */
-export function clusterNodes(stateDir: string, topologyName: string, cluster: Cluster): LocalNode[] {
+export function clusterNodes(stateDir: string, topologyName: string, cluster: Cluster): ClusterNode[] {
   return Array.from({ length: cluster.nodes }, (_, i) => localNode(stateDir, topologyName, cluster, i));
 }
 
