@@ -55,12 +55,13 @@ export class ExclusiveQueueSubscription implements Subscription {
       throw FedgateClientError.from(err);
     }
     let failure: FedgateClientError | undefined;
+    let subscription: ExclusiveQueueSubscription | undefined;
     // A broker-closed channel emits 'error' first; without a listener Node would throw it at the process.
+    // While opening, the error is the rejection; once open, it is reported (the subscription has stopped).
     channel.on('error', (err: unknown) => {
       failure = FedgateClientError.from(err);
       if (subscription) spec.onError(failure);
     });
-    let subscription: ExclusiveQueueSubscription | undefined;
     const running = new Set<Promise<void>>();
     try {
       await channel.prefetch(spec.prefetch);
@@ -78,7 +79,7 @@ export class ExclusiveQueueSubscription implements Subscription {
       subscription = new ExclusiveQueueSubscription(channel, queue, consumerTag, running, spec.closeTimeoutMs);
       return subscription;
     } catch (err) {
-      await channel.close().catch(() => undefined);
+      await within(channel.close(), spec.closeTimeoutMs);
       throw failure ?? FedgateClientError.from(err);
     }
   }

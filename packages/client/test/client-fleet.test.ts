@@ -254,6 +254,22 @@ describe('client - on the local fleet, as fedgate-app', function () {
       assert.deepEqual(got, ['after'], 'the failed event was not requeued back to the handler');
     });
 
+    it('an event whose routing key names no event is reported as malformed and never reaches the handler', async () => {
+      const device = unique('dev');
+      const errors: FedgateClientError[] = [];
+      const got: string[] = [];
+      const c = await client({ onError: (e: FedgateClientError) => errors.push(e) });
+      await c.onEvent(`devices.${device}.#`, (e) => {
+        got.push(e.name);
+      });
+      await publishConfirmed(adminUri, EVENTS_EXCHANGE, `devices.${device}.events`, 'nameless');
+      await publishConfirmed(adminUri, EVENTS_EXCHANGE, eventRoutingKey(device, 'ok'), 'fine');
+      await until(() => got.length === 1 && errors.length === 1, 10_000, 'the good event and the report of the bad one');
+      assert.deepEqual(got, ['ok']);
+      assert.equal(errors[0]!.code, 'MALFORMED_MESSAGE');
+      assert.match(errors[0]!.message, new RegExp(`devices\\.${device}\\.events`));
+    });
+
     it('cancel() stops delivery and deletes the server-named queue', async () => {
       const device = unique('dev');
       const got: string[] = [];
