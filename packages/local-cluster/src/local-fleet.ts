@@ -5,7 +5,7 @@ import {
   type Cluster, type Secrets, type Topology,
 } from '@fedgate/topology';
 import { clusterAmqpUri, clusterManagementUrl, compileCluster } from '@fedgate/broker-config';
-import { ManagementClient } from '@fedgate/broker-admin';
+import { ManagementApiError, ManagementClient } from '@fedgate/broker-admin';
 import { ensureLocalSecrets } from './local-secrets.ts';
 import { clusterNodes, launchNode, logTail, nodeCluster, nodePid, stopNode, type ClusterNode, type LocalNode } from './local-node.ts';
 import { formCluster } from './form-cluster.ts';
@@ -111,8 +111,14 @@ export async function upFleet(topologyFile: string, options: FleetOptions = {}):
   const toStart: [Cluster, ClusterNode][] = [];
   for (const cluster of allClusters(ctx.topology)) {
     for (const node of ctx.members.get(cluster.name)!) {
-      if (await isServing(fleet.nodeAdmin(node))) progress(`${nodeLabel(cluster, node)}: already running`);
-      else toStart.push([cluster, node]);
+      const state = await serving(fleet.nodeAdmin(node));
+      if (state === 'serving') progress(`${nodeLabel(cluster, node)}: already running`);
+      else if (state === 'foreign') {
+        throw new LocalFleetError(
+          `${nodeLabel(cluster, node)}: a RabbitMQ node already answers on port ${node.ports.management} but refuses this fleet's ` +
+            `credentials — another fleet (another checkout or secrets file) holds these ports; stop it first`,
+        );
+      } else toStart.push([cluster, node]);
     }
   }
 
@@ -254,11 +260,16 @@ function runningFleet(ctx: FleetContext, secrets: Secrets, clusters: ClusterStat
 }
 
 async function isServing(admin: ManagementClient): Promise<boolean> {
+  return (await serving(admin)) === 'serving';
+}
+
+/** Serving with our credentials, down, or somebody else's node on our ports (it answers 401). */
+async function serving(admin: ManagementClient): Promise<'serving' | 'down' | 'foreign'> {
   try {
     await admin.get('/overview');
-    return true;
-  } catch {
-    return false;
+    return 'serving';
+  } catch (err) {
+    return err instanceof ManagementApiError && err.status === 401 ? 'foreign' : 'down';
   }
 }
 
