@@ -12,9 +12,10 @@ import { routerCommand } from './router.ts';
 import { demoCommand } from './demo.ts';
 import { synthCommand } from './synth.ts';
 import { regionCommand } from './region.ts';
+import { benchCommand } from './bench.ts';
 import { linkCommand } from './link.ts';
 import { gatewayCommand } from './gateway.ts';
 import { wanCommand } from './wan.ts';
 
 /** Every fedgate command, in the order `--help` lists them. */
-export const COMMANDS: FedgateCommand[] = [validateCommand, renderCommand, schemaCommand, localCommand, planCommand, applyCommand, statusCommand, gatewayHealthCommand, routerCommand, demoCommand, dnsCommand, synthCommand, regionCommand, linkCommand, gatewayCommand, wanCommand];
+export const COMMANDS: FedgateCommand[] = [validateCommand, renderCommand, schemaCommand, localCommand, planCommand, applyCommand, statusCommand, gatewayHealthCommand, routerCommand, demoCommand, dnsCommand, synthCommand, regionCommand, benchCommand, linkCommand, gatewayCommand, wanCommand];

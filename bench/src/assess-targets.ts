@@ -1,0 +1,72 @@
+// Pure: the targets of issues 4 and 8, each checked as a ratio (or bound) measured in one run, with the reason
+// when one is missed, written from what the run measured.
+import { evaluateTarget, type TargetOutcome } from './evaluate-target.ts';
+import { formatBytes, formatRatio } from './format-figures.ts';
+import type { ScenarioResults } from './bench-results.ts';
+
+export const TARGETS = {
+  router: { id: 'router-throughput', what: 'router path ÷ direct path (end-to-end msg/s)', comparison: 'at-least', value: 0.4, unit: '×' },
+  routerLatency: { id: 'router-added-p99', what: 'p99 latency the router adds at half its saturation rate', comparison: 'at-most', value: 10, unit: ' ms' },
+  amplificationKnown: { id: 'amplification-known', what: 'link crossings per command, router-directed (known devices)', comparison: 'equal', value: 1, tolerance: 0.01, unit: '×' },
+  gateway: { id: 'gateway-connections-per-gib', what: 'fedgate gateway ÷ stock node, MQTT connections held per GiB', comparison: 'at-least', value: 2, unit: '×' },
+  directory: { id: 'directory-bytes', what: 'directory heap per device (largest size)', comparison: 'at-most', value: 200, unit: ' B' },
+} as const;
+
+export function assessTargets(s: ScenarioResults): TargetOutcome[] {
+  const out: TargetOutcome[] = [];
+  if (s.router) {
+    const r = s.router;
+    const direct = r.summary.find((x) => x.variant === 'direct');
+    const one = r.summary.find((x) => x.variant === 'router x1');
+    const why =
+      direct && one
+        ? `every routed command is written twice by the broker (fedgate.router, then the outbox; both quorum queues) and confirmed twice; ` +
+          `CPU per message was ${one.cpuMicrosPerMessage.toFixed(0)} µs via the router (router process ${one.routerCpuMicrosPerMessage.toFixed(0)} µs) vs ${direct.cpuMicrosPerMessage.toFixed(0)} µs direct, ` +
+          `on 2 cores shared by every node and the bench`
+        : undefined;
+    out.push(evaluateTarget(TARGETS.router, r.routerOverDirect, why));
+    out.push(
+      evaluateTarget(
+        TARGETS.routerLatency,
+        r.addedP99Ms,
+        `at ${r.settings.pacedRate} msg/s the router's p99 was ${one?.pacedP99Ms.toFixed(1)} ms vs ${direct?.pacedP99Ms.toFixed(1)} ms direct: ` +
+          'the extra hop waits for a quorum-queue write and its confirm (fsync) before the command moves on, and shares the CPU with the nodes',
+      ),
+    );
+  }
+  if (s.routing) {
+    const by = (v: string) => s.routing!.summary.find((x) => x.variant === v);
+    const directed = by('router-directed');
+    out.push(evaluateTarget(TARGETS.amplificationKnown, directed?.amplification ?? Number.NaN, 'some commands were broadcast: the router had not placed every device (presence not yet replayed) or saw a gateway unhealthy'));
+    const n = s.routing.settings.gateways;
+    out.push(
+      evaluateTarget(
+        { id: 'amplification-broadcast', what: `link crossings per command, broadcast-to-all (N = ${n})`, comparison: 'equal', value: n, tolerance: 0.01, unit: '×' },
+        by('broadcast-to-all')?.amplification ?? Number.NaN,
+        'a broadcast copy did not reach every gateway within the run (a link was restarting or dropped it)',
+      ),
+    );
+  }
+  if (s.gateway) {
+    const g = s.gateway;
+    const profile = g.summary.find((x) => x.variant === 'fedgate profile');
+    const stock = g.summary.find((x) => x.variant === 'stock');
+    const why =
+      profile && stock
+        ? `both nodes held ${profile.connected} vs ${stock.connected} of ${g.settings.clients} clients; per connection the profile added ${formatBytes(profile.bytesPerConnection)} ` +
+          `and stock ${formatBytes(stock.bytesPerConnection)} of resident memory, so memory per connection, not the descriptor limit, decided the ratio ` +
+          `(ratio ${formatRatio(g.profileOverStock)})`
+        : undefined;
+    out.push(evaluateTarget(TARGETS.gateway, g.profileOverStock, why));
+  }
+  if (s.directory) {
+    out.push(
+      evaluateTarget(
+        TARGETS.directory,
+        s.directory.bytesPerDeviceAtLargest,
+        `each entry keeps its ${s.directory.settings.idLength}-character id string, a Map slot and a boxed number`,
+      ),
+    );
+  }
+  return out;
+}

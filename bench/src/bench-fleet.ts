@@ -1,0 +1,60 @@
+// The bench's own fleet: generated topology, own state dir and secrets, started at the beginning of a run and
+// stopped at the end. Nothing here touches the shared test fleet or `npm start`'s local fleet.
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join, relative } from 'node:path';
+import { ADMIN_USER, type Gateway } from '@fedgate/topology';
+import { downFleet, nodePid, purgeFleet, upFleet, type RunningFleet } from '@fedgate/local-cluster';
+import { BENCH_SECRETS_FILE, benchTopologyYaml } from './bench-topology.ts';
+import { BenchError } from './errors.ts';
+
+export interface BenchFleet {
+  readonly fleet: RunningFleet;
+  readonly topologyFile: string;
+  readonly gateways: readonly Gateway[];
+  /** OS pid of each cluster's beam.smp. */
+  readonly pids: ReadonlyMap<string, number>;
+  /** Every beam.smp of the fleet, for CPU accounting. */
+  brokerPids(): number[];
+  amqpUri(cluster: string, user?: string): string;
+  stop(): Promise<void>;
+}
+
+export function benchTopologyFile(stateDir: string): string {
+  return join(stateDir, 'bench-topology.yaml');
+}
+
+/** Writes the topology for `gateways` gateways, clears what a previous run left, and boots every node in parallel. */
+export async function startBenchFleet(cwd: string, stateDir: string, gateways: number, progress: (line: string) => void): Promise<BenchFleet> {
+  await mkdir(stateDir, { recursive: true });
+  const topologyFile = benchTopologyFile(stateDir);
+  const { yaml } = benchTopologyYaml(gateways, relative(stateDir, join(cwd, BENCH_SECRETS_FILE)));
+  await writeFile(topologyFile, yaml);
+  const fleetState = { stateDir: join(stateDir, 'fleet'), onProgress: (line: string) => progress(`fleet: ${line}`) };
+  // A crashed earlier run may have left nodes and data behind: start from nothing so runs compare.
+  await downFleet(topologyFile, fleetState);
+  await purgeFleet(topologyFile, fleetState);
+  let fleet: RunningFleet;
+  try {
+    fleet = await upFleet(topologyFile, fleetState);
+  } catch (err) {
+    await downFleet(topologyFile, fleetState).catch(() => undefined);
+    throw BenchError.from('BENCH_FLEET_FAILED', 'starting the bench fleet', err);
+  }
+  const pids = new Map<string, number>();
+  for (const c of [fleet.topology.backend, ...fleet.topology.gateways]) {
+    const pid = await nodePid(fleet.node(c.name));
+    if (pid === undefined) throw new BenchError('BENCH_FLEET_FAILED', `${c.name}: no running node after start`);
+    pids.set(c.name, pid);
+  }
+  return {
+    fleet,
+    topologyFile,
+    gateways: fleet.topology.gateways,
+    pids,
+    brokerPids: () => [...pids.values()],
+    amqpUri: (cluster, user = ADMIN_USER) => fleet.amqpUri(cluster, user),
+    stop: async () => {
+      await downFleet(topologyFile, fleetState);
+    },
+  };
+}

@@ -1,0 +1,102 @@
+import { join } from 'node:path';
+import { BenchError } from './errors.ts';
+
+/** The scenarios of issue 8, in the order a full run executes them (cheapest and fleet-free first). */
+export const SCENARIOS = ['directory', 'downlink', 'router', 'routing', 'gateway'] as const;
+export type ScenarioName = (typeof SCENARIOS)[number];
+
+/** Gateways of the generated bench fleet: gw1 shovel, gw2 federation, the rest shovel. @default 3 */
+export const DEFAULT_GATEWAYS = 3;
+/** Where results go when `--out` is not given: `bench-results/<timestamp>/`. */
+export const DEFAULT_RESULTS_DIR = 'bench-results';
+/** Body of every command the bench sends, in bytes: a small device command. @default 256 */
+export const DEFAULT_MESSAGE_BYTES = 256;
+
+export interface BenchOptions {
+  /** One scenario, or all of them when absent or "all". */
+  readonly scenario?: string;
+  /** The under-5-minutes run: fewer messages, fewer variants, shorter paced runs. @default false */
+  readonly quick?: boolean;
+  /** Folder results.json, report.md and the charts are written to. @default `bench-results/<timestamp>` */
+  readonly out?: string;
+  /** Gateways in the generated fleet (the N of the amplification scenario). @default DEFAULT_GATEWAYS */
+  readonly gateways?: number;
+  /** Interleaved rounds per scenario (A/B/A/B is 2). @default 2 quick, 3 full */
+  readonly rounds?: number;
+  /** Root of the checkout; state goes to `<cwd>/.fedgate/bench`. @default process.cwd() */
+  readonly cwd?: string;
+  readonly onProgress?: (line: string) => void;
+}
+
+export interface DownlinkVariant {
+  readonly kind: 'shovel' | 'federation';
+  readonly ackMode: 'on-confirm' | 'on-publish' | 'no-ack';
+  readonly prefetch: number;
+}
+
+/** Everything a run will do, decided before any node starts. */
+export interface BenchPlan {
+  readonly scenarios: readonly ScenarioName[];
+  readonly quick: boolean;
+  readonly outDir: string;
+  readonly stateDir: string;
+  readonly gateways: number;
+  readonly rounds: number;
+  readonly messageBytes: number;
+  readonly downlink: { readonly variants: readonly DownlinkVariant[]; readonly messages: number; readonly pacedSeconds: number };
+  readonly router: { readonly messages: number; readonly pacedSeconds: number };
+  readonly routing: { readonly devicesPerGateway: number; readonly commands: number };
+  readonly gateway: { readonly clients: number; readonly rounds: number; readonly deadlineSeconds: number };
+  readonly directory: { readonly sizes: readonly number[]; readonly lookups: number; readonly updates: number };
+  readonly progress: (line: string) => void;
+}
+
+/** `2026-11-23T17-50-01Z`: sortable and safe in a path. */
+export function timestampFolder(date: Date): string {
+  return date.toISOString().replace(/\.\d{3}Z$/, 'Z').replace(/:/g, '-');
+}
+
+function int(field: string, value: number | undefined, fallback: number, min: number, max: number): number {
+  const v = value ?? fallback;
+  if (!Number.isInteger(v) || v < min || v > max) {
+    throw new BenchError('BENCH_INVALID_OPTIONS', `${field} must be an integer from ${min} to ${max}, got ${value}`);
+  }
+  return v;
+}
+
+/** Pure: options → plan. Throws BENCH_INVALID_OPTIONS naming the field, the allowed values and what it got. */
+export function planBench(options: BenchOptions, now = new Date()): BenchPlan {
+  const scenario = options.scenario ?? 'all';
+  if (scenario !== 'all' && !(SCENARIOS as readonly string[]).includes(scenario)) {
+    throw new BenchError('BENCH_INVALID_OPTIONS', `scenario must be one of all, ${SCENARIOS.join(', ')}; got ${JSON.stringify(scenario)}`);
+  }
+  const quick = options.quick ?? false;
+  const cwd = options.cwd ?? process.cwd();
+  const kinds = ['shovel', 'federation'] as const;
+  const downlinkVariants: DownlinkVariant[] = quick
+    ? [
+        { kind: 'shovel', ackMode: 'on-confirm', prefetch: 1000 },
+        { kind: 'federation', ackMode: 'on-confirm', prefetch: 1000 },
+        { kind: 'shovel', ackMode: 'no-ack', prefetch: 1000 },
+        { kind: 'shovel', ackMode: 'on-confirm', prefetch: 100 },
+      ]
+    : kinds.flatMap((kind) =>
+        (['on-confirm', 'on-publish', 'no-ack'] as const).flatMap((ackMode) => [100, 1000].map((prefetch) => ({ kind, ackMode, prefetch }))),
+      );
+  return {
+    scenarios: scenario === 'all' ? SCENARIOS : [scenario as ScenarioName],
+    quick,
+    outDir: options.out ?? join(cwd, DEFAULT_RESULTS_DIR, timestampFolder(now)),
+    stateDir: join(cwd, '.fedgate', 'bench'),
+    gateways: int('gateways', options.gateways, DEFAULT_GATEWAYS, 2, 8),
+    rounds: int('rounds', options.rounds, quick ? 2 : 3, 1, 10),
+    messageBytes: DEFAULT_MESSAGE_BYTES,
+    downlink: { variants: downlinkVariants, messages: quick ? 3_000 : 10_000, pacedSeconds: quick ? 2 : 5 },
+    router: { messages: quick ? 3_000 : 10_000, pacedSeconds: quick ? 3 : 10 },
+    routing: { devicesPerGateway: quick ? 10 : 25, commands: quick ? 300 : 2_000 },
+    // The burst that left a stock node unusable in our trial (DESIGN.md).
+    gateway: { clients: 2_000, rounds: quick ? 1 : 2, deadlineSeconds: quick ? 25 : 60 },
+    directory: { sizes: [100_000, 1_000_000], lookups: quick ? 500_000 : 2_000_000, updates: quick ? 500_000 : 2_000_000 },
+    progress: options.onProgress ?? (() => {}),
+  };
+}

@@ -1,0 +1,94 @@
+// One measured run: publish stamped messages, collect them where they arrive, and read the CPU it cost.
+import type { Publisher } from './amqp-traffic.ts';
+import { summarizeLatencies, type LatencySummary } from './percentiles.ts';
+import { startCpuMeter, type CpuGroup } from './proc-stat.ts';
+import type { CollectorRegistry } from './run-collector.ts';
+
+/** Longest a run waits for its last messages; and for any progress at all before it counts the rest as lost. */
+export const DEFAULT_RUN_TIMEOUT_MS = 120_000;
+export const DEFAULT_IDLE_MS = 10_000;
+
+export interface RunFigures {
+  readonly messages: number;
+  readonly received: number;
+  readonly duplicates: number;
+  /** From the first publish to the last first-arrival. */
+  readonly seconds: number;
+  readonly msgPerSec: number;
+  readonly latencyMs: LatencySummary;
+  /** CPU seconds per process group (bench, router, broker) during the run. */
+  readonly cpuSeconds: Record<string, number>;
+  /** All groups' CPU seconds divided by the messages that arrived. */
+  readonly cpuSecondsPerMessage: number;
+}
+
+export interface RunSpec {
+  readonly publisher: Publisher;
+  readonly collectors: CollectorRegistry;
+  readonly exchange: string;
+  readonly routingKey: (seq: number) => string;
+  readonly cpu: readonly CpuGroup[];
+  /** How many arrivals make the run complete (messages × copies expected per message). @default messages */
+  readonly expected?: number;
+}
+
+function figures(messages: number, received: number, duplicates: number, startedAt: number, lastAt: number, latencies: number[], cpuSeconds: Record<string, number>): RunFigures {
+  const seconds = Number.isFinite(lastAt) ? (lastAt - startedAt) / 1000 : Number.NaN;
+  const cpuTotal = Object.values(cpuSeconds).reduce((a, b) => a + b, 0);
+  return {
+    messages,
+    received,
+    duplicates,
+    seconds,
+    msgPerSec: received / seconds,
+    latencyMs: summarizeLatencies(latencies),
+    cpuSeconds,
+    cpuSecondsPerMessage: received > 0 ? cpuTotal / received : Number.NaN,
+  };
+}
+
+/** As fast as confirms allow: throughput, and latency under saturation. */
+export async function measureBurst(spec: RunSpec, messages: number): Promise<RunFigures> {
+  const collector = spec.collectors.open(spec.expected ?? messages);
+  const stopCpu = startCpuMeter(spec.cpu);
+  try {
+    const { startedAt } = await spec.publisher.burst(spec.exchange, spec.routingKey, messages, collector.runId);
+    await collector.settle(DEFAULT_RUN_TIMEOUT_MS, DEFAULT_IDLE_MS);
+    return figures(messages, collector.received, collector.duplicates, startedAt, collector.lastAt, collector.latencies, stopCpu());
+  } finally {
+    spec.collectors.close(collector);
+  }
+}
+
+/** At a fixed rate: latency without a backlog. */
+export async function measurePaced(spec: RunSpec, ratePerSecond: number, seconds: number): Promise<RunFigures> {
+  const messages = Math.max(1, Math.round(ratePerSecond * seconds));
+  const collector = spec.collectors.open(spec.expected ?? messages);
+  const stopCpu = startCpuMeter(spec.cpu);
+  try {
+    const startedAt = performance.now();
+    await spec.publisher.paced(spec.exchange, spec.routingKey, ratePerSecond, seconds, collector.runId);
+    await collector.settle(DEFAULT_RUN_TIMEOUT_MS, DEFAULT_IDLE_MS);
+    return figures(messages, collector.received, collector.duplicates, startedAt, collector.lastAt, collector.latencies, stopCpu());
+  } finally {
+    spec.collectors.close(collector);
+  }
+}
+
+/** Sends a few messages until they arrive: proves the path works (links up, router placed the device). */
+export async function probePath(spec: RunSpec, timeoutMs: number, what: string, accept: () => boolean = () => true): Promise<void> {
+  const deadline = performance.now() + timeoutMs;
+  let last = '';
+  while (performance.now() < deadline) {
+    const collector = spec.collectors.open(20);
+    try {
+      await spec.publisher.burst(spec.exchange, spec.routingKey, 20, collector.runId);
+      if ((await collector.settle(5_000, 5_000)) && accept()) return;
+      last = `${collector.received}/20 arrived`;
+    } finally {
+      spec.collectors.close(collector);
+    }
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  throw new Error(`${what} not ready within ${timeoutMs / 1000} s (${last || 'nothing arrived'})`);
+}

@@ -1,0 +1,42 @@
+/** Latency figures of one run, in milliseconds. */
+export interface LatencySummary {
+  readonly count: number;
+  readonly p50: number;
+  readonly p90: number;
+  readonly p99: number;
+  readonly max: number;
+  readonly mean: number;
+}
+
+/**
+ * Nearest-rank percentile of an ascending array: the smallest sample with at least `p` % of the samples at or
+ * below it. NaN for no samples.
+ */
+export function percentile(sortedAscending: readonly number[], p: number): number {
+  if (!(p >= 0 && p <= 100)) throw new RangeError(`percentile must be from 0 to 100, got ${p}`);
+  const n = sortedAscending.length;
+  if (n === 0) return Number.NaN;
+  const rank = Math.max(1, Math.ceil((p / 100) * n));
+  return sortedAscending[rank - 1]!;
+}
+
+/** Sorts a copy and summarises it; the input order does not matter. */
+export function summarizeLatencies(samples: readonly number[]): LatencySummary {
+  const sorted = Float64Array.from(samples).sort();
+  const arr = Array.from(sorted);
+  const sum = arr.reduce((a, b) => a + b, 0);
+  return {
+    count: arr.length,
+    p50: percentile(arr, 50),
+    p90: percentile(arr, 90),
+    p99: percentile(arr, 99),
+    max: arr.length ? arr[arr.length - 1]! : Number.NaN,
+    mean: arr.length ? sum / arr.length : Number.NaN,
+  };
+}
+
+/** The median of a few per-round figures (each variant runs several interleaved rounds). NaN for none. */
+export function median(values: readonly number[]): number {
+  const finite = values.filter((v) => Number.isFinite(v));
+  return percentile([...finite].sort((a, b) => a - b), 50);
+}

@@ -1,0 +1,106 @@
+// CPU time and resident memory of processes, from Linux's /proc: the bench's own process, router processes and
+// every RabbitMQ node's beam.smp, so each figure can be divided by the messages that cost it.
+import { execFileSync } from 'node:child_process';
+import { readFileSync, readdirSync } from 'node:fs';
+
+/** User and system CPU of one process, in clock ticks (see `clockTicksPerSecond`). */
+export interface ProcCpuTicks {
+  readonly utime: number;
+  readonly stime: number;
+}
+
+/**
+ * Pure: fields 14 and 15 of `/proc/<pid>/stat`. The command name (field 2) is in parentheses and may itself
+ * contain spaces and parentheses, so fields are counted from the last ")".
+ */
+export function parseProcStat(text: string): ProcCpuTicks {
+  const end = text.lastIndexOf(')');
+  if (end < 0) throw new Error(`not a /proc/<pid>/stat line: ${JSON.stringify(text.slice(0, 60))}`);
+  // After ")": field 3 (state) is index 0, so field N is index N - 3.
+  const fields = text.slice(end + 2).trim().split(/\s+/);
+  const utime = Number(fields[14 - 3]);
+  const stime = Number(fields[15 - 3]);
+  if (!Number.isFinite(utime) || !Number.isFinite(stime)) throw new Error('no utime/stime in /proc/<pid>/stat');
+  return { utime, stime };
+}
+
+/** Pure: `VmRSS` of `/proc/<pid>/status`, in bytes; undefined when the line is missing (a zombie). */
+export function parseVmRssBytes(status: string): number | undefined {
+  const match = /^VmRSS:\s+(\d+)\s+kB$/m.exec(status);
+  return match ? Number(match[1]) * 1024 : undefined;
+}
+
+let ticksPerSecond: number | undefined;
+
+/** `getconf CLK_TCK`: 100 on every Linux this runs on, asked once in case it is not. */
+export function clockTicksPerSecond(): number {
+  if (ticksPerSecond === undefined) {
+    try {
+      ticksPerSecond = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+    } catch {
+      ticksPerSecond = 100;
+    }
+  }
+  return ticksPerSecond;
+}
+
+/** CPU seconds (user + system) a process has used so far; 0 for a process that is gone. */
+export function processCpuSeconds(pid: number): number {
+  if (pid === process.pid) {
+    const { user, system } = process.cpuUsage();
+    return (user + system) / 1e6;
+  }
+  try {
+    const { utime, stime } = parseProcStat(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+    return (utime + stime) / clockTicksPerSecond();
+  } catch {
+    return 0;
+  }
+}
+
+export function residentBytes(pid: number): number {
+  try {
+    return parseVmRssBytes(readFileSync(`/proc/${pid}/status`, 'utf8')) ?? 0;
+  } catch {
+    return 0;
+  }
+}
+
+export function openDescriptors(pid: number): number {
+  try {
+    return readdirSync(`/proc/${pid}/fd`).length;
+  } catch {
+    return 0;
+  }
+}
+
+/** Soft "Max open files" of a process, from /proc/<pid>/limits. */
+export function descriptorLimit(pid: number): number | undefined {
+  try {
+    const match = /^Max open files\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/limits`, 'utf8'));
+    return match ? Number(match[1]) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** A group of processes whose CPU is counted together, e.g. "broker" = every beam.smp of the fleet. */
+export interface CpuGroup {
+  readonly label: string;
+  readonly pids: () => readonly number[];
+}
+
+/** CPU seconds per group between `start()` and the returned function's call. */
+export function startCpuMeter(groups: readonly CpuGroup[]): () => Record<string, number> {
+  const at = (pids: readonly number[]) => new Map(pids.map((pid) => [pid, processCpuSeconds(pid)]));
+  const before = groups.map((g) => at(g.pids()));
+  return () => {
+    const out: Record<string, number> = {};
+    groups.forEach((g, i) => {
+      // Start processes before the meter: one that appears later counts from 0 (its start-up included), and one
+      // that exits during the run drops out (its share is lost rather than made negative).
+      out[g.label] = g.pids().reduce((sum, pid) => sum + Math.max(0, processCpuSeconds(pid) - (before[i]!.get(pid) ?? 0)), 0);
+    });
+    return out;
+  };
+}

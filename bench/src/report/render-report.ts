@@ -1,0 +1,226 @@
+// Pure: results → report.md text and the charts it links to (as chart specs; write-report renders them).
+import type { BenchResults } from '../bench-results.ts';
+import { formatBytes, formatMs, formatRate, formatRatio } from '../format-figures.ts';
+import type { BarChart } from './bar-chart.ts';
+
+export interface RenderedReport {
+  readonly markdown: string;
+  readonly charts: readonly { readonly file: string; readonly chart: BarChart }[];
+}
+
+const int = (n: number) => (Number.isFinite(n) ? Math.round(n).toLocaleString('en-US') : 'n/a');
+const us = (n: number) => (Number.isFinite(n) ? `${n >= 100 ? int(n) : n.toPrecision(3)} µs` : 'n/a');
+
+function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
+  const line = (cells: readonly string[]) => `| ${cells.join(' | ')} |`;
+  return [line(header), line(header.map(() => '---')), ...rows.map(line)].join('\n') + '\n';
+}
+
+export function renderReport(r: BenchResults): RenderedReport {
+  const charts: { file: string; chart: BarChart }[] = [];
+  const md: string[] = [];
+  const m = r.machine;
+  md.push(`# fedgate performance report\n`);
+  md.push(
+    `${r.mode === 'quick' ? 'Quick' : 'Full'} run of \`${r.command}\`, ${r.startedAt.replace('T', ' ').replace(/\.\d+Z$/, ' UTC')}, ` +
+      `${(r.durationSeconds / 60).toFixed(1)} min.\n\n` +
+      `Machine: ${m.cpus} cores (${m.cpuModel}), ${m.memoryGiB.toFixed(0)} GiB, Linux ${m.kernel}, Node ${m.node}` +
+      `${m.rabbitmq ? `, RabbitMQ ${m.rabbitmq}` : ''}${m.erlang ? ` on Erlang ${m.erlang}` : ''}. ` +
+      `The machine is shared with other work, so every scenario runs its variants interleaved (A/B/A/B, ${r.settings.rounds} rounds) ` +
+      `and reports medians; ratios are medians of per-round ratios. Commands are ${r.settings.messageBytes}-byte persistent messages. ` +
+      `CPU is user + system time of the bench process, the router processes and every RabbitMQ node (beam.smp) from /proc, divided by the messages that arrived.\n`,
+  );
+  if (r.failures.length > 0) {
+    md.push(`**Failed scenarios:** ${r.failures.map((f) => `${f.scenario} (${f.message})`).join('; ')}\n`);
+  }
+
+  md.push('## Targets\n');
+  md.push(
+    table(
+      ['target', 'goal', 'measured', 'result'],
+      r.targets.map((t) => [t.what, t.target, t.measuredText, t.met ? 'met' : `**missed** by ${t.missedBy}${t.why ? `: ${t.why}` : ''}`]),
+    ),
+  );
+
+  const s = r.scenarios;
+  if (s.router) {
+    const x = s.router;
+    md.push('## Router path vs direct publish\n');
+    md.push(
+      `Direct: publish to \`fedgate.to.gw1\` (outbox → shovel → gateway). Router: publish to \`fedgate.commands\` → \`fedgate.router\` → ` +
+        `\`fedgate router\` process (prefetch ${x.settings.routerPrefetch}, confirm before ack) → \`fedgate.to.gw1\` → same path. ` +
+        `Both end at a consumer on gw1's \`fedgate.devices\`. Bursts of ${int(x.settings.messages)} messages; latency at ${int(x.settings.pacedRate)} msg/s ` +
+        `(half the router's saturation rate) for ${x.settings.pacedSeconds} s.\n`,
+    );
+    md.push(
+      `**Router ÷ direct: ${formatRatio(x.routerOverDirect)}** (0.5 is the ceiling: the broker does the work twice). Two router processes ÷ one: ${formatRatio(x.twoOverOne)}. ` +
+        `Latency the router adds: p50 ${formatMs(x.addedP50Ms)}, p99 ${formatMs(x.addedP99Ms)}. Routes seen at the gateway: ${Object.entries(x.routes).map(([k, v]) => `${k} ${int(v)}`).join(', ') || 'none'}.\n`,
+    );
+    md.push(
+      table(
+        ['variant', 'msg/s', 'CPU per msg (all)', 'router CPU per msg', 'paced p50', 'paced p99'],
+        x.summary.map((v) => [v.variant, int(v.msgPerSec), us(v.cpuMicrosPerMessage), us(v.routerCpuMicrosPerMessage), formatMs(v.pacedP50Ms), formatMs(v.pacedP99Ms)]),
+      ),
+    );
+    charts.push({
+      file: 'router-throughput.png',
+      chart: {
+        title: 'Router path vs direct publish (end-to-end)',
+        yLabel: 'messages per second',
+        categories: x.summary.map((v) => v.variant),
+        series: [{ name: 'msg/s', values: x.summary.map((v) => v.msgPerSec) }],
+      },
+    });
+    md.push('![router throughput](router-throughput.png)\n');
+  }
+
+  if (s.downlink) {
+    const x = s.downlink;
+    md.push('## Downlink: shovel vs federation\n');
+    md.push(
+      `Commands published straight to the backend's \`fedgate.to.<gw>\` (gw1: shovel from its quorum outbox; gw2: exchange federation ` +
+        `through the classic queue federation declares) and consumed from the gateway's \`fedgate.devices\`. Each variant rewrites the link ` +
+        `through the management API as broker-config compiles it. Bursts of ${int(x.settings.messages)} messages; latency paced at ` +
+        `${int(x.settings.pacedRate)} msg/s (half the slowest variant's saturation) for ${x.settings.pacedSeconds} s.\n`,
+    );
+    md.push(
+      `**Shovel ÷ federation (on-confirm, prefetch 1000): ${formatRatio(x.shovelOverFederation)}.** Fastest variant that lost nothing: ${x.fastestSafe}.\n`,
+    );
+    md.push(
+      table(
+        ['variant', 'msg/s', 'CPU per msg', 'paced p50', 'paced p99', 'lost in bursts'],
+        x.summary.map((v) => [v.variant, int(v.msgPerSec), us(v.cpuMicrosPerMessage), formatMs(v.pacedP50Ms), formatMs(v.pacedP99Ms), int(v.lostInBurst)]),
+      ),
+    );
+    charts.push({
+      file: 'downlink-throughput.png',
+      chart: {
+        title: 'Downlink throughput by link kind, ack mode and prefetch',
+        yLabel: 'messages per second',
+        categories: x.summary.map((v) => v.variant),
+        series: [{ name: 'msg/s', values: x.summary.map((v) => v.msgPerSec) }],
+        width: Math.max(760, 90 * x.summary.length),
+      },
+    });
+    charts.push({
+      file: 'downlink-latency.png',
+      chart: {
+        title: `Downlink latency at ${int(x.settings.pacedRate)} msg/s`,
+        yLabel: 'milliseconds',
+        categories: x.summary.map((v) => v.variant),
+        series: [
+          { name: 'p50', values: x.summary.map((v) => v.pacedP50Ms) },
+          { name: 'p99', values: x.summary.map((v) => v.pacedP99Ms) },
+        ],
+        width: Math.max(760, 90 * x.summary.length),
+      },
+    });
+    md.push('![downlink throughput](downlink-throughput.png)\n');
+    md.push('![downlink latency](downlink-latency.png)\n');
+  }
+
+  if (s.routing) {
+    const x = s.routing;
+    md.push(`## Routing amplification (N = ${x.settings.gateways} gateways)\n`);
+    md.push(
+      `${x.settings.devicesPerGateway} MQTT devices per gateway (QoS 1), ${int(x.settings.commands)} commands per run to devices spread over all gateways. ` +
+        `Crossings are counted where links deliver, on each gateway's \`fedgate.devices\`: at the subscribed device, or at an alternate exchange ` +
+        `when no subscription there matched. *router-directed*: through \`fedgate router\`; *broadcast-to-all*: straight to \`fedgate.broadcast\` ` +
+        `(no router hop); *federation-bindings*: each gateway federates \`fedgate.devices\` from a backend exchange, and federation propagates every ` +
+        `device's subscription binding to the backend.\n`,
+    );
+    md.push(
+      table(
+        ['variant', 'crossings per command', 'msg/s (burst)', 'p50', 'p99', 'CPU per command'],
+        x.summary.map((v) => [v.variant, formatRatio(v.amplification), int(v.msgPerSec), formatMs(v.p50Ms), formatMs(v.p99Ms), us(v.cpuMicrosPerCommand)]),
+      ),
+    );
+    md.push(
+      'Federation of bindings also gets 1.0, without a router, at a price the table does not show: every device subscription becomes a binding on the backend ' +
+        '(a reconnect storm at a gateway is a binding storm on the backend), and a device that moves is reachable only after its new binding propagated.\n',
+    );
+    charts.push({
+      file: 'routing-amplification.png',
+      chart: {
+        title: `Messages crossing backend→gateway links per command (N = ${x.settings.gateways})`,
+        yLabel: 'crossings per command',
+        categories: x.summary.map((v) => v.variant),
+        series: [{ name: 'crossings', values: x.summary.map((v) => v.amplification) }],
+        format: (v) => v.toFixed(2),
+      },
+    });
+    md.push('![routing amplification](routing-amplification.png)\n');
+  }
+
+  if (s.gateway) {
+    const x = s.gateway;
+    md.push('## Gateway under a reconnect storm: fedgate profile vs stock\n');
+    md.push(
+      `${int(x.settings.clients)} MQTT clients connect at once (keepalive ${x.settings.keepaliveSeconds} s, each retries every ${x.settings.reconnectPeriodMs / 1000} s), ` +
+        `up to ${x.settings.deadlineSeconds} s or until no new connection for 8 s. *fedgate profile*: a gateway of the bench fleet, booted with broker-config's ` +
+        `rabbitmq.conf and definitions and its raised descriptor limit. *stock*: the same plugins, listeners only, guest login, started through Debian's ` +
+        `wrapper with \`ulimit -n 1024\`. Memory is the node's resident set (/proc) before and after the storm.\n`,
+    );
+    md.push(`**Profile ÷ stock, connections held per GiB of node memory: ${formatRatio(x.profileOverStock)}.**\n`);
+    md.push(
+      table(
+        ['round', 'variant', 'connected', 'seconds', 'connects/s', 'connect p99', 'memory per connection', 'connections per GiB', 'descriptors (open/limit)', 'failed attempts', 'responsive after'],
+        x.runs.map((v) => [
+          String(v.round), v.variant, `${int(v.connected)}/${int(v.clients)}`, v.seconds.toFixed(1), formatRate(v.connectsPerSec), formatMs(v.connectP99Ms),
+          formatBytes(v.bytesPerConnection), int(v.connectionsPerGiB), `${int(v.descriptorsOpen)}/${v.descriptorLimit ?? '?'}`, int(v.failedAttempts),
+          v.nodeResponsive ? `yes (alarms: ${v.alarms})` : `no (${v.alarms})`,
+        ]),
+      ),
+    );
+    charts.push({
+      file: 'gateway-storm.png',
+      chart: {
+        title: `MQTT storm of ${int(x.settings.clients)} clients: connections held per GiB`,
+        yLabel: 'connections per GiB of node RSS',
+        categories: x.summary.map((v) => v.variant),
+        series: [{ name: 'connections/GiB', values: x.summary.map((v) => v.connectionsPerGiB) }],
+      },
+    });
+    md.push('![gateway storm](gateway-storm.png)\n');
+  }
+
+  if (s.directory) {
+    const x = s.directory;
+    md.push('## Router directory\n');
+    md.push(
+      `\`DeviceDirectory\` in a fresh \`node --expose-gc\` process per measurement (Node ${x.settings.node}), sizes interleaved. ` +
+        `Heap is \`heapUsed\` after two full GCs, before and after inserting the devices, divided by the devices; ids are ${x.settings.idLength} characters ` +
+        `and kept only by the directory. Lookups: ${int(x.settings.lookups)} random known ids, each cut from a routing key as the router gets them. ` +
+        `Presence updates: ${int(x.settings.updates)} devices moving to another gateway with a newer timestamp.\n`,
+    );
+    md.push(
+      table(
+        ['devices', 'heap per device', 'lookup', 'presence updates', 'inserts'],
+        x.summary.map((v) => [int(v.devices), formatBytes(v.heapBytesPerDevice), `${v.lookupNs.toFixed(0)} ns`, formatRate(v.updatesPerSec), formatRate(v.insertsPerSec)]),
+      ),
+    );
+    const sizes = x.summary.map((v) => `${int(v.devices)} devices`);
+    charts.push({
+      file: 'directory-memory.png',
+      chart: {
+        title: 'Router directory: heap per device',
+        yLabel: 'bytes per device',
+        categories: sizes,
+        series: [{ name: 'bytes per device', values: x.summary.map((v) => v.heapBytesPerDevice) }],
+        reference: { value: 200, label: 'target ≤ 200 B' },
+      },
+    });
+    charts.push({
+      file: 'directory-lookup.png',
+      chart: {
+        title: 'Router directory: lookup time',
+        yLabel: 'nanoseconds per lookup',
+        categories: sizes,
+        series: [{ name: 'ns per lookup', values: x.summary.map((v) => v.lookupNs) }],
+      },
+    });
+    md.push('![directory memory](directory-memory.png) ![directory lookup](directory-lookup.png)\n');
+  }
+  md.push(`Raw figures of every run: [results.json](results.json).\n`);
+  return { markdown: md.join('\n'), charts };
+}

@@ -1,0 +1,177 @@
+// Gateway under a reconnect storm: the same burst of MQTT clients against a fedgate gateway (broker-config's
+// rabbitmq.conf and definitions, raised descriptor limit) and against a stock node (defaults, ~1,024 descriptors).
+// Memory is the node's resident set from /proc; connections are counted on the client side.
+import mqtt, { type MqttClient } from 'mqtt';
+import { DEVICE_USER } from '@fedgate/topology';
+import type { ManagementClient } from '@fedgate/broker-admin';
+import { formatBytes, formatRate, formatRatio } from '../format-figures.ts';
+import { median, percentile } from '../percentiles.ts';
+import { descriptorLimit, openDescriptors, processCpuSeconds, residentBytes } from '../proc-stat.ts';
+import type { ScenarioContext } from './scenario-context.ts';
+
+export const GATEWAY_VARIANTS = ['fedgate profile', 'stock'] as const;
+export type GatewayVariant = (typeof GATEWAY_VARIANTS)[number];
+const GIB = 1024 ** 3;
+/** A storm that made no progress for this long has ended (the rest keep failing). */
+const STALL_MS = 8_000;
+
+export interface StormRun {
+  readonly variant: GatewayVariant;
+  readonly round: number;
+  readonly clients: number;
+  readonly connected: number;
+  /** Connection attempts that closed before the client ever connected (each client retries every second, as devices do). */
+  readonly failedAttempts: number;
+  /** Connections that closed after they had connected (the node dropped them). */
+  readonly dropped: number;
+  /** From the first connect to the last client connected (or the deadline). */
+  readonly seconds: number;
+  readonly connectsPerSec: number;
+  readonly connectP50Ms: number;
+  readonly connectP99Ms: number;
+  readonly rssBeforeBytes: number;
+  readonly rssAfterBytes: number;
+  /** Resident memory the storm added, per client connected. */
+  readonly bytesPerConnection: number;
+  /** Connections held per GiB of the node's resident memory after the storm. */
+  readonly connectionsPerGiB: number;
+  readonly descriptorLimit: number | undefined;
+  readonly descriptorsOpen: number;
+  /** The management API answered within 10 s after the storm. */
+  readonly nodeResponsive: boolean;
+  readonly alarms: string;
+  readonly nodeCpuSeconds: number;
+}
+
+export interface GatewayResult {
+  readonly settings: { clients: number; rounds: number; deadlineSeconds: number; keepaliveSeconds: number; reconnectPeriodMs: number };
+  readonly runs: readonly StormRun[];
+  readonly summary: readonly { variant: GatewayVariant; connected: number; connectsPerSec: number; bytesPerConnection: number; connectionsPerGiB: number }[];
+  /** fedgate profile ÷ stock connections held per GiB, median of per-round ratios (target ≥ 2). */
+  readonly profileOverStock: number;
+}
+
+interface StormTarget {
+  readonly url: string;
+  readonly pid: number;
+  readonly username: string;
+  readonly password: string;
+  readonly admin: ManagementClient;
+}
+
+async function storm(target: StormTarget, variant: GatewayVariant, round: number, clients: number, deadlineSeconds: number): Promise<StormRun> {
+  const pid = target.pid;
+  const rssBefore = residentBytes(pid);
+  const descriptorsBefore = openDescriptors(pid);
+  const cpuBefore = processCpuSeconds(pid);
+  const started = performance.now();
+  const connectMs: number[] = [];
+  let failed = 0;
+  let dropped = 0;
+  let lastProgress = started;
+  const open: MqttClient[] = [];
+  for (let i = 0; i < clients; i++) {
+    // All at once, like devices after an outage; each retries every second as a device would.
+    const client = mqtt.connect(target.url, {
+      clientId: `storm-${round}-${i}`, username: target.username, password: target.password, clean: true,
+      reconnectPeriod: 1_000, connectTimeout: 30_000, keepalive: 120,
+    });
+    let everConnected = false;
+    client.once('connect', () => {
+      everConnected = true;
+      connectMs.push(performance.now() - started);
+      lastProgress = performance.now();
+    });
+    client.on('error', () => undefined); // counted on close; an unhandled 'error' would throw
+    client.on('close', () => (everConnected ? dropped++ : failed++));
+    open.push(client);
+  }
+  const deadline = started + deadlineSeconds * 1000;
+  while (connectMs.length < clients && performance.now() < deadline && performance.now() - lastProgress < STALL_MS) {
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const seconds = (connectMs.length === clients ? Math.max(...connectMs) : performance.now() - started) / 1000;
+  const connected = open.filter((c) => c.connected).length;
+  const rssAfter = residentBytes(pid);
+  const descriptorsOpen = openDescriptors(pid);
+  const nodeCpuSeconds = processCpuSeconds(pid) - cpuBefore;
+  const health = await Promise.race([
+    target.admin.get<{ status: string; reason?: string }>('/health/checks/alarms').then(
+      (r) => ({ responsive: true, alarms: r.status === 'ok' ? 'none' : (r.reason ?? r.status) }),
+      (err: Error) => ({ responsive: !/unreachable|timeout|abort/i.test(String(err.cause ?? err.message)), alarms: err.message.slice(0, 200) }),
+    ),
+    new Promise<{ responsive: boolean; alarms: string }>((r) => setTimeout(() => r({ responsive: false, alarms: 'no answer within 10 s' }), 10_000).unref()),
+  ]);
+  const sorted = [...connectMs].sort((a, b) => a - b);
+  const run: StormRun = {
+    variant,
+    round,
+    clients,
+    connected,
+    failedAttempts: failed,
+    dropped,
+    seconds,
+    connectsPerSec: connectMs.length / seconds,
+    connectP50Ms: percentile(sorted, 50),
+    connectP99Ms: percentile(sorted, 99),
+    rssBeforeBytes: rssBefore,
+    rssAfterBytes: rssAfter,
+    bytesPerConnection: connected > 0 ? (rssAfter - rssBefore) / connected : Number.NaN,
+    connectionsPerGiB: connected / (rssAfter / GIB),
+    descriptorLimit: descriptorLimit(pid),
+    descriptorsOpen,
+    nodeResponsive: health.responsive,
+    alarms: health.alarms,
+    nodeCpuSeconds,
+  };
+  // Calm down before the next variant: every client gone and the node's descriptors back near where they were.
+  await Promise.all(open.map((c) => c.endAsync(true).catch(() => undefined)));
+  const calm = performance.now() + 30_000;
+  while (performance.now() < calm && openDescriptors(pid) > descriptorsBefore + 50) await new Promise((r) => setTimeout(r, 250));
+  return run;
+}
+
+export async function runGatewayScenario(ctx: ScenarioContext): Promise<GatewayResult> {
+  const { plan, fleet, stock } = ctx;
+  if (!stock) throw new Error('the gateway scenario needs the stock node');
+  const gw = fleet.gateways[fleet.gateways.length - 1]!;
+  const targets: Record<GatewayVariant, StormTarget> = {
+    'fedgate profile': {
+      url: `mqtt://${gw.host}:${gw.ports.mqtt}`,
+      pid: fleet.pids.get(gw.name)!,
+      username: DEVICE_USER,
+      password: fleet.fleet.secrets.password(gw.name, DEVICE_USER),
+      admin: fleet.fleet.admin(gw.name),
+    },
+    stock: { url: stock.mqttUrl, pid: stock.pid, ...stock.credentials, admin: stock.admin },
+  };
+  const { clients, deadlineSeconds } = plan.gateway;
+  const runs: StormRun[] = [];
+  for (let round = 1; round <= plan.gateway.rounds; round++) {
+    for (const variant of GATEWAY_VARIANTS) {
+      ctx.progress(`gateway: round ${round}/${plan.gateway.rounds} ${variant}: ${clients} MQTT clients at once`);
+      const run = await storm(targets[variant], variant, round, clients, deadlineSeconds);
+      runs.push(run);
+      ctx.progress(
+        `gateway: ${variant}: ${run.connected}/${clients} connected in ${run.seconds.toFixed(1)} s (${formatRate(run.connectsPerSec)}), ` +
+          `+${formatBytes(run.bytesPerConnection)} per connection, ${Math.round(run.connectionsPerGiB).toLocaleString('en-US')} connections/GiB, ` +
+          `descriptors ${run.descriptorsOpen}/${run.descriptorLimit ?? '?'}, ${run.nodeResponsive ? 'responsive' : 'NOT responsive'}`,
+      );
+    }
+  }
+  const of = (variant: GatewayVariant) => runs.filter((r) => r.variant === variant);
+  const profileOverStock = median(of('fedgate profile').map((r, i) => r.connectionsPerGiB / (of('stock')[i]?.connectionsPerGiB ?? Number.NaN)));
+  ctx.progress(`gateway: profile ÷ stock connections per GiB = ${formatRatio(profileOverStock)}`);
+  return {
+    settings: { clients, rounds: plan.gateway.rounds, deadlineSeconds, keepaliveSeconds: 120, reconnectPeriodMs: 1_000 },
+    runs,
+    summary: GATEWAY_VARIANTS.map((variant) => ({
+      variant,
+      connected: median(of(variant).map((r) => r.connected)),
+      connectsPerSec: median(of(variant).map((r) => r.connectsPerSec)),
+      bytesPerConnection: median(of(variant).map((r) => r.bytesPerConnection)),
+      connectionsPerGiB: median(of(variant).map((r) => r.connectionsPerGiB)),
+    })),
+    profileOverStock,
+  };
+}

@@ -1,0 +1,99 @@
+// A stock RabbitMQ gateway node for the storm comparison: the same plugins as a fedgate gateway, but the package's
+// defaults everywhere else — default listener options, no connection limit, the guest user, and the descriptor
+// limit the Debian wrapper gives (its `su` applies the PAM default, ~1,024).
+import { spawn, execFile } from 'node:child_process';
+import { mkdir, open, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { ManagementClient } from '@fedgate/broker-admin';
+import { renderEnabledPlugins } from '@fedgate/broker-config';
+import { localNode, nodePid, stopNode, type LocalNode } from '@fedgate/local-cluster';
+import type { Gateway } from '@fedgate/topology';
+import { STOCK_NODE_PORTS } from './bench-topology.ts';
+import { BenchError } from './errors.ts';
+
+const execFileAsync = promisify(execFile);
+
+/** What a stock node is started with: the wrapper's limit, set explicitly so a non-root run gets the same. */
+export const STOCK_FD_LIMIT = 1024;
+const DEBIAN_WRAPPER = '/usr/sbin/rabbitmq-server';
+const SERVER_SCRIPT = '/usr/lib/rabbitmq/bin/rabbitmq-server';
+
+export interface StockNode {
+  readonly node: LocalNode;
+  readonly pid: number;
+  readonly mqttUrl: string;
+  readonly admin: ManagementClient;
+  /** Stock MQTT lets anyone in as guest from localhost. */
+  readonly credentials: { readonly username: string; readonly password: string };
+  stop(): Promise<void>;
+}
+
+/** Pure: the whole rabbitmq.conf of the stock node — listeners only, so every other setting is the default. */
+export function stockRabbitmqConf(ports: typeof STOCK_NODE_PORTS = STOCK_NODE_PORTS): string {
+  return [
+    '# Stock gateway for `fedgate bench gateway`: listeners only, every other setting is RabbitMQ 3.10\'s default.',
+    `listeners.tcp.default = ${ports.amqp}`,
+    `management.tcp.port = ${ports.management}`,
+    `prometheus.tcp.port = ${ports.prometheus}`,
+    `mqtt.listeners.tcp.default = ${ports.mqtt}`,
+    `stomp.listeners.tcp.1 = ${ports.stomp}`,
+    '',
+  ].join('\n');
+}
+
+/** Boots the stock node (through the Debian wrapper when root, as a packaged node runs) and waits until it serves. */
+export async function startStockNode(stateDir: string, like: Gateway, progress: (line: string) => void, timeoutMs = 120_000): Promise<StockNode> {
+  // Named and placed like a fleet node (`fedgate-bench-stock@localhost` in <stateDir>/stock), on its own ports.
+  const node: LocalNode = localNode(stateDir, 'bench', { ...like, name: 'stock', ports: { ...like.ports, ...STOCK_NODE_PORTS } });
+  const { dir, nodeName } = node;
+  if (await nodePid(node)) await stopNode(node, 10_000);
+  await rm(dir, { recursive: true, force: true });
+  await mkdir(join(dir, 'mnesia'), { recursive: true });
+  await mkdir(join(dir, 'log'), { recursive: true });
+  await writeFile(join(dir, 'rabbitmq.conf'), stockRabbitmqConf());
+  await writeFile(join(dir, 'enabled_plugins'), renderEnabledPlugins(like));
+  const root = process.getuid?.() === 0;
+  if (root) await execFileAsync('chown', ['-R', 'rabbitmq:rabbitmq', dir]);
+  const out = await open(join(dir, 'log', 'console.log'), 'a');
+  const server = root ? DEBIAN_WRAPPER : SERVER_SCRIPT;
+  progress(`stock: starting ${nodeName} (${root ? 'Debian wrapper' : 'server script'}, ulimit -n ${STOCK_FD_LIMIT})`);
+  const child = spawn('sh', ['-c', `ulimit -n ${STOCK_FD_LIMIT}; exec ${server}`], {
+    detached: true,
+    stdio: ['ignore', out.fd, out.fd],
+    env: {
+      ...process.env,
+      RABBITMQ_NODENAME: nodeName,
+      RABBITMQ_CONFIG_FILE: join(dir, 'rabbitmq.conf'),
+      RABBITMQ_MNESIA_BASE: join(dir, 'mnesia'),
+      RABBITMQ_LOG_BASE: join(dir, 'log'),
+      RABBITMQ_ENABLED_PLUGINS_FILE: join(dir, 'enabled_plugins'),
+      RABBITMQ_DIST_PORT: String(STOCK_NODE_PORTS.dist),
+      RABBITMQ_PID_FILE: node.pidFile,
+    },
+  });
+  child.unref();
+  await out.close();
+
+  const admin = new ManagementClient({ baseUrl: `http://127.0.0.1:${STOCK_NODE_PORTS.management}`, user: 'guest', password: 'guest' });
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const pid = await nodePid(node);
+    if (pid !== undefined && (await admin.get('/overview').then(() => true, () => false))) {
+      progress(`stock: ready (pid ${pid})`);
+      return {
+        node,
+        pid,
+        mqttUrl: `mqtt://127.0.0.1:${STOCK_NODE_PORTS.mqtt}`,
+        admin,
+        credentials: { username: 'guest', password: 'guest' },
+        stop: () => stopNode(node, 15_000),
+      };
+    }
+    if (Date.now() > deadline) {
+      await stopNode(node, 5_000);
+      throw new BenchError('BENCH_FLEET_FAILED', `the stock node did not become ready within ${timeoutMs / 1000} s (logs in ${join(dir, 'log')})`);
+    }
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}

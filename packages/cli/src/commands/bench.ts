@@ -1,0 +1,66 @@
+import type { Argv } from 'yargs';
+import type { FedgateCommand } from '../command.ts';
+import { UsageError } from '../handle-errors.ts';
+
+const SCENARIO_CHOICES = ['all', 'directory', 'downlink', 'router', 'routing', 'gateway'] as const;
+
+export const benchCommand: FedgateCommand = (ctx) => ({
+  command: 'bench [scenario]',
+  describe: 'Run the performance lab on a fleet of its own: variants side by side, JSON results and a report with charts',
+  builder: (y: Argv) =>
+    y
+      .positional('scenario', { choices: SCENARIO_CHOICES, default: 'all', describe: 'One scenario, or all of them' })
+      .option('quick', { type: 'boolean', default: false, describe: 'The short run (under 5 minutes): fewer messages and variants' })
+      .option('out', { type: 'string', describe: 'Folder for results.json, report.md and the charts (default: bench-results/<timestamp>)', normalize: true })
+      .option('gateways', { type: 'number', default: 3, describe: 'Gateways in the bench fleet (the N of the amplification scenario)' })
+      .option('rounds', { type: 'number', describe: 'Interleaved rounds per scenario (default: 2 quick, 3 full)' })
+      .option('json', { type: 'boolean', default: false, describe: 'Print results.json on stdout instead of the summary' })
+      .example('$0 bench --quick', 'Every scenario, short: about 5 minutes')
+      .example('$0 bench router', 'Only router path vs direct publish, full length')
+      .example('$0 bench --quick --out bench/results/latest', 'Refresh the committed report')
+      .epilogue(
+        'The bench starts its own fleet (.fedgate/bench, ports 7000-7999, 17000-17999, 27000-27999, MQTT 2200-2299, STOMP 62000-62099) and a stock ' +
+          'RabbitMQ node for comparison, and stops both at the end. Progress goes to stderr. Ctrl-C stops at the next step and still stops the nodes.',
+      ),
+  handler: async (argv: { scenario: string; quick: boolean; out?: string; gateways: number; rounds?: number; json: boolean }) => {
+    const { runBench, BenchError } = await import('@fedgate/bench');
+    const abort = new AbortController();
+    let signals = 0;
+    const onSignal = () => {
+      if (++signals > 1) {
+        ctx.io.stderr('bench: interrupted twice; nodes may still run: `npx fedgate local down -f .fedgate/bench/bench-topology.yaml`\n');
+        process.exit(1); // as `fedgate router` does on a second signal
+      }
+      ctx.io.stderr('bench: interrupted; stopping at the next step and shutting the nodes down (Ctrl-C again leaves them running)\n');
+      abort.abort(new Error('interrupted'));
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+    try {
+      const started = Date.now();
+      const { results, outDir } = await runBench({
+        scenario: argv.scenario,
+        quick: argv.quick,
+        ...(argv.out ? { out: argv.out } : {}),
+        gateways: argv.gateways,
+        ...(argv.rounds !== undefined ? { rounds: argv.rounds } : {}),
+        signal: abort.signal,
+        onProgress: (line) => ctx.io.stderr(`[bench ${((Date.now() - started) / 1000).toFixed(0).padStart(4)} s] ${line}\n`),
+      }).catch((err: unknown) => {
+        if (err instanceof BenchError && err.code === 'BENCH_INVALID_OPTIONS') throw new UsageError(err.message, { cause: err });
+        throw err;
+      });
+      if (argv.json) {
+        ctx.io.stdout(JSON.stringify(results, (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 2) + '\n');
+      } else {
+        for (const t of results.targets) ctx.io.stdout(`${t.met ? 'met   ' : 'MISSED'} ${t.what}: ${t.measuredText} (goal ${t.target})\n`);
+        for (const f of results.failures) ctx.io.stdout(`FAILED ${f.scenario}: ${f.message}\n`);
+        ctx.io.stdout(`report: ${outDir}/report.md\n`);
+      }
+      if (results.failures.length > 0) ctx.exitCode = 1;
+    } finally {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    }
+  },
+});
