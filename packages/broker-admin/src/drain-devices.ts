@@ -28,8 +28,15 @@ export interface DrainOptions {
 
 export interface DrainProgress {
   readonly batch: number;
+  /** Closed so far. */
   readonly closed: number;
+  /** Still open after this batch. */
   readonly remaining: number;
+  /**
+   * Of this batch, connections too new to close yet: the management API lists an MQTT connection only with its
+   * first statistics, a second or two after it opened. They are closed in a later batch.
+   */
+  readonly notYetListed: number;
 }
 
 export interface DrainReport {
@@ -94,8 +101,9 @@ export async function drainDevices(client: ManagementClient, vhost: string, opti
     }
     const batch = open.slice(0, batchSize);
     batches++;
-    closed += await closeAll(client, batch.map((c) => c.name));
-    options.onProgress?.({ batch: batches, closed, remaining: Math.max(0, open.length - batch.length) });
+    const done = await closeAll(client, batch.map((c) => c.name));
+    closed += done;
+    options.onProgress?.({ batch: batches, closed, remaining: open.length - done, notYetListed: batch.length - done });
     await new Promise((r) => setTimeout(r, pauseMs));
   }
 }

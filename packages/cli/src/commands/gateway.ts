@@ -13,7 +13,7 @@ interface LimitArgs {
   json: boolean;
   gateway: string;
   maxConnections?: number;
-  reset: boolean;
+  reset?: boolean;
   scope: LimitScope;
   dryRun: boolean;
 }
@@ -40,7 +40,7 @@ export const gatewayCommand: FedgateCommand = (ctx) => ({
           withJson(withTopologyFile(l))
             .positional('gateway', { type: 'string', demandOption: true, describe: 'Gateway name from the topology' })
             .option('max-connections', { type: 'number', describe: 'New limit: 0 admits no new connection, -1 removes the limit' })
-            .option('reset', { type: 'boolean', default: false, describe: 'Back to normal: no device limit (--scope devices) or the topology\'s maxConnections (--scope vhost)' })
+            .option('reset', { type: 'boolean', describe: 'Back to normal: no device limit (--scope devices) or the topology\'s maxConnections (--scope vhost)' })
             .option('scope', { choices: LIMIT_SCOPES, default: 'devices' as LimitScope, describe: 'devices: the device user (survives restarts, never blocks links); vhost: every connection, links included' })
             .option('dry-run', { type: 'boolean', default: false, describe: 'Show the change; make none' })
             .conflicts('max-connections', 'reset')
@@ -121,7 +121,11 @@ async function drain(ctx: CommandContext, argv: DrainArgs): Promise<void> {
   if (!argv.dryRun) ctx.io.stderr(`${gw.name}: device limit → 0; closing device connections in batches of ${options.batchSize}\n`);
   const report = await drainDevices(client, topology.vhost, {
     ...options,
-    onProgress: (p) => ctx.io.stderr(`${gw.name}: batch ${p.batch}: closed ${p.closed}, about ${p.remaining} left\n`),
+    onProgress: (p) =>
+      ctx.io.stderr(
+        `${gw.name}: batch ${p.batch}: ${p.closed} closed so far, ${p.remaining} still open` +
+          `${p.notYetListed > 0 ? ` (${p.notYetListed} too new to close yet; next batch)` : ''}\n`,
+      ),
   });
   if (argv.json) {
     ctx.io.stdout(JSON.stringify({ ok: true, gateway: gw.name, ...report }) + '\n');

@@ -54,10 +54,11 @@ export const wanCommand: FedgateCommand = (ctx) => ({
             .positional('gateway', { type: 'string', demandOption: true, describe: 'Gateway name from the topology' })
             .option('latency-ms', { type: 'number', describe: 'Delay added in each direction, in milliseconds' })
             .option('jitter-ms', { type: 'number', describe: 'Up to this much more per chunk, in milliseconds' })
-            .check((a) => (a['latency-ms'] === undefined && a['jitter-ms'] === undefined ? 'Give --latency-ms, --jitter-ms or both.' : true))
             .example('$0 wan set us --latency-ms 120 --jitter-ms 30 -f test/fixtures/drill-fleet.yaml', 'A transatlantic link'),
-        handler: (argv: WanArgs & { latencyMs?: number; jitterMs?: number }) =>
-          change(ctx, argv, { ...(argv.latencyMs === undefined ? {} : { latencyMs: argv.latencyMs }), ...(argv.jitterMs === undefined ? {} : { jitterMs: argv.jitterMs }) }),
+        handler: (argv: WanArgs & { latencyMs?: number; jitterMs?: number }) => {
+          if (argv.latencyMs === undefined && argv.jitterMs === undefined) throw new UsageError('give --latency-ms, --jitter-ms or both');
+          return change(ctx, argv, { ...(argv.latencyMs === undefined ? {} : { latencyMs: argv.latencyMs }), ...(argv.jitterMs === undefined ? {} : { jitterMs: argv.jitterMs }) });
+        },
       })
       .demandCommand(1, 'Name a wan command: status, partition, heal or set.')
       .epilogue('The proxies run for gateways with `wan` in the topology; `fedgate local up` starts them and `local down` stops them.'),
