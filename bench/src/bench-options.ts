@@ -91,9 +91,9 @@ export function planBench(options: BenchOptions, now = new Date()): BenchPlan {
     gateways: int('gateways', options.gateways, DEFAULT_GATEWAYS, 2, 8),
     rounds: int('rounds', options.rounds, quick ? 2 : 3, 1, 10),
     messageBytes: DEFAULT_MESSAGE_BYTES,
-    downlink: { variants: downlinkVariants, messages: quick ? 3_000 : 10_000, pacedSeconds: quick ? 2 : 5 },
-    router: { messages: quick ? 3_000 : 10_000, pacedSeconds: quick ? 3 : 10 },
-    routing: { devicesPerGateway: quick ? 10 : 25, commands: quick ? 300 : 2_000 },
+    downlink: { variants: downlinkVariants, messages: quick ? 10_000 : 30_000, pacedSeconds: quick ? 3 : 5 },
+    router: { messages: quick ? 10_000 : 30_000, pacedSeconds: quick ? 4 : 10 },
+    routing: { devicesPerGateway: quick ? 10 : 25, commands: quick ? 1_000 : 3_000 },
     // The burst that left a stock node unusable in our trial (DESIGN.md).
     gateway: { clients: 2_000, rounds: quick ? 1 : 2, deadlineSeconds: quick ? 25 : 60 },
     directory: { sizes: [100_000, 1_000_000], lookups: quick ? 500_000 : 2_000_000, updates: quick ? 500_000 : 2_000_000 },

@@ -24,7 +24,7 @@ export interface StormRun {
   readonly failedAttempts: number;
   /** Connections that closed after they had connected (the node dropped them). */
   readonly dropped: number;
-  /** From the first connect to the last client connected (or the deadline). */
+  /** From the storm's start to the last client that connected. */
   readonly seconds: number;
   readonly connectsPerSec: number;
   readonly connectP50Ms: number;
@@ -37,7 +37,7 @@ export interface StormRun {
   readonly connectionsPerGiB: number;
   readonly descriptorLimit: number | undefined;
   readonly descriptorsOpen: number;
-  /** The management API answered within 10 s after the storm. */
+  /** The management API answered within 10 s after the storm (its default request timeout). */
   readonly nodeResponsive: boolean;
   readonly alarms: string;
   readonly nodeCpuSeconds: number;
@@ -90,7 +90,7 @@ async function storm(target: StormTarget, variant: GatewayVariant, round: number
   while (connectMs.length < clients && performance.now() < deadline && performance.now() - lastProgress < STALL_MS) {
     await new Promise((r) => setTimeout(r, 100));
   }
-  const seconds = (connectMs.length === clients ? Math.max(...connectMs) : performance.now() - started) / 1000;
+  const seconds = (connectMs.length > 0 ? Math.max(...connectMs) : performance.now() - started) / 1000;
   const connected = open.filter((c) => c.connected).length;
   const rssAfter = residentBytes(pid);
   const descriptorsOpen = openDescriptors(pid);
@@ -98,7 +98,10 @@ async function storm(target: StormTarget, variant: GatewayVariant, round: number
   const health = await Promise.race([
     target.admin.get<{ status: string; reason?: string }>('/health/checks/alarms').then(
       (r) => ({ responsive: true, alarms: r.status === 'ok' ? 'none' : (r.reason ?? r.status) }),
-      (err: Error) => ({ responsive: !/unreachable|timeout|abort/i.test(String(err.cause ?? err.message)), alarms: err.message.slice(0, 200) }),
+      (err: Error) => {
+        const unreachable = /unreachable|timeout|abort/i.test(`${err.message} ${String(err.cause ?? '')}`);
+        return { responsive: !unreachable, alarms: unreachable ? 'the management API did not answer' : err.message.slice(0, 200) };
+      },
     ),
     new Promise<{ responsive: boolean; alarms: string }>((r) => setTimeout(() => r({ responsive: false, alarms: 'no answer within 10 s' }), 10_000).unref()),
   ]);
