@@ -1,0 +1,80 @@
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { ROUTER_USER, commandRoutingKey, gatewayExchange } from '@fedgate/topology';
+import { killNode, nodePid, type RunningFleet } from '@fedgate/local-cluster';
+import { ConfirmedPublisher, DeadLetters, deviceSwarm, duplicates, unaccounted, type DeviceSwarm } from './drill-clients.ts';
+import { reportRecovery, restartStoppedNodes, seconds, waitFor, waitForHealthy } from './drill-fleet.ts';
+
+const COMMANDS = 5_000;
+const DEVICES = 50;
+/** Publish in windows of this many, waiting for the broker's confirms after each. */
+const CONFIRM_WINDOW = 250;
+const GATEWAY = 'eu';
+
+export function describeGatewayKillDrill(fleet: () => RunningFleet): void {
+  describe('drill - kill -9 of a gateway node in the middle of 5,000 confirmed commands', function () {
+    this.timeout(300_000);
+    let swarm: DeviceSwarm | undefined;
+
+    after(async () => {
+      await swarm?.close();
+    });
+
+    it('after the restart every command is delivered at least once or dead-lettered with a reason; none is lost', async () => {
+      const f = fleet();
+      await waitForHealthy(120_000);
+      const run = randomUUID().slice(0, 6);
+      const ids = Array.from({ length: DEVICES }, (_, i) => `kill-${run}-${i}`);
+      swarm = await deviceSwarm(f, GATEWAY, ids, { clean: false, subscribe: true });
+      const devices = swarm;
+      const dead = await DeadLetters.watch(f.amqpUri('core'));
+      const publisher = await ConfirmedPublisher.open(f.amqpUri('core', ROUTER_USER));
+      const commands: string[] = [];
+      let killedAt = 0;
+      let deliveredBeforeKill = 0;
+      try {
+        for (let n = 0; n < COMMANDS; n++) {
+          const id = `kill-${run}-cmd-${n}`;
+          commands.push(id);
+          publisher.publish(gatewayExchange(GATEWAY), commandRoutingKey(ids[n % ids.length]!, 'drill'), id);
+          if ((n + 1) % CONFIRM_WINDOW === 0) await publisher.settle();
+          if (n + 1 === COMMANDS / 2) {
+            // Mid-stream: devices are receiving, the outbox holds the rest, the shovel has some in flight.
+            await waitFor(() => devices.received.size >= 200, 60_000, () => `devices to receive commands (${devices.received.size} so far)`);
+            const pid = await nodePid(f.node(GATEWAY));
+            assert.ok(pid, 'the gateway node runs');
+            killNode(pid);
+            killedAt = performance.now();
+            deliveredBeforeKill = devices.received.size;
+          }
+        }
+        await publisher.settle();
+        assert.equal(publisher.confirmed, COMMANDS, 'the backend confirmed every command, the gateway being down or not');
+        assert.deepEqual(publisher.nacked, []);
+        assert.ok(deliveredBeforeKill > 0 && deliveredBeforeKill < COMMANDS, `the kill landed mid-stream (${deliveredBeforeKill} delivered before it)`);
+
+        await restartStoppedNodes();
+        const nodeBackMs = performance.now() - killedAt;
+        await waitFor(
+          () => unaccounted(commands, [devices], dead).length === 0,
+          180_000,
+          () => `${unaccounted(commands, [devices], dead).length} of ${COMMANDS} commands neither delivered nor dead-lettered`,
+        );
+        const accountedMs = performance.now() - killedAt;
+        await waitForHealthy(60_000);
+        const deadWithoutReason = commands.filter((id) => dead.reasons.has(id) && !dead.reasons.get(id));
+        assert.deepEqual(deadWithoutReason, [], 'every dead-lettered command carries its reason');
+        const delivered = commands.filter((id) => devices.received.has(id)).length;
+        const deadCommands = commands.filter((id) => dead.reasons.has(id));
+        reportRecovery(
+          'gateway kill -9 (eu, 5,000 confirmed commands, 50 devices)',
+          `killed with ${deliveredBeforeKill} delivered; node serving again ${seconds(nodeBackMs)} after the kill; every command accounted ` +
+            `for ${seconds(accountedMs)} after it (time to recover): ${delivered} delivered (${duplicates(devices)} redelivered at least once more), ` +
+            `${deadCommands.length} dead-lettered${deadCommands.length ? ` (${[...new Set(deadCommands.map((id) => dead.reasons.get(id)))].join(', ')})` : ''}, 0 lost`,
+        );
+      } finally {
+        await Promise.all([dead.close(), publisher.close()]);
+      }
+    });
+  });
+}
