@@ -6,6 +6,7 @@ import { describePartitionDrill } from './partition.drill.ts';
 import { describeGatewayKillDrill } from './gateway-kill.drill.ts';
 import { describeBackendNodeLossDrill } from './backend-node-loss.drill.ts';
 import { describeReconnectStormDrill } from './reconnect-storm.drill.ts';
+import { describeLinkRepairDrill } from './link-repair.drill.ts';
 
 describe('drills - faults on a local fleet of their own', function () {
   this.timeout(600_000);
@@ -27,6 +28,7 @@ describe('drills - faults on a local fleet of their own', function () {
 
   // Least disruptive first; each drill starts by waiting for a healthy fleet and leaves one behind.
   describePartitionDrill(current);
+  describeLinkRepairDrill(current);
   describeGatewayKillDrill(current);
   describeBackendNodeLossDrill(current);
   describeReconnectStormDrill(current);
