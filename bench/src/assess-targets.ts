@@ -63,7 +63,9 @@ export function assessTargets(s: ScenarioResults): TargetOutcome[] {
           (stockRun && stockRun.descriptorLimit !== undefined && stockRun.descriptorsOpen >= stockRun.descriptorLimit - 8
             ? ` (its ${stockRun.descriptorLimit} descriptors all in use${stockRun.nodeResponsive ? '' : ', and its management API stopped answering'})`
             : '') +
-          `, so the node's fixed memory is shared by more connections`
+          `, so the node's fixed memory is shared by more connections. However many clients come, the profile tends to 1 GiB ÷ ${formatBytes(profile.bytesPerConnection)} ` +
+          `≈ ${Math.round(1024 ** 3 / profile.bytesPerConnection).toLocaleString('en-US')} connections per GiB, ` +
+          `${formatRatio(1024 ** 3 / profile.bytesPerConnection / stock.connectionsPerGiB)} the stock figure: only less memory per connection would reach 2×`
         : undefined;
     out.push(evaluateTarget(TARGETS.gateway, g.profileOverStock, why));
   }

@@ -80,8 +80,9 @@ export function planBench(options: BenchOptions, now = new Date()): BenchPlan {
         { kind: 'shovel', ackMode: 'no-ack', prefetch: 1000 },
         { kind: 'shovel', ackMode: 'on-confirm', prefetch: 100 },
       ]
-    : kinds.flatMap((kind) =>
-        (['on-confirm', 'on-publish', 'no-ack'] as const).flatMap((ackMode) => [100, 1000].map((prefetch) => ({ kind, ackMode, prefetch }))),
+    : // Kinds alternate (shovel, federation, shovel, …) so noise hits both alike.
+      (['on-confirm', 'on-publish', 'no-ack'] as const).flatMap((ackMode) =>
+        [1000, 100].flatMap((prefetch) => kinds.map((kind) => ({ kind, ackMode, prefetch }))),
       );
   return {
     scenarios: scenario === 'all' ? SCENARIOS : [scenario as ScenarioName],

@@ -38,3 +38,8 @@ export function formatCpuPerMessage(seconds: number): string {
   const micros = seconds * 1e6;
   return `${micros >= 100 ? Math.round(micros).toLocaleString('en-US') : micros.toPrecision(3)} µs/msg`;
 }
+
+/** A share of 0..1 as a whole percentage: `0.374` → `37 %`. */
+export function formatShare(share: number): string {
+  return Number.isFinite(share) ? `${Math.round(share * 100)} %` : 'n/a';
+}

@@ -1,7 +1,7 @@
 // One measured run: publish stamped messages, collect them where they arrive, and read the CPU it cost.
 import type { Publisher } from './amqp-traffic.ts';
 import { summarizeLatencies, type LatencySummary } from './percentiles.ts';
-import { startCpuMeter, type CpuGroup } from './proc-stat.ts';
+import { startCpuMeter, type CpuGroup, type CpuReading } from './proc-stat.ts';
 import type { CollectorRegistry } from './run-collector.ts';
 
 /** Longest a run waits for its last messages; and for any progress at all before it counts the rest as lost. */
@@ -20,6 +20,8 @@ export interface RunFigures {
   readonly cpuSeconds: Record<string, number>;
   /** All groups' CPU seconds divided by the messages that arrived. */
   readonly cpuSecondsPerMessage: number;
+  /** Share of the machine's CPU other processes used during the run (0..1): how noisy the moment was. */
+  readonly otherCpuShare: number;
 }
 
 export interface RunSpec {
@@ -32,7 +34,8 @@ export interface RunSpec {
   readonly expected?: number;
 }
 
-function figures(messages: number, received: number, duplicates: number, startedAt: number, lastAt: number, latencies: number[], cpuSeconds: Record<string, number>): RunFigures {
+function figures(messages: number, received: number, duplicates: number, startedAt: number, lastAt: number, latencies: number[], cpu: CpuReading): RunFigures {
+  const cpuSeconds = cpu.byGroup;
   const seconds = Number.isFinite(lastAt) ? (lastAt - startedAt) / 1000 : Number.NaN;
   const cpuTotal = Object.values(cpuSeconds).reduce((a, b) => a + b, 0);
   return {
@@ -44,6 +47,7 @@ function figures(messages: number, received: number, duplicates: number, started
     latencyMs: summarizeLatencies(latencies),
     cpuSeconds,
     cpuSecondsPerMessage: received > 0 ? cpuTotal / received : Number.NaN,
+    otherCpuShare: cpu.otherShare,
   };
 }
 

@@ -84,23 +84,67 @@ export function descriptorLimit(pid: number): number | undefined {
   }
 }
 
+/** Busy and total CPU time of the whole machine, in clock ticks summed over all cores. */
+export interface MachineCpuTicks {
+  readonly busy: number;
+  readonly total: number;
+}
+
+/**
+ * Pure: the aggregate `cpu` line of `/proc/stat` (user nice system idle iowait irq softirq steal …). Busy is
+ * everything but idle and iowait; guest time is already inside user.
+ */
+export function parseMachineCpu(procStat: string): MachineCpuTicks {
+  const line = procStat.split('\n').find((l) => l.startsWith('cpu '));
+  if (!line) throw new Error('no aggregate cpu line in /proc/stat');
+  const [user = 0, nice = 0, system = 0, idle = 0, iowait = 0, irq = 0, softirq = 0, steal = 0] = line.trim().split(/\s+/).slice(1).map(Number);
+  const busy = user + nice + system + irq + softirq + steal;
+  return { busy, total: busy + idle + iowait };
+}
+
+function machineCpu(): MachineCpuTicks | undefined {
+  try {
+    return parseMachineCpu(readFileSync('/proc/stat', 'utf8'));
+  } catch {
+    return undefined;
+  }
+}
+
 /** A group of processes whose CPU is counted together, e.g. "broker" = every beam.smp of the fleet. */
 export interface CpuGroup {
   readonly label: string;
   readonly pids: () => readonly number[];
 }
 
-/** CPU seconds per group between `start()` and the returned function's call. */
-export function startCpuMeter(groups: readonly CpuGroup[]): () => Record<string, number> {
+export interface CpuReading {
+  /** CPU seconds per group. */
+  readonly byGroup: Record<string, number>;
+  /**
+   * Share of the machine's CPU capacity that processes outside the groups used meanwhile (other people's tests on a
+   * shared machine): the noise each figure was measured under. NaN where /proc/stat cannot be read.
+   */
+  readonly otherShare: number;
+}
+
+/** CPU per group, and the rest of the machine's load, between this call and the returned function's call. */
+export function startCpuMeter(groups: readonly CpuGroup[]): () => CpuReading {
   const at = (pids: readonly number[]) => new Map(pids.map((pid) => [pid, processCpuSeconds(pid)]));
   const before = groups.map((g) => at(g.pids()));
+  const machineBefore = machineCpu();
   return () => {
-    const out: Record<string, number> = {};
+    const byGroup: Record<string, number> = {};
     groups.forEach((g, i) => {
       // Start processes before the meter: one that appears later counts from 0 (its start-up included), and one
       // that exits during the run drops out (its share is lost rather than made negative).
-      out[g.label] = g.pids().reduce((sum, pid) => sum + Math.max(0, processCpuSeconds(pid) - (before[i]!.get(pid) ?? 0)), 0);
+      byGroup[g.label] = g.pids().reduce((sum, pid) => sum + Math.max(0, processCpuSeconds(pid) - (before[i]!.get(pid) ?? 0)), 0);
     });
-    return out;
+    const machineAfter = machineCpu();
+    let otherShare = Number.NaN;
+    if (machineBefore && machineAfter && machineAfter.total > machineBefore.total) {
+      const ticks = clockTicksPerSecond();
+      const ours = Object.values(byGroup).reduce((a, b) => a + b, 0) * ticks;
+      otherShare = Math.max(0, machineAfter.busy - machineBefore.busy - ours) / (machineAfter.total - machineBefore.total);
+    }
+    return { byGroup, otherShare };
   };
 }

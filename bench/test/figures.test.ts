@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { median, percentile, summarizeLatencies } from '../src/percentiles.ts';
 import { formatBytes, formatCpuPerMessage, formatMs, formatRate, formatRatio } from '../src/format-figures.ts';
 import { evaluateTarget } from '../src/evaluate-target.ts';
-import { parseProcStat, parseVmRssBytes } from '../src/proc-stat.ts';
+import { parseMachineCpu, parseProcStat, parseVmRssBytes } from '../src/proc-stat.ts';
 
 describe('bench - percentiles', () => {
   it('takes the nearest-rank percentile: the smallest sample with p % at or below it', () => {
@@ -83,5 +83,13 @@ describe('bench - /proc parsing', () => {
   it('reads VmRSS in bytes, and nothing from a zombie without one', () => {
     assert.equal(parseVmRssBytes('Name:\tbeam.smp\nVmRSS:\t  140064 kB\nThreads:\t30\n'), 140064 * 1024);
     assert.equal(parseVmRssBytes('Name:\tzombie\nState:\tZ\n'), undefined);
+  });
+});
+
+describe('bench - machine load from /proc/stat', () => {
+  it('counts everything but idle and iowait as busy', () => {
+    const text = 'cpu  100 5 50 1000 20 3 2 1 0 0\ncpu0 50 2 25 500 10 1 1 0 0 0\nintr 1\n';
+    assert.deepEqual(parseMachineCpu(text), { busy: 161, total: 1181 });
+    assert.throws(() => parseMachineCpu('intr 1\n'), /no aggregate cpu line/);
   });
 });

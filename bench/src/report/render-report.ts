@@ -1,6 +1,7 @@
 // Pure: results → report.md text and the charts it links to (as chart specs; write-report renders them).
 import type { BenchResults } from '../bench-results.ts';
-import { formatBytes, formatMs, formatRate, formatRatio } from '../format-figures.ts';
+import { formatBytes, formatMs, formatRate, formatRatio, formatShare } from '../format-figures.ts';
+import { median } from '../percentiles.ts';
 import type { BarChart } from './bar-chart.ts';
 
 export interface RenderedReport {
@@ -10,6 +11,13 @@ export interface RenderedReport {
 
 const int = (n: number) => (Number.isFinite(n) ? Math.round(n).toLocaleString('en-US') : 'n/a');
 const us = (n: number) => (Number.isFinite(n) ? `${n >= 100 ? int(n) : n.toPrecision(3)} µs` : 'n/a');
+
+/** How loaded the shared machine was while a scenario ran: the other processes' share of its CPU. */
+function background(shares: readonly number[]): string {
+  const finite = shares.filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
+  if (finite.length === 0) return '';
+  return `While these runs ran, other processes on the machine used a median ${formatShare(median(finite))} of its CPU (up to ${formatShare(finite[finite.length - 1]!)}).\n`;
+}
 
 function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
   const line = (cells: readonly string[]) => `| ${cells.join(' | ')} |`;
@@ -72,6 +80,7 @@ export function renderReport(r: BenchResults): RenderedReport {
         series: [{ name: 'msg/s', values: x.summary.map((v) => v.msgPerSec) }],
       },
     });
+    md.push(background(x.runs.map((run) => run.figures.otherCpuShare)));
     md.push('![router throughput](router-throughput.png)\n');
   }
 
@@ -124,6 +133,7 @@ export function renderReport(r: BenchResults): RenderedReport {
         width: Math.max(760, 90 * x.summary.length),
       },
     });
+    md.push(background(x.runs.map((run) => run.figures.otherCpuShare)));
     md.push('![downlink throughput](downlink-throughput.png)\n');
     md.push('![downlink latency](downlink-latency.png)\n');
   }
@@ -160,6 +170,7 @@ export function renderReport(r: BenchResults): RenderedReport {
         format: (v) => v.toFixed(2),
       },
     });
+    md.push(background(x.runs.map((run) => run.otherCpuShare)));
     md.push('![routing amplification](routing-amplification.png)\n');
   }
 
@@ -202,6 +213,7 @@ export function renderReport(r: BenchResults): RenderedReport {
         reference: { value: x.settings.clients, label: `${int(x.settings.clients)} clients` },
       },
     });
+    md.push(background(x.runs.map((run) => run.otherCpuShare)));
     md.push('![gateway storm](gateway-storm.png) ![gateway connected](gateway-connected.png)\n');
   }
 

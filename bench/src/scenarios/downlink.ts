@@ -6,7 +6,7 @@ import { seg } from '@fedgate/broker-admin';
 import { DEVICES_EXCHANGE, commandRoutingKey, downlinkName, gatewayExchange, upstreamName, type Gateway, type Topology } from '@fedgate/topology';
 import { openPublisher, openSink } from '../amqp-traffic.ts';
 import type { DownlinkVariant } from '../bench-options.ts';
-import { formatCpuPerMessage, formatMs, formatRate, formatRatio } from '../format-figures.ts';
+import { formatCpuPerMessage, formatMs, formatRate, formatRatio, formatShare } from '../format-figures.ts';
 import { measureBurst, measurePaced, probePath, type RunFigures, type RunSpec } from '../measure-run.ts';
 import { median } from '../percentiles.ts';
 import type { ScenarioContext } from './scenario-context.ts';
@@ -93,7 +93,7 @@ export async function runDownlinkScenario(ctx: ScenarioContext): Promise<Downlin
         await prepare(v);
         const figures = await measureBurst(spec(v), plan.downlink.messages);
         runs.push({ variant: variantLabel(v), round, mode: 'burst', figures });
-        ctx.progress(`downlink: round ${round}/${plan.rounds} ${variantLabel(v)}: ${formatRate(figures.msgPerSec)}, ${formatCpuPerMessage(figures.cpuSecondsPerMessage)}${figures.received < figures.messages ? `, ${figures.messages - figures.received} lost` : ''}`);
+        ctx.progress(`downlink: round ${round}/${plan.rounds} ${variantLabel(v)}: ${formatRate(figures.msgPerSec)}, ${formatCpuPerMessage(figures.cpuSecondsPerMessage)}${figures.received < figures.messages ? `, ${figures.messages - figures.received} lost` : ''} (others ${formatShare(figures.otherCpuShare)})`);
       }
     }
     // Latency without a backlog: every variant at the same rate, half the slowest one's saturation.
@@ -104,7 +104,7 @@ export async function runDownlinkScenario(ctx: ScenarioContext): Promise<Downlin
         await prepare(v);
         const figures = await measurePaced(spec(v), pacedRate, plan.downlink.pacedSeconds);
         runs.push({ variant: variantLabel(v), round, mode: 'paced', figures });
-        ctx.progress(`downlink: paced ${formatRate(pacedRate)} round ${round}/${plan.rounds} ${variantLabel(v)}: p50 ${formatMs(figures.latencyMs.p50)}, p99 ${formatMs(figures.latencyMs.p99)}`);
+        ctx.progress(`downlink: paced ${formatRate(pacedRate)} round ${round}/${plan.rounds} ${variantLabel(v)}: p50 ${formatMs(figures.latencyMs.p50)}, p99 ${formatMs(figures.latencyMs.p99)} (others ${formatShare(figures.otherCpuShare)})`);
       }
     }
     // Leave the fleet as the topology says, for the scenarios after this one.

@@ -4,9 +4,9 @@
 import mqtt, { type MqttClient } from 'mqtt';
 import { DEVICE_USER } from '@fedgate/topology';
 import type { ManagementClient } from '@fedgate/broker-admin';
-import { formatBytes, formatRate, formatRatio } from '../format-figures.ts';
+import { formatBytes, formatRate, formatRatio, formatShare } from '../format-figures.ts';
 import { median, percentile } from '../percentiles.ts';
-import { descriptorLimit, openDescriptors, processCpuSeconds, residentBytes } from '../proc-stat.ts';
+import { descriptorLimit, openDescriptors, residentBytes, startCpuMeter } from '../proc-stat.ts';
 import type { ScenarioContext } from './scenario-context.ts';
 
 export const GATEWAY_VARIANTS = ['fedgate profile', 'stock'] as const;
@@ -41,6 +41,8 @@ export interface StormRun {
   readonly nodeResponsive: boolean;
   readonly alarms: string;
   readonly nodeCpuSeconds: number;
+  /** Share of the machine's CPU that processes other than this node and the bench used during the storm. */
+  readonly otherCpuShare: number;
 }
 
 export interface GatewayResult {
@@ -63,7 +65,10 @@ async function storm(target: StormTarget, variant: GatewayVariant, round: number
   const pid = target.pid;
   const rssBefore = residentBytes(pid);
   const descriptorsBefore = openDescriptors(pid);
-  const cpuBefore = processCpuSeconds(pid);
+  const stopCpu = startCpuMeter([
+    { label: 'node', pids: () => [pid] },
+    { label: 'bench', pids: () => [process.pid] },
+  ]);
   const started = performance.now();
   const connectMs: number[] = [];
   let failed = 0;
@@ -94,7 +99,7 @@ async function storm(target: StormTarget, variant: GatewayVariant, round: number
   const connected = open.filter((c) => c.connected).length;
   const rssAfter = residentBytes(pid);
   const descriptorsOpen = openDescriptors(pid);
-  const nodeCpuSeconds = processCpuSeconds(pid) - cpuBefore;
+  const cpu = stopCpu();
   const health = await Promise.race([
     target.admin.get<{ status: string; reason?: string }>('/health/checks/alarms').then(
       (r) => ({ responsive: true, alarms: r.status === 'ok' ? 'none' : (r.reason ?? r.status) }),
@@ -125,7 +130,8 @@ async function storm(target: StormTarget, variant: GatewayVariant, round: number
     descriptorsOpen,
     nodeResponsive: health.responsive,
     alarms: health.alarms,
-    nodeCpuSeconds,
+    nodeCpuSeconds: cpu.byGroup.node ?? Number.NaN,
+    otherCpuShare: cpu.otherShare,
   };
   // Calm down before the next variant: every client gone and the node's descriptors back near where they were.
   await Promise.all(open.map((c) => c.endAsync(true).catch(() => undefined)));
@@ -158,7 +164,7 @@ export async function runGatewayScenario(ctx: ScenarioContext): Promise<GatewayR
       ctx.progress(
         `gateway: ${variant}: ${run.connected}/${clients} connected in ${run.seconds.toFixed(1)} s (${formatRate(run.connectsPerSec)}), ` +
           `+${formatBytes(run.bytesPerConnection)} per connection, ${Math.round(run.connectionsPerGiB).toLocaleString('en-US')} connections/GiB, ` +
-          `descriptors ${run.descriptorsOpen}/${run.descriptorLimit ?? '?'}, ${run.nodeResponsive ? 'responsive' : 'NOT responsive'}`,
+          `descriptors ${run.descriptorsOpen}/${run.descriptorLimit ?? '?'}, ${run.nodeResponsive ? 'responsive' : 'NOT responsive'} (others ${formatShare(run.otherCpuShare)})`,
       );
     }
   }

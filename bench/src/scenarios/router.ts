@@ -3,7 +3,7 @@
 // processes republish them to `fedgate.to.gw1` with confirms. Both end at the same sink on gw1.
 import { COMMANDS_EXCHANGE, DEVICES_EXCHANGE, ROUTE_HEADER, commandRoutingKey, gatewayExchange } from '@fedgate/topology';
 import { openPublisher, openSink } from '../amqp-traffic.ts';
-import { formatCpuPerMessage, formatMs, formatRate, formatRatio } from '../format-figures.ts';
+import { formatCpuPerMessage, formatMs, formatRate, formatRatio, formatShare } from '../format-figures.ts';
 import { measureBurst, measurePaced, probePath, type RunFigures, type RunSpec } from '../measure-run.ts';
 import { median } from '../percentiles.ts';
 import { startRouterProcess, type RouterProcess } from '../router-process.ts';
@@ -92,7 +92,7 @@ export async function runRouterScenario(ctx: ScenarioContext): Promise<RouterRes
         await prepare(variant);
         const figures = await measureBurst(spec(variant), plan.router.messages);
         runs.push({ variant, round, mode: 'burst', figures });
-        ctx.progress(`router: round ${round}/${plan.rounds} ${variant}: ${formatRate(figures.msgPerSec)}, ${formatCpuPerMessage(figures.cpuSecondsPerMessage)}`);
+        ctx.progress(`router: round ${round}/${plan.rounds} ${variant}: ${formatRate(figures.msgPerSec)}, ${formatCpuPerMessage(figures.cpuSecondsPerMessage)} (others ${formatShare(figures.otherCpuShare)})`);
       }
     }
     await stopSecond();
@@ -102,7 +102,7 @@ export async function runRouterScenario(ctx: ScenarioContext): Promise<RouterRes
       for (const variant of ['direct', 'router x1'] as const) {
         const figures = await measurePaced(spec(variant), pacedRate, plan.router.pacedSeconds);
         runs.push({ variant, round, mode: 'paced', figures });
-        ctx.progress(`router: paced ${formatRate(pacedRate)} round ${round}/${plan.rounds} ${variant}: p50 ${formatMs(figures.latencyMs.p50)}, p99 ${formatMs(figures.latencyMs.p99)}`);
+        ctx.progress(`router: paced ${formatRate(pacedRate)} round ${round}/${plan.rounds} ${variant}: p50 ${formatMs(figures.latencyMs.p50)}, p99 ${formatMs(figures.latencyMs.p99)} (others ${formatShare(figures.otherCpuShare)})`);
       }
     }
     const routesAfter = sink.headerCounts(ROUTE_HEADER);

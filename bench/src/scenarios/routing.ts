@@ -12,7 +12,7 @@ import {
   BROADCAST_EXCHANGE, COMMANDS_EXCHANGE, DEVICE_USER, DEVICES_EXCHANGE, commandRoutingKey, commandTopicFilter, type Gateway,
 } from '@fedgate/topology';
 import { openPublisher, type Publisher } from '../amqp-traffic.ts';
-import { formatCpuPerMessage, formatRate, formatRatio } from '../format-figures.ts';
+import { formatCpuPerMessage, formatRate, formatRatio, formatShare } from '../format-figures.ts';
 import { DEFAULT_IDLE_MS, DEFAULT_RUN_TIMEOUT_MS } from '../measure-run.ts';
 import { median, summarizeLatencies, type LatencySummary } from '../percentiles.ts';
 import { startCpuMeter } from '../proc-stat.ts';
@@ -43,6 +43,8 @@ export interface RoutingRun {
   readonly latencyMs: LatencySummary;
   readonly cpuSeconds: Record<string, number>;
   readonly cpuSecondsPerCommand: number;
+  /** Share of the machine's CPU other processes used during the run. */
+  readonly otherCpuShare: number;
 }
 
 export interface RoutingResult {
@@ -180,8 +182,8 @@ export async function runRoutingScenario(ctx: ScenarioContext): Promise<RoutingR
         if (performance.now() - counter.lastProgress > DEFAULT_IDLE_MS) break;
         await new Promise((r) => setTimeout(r, 50));
       }
-      const cpuSeconds = stopCpu();
-      return { startedAt, cpuSeconds };
+      const cpu = stopCpu();
+      return { startedAt, cpuSeconds: cpu.byGroup, otherCpuShare: cpu.otherShare };
     };
     // Warm every path once (links connect lazily, the first federation deliveries are slower).
     for (const variant of ROUTING_VARIANTS) await measure(variant, 20);
@@ -189,7 +191,7 @@ export async function runRoutingScenario(ctx: ScenarioContext): Promise<RoutingR
     for (let round = 1; round <= plan.rounds; round++) {
       for (const variant of ROUTING_VARIANTS) {
         const commands = plan.routing.commands;
-        const { startedAt, cpuSeconds } = await measure(variant, commands);
+        const { startedAt, cpuSeconds, otherCpuShare } = await measure(variant, commands);
         const delivered = counter.delivered.size;
         const unrouted = counter.unrouted.size;
         const seconds = (counter.lastAt - startedAt) / 1000;
@@ -207,9 +209,10 @@ export async function runRoutingScenario(ctx: ScenarioContext): Promise<RoutingR
           latencyMs: summarizeLatencies(counter.latencies),
           cpuSeconds,
           cpuSecondsPerCommand: cpuTotal / commands,
+          otherCpuShare,
         };
         runs.push(run);
-        ctx.progress(`routing: round ${round}/${plan.rounds} ${variant}: amplification ${formatRatio(run.amplification)} (${delivered} delivered, ${unrouted} unrouted), ${formatRate(run.msgPerSec)}, ${formatCpuPerMessage(run.cpuSecondsPerCommand)}`);
+        ctx.progress(`routing: round ${round}/${plan.rounds} ${variant}: amplification ${formatRatio(run.amplification)} (${delivered} delivered, ${unrouted} unrouted), ${formatRate(run.msgPerSec)}, ${formatCpuPerMessage(run.cpuSecondsPerCommand)} (others ${formatShare(run.otherCpuShare)})`);
       }
     }
     const of = (variant: RoutingVariant) => runs.filter((r) => r.variant === variant);
