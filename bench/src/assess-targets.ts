@@ -22,8 +22,8 @@ export function assessTargets(s: ScenarioResults): TargetOutcome[] {
       direct && one
         ? `every routed command is written twice by the broker (fedgate.router, then the outbox; both quorum queues) and confirmed twice; ` +
           `CPU per message was ${one.cpuMicrosPerMessage.toFixed(0)} µs via the router (of it the router process ${one.routerCpuMicrosPerMessage.toFixed(0)} µs) ` +
-          `vs ${direct.cpuMicrosPerMessage.toFixed(0)} µs direct. Both paths saturate the 2 cores this fleet shares, so throughput follows CPU per message: ` +
-          `their ratio, ${formatRatio(direct.cpuMicrosPerMessage / one.cpuMicrosPerMessage)}, predicts the measured one. The router process is not the limit; the broker's second write is`
+          `vs ${direct.cpuMicrosPerMessage.toFixed(0)} µs direct. Both paths saturate the 2 cores this fleet shares, so throughput follows CPU per message, ` +
+          `whose ratio (${formatRatio(direct.cpuMicrosPerMessage / one.cpuMicrosPerMessage)}) is about the best the router path can reach here. The router process is not the limit; the broker's second write is`
         : undefined;
     out.push(evaluateTarget(TARGETS.router, r.routerOverDirect, why));
     out.push(
