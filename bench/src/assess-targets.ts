@@ -3,6 +3,15 @@
 import { evaluateTarget, type TargetOutcome } from './evaluate-target.ts';
 import { formatBytes, formatRatio } from './format-figures.ts';
 import type { ScenarioResults } from './bench-results.ts';
+import type { PairedRatio } from './paired-ratio.ts';
+
+/** What a paired ratio rests on, for the targets table. */
+export function pairedBasis(p: PairedRatio): string {
+  const load = Number.isFinite(p.worstOtherShare) ? `${Math.round(p.worstOtherShare * 100)} %` : 'unknown';
+  return p.quietOnly
+    ? `${p.quietPairs} of ${p.pairs} paired rounds quiet enough to compare (other processes ≤ ${load} of the CPU)`
+    : `all ${p.pairs} paired rounds, too few quiet: other processes took up to ${load} of the CPU, so treat it as noisy`;
+}
 
 export const TARGETS = {
   router: { id: 'router-throughput', what: 'router path ÷ direct path (end-to-end msg/s)', comparison: 'at-least', value: 0.4, unit: '×' },
@@ -23,15 +32,16 @@ export function assessTargets(s: ScenarioResults): TargetOutcome[] {
         ? `every routed command is written twice by the broker (fedgate.router, then the outbox; both quorum queues) and confirmed twice; ` +
           `CPU per message was ${one.cpuMicrosPerMessage.toFixed(0)} µs via the router (of it the router process ${one.routerCpuMicrosPerMessage.toFixed(0)} µs) ` +
           `vs ${direct.cpuMicrosPerMessage.toFixed(0)} µs direct. Both paths saturate the 2 cores this fleet shares, so throughput follows CPU per message, ` +
-          `whose ratio (${formatRatio(direct.cpuMicrosPerMessage / one.cpuMicrosPerMessage)}) is about the best the router path can reach here. The router process is not the limit; the broker's second write is`
+          `whose ratio (${formatRatio(r.cpuBound)}) is about the best the router path can reach here. The router process is not the limit; the broker's second write is`
         : undefined;
-    out.push(evaluateTarget(TARGETS.router, r.routerOverDirect, why));
+    out.push(evaluateTarget(TARGETS.router, r.routerOverDirect.ratio, why, pairedBasis(r.routerOverDirect)));
     out.push(
       evaluateTarget(
         TARGETS.routerLatency,
-        r.addedP99Ms,
+        r.addedP99Ms.ratio,
         `at ${r.settings.pacedRate} msg/s the router's p99 was ${one?.pacedP99Ms.toFixed(1)} ms vs ${direct?.pacedP99Ms.toFixed(1)} ms direct: ` +
           'the extra hop waits for a quorum-queue write and its confirm (fsync) before the command moves on, and shares the CPU with the nodes',
+        pairedBasis(r.addedP99Ms),
       ),
     );
   }
@@ -67,7 +77,8 @@ export function assessTargets(s: ScenarioResults): TargetOutcome[] {
           `≈ ${Math.round(1024 ** 3 / profile.bytesPerConnection).toLocaleString('en-US')} connections per GiB, ` +
           `${formatRatio(1024 ** 3 / profile.bytesPerConnection / stock.connectionsPerGiB)} the stock figure: only less memory per connection would reach 2×`
         : undefined;
-    out.push(evaluateTarget(TARGETS.gateway, g.profileOverStock, why));
+    const basis = pairedBasis(g.profileOverStock);
+    out.push(evaluateTarget(TARGETS.gateway, g.profileOverStock.ratio, why, basis));
   }
   if (s.directory) {
     out.push(

@@ -25,6 +25,8 @@ export interface TargetOutcome {
   readonly missedBy?: string;
   /** Why it was missed (filled in by the scenario that knows). */
   readonly why?: string;
+  /** What the figure rests on, e.g. "3 of 4 rounds quiet enough to compare". */
+  readonly basis?: string;
 }
 
 function show(value: number, unit: string): string {
@@ -33,7 +35,7 @@ function show(value: number, unit: string): string {
   return `${value.toFixed(digits)}${unit}`;
 }
 
-export function evaluateTarget(target: Target, measured: number, why?: string): TargetOutcome {
+export function evaluateTarget(target: Target, measured: number, why?: string, basis?: string): TargetOutcome {
   const symbol = target.comparison === 'at-least' ? '≥' : target.comparison === 'at-most' ? '≤' : '=';
   const tolerance = target.tolerance ?? 0;
   const met =
@@ -57,5 +59,6 @@ export function evaluateTarget(target: Target, measured: number, why?: string): 
     met,
     ...(missedBy ? { missedBy } : {}),
     ...(!met && why ? { why } : {}),
+    ...(basis ? { basis } : {}),
   };
 }

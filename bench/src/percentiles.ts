@@ -35,8 +35,10 @@ export function summarizeLatencies(samples: readonly number[]): LatencySummary {
   };
 }
 
-/** The median of a few per-round figures (each variant runs several interleaved rounds). NaN for none. */
+/** The median of a few per-round figures (the mean of the middle two for an even count). NaN for none. */
 export function median(values: readonly number[]): number {
-  const finite = values.filter((v) => Number.isFinite(v));
-  return percentile([...finite].sort((a, b) => a - b), 50);
+  const sorted = values.filter((v) => Number.isFinite(v)).sort((a, b) => a - b);
+  const n = sorted.length;
+  if (n === 0) return Number.NaN;
+  return n % 2 === 1 ? sorted[(n - 1) / 2]! : (sorted[n / 2 - 1]! + sorted[n / 2]!) / 2;
 }

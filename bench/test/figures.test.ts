@@ -3,6 +3,7 @@ import { median, percentile, summarizeLatencies } from '../src/percentiles.ts';
 import { formatBytes, formatCpuPerMessage, formatMs, formatRate, formatRatio } from '../src/format-figures.ts';
 import { evaluateTarget } from '../src/evaluate-target.ts';
 import { parseMachineCpu, parseProcStat, parseVmRssBytes } from '../src/proc-stat.ts';
+import { pairedRatio } from '../src/paired-ratio.ts';
 
 describe('bench - percentiles', () => {
   it('takes the nearest-rank percentile: the smallest sample with p % at or below it', () => {
@@ -28,6 +29,7 @@ describe('bench - percentiles', () => {
 
   it('takes the median of per-round figures, ignoring rounds that measured nothing', () => {
     assert.equal(median([3, Number.NaN, 1, 2]), 2);
+    assert.equal(median([4, 1]), 2.5);
     assert.ok(Number.isNaN(median([])));
   });
 });
@@ -91,5 +93,32 @@ describe('bench - machine load from /proc/stat', () => {
     const text = 'cpu  100 5 50 1000 20 3 2 1 0 0\ncpu0 50 2 25 500 10 1 1 0 0 0\nintr 1\n';
     assert.deepEqual(parseMachineCpu(text), { busy: 161, total: 1181 });
     assert.throws(() => parseMachineCpu('intr 1\n'), /no aggregate cpu line/);
+  });
+});
+
+describe('bench - paired ratios on a shared machine', () => {
+  const m = (value: number, otherShare: number) => ({ value, otherShare });
+
+  it('leaves out rounds where other processes were busy when enough quiet rounds remain', () => {
+    const router = [m(4_500, 0.2), m(4_800, 0.02), m(4_700, 0.03)];
+    const direct = [m(6_400, 0.48), m(12_000, 0.01), m(11_500, 0.02)];
+    const r = pairedRatio(router, direct);
+    assert.equal(r.quietOnly, true);
+    assert.equal(r.quietPairs, 2);
+    assert.ok(Math.abs(r.ratio - (4_800 / 12_000 + 4_700 / 11_500) / 2) < 1e-9);
+    assert.equal(r.worstOtherShare, 0.03);
+  });
+
+  it('uses every round, and says so, when too few were quiet', () => {
+    const r = pairedRatio([m(2, 0.5), m(3, 0.01)], [m(4, 0.4), m(4, 0.02)]);
+    assert.equal(r.quietOnly, false);
+    assert.equal(r.pairs, 2);
+    assert.equal(r.ratio, (2 / 4 + 3 / 4) / 2);
+    assert.equal(r.worstOtherShare, 0.5);
+  });
+
+  it('counts an unknown load as quiet and a single quiet pair as enough when there is only one', () => {
+    const r = pairedRatio([m(1, Number.NaN)], [m(2, Number.NaN)]);
+    assert.deepEqual([r.ratio, r.quietOnly, r.pairs], [0.5, true, 1]);
   });
 });

@@ -47,7 +47,7 @@ export function renderReport(r: BenchResults): RenderedReport {
   else md.push(
     table(
       ['target', 'goal', 'measured', 'result'],
-      r.targets.map((t) => [t.what, t.target, t.measuredText, t.met ? 'met' : `**missed** by ${t.missedBy}${t.why ? `: ${t.why}` : ''}`]),
+      r.targets.map((t) => [t.what, t.target, `${t.measuredText}${t.basis ? ` (${t.basis})` : ''}`, t.met ? 'met' : `**missed** by ${t.missedBy}${t.why ? `: ${t.why}` : ''}`]),
     ),
   );
 
@@ -62,8 +62,9 @@ export function renderReport(r: BenchResults): RenderedReport {
         `(half the router's saturation rate) for ${x.settings.pacedSeconds} s.\n`,
     );
     md.push(
-      `**Router ÷ direct: ${formatRatio(x.routerOverDirect)}** (0.5 is the ceiling: the broker does the work twice). Two router processes ÷ one: ${formatRatio(x.twoOverOne)}. ` +
-        `Latency the router adds: p50 ${formatMs(x.addedP50Ms)}, p99 ${formatMs(x.addedP99Ms)}. Routes seen at the gateway: ${Object.entries(x.routes).map(([k, v]) => `${k} ${int(v)}`).join(', ') || 'none'}.\n`,
+      `**Router ÷ direct: ${formatRatio(x.routerOverDirect.ratio)}** over ${x.routerOverDirect.quietOnly ? `the ${x.routerOverDirect.quietPairs} quiet` : `all ${x.routerOverDirect.pairs} (too few quiet)`} of ${x.routerOverDirect.pairs} paired rounds ` +
+        `(0.5 is the ceiling: the broker does the work twice); by CPU per message the bound is ${formatRatio(x.cpuBound)}. Two router processes ÷ one: ${formatRatio(x.twoOverOne.ratio)}. ` +
+        `Latency the router adds: p50 ${formatMs(x.addedP50Ms.ratio)}, p99 ${formatMs(x.addedP99Ms.ratio)}. Routes seen at the gateway: ${Object.entries(x.routes).map(([k, v]) => `${k} ${int(v)}`).join(', ') || 'none'}.\n`,
     );
     md.push(
       table(
@@ -94,15 +95,15 @@ export function renderReport(r: BenchResults): RenderedReport {
         `${int(x.settings.pacedRate)} msg/s (half the slowest variant's saturation) for ${x.settings.pacedSeconds} s.\n`,
     );
     md.push(
-      `**Shovel ÷ federation (on-confirm, prefetch 1000): ${formatRatio(x.shovelOverFederation)}.** Fastest at-least-once variant (on-confirm): ` +
+      `**Shovel ÷ federation (on-confirm, prefetch 1000): ${formatRatio(x.shovelOverFederation.ratio)}** (${x.shovelOverFederation.quietOnly ? `${x.shovelOverFederation.quietPairs} of ${x.shovelOverFederation.pairs} rounds quiet` : 'all rounds, too few quiet'}). Fastest at-least-once variant (on-confirm): ` +
         `${x.fastestOnConfirm}; fastest of all: ${x.fastest} (no-ack and on-publish acknowledge before the gateway has the message, so a failing link or node loses what is in flight).\n`,
     );
     md.push(
-      Math.abs(x.shovelOverFederation - 1) <= 0.15
+      Math.abs(x.shovelOverFederation.ratio - 1) <= 0.15
         ? 'Defaults: shovel and federation carry about the same here, so throughput gives no reason to change the default kind; the shovel keeps it because its ' +
             'outbox is a quorum queue fedgate declares (replicated and bounded) while federation buffers in a classic queue it declares itself.\n'
-        : `Defaults: ${x.shovelOverFederation > 1 ? 'the shovel' : 'federation'} carries ${formatRatio(Math.max(x.shovelOverFederation, 1 / x.shovelOverFederation))} ` +
-            `the other's throughput at on-confirm/1000${x.shovelOverFederation > 1 ? ', which supports the shovel as the default kind' : '; the default kind (shovel) costs throughput here and is kept for its quorum outbox'}.\n`,
+        : `Defaults: ${x.shovelOverFederation.ratio > 1 ? 'the shovel' : 'federation'} carries ${formatRatio(Math.max(x.shovelOverFederation.ratio, 1 / x.shovelOverFederation.ratio))} ` +
+            `the other's throughput at on-confirm/1000${x.shovelOverFederation.ratio > 1 ? ', which supports the shovel as the default kind' : '; the default kind (shovel) costs throughput here and is kept for its quorum outbox'}.\n`,
     );
     md.push(
       table(
@@ -183,10 +184,10 @@ export function renderReport(r: BenchResults): RenderedReport {
         `rabbitmq.conf and definitions and its raised descriptor limit. *stock*: the same plugins, listeners only, guest login, started through Debian's ` +
         `wrapper with \`ulimit -n 1024\`. Memory is the node's resident set (/proc) before and after the storm.\n`,
     );
-    md.push(`**Profile ÷ stock, connections held per GiB of node memory: ${formatRatio(x.profileOverStock)}.**\n`);
+    md.push(`**Profile ÷ stock, connections held per GiB of node memory: ${formatRatio(x.profileOverStock.ratio)}.**\n`);
     md.push(
       table(
-        ['round', 'variant', 'connected', 'seconds', 'connects/s', 'connect p99', 'memory per connection', 'connections per GiB', 'descriptors (open/limit)', 'failed attempts', 'responsive after'],
+        ['round', 'variant', 'connected', 'last connect (s)', 'connects/s', 'connect p99', 'memory per connection', 'connections per GiB', 'descriptors (open/limit)', 'failed attempts', 'responsive after'],
         x.runs.map((v) => [
           String(v.round), v.variant, `${int(v.connected)}/${int(v.clients)}`, v.seconds.toFixed(1), formatRate(v.connectsPerSec), formatMs(v.connectP99Ms),
           formatBytes(v.bytesPerConnection), int(v.connectionsPerGiB), `${int(v.descriptorsOpen)}/${v.descriptorLimit ?? '?'}`, int(v.failedAttempts),

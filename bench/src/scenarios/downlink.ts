@@ -9,6 +9,7 @@ import type { DownlinkVariant } from '../bench-options.ts';
 import { formatCpuPerMessage, formatMs, formatRate, formatRatio, formatShare } from '../format-figures.ts';
 import { measureBurst, measurePaced, probePath, type RunFigures, type RunSpec } from '../measure-run.ts';
 import { median } from '../percentiles.ts';
+import { pairedRatio, type PairedRatio } from '../paired-ratio.ts';
 import type { ScenarioContext } from './scenario-context.ts';
 
 const DEVICE = 'bench-downlink';
@@ -37,8 +38,8 @@ export interface DownlinkResult {
   readonly settings: { messages: number; messageBytes: number; pacedRate: number; pacedSeconds: number; rounds: number; persistent: true };
   readonly runs: readonly DownlinkRun[];
   readonly summary: readonly DownlinkSummary[];
-  /** shovel ÷ federation msg/s at on-confirm and prefetch 1000 (the defaults' comparison), median of per-round ratios. */
-  readonly shovelOverFederation: number;
+  /** shovel ÷ federation msg/s at on-confirm and prefetch 1000 (the defaults' comparison), over paired rounds. */
+  readonly shovelOverFederation: PairedRatio;
   /** The on-confirm variant with the highest throughput: the fastest that keeps at-least-once when a node fails. */
   readonly fastestOnConfirm: string;
   /** The variant with the highest throughput of all (no-ack and on-publish can lose messages when a link or node fails). */
@@ -124,13 +125,12 @@ export async function runDownlinkScenario(ctx: ScenarioContext): Promise<Downlin
         lostInBurst: of('burst').reduce((n, f) => n + f.messages - f.received, 0),
       };
     });
-    const perRound = (label: string) => runs.filter((r) => r.mode === 'burst' && r.variant === label).map((r) => r.figures.msgPerSec);
-    const shovel = perRound('shovel on-confirm p1000');
-    const federation = perRound('federation on-confirm p1000');
-    const shovelOverFederation = median(shovel.map((s, i) => s / (federation[i] ?? Number.NaN)));
+    const perRound = (label: string) =>
+      runs.filter((r) => r.mode === 'burst' && r.variant === label).map((r) => ({ value: r.figures.msgPerSec, otherShare: r.figures.otherCpuShare }));
+    const shovelOverFederation = pairedRatio(perRound('shovel on-confirm p1000'), perRound('federation on-confirm p1000'));
     const byRate = [...summary].sort((a, b) => b.msgPerSec - a.msgPerSec);
     const safe = byRate.filter((s) => s.ackMode === 'on-confirm' && s.lostInBurst === 0);
-    ctx.progress(`downlink: shovel ÷ federation (on-confirm, p1000) = ${formatRatio(shovelOverFederation)}`);
+    ctx.progress(`downlink: shovel ÷ federation (on-confirm, p1000) = ${formatRatio(shovelOverFederation.ratio)}`);
     return {
       settings: { messages: plan.downlink.messages, messageBytes: plan.messageBytes, pacedRate, pacedSeconds: plan.downlink.pacedSeconds, rounds: plan.rounds, persistent: true },
       runs,

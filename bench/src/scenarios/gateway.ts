@@ -6,6 +6,7 @@ import { DEVICE_USER } from '@fedgate/topology';
 import type { ManagementClient } from '@fedgate/broker-admin';
 import { formatBytes, formatRate, formatRatio, formatShare } from '../format-figures.ts';
 import { median, percentile } from '../percentiles.ts';
+import { pairedRatio, type PairedRatio } from '../paired-ratio.ts';
 import { descriptorLimit, openDescriptors, residentBytes, startCpuMeter } from '../proc-stat.ts';
 import type { ScenarioContext } from './scenario-context.ts';
 
@@ -49,8 +50,8 @@ export interface GatewayResult {
   readonly settings: { clients: number; rounds: number; deadlineSeconds: number; keepaliveSeconds: number; reconnectPeriodMs: number };
   readonly runs: readonly StormRun[];
   readonly summary: readonly { variant: GatewayVariant; connected: number; connectsPerSec: number; bytesPerConnection: number; connectionsPerGiB: number }[];
-  /** fedgate profile ÷ stock connections held per GiB, median of per-round ratios (target ≥ 2). */
-  readonly profileOverStock: number;
+  /** fedgate profile ÷ stock connections held per GiB, over paired rounds (target ≥ 2). */
+  readonly profileOverStock: PairedRatio;
 }
 
 interface StormTarget {
@@ -169,8 +170,9 @@ export async function runGatewayScenario(ctx: ScenarioContext): Promise<GatewayR
     }
   }
   const of = (variant: GatewayVariant) => runs.filter((r) => r.variant === variant);
-  const profileOverStock = median(of('fedgate profile').map((r, i) => r.connectionsPerGiB / (of('stock')[i]?.connectionsPerGiB ?? Number.NaN)));
-  ctx.progress(`gateway: profile ÷ stock connections per GiB = ${formatRatio(profileOverStock)}`);
+  const perGiB = (variant: GatewayVariant) => of(variant).map((r) => ({ value: r.connectionsPerGiB, otherShare: r.otherCpuShare }));
+  const profileOverStock = pairedRatio(perGiB('fedgate profile'), perGiB('stock'));
+  ctx.progress(`gateway: profile ÷ stock connections per GiB = ${formatRatio(profileOverStock.ratio)}`);
   return {
     settings: { clients, rounds: plan.gateway.rounds, deadlineSeconds, keepaliveSeconds: 120, reconnectPeriodMs: 1_000 },
     runs,

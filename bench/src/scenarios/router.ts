@@ -6,6 +6,7 @@ import { openPublisher, openSink } from '../amqp-traffic.ts';
 import { formatCpuPerMessage, formatMs, formatRate, formatRatio, formatShare } from '../format-figures.ts';
 import { measureBurst, measurePaced, probePath, type RunFigures, type RunSpec } from '../measure-run.ts';
 import { median } from '../percentiles.ts';
+import { pairedCompare, pairedRatio, type PairedRatio } from '../paired-ratio.ts';
 import { startRouterProcess, type RouterProcess } from '../router-process.ts';
 import type { ScenarioContext } from './scenario-context.ts';
 
@@ -21,15 +22,17 @@ export interface RouterRun {
 }
 
 export interface RouterResult {
-  readonly settings: { messages: number; messageBytes: number; routerPrefetch: number; pacedRate: number; pacedSeconds: number; rounds: number };
+  readonly settings: { messages: number; messageBytes: number; routerPrefetch: number; pacedRate: number; pacedSeconds: number; rounds: number; pacedRounds: number };
   readonly runs: readonly RouterRun[];
   readonly summary: readonly { variant: RouterVariant; msgPerSec: number; cpuMicrosPerMessage: number; routerCpuMicrosPerMessage: number; pacedP50Ms: number; pacedP99Ms: number }[];
-  /** router x1 ÷ direct msg/s, median of per-round ratios (target ≥ 0.4; 0.5 is the ceiling: the broker works twice). */
-  readonly routerOverDirect: number;
-  readonly twoOverOne: number;
-  /** Latency the router adds at half its saturation rate: paced router minus paced direct, per percentile. */
-  readonly addedP50Ms: number;
-  readonly addedP99Ms: number;
+  /** router x1 ÷ direct msg/s over paired rounds (target ≥ 0.4; 0.5 is the ceiling: the broker works twice). */
+  readonly routerOverDirect: PairedRatio;
+  readonly twoOverOne: PairedRatio;
+  /** direct ÷ router x1 CPU per message: what the throughput ratio tends to when the machine is CPU-bound. */
+  readonly cpuBound: number;
+  /** Latency the router adds at half its saturation rate: paced router minus paced direct, per percentile, over paired rounds. */
+  readonly addedP50Ms: PairedRatio;
+  readonly addedP99Ms: PairedRatio;
   /** Routes the sink saw during the router runs: all should be direct. */
   readonly routes: Record<string, number>;
 }
@@ -87,12 +90,13 @@ export async function runRouterScenario(ctx: ScenarioContext): Promise<RouterRes
       }
       if (variant !== 'router x2') await stopSecond();
     };
-    for (let round = 1; round <= plan.rounds; round++) {
-      for (const variant of ROUTER_VARIANTS) {
+    for (let round = 1; round <= plan.router.rounds; round++) {
+      // A-B-C then C-B-A: neighbours stay close in time and the second router starts only every other round.
+      for (const variant of round % 2 === 1 ? ROUTER_VARIANTS : [...ROUTER_VARIANTS].reverse()) {
         await prepare(variant);
         const figures = await measureBurst(spec(variant), plan.router.messages);
         runs.push({ variant, round, mode: 'burst', figures });
-        ctx.progress(`router: round ${round}/${plan.rounds} ${variant}: ${formatRate(figures.msgPerSec)}, ${formatCpuPerMessage(figures.cpuSecondsPerMessage)} (others ${formatShare(figures.otherCpuShare)})`);
+        ctx.progress(`router: round ${round}/${plan.router.rounds} ${variant}: ${formatRate(figures.msgPerSec)}, ${formatCpuPerMessage(figures.cpuSecondsPerMessage)} (others ${formatShare(figures.otherCpuShare)})`);
       }
     }
     await stopSecond();
@@ -110,10 +114,14 @@ export async function runRouterScenario(ctx: ScenarioContext): Promise<RouterRes
     for (const [route, n] of routesAfter) routes[route] = n - (routesBefore.get(route) ?? 0);
 
     const paced = (variant: RouterVariant) => runs.filter((r) => r.mode === 'paced' && r.variant === variant).map((r) => r.figures);
-    const ratio = (a: RouterVariant, b: RouterVariant) => median(burst(a).map((f, i) => f.msgPerSec / (burst(b)[i]?.msgPerSec ?? Number.NaN)));
-    const pacedDiff = (pick: (f: RunFigures) => number) => median(paced('router x1').map((f, i) => pick(f) - pick(paced('direct')[i]!)));
+    const measured = (variant: RouterVariant) => burst(variant).map((f) => ({ value: f.msgPerSec, otherShare: f.otherCpuShare }));
+    const ratio = (a: RouterVariant, b: RouterVariant) => pairedRatio(measured(a), measured(b));
+    const pacedDiff = (pick: (f: RunFigures) => number) => {
+      const values = (variant: RouterVariant) => paced(variant).map((f) => ({ value: pick(f), otherShare: f.otherCpuShare }));
+      return pairedCompare(values('router x1'), values('direct'), (a, b) => a - b);
+    };
     const result: RouterResult = {
-      settings: { messages: plan.router.messages, messageBytes: plan.messageBytes, routerPrefetch: 256, pacedRate, pacedSeconds: plan.router.pacedSeconds, rounds: plan.rounds },
+      settings: { messages: plan.router.messages, messageBytes: plan.messageBytes, routerPrefetch: 256, pacedRate, pacedSeconds: plan.router.pacedSeconds, rounds: plan.router.rounds, pacedRounds: plan.rounds },
       runs,
       summary: ROUTER_VARIANTS.map((variant) => ({
         variant,
@@ -125,11 +133,12 @@ export async function runRouterScenario(ctx: ScenarioContext): Promise<RouterRes
       })),
       routerOverDirect: ratio('router x1', 'direct'),
       twoOverOne: ratio('router x2', 'router x1'),
+      cpuBound: median(burst('direct').map((f) => f.cpuSecondsPerMessage)) / median(burst('router x1').map((f) => f.cpuSecondsPerMessage)),
       addedP50Ms: pacedDiff((f) => f.latencyMs.p50),
       addedP99Ms: pacedDiff((f) => f.latencyMs.p99),
       routes,
     };
-    ctx.progress(`router: router ÷ direct = ${formatRatio(result.routerOverDirect)}, two ÷ one instance = ${formatRatio(result.twoOverOne)}, added latency p50 ${formatMs(result.addedP50Ms)} p99 ${formatMs(result.addedP99Ms)}`);
+    ctx.progress(`router: router ÷ direct = ${formatRatio(result.routerOverDirect.ratio)} (${result.routerOverDirect.quietPairs} of ${result.routerOverDirect.pairs} rounds quiet), two ÷ one instance = ${formatRatio(result.twoOverOne.ratio)}, added latency p50 ${formatMs(result.addedP50Ms.ratio)} p99 ${formatMs(result.addedP99Ms.ratio)}`);
     return result;
   } finally {
     await Promise.all(routers.splice(0).map((r) => r.stop()));
