@@ -94,7 +94,7 @@ export function planBench(options: BenchOptions, now = new Date()): BenchPlan {
     rounds: int('rounds', options.rounds, quick ? 2 : 3, 1, 10),
     messageBytes: DEFAULT_MESSAGE_BYTES,
     downlink: { variants: downlinkVariants, messages: quick ? 10_000 : 30_000, pacedSeconds: quick ? 3 : 5 },
-    router: { messages: quick ? 5_000 : 10_000, rounds: quick ? 4 : 8, pacedSeconds: quick ? 4 : 10 },
+    router: { messages: quick ? 10_000 : 20_000, rounds: quick ? 4 : 8, pacedSeconds: quick ? 4 : 10 },
     routing: { devicesPerGateway: quick ? 10 : 25, commands: quick ? 1_000 : 3_000 },
     // The burst that left a stock node unusable in our trial (DESIGN.md).
     gateway: { clients: 2_000, rounds: quick ? 1 : 2, deadlineSeconds: quick ? 25 : 60 },
