@@ -9,8 +9,8 @@ import type { PairedRatio } from './paired-ratio.ts';
 export function pairedBasis(p: PairedRatio): string {
   const load = Number.isFinite(p.worstOtherShare) ? `${Math.round(p.worstOtherShare * 100)} %` : 'unknown';
   return p.quietOnly
-    ? `${p.quietPairs} of ${p.pairs} paired rounds quiet enough to compare (other processes ≤ ${load} of the CPU)`
-    : `all ${p.pairs} paired rounds, too few quiet: other processes took up to ${load} of the CPU, so treat it as noisy`;
+    ? `${p.quietPairs} of ${p.pairs} paired rounds quiet enough to compare; other processes used ≤ ${load} of the CPU`
+    : `all ${p.pairs} paired rounds, too few quiet; other processes used up to ${load} of the CPU, so treat it as noisy`;
 }
 
 export const TARGETS = {

@@ -15,15 +15,22 @@ export const benchCommand: FedgateCommand = (ctx) => ({
       .option('gateways', { type: 'number', default: 3, describe: 'Gateways in the bench fleet (the N of the amplification scenario)' })
       .option('rounds', { type: 'number', describe: 'Interleaved rounds per scenario (default: 2 quick, 3 full)' })
       .option('json', { type: 'boolean', default: false, describe: 'Print results.json on stdout instead of the summary' })
+      .option('render', { type: 'string', describe: 'Only re-render report.md and the charts of an earlier run\'s folder from its results.json', normalize: true })
       .example('$0 bench --quick', 'Every scenario, short: about 5 minutes')
       .example('$0 bench router', 'Only router path vs direct publish, full length')
       .example('$0 bench --quick --out bench/results/latest', 'Refresh the committed report')
+      .example('$0 bench --render bench/results/latest', 'Rewrite that report with the current templates, same figures')
       .epilogue(
         'The bench starts its own fleet (.fedgate/bench, ports 7000-7999, 17000-17999, 27000-27999, MQTT 2200-2299, STOMP 62000-62099) and a stock ' +
           'RabbitMQ node for comparison, and stops both at the end. Progress goes to stderr. Ctrl-C stops at the next step and still stops the nodes.',
       ),
-  handler: async (argv: { scenario: string; quick: boolean; out?: string; gateways: number; rounds?: number; json: boolean }) => {
-    const { runBench, BenchError } = await import('@fedgate/bench');
+  handler: async (argv: { scenario: string; quick: boolean; out?: string; gateways: number; rounds?: number; json: boolean; render?: string }) => {
+    const { runBench, rerenderReport, BenchError } = await import('@fedgate/bench');
+    if (argv.render) {
+      const { files } = await rerenderReport(argv.render);
+      ctx.io.stdout(`re-rendered ${files.length} files in ${argv.render}\n`);
+      return;
+    }
     const abort = new AbortController();
     let signals = 0;
     const onSignal = () => {
