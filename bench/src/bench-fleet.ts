@@ -34,17 +34,17 @@ export async function startBenchFleet(cwd: string, stateDir: string, gateways: n
   await downFleet(topologyFile, fleetState);
   await purgeFleet(topologyFile, fleetState);
   let fleet: RunningFleet;
+  const pids = new Map<string, number>();
   try {
     fleet = await upFleet(topologyFile, fleetState);
+    for (const c of [fleet.topology.backend, ...fleet.topology.gateways]) {
+      const pid = await nodePid(fleet.node(c.name));
+      if (pid === undefined) throw new Error(`${c.name}: no running node after start`);
+      pids.set(c.name, pid);
+    }
   } catch (err) {
     await downFleet(topologyFile, fleetState).catch(() => undefined);
     throw BenchError.from('BENCH_FLEET_FAILED', 'starting the bench fleet', err);
-  }
-  const pids = new Map<string, number>();
-  for (const c of [fleet.topology.backend, ...fleet.topology.gateways]) {
-    const pid = await nodePid(fleet.node(c.name));
-    if (pid === undefined) throw new BenchError('BENCH_FLEET_FAILED', `${c.name}: no running node after start`);
-    pids.set(c.name, pid);
   }
   return {
     fleet,
