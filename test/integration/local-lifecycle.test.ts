@@ -1,16 +1,8 @@
 import assert from 'node:assert/strict';
+import { processAlive } from '@fedgate/local-cluster';
 import { runCli } from '../run-cli.ts';
 
 const FILE = 'test/fixtures/down-fleet.yaml';
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 describe('local - fleet lifecycle', function () {
   this.timeout(240_000);
@@ -35,7 +27,7 @@ describe('local - fleet lifecycle', function () {
 
     const down = await runCli(['local', 'down', '-f', FILE]);
     assert.equal(down.code, 0);
-    for (const pid of pids) assert.equal(alive(pid), false, `node process ${pid} is gone`);
+    for (const pid of pids) assert.equal(processAlive(pid), false, `node process ${pid} is gone`);
     const after = await runCli(['local', 'status', '-f', FILE, '--json']);
     assert.equal(after.code, 1, 'status exits 1 when the fleet is down');
     assert.ok(JSON.parse(after.stdout).clusters.every((c: { running: boolean }) => !c.running));

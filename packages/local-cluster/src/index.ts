@@ -9,3 +9,4 @@ export {
   changeWanProxy, readWanProxy, startWanProxy, stopWanProxy, wanProxyFiles, wanProxySpecs, WanProxyError,
   DEFAULT_WAN_START_TIMEOUT_MS, type WanProxySpec, type WanProxyState, type WanProxyErrorCode,
 } from './wan-proxy.ts';
+export { processAlive } from './process-alive.ts';

@@ -5,6 +5,7 @@ import { promisify } from 'node:util';
 import { isGateway, type Cluster } from '@fedgate/topology';
 import { writeArtifacts } from '@fedgate/broker-config/write-artifacts';
 import type { ClusterArtifacts } from '@fedgate/broker-config';
+import { processAlive } from './process-alive.ts';
 
 const execFileAsync = promisify(execFile);
 
@@ -121,13 +122,7 @@ export async function nodePid(node: LocalNode): Promise<number | undefined> {
   } catch {
     return undefined;
   }
-  if (!Number.isInteger(pid) || pid <= 0) return undefined;
-  try {
-    process.kill(pid, 0);
-    return pid;
-  } catch {
-    return undefined;
-  }
+  return Number.isInteger(pid) && pid > 0 && processAlive(pid) ? pid : undefined;
 }
 
 /** Stops a node: graceful `rabbitmqctl stop`, then SIGKILL if it is still there after `graceMs`. */
@@ -152,11 +147,7 @@ export function killNode(pid: number): void {
 async function waitForExit(pid: number, timeoutMs: number): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    try {
-      process.kill(pid, 0);
-    } catch {
-      return true;
-    }
+    if (!processAlive(pid)) return true;
     await new Promise((r) => setTimeout(r, 200));
   }
   return false;

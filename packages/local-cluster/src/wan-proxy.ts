@@ -9,6 +9,7 @@ import type { Topology } from '@fedgate/topology';
 import { nodeCluster } from './local-node.ts';
 import type { ProxyTarget, TcpProxyStats } from './tcp-proxy.ts';
 import type { WanConditions } from './wan-conditions.ts';
+import { processAlive } from './process-alive.ts';
 
 /** What one gateway's WAN proxy does: listen where its links connect, forward to every backend node. */
 export interface WanProxySpec {
@@ -86,7 +87,7 @@ export async function startWanProxy(stateDir: string, spec: WanProxySpec, timeou
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (await readWanProxy(stateDir, spec.gateway)) return 'started';
-    if (!alive(child.pid!)) break;
+    if (!processAlive(child.pid!)) break;
     await new Promise((r) => setTimeout(r, 100));
   }
   const log = await readFile(files.logFile, 'utf8').catch(() => '');
@@ -98,11 +99,11 @@ export async function stopWanProxy(stateDir: string, gateway: string): Promise<b
   const files = wanProxyFiles(stateDir, gateway);
   const pid = Number((await readFile(files.pidFile, 'utf8').catch(() => '')).trim());
   let stopped = false;
-  if (Number.isInteger(pid) && pid > 0 && alive(pid)) {
+  if (Number.isInteger(pid) && pid > 0 && processAlive(pid)) {
     process.kill(pid, 'SIGTERM');
     const deadline = Date.now() + 5_000;
-    while (alive(pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-    if (alive(pid)) process.kill(pid, 'SIGKILL');
+    while (processAlive(pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    if (processAlive(pid)) process.kill(pid, 'SIGKILL');
     stopped = true;
   }
   await rm(files.pidFile, { force: true });
@@ -149,13 +150,4 @@ function control<T>(socketPath: string, method: 'GET' | 'PUT', body?: unknown): 
     });
     req.end(body === undefined ? undefined : JSON.stringify(body));
   });
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
