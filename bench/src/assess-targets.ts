@@ -4,6 +4,7 @@ import { evaluateTarget, type TargetOutcome } from './evaluate-target.ts';
 import { formatBytes, formatRatio } from './format-figures.ts';
 import type { ScenarioResults } from './bench-results.ts';
 import type { PairedRatio } from './paired-ratio.ts';
+import { median } from './percentiles.ts';
 
 /** What a paired ratio rests on, for the targets table. */
 export function pairedBasis(p: PairedRatio): string {
@@ -27,6 +28,8 @@ export function assessTargets(s: ScenarioResults): TargetOutcome[] {
     const r = s.router;
     const direct = r.summary.find((x) => x.variant === 'direct');
     const one = r.summary.find((x) => x.variant === 'router x1');
+    const pacedRouter = r.runs.filter((x) => x.mode === 'paced' && x.variant === 'router x1').map((x) => x.figures);
+    const routerCoreShare = median(pacedRouter.map((f) => (f.cpuSeconds.router ?? Number.NaN) / f.seconds));
     const why =
       direct && one
         ? `every routed command is written twice by the broker (fedgate.router, then the outbox; both quorum queues) and confirmed twice; ` +
@@ -39,8 +42,11 @@ export function assessTargets(s: ScenarioResults): TargetOutcome[] {
       evaluateTarget(
         TARGETS.routerLatency,
         r.addedP99Ms.ratio,
-        `at ${r.settings.pacedRate} msg/s the router's p99 was ${one?.pacedP99Ms.toFixed(1)} ms vs ${direct?.pacedP99Ms.toFixed(1)} ms direct: ` +
-          'the extra hop waits for a quorum-queue write and its confirm (fsync) before the command moves on, and shares the CPU with the nodes',
+        `at ${r.settings.pacedRate} msg/s the router's p99 was ${one?.pacedP99Ms.toFixed(1)} ms vs ${direct?.pacedP99Ms.toFixed(1)} ms direct ` +
+          `(worst round ${Math.max(...pacedRouter.map((f) => f.latencyMs.p99)).toFixed(0)} ms), while it added ${r.addedP50Ms.ratio.toFixed(1)} ms at p50. ` +
+          'Each routed command waits for a second quorum-queue write and its confirm before it moves on; the tail is not CPU starvation ' +
+          `(the router process used ${(routerCoreShare * 100).toFixed(0)} % of a core, and other processes little), so it comes from those waits ` +
+          '(quorum-queue WAL flushes) or pauses in the router; this bench does not yet split the two',
         pairedBasis(r.addedP99Ms),
       ),
     );
