@@ -5,7 +5,7 @@ import { planBench, timestampFolder, SCENARIOS } from '../src/bench-options.ts';
 import { BenchError } from '../src/errors.ts';
 import { benchTopologyYaml, STOCK_NODE_PORTS } from '../src/bench-topology.ts';
 import { stockRabbitmqConf } from '../src/stock-node.ts';
-import { barChartSvg, escapeXml, niceCeil } from '../src/report/bar-chart.ts';
+import { barChartSvg, escapeXml, labelLines, niceCeil } from '../src/report/bar-chart.ts';
 import { assessTargets } from '../src/assess-targets.ts';
 import type { DirectoryResult } from '../src/scenarios/directory.ts';
 
@@ -70,6 +70,11 @@ describe('bench - report', () => {
   it('picks readable axis maxima', () => {
     assert.deepEqual([0.7, 1, 1.2, 2.2, 4.9, 7, 1234].map(niceCeil), [1, 1, 2, 2.5, 5, 10, 2000]);
     assert.equal(niceCeil(0), 1);
+  });
+
+  it('wraps long category labels at spaces', () => {
+    assert.deepEqual(labelLines('federation on-confirm p1000', 12), ['federation', 'on-confirm', 'p1000']);
+    assert.deepEqual(labelLines('router x1', 12), ['router x1']);
   });
 
   it('draws one bar per finite value, escapes labels, and draws the reference line', () => {

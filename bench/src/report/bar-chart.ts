@@ -42,20 +42,22 @@ function defaultFormat(value: number): string {
   return Number(value.toPrecision(3)).toString();
 }
 
-/** Splits a label into at most two lines at a space near the middle when it is long. */
-function labelLines(label: string, maxChars: number): string[] {
-  if (label.length <= maxChars || !label.includes(' ')) return [label];
-  const middle = label.length / 2;
-  let best = -1;
-  for (let i = 0; i < label.length; i++) if (label[i] === ' ' && (best < 0 || Math.abs(i - middle) < Math.abs(best - middle))) best = i;
-  return [label.slice(0, best), label.slice(best + 1)];
+/** Wraps a label at spaces into lines of at most `maxChars` (a longer word keeps its own line). */
+export function labelLines(label: string, maxChars: number): string[] {
+  const lines: string[] = [];
+  for (const word of label.split(' ')) {
+    const last = lines[lines.length - 1];
+    if (last !== undefined && last.length + 1 + word.length <= maxChars) lines[lines.length - 1] = `${last} ${word}`;
+    else lines.push(word);
+  }
+  return lines;
 }
 
 export function barChartSvg(chart: BarChart): string {
   const width = chart.width ?? 760;
   const height = chart.height ?? 360;
   const legend = chart.series.length > 1;
-  const m = { left: 78, right: 20, top: legend ? 64 : 44, bottom: 64 };
+  const m = { left: 78, right: 20, top: legend ? 64 : 44, bottom: 72 };
   const plotW = width - m.left - m.right;
   const plotH = height - m.top - m.bottom;
   const values = chart.series.flatMap((s) => s.values).filter((v) => Number.isFinite(v));
