@@ -3,8 +3,8 @@ import { readFileSync } from 'node:fs';
 import { credentialFileKey, parseTopology, requiredCredentials, secretsFromMap, type Gateway } from '@fedgate/topology';
 import { compileCluster } from '@fedgate/broker-config';
 import {
-  ConnectionLimitError, DrainError, LinkRestartError, ManagementApiError, drainDevices, normalizeConnectionLimit,
-  normalizeDrainOptions, restartLinks, setConnectionLimit, type ManagementClient,
+  ConnectionLimitError, DrainError, LinkRestartError, ManagementApiError, ManagementClient, drainDevices, normalizeConnectionLimit,
+  normalizeDrainOptions, restartLinks, setConnectionLimit,
 } from '@fedgate/broker-admin';
 
 const topology = parseTopology(readFileSync('test/fixtures/drill-fleet.yaml', 'utf8'), 'drill-fleet.yaml');
@@ -13,11 +13,16 @@ const secrets = secretsFromMap(new Map(requiredCredentials(topology).map((ref) =
 
 type Handler = (body?: unknown) => unknown;
 
-/** A management API that answers from a table of `METHOD path` → handler, and records every call. */
-class FakeManagement {
+/**
+ * A management API that answers from a table of `METHOD path` → handler, and records every call. It replaces
+ * the client's HTTP verbs only, so everything built on them (such as `find`) is the real client's code.
+ */
+class FakeManagement extends ManagementClient {
   readonly calls: string[] = [];
   readonly bodies: unknown[] = [];
-  constructor(readonly routes: Record<string, Handler>) {}
+  constructor(readonly routes: Record<string, Handler>) {
+    super({ baseUrl: 'http://recorded.invalid', user: 'unused', password: 'unused' });
+  }
 
   #call(method: string, path: string, body?: unknown): unknown {
     this.calls.push(`${method} ${path}`);
@@ -27,28 +32,20 @@ class FakeManagement {
     return handler(body);
   }
 
-  async get<T>(path: string): Promise<T> {
+  override async get<T>(path: string): Promise<T> {
     return this.#call('GET', path) as T;
   }
-  async find<T>(path: string): Promise<T | undefined> {
-    try {
-      return await this.get<T>(path);
-    } catch (err) {
-      if (err instanceof ManagementApiError && err.status === 404) return undefined;
-      throw err;
-    }
-  }
-  async put(path: string, body: unknown): Promise<void> {
+  override async put(path: string, body: unknown): Promise<void> {
     this.#call('PUT', path, body);
   }
-  async post<T>(path: string, body: unknown): Promise<T> {
+  override async post<T>(path: string, body: unknown): Promise<T> {
     return this.#call('POST', path, body) as T;
   }
-  async delete(path: string): Promise<void> {
+  override async delete(path: string): Promise<void> {
     this.#call('DELETE', path);
   }
   get client(): ManagementClient {
-    return this as unknown as ManagementClient;
+    return this;
   }
   writes(): string[] {
     return this.calls.filter((c) => !c.startsWith('GET '));
