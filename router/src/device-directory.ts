@@ -28,6 +28,19 @@ export class DeviceDirectory {
     return this.#entries.size;
   }
 
+  /** The gateways this directory can place devices at; an entry's gateway index points into this list. */
+  get gateways(): readonly string[] {
+    return this.#gateways;
+  }
+
+  /**
+   * Every known device as [deviceId, gateway index, since], for snapshots. Safe to pause between entries: a
+   * device placed meanwhile may or may not be visited, one removed meanwhile is not.
+   */
+  *entries(): Generator<[deviceId: string, gatewayIndex: number, since: number]> {
+    for (const [deviceId, packed] of this.#entries) yield [deviceId, packed % GATEWAY_BITS, unpackSince(packed)];
+  }
+
   /** The device subscribed at `gateway` at `since`: the newest event wins, whatever order events arrive in. */
   arrived(deviceId: string, gateway: string, since: number): boolean {
     const index = this.#gatewayIndex.get(gateway);

@@ -1,6 +1,10 @@
-export { RouterService, downlinkQueue } from './router-service.ts';
+export { RouterService, type RebuildReport } from './router-service.ts';
+export { downlinkQueue } from './downlink-health.ts';
 export { DeviceDirectory, type Location } from './device-directory.ts';
 export { parsePresenceEvent, type PresenceEvent } from './presence-event.ts';
 export { routeCommand, type RouteDecision, type RoutingPolicy, type DeadReason } from './route-command.ts';
-export { normalizeRouterOptions, RouterOptionsError, type RouterOptions } from './router-options.ts';
+export { normalizeRouterOptions, type RouterOptions } from './router-options.ts';
+export { RouterError, RouterOptionsError, SnapshotCorruptError, type RouterErrorCode } from './router-error.ts';
+export { inspectCommandHeaders, STRIPPED_HEADERS, DEFAULT_MAX_HEADER_BYTES, type HeaderProblem } from './command-headers.ts';
+export { encodeDirectorySnapshot, readSnapshotHeader, forEachSnapshotEntry, SnapshotEncoder } from './directory-snapshot.ts';
 export { RouterMetrics } from './router-metrics.ts';

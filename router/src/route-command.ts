@@ -1,7 +1,12 @@
 import { parseCommandRoutingKey } from '@fedgate/topology';
+import type { HeaderProblem } from './command-headers.ts';
+import { remainingMs } from './command-expiration.ts';
 import type { DeviceDirectory } from './device-directory.ts';
 
-export type DeadReason = 'expired' | 'malformed-routing-key' | 'missing-device-id' | 'oversized' | 'unroutable' | 'unknown-device';
+/** The `x-fedgate-dead-reason` values the router sets; stable strings that dead-letter consumers match on. */
+export type DeadReason =
+  | 'expired' | 'malformed-routing-key' | 'missing-device-id' | 'oversized' | 'unroutable' | 'unknown-device'
+  | HeaderProblem;
 
 export type RouteDecision =
   | { readonly action: 'direct'; readonly gateway: string; readonly deviceId: string; readonly remainingMs: number }
@@ -18,7 +23,7 @@ export interface RoutingPolicy {
 export interface CommandFacts {
   readonly routingKey: string;
   readonly bodyBytes: number;
-  /** Epoch ms the command expires at (header `x-fedgate-deadline`), if the sender set it. */
+  /** Epoch ms the command expires at (header `x-fedgate-deadline`, already validated), if the sender set it. */
   readonly deadline?: number;
   /** Epoch seconds the sender stamped, if any. */
   readonly timestamp?: number;
@@ -35,11 +40,10 @@ export function routeCommand(
   const key = parseCommandRoutingKey(command.routingKey);
   if (!key.ok) return { action: 'dead', reason: key.reason };
   if (command.bodyBytes > policy.maxCommandBytes) return { action: 'dead', reason: 'oversized' };
-  const deadline = command.deadline ?? (command.timestamp ? command.timestamp * 1000 : now) + policy.commandTtlMs;
-  const remainingMs = Math.floor(deadline - now);
-  if (remainingMs <= 0) return { action: 'dead', reason: 'expired' };
+  const left = remainingMs(command, now, policy.commandTtlMs);
+  if (left <= 0) return { action: 'dead', reason: 'expired' };
   const location = directory.lookup(key.deviceId, now, policy.locationTtlMs);
-  if (location && isHealthy(location.gateway)) return { action: 'direct', gateway: location.gateway, deviceId: key.deviceId, remainingMs };
+  if (location && isHealthy(location.gateway)) return { action: 'direct', gateway: location.gateway, deviceId: key.deviceId, remainingMs: left };
   if (policy.onUnknown === 'dead-letter') return { action: 'dead', reason: 'unknown-device' };
-  return { action: 'broadcast', deviceId: key.deviceId, remainingMs };
+  return { action: 'broadcast', deviceId: key.deviceId, remainingMs: left };
 }

@@ -3,6 +3,7 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 /** The router's Prometheus metrics; names are what ops/grafana and the alert rules refer to. */
 export class RouterMetrics {
   readonly registry = new Registry();
+  #consumersLive: () => { commands: boolean; presence: boolean } = () => ({ commands: false, presence: false });
   readonly routed = new Counter({
     name: 'fedgate_router_commands_routed_total',
     help: 'Commands republished, by route (direct|broadcast) and gateway ("*" for broadcast)',
@@ -13,6 +14,18 @@ export class RouterMetrics {
     name: 'fedgate_router_commands_dead_lettered_total',
     help: 'Commands sent to fedgate.dead, by reason',
     labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
+  readonly headersStripped = new Counter({
+    name: 'fedgate_router_headers_stripped_total',
+    help: 'Sender headers dropped before republishing (CC, BCC, router-owned x-fedgate-*), by header',
+    labelNames: ['header'] as const,
+    registers: [this.registry],
+  });
+  readonly requeued = new Counter({
+    name: 'fedgate_router_commands_requeued_total',
+    help: 'Commands handed back to fedgate.router because a republish failed or timed out, by error code',
+    labelNames: ['code'] as const,
     registers: [this.registry],
   });
   readonly directorySize = new Gauge({
@@ -38,8 +51,40 @@ export class RouterMetrics {
     labelNames: ['gateway'] as const,
     registers: [this.registry],
   });
+  readonly consumerUp = new Gauge({
+    name: 'fedgate_router_consumer_up',
+    help: '1 while the consumer (commands|presence) holds a live subscription',
+    labelNames: ['consumer'] as const,
+    registers: [this.registry],
+    collect: () => {
+      const live = this.#consumersLive();
+      this.consumerUp.set({ consumer: 'commands' }, live.commands ? 1 : 0);
+      this.consumerUp.set({ consumer: 'presence' }, live.presence ? 1 : 0);
+    },
+  });
+  readonly rebuildSeconds = new Gauge({
+    name: 'fedgate_router_rebuild_seconds',
+    help: 'Time the last directory rebuild took at start, by phase (snapshot|presence|total)',
+    labelNames: ['phase'] as const,
+    registers: [this.registry],
+  });
+  readonly snapshotsWritten = new Counter({
+    name: 'fedgate_router_snapshots_written_total',
+    help: 'Directory snapshots this instance published to fedgate.directory.snapshots',
+    registers: [this.registry],
+  });
+  readonly snapshotBytes = new Gauge({
+    name: 'fedgate_router_snapshot_bytes',
+    help: 'Size of the last directory snapshot this instance wrote or loaded',
+    registers: [this.registry],
+  });
 
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'fedgate_router_' });
+  }
+
+  /** Where `fedgate_router_consumer_up` reads, at each scrape, whether the consumers are subscribed. */
+  watchConsumers(live: () => { commands: boolean; presence: boolean }): void {
+    this.#consumersLive = live;
   }
 }

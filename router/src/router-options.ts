@@ -1,5 +1,8 @@
 import type { Topology } from '@fedgate/topology';
+import { DEFAULT_MAX_HEADER_BYTES } from './command-headers.ts';
+import { DEFAULT_MAX_PART_BYTES } from './directory-snapshot.ts';
 import type { RoutingPolicy } from './route-command.ts';
+import { RouterOptionsError } from './router-error.ts';
 
 /** Commands worked at once per instance; confirms are awaited per message, so this bounds in-flight republishes. @default 256 */
 export const DEFAULT_PREFETCH = 256;
@@ -9,6 +12,19 @@ export const DEFAULT_HEALTH_INTERVAL_MS = 5_000;
 export const DEFAULT_HTTP_PORT = 9464;
 /** Longest a graceful shutdown waits for in-flight commands before closing anyway. @default 10000 ms */
 export const DEFAULT_SHUTDOWN_TIMEOUT_MS = 10_000;
+/**
+ * Longest a command handler waits for the broker's confirm of one republish or dead letter; then the command is
+ * requeued. Keeps every handler finite, which rabbitmq-client needs before it re-creates a lost consumer. @default 15000 ms
+ */
+export const DEFAULT_PUBLISH_TIMEOUT_MS = 15_000;
+/** Longest start waits for the backend to accept a connection. @default 60000 ms */
+export const DEFAULT_CONNECT_TIMEOUT_MS = 60_000;
+/** How often the router holding the writer lock publishes a directory snapshot (0: never). @default 60000 ms */
+export const DEFAULT_SNAPSHOT_INTERVAL_MS = 60_000;
+/** Longest start spends reading the snapshot stream before falling back to the whole presence log. @default 15000 ms */
+export const DEFAULT_SNAPSHOT_LOAD_TIMEOUT_MS = 15_000;
+/** A starting router looks this many snapshot intervals back for the newest complete snapshot. */
+export const SNAPSHOT_WINDOW_INTERVALS = 3;
 
 export interface RouterOptions {
   readonly amqpUrl: string;
@@ -19,6 +35,15 @@ export interface RouterOptions {
   readonly httpPort?: number;
   readonly httpHost?: string;
   readonly shutdownTimeoutMs?: number;
+  readonly publishTimeoutMs?: number;
+  readonly connectTimeoutMs?: number;
+  /** 0 never writes snapshots (a reader still loads others'). */
+  readonly snapshotIntervalMs?: number;
+  readonly snapshotLoadTimeoutMs?: number;
+  /** Largest sender header table forwarded, encoded; capped further by the broker's frame size. @default 4096 bytes */
+  readonly maxHeaderBytes?: number;
+  /** Largest snapshot part. @default 1 MiB */
+  readonly snapshotPartBytes?: number;
 }
 
 export interface NormalizedRouterOptions {
@@ -29,12 +54,13 @@ export interface NormalizedRouterOptions {
   readonly httpPort: number;
   readonly httpHost: string;
   readonly shutdownTimeoutMs: number;
+  readonly publishTimeoutMs: number;
+  readonly connectTimeoutMs: number;
+  readonly snapshotIntervalMs: number;
+  readonly snapshotLoadTimeoutMs: number;
+  readonly maxHeaderBytes: number;
+  readonly snapshotPartBytes: number;
   readonly policy: RoutingPolicy;
-}
-
-export class RouterOptionsError extends Error {
-  override readonly name = 'RouterOptionsError';
-  readonly code = 'ROUTER_INVALID_OPTIONS';
 }
 
 function int(field: string, value: number | undefined, fallback: number, min: number, max: number): number {
@@ -46,6 +72,8 @@ function int(field: string, value: number | undefined, fallback: number, min: nu
 /** Pure: fills defaults and checks ranges before any connection is opened. */
 export function normalizeRouterOptions(options: RouterOptions): NormalizedRouterOptions {
   const { routing } = options.topology;
+  const snapshotIntervalMs = int('snapshotIntervalMs', options.snapshotIntervalMs, DEFAULT_SNAPSHOT_INTERVAL_MS, 0, 3_600_000);
+  if (snapshotIntervalMs > 0 && snapshotIntervalMs < 1_000) throw new RouterOptionsError(`snapshotIntervalMs must be 0 or from 1000 to 3600000, got ${snapshotIntervalMs}`);
   return {
     amqpUrl: options.amqpUrl,
     topology: options.topology,
@@ -54,6 +82,12 @@ export function normalizeRouterOptions(options: RouterOptions): NormalizedRouter
     httpPort: int('httpPort', options.httpPort, DEFAULT_HTTP_PORT, 0, 65_535),
     httpHost: options.httpHost ?? '0.0.0.0',
     shutdownTimeoutMs: int('shutdownTimeoutMs', options.shutdownTimeoutMs, DEFAULT_SHUTDOWN_TIMEOUT_MS, 0, 600_000),
+    publishTimeoutMs: int('publishTimeoutMs', options.publishTimeoutMs, DEFAULT_PUBLISH_TIMEOUT_MS, 100, 600_000),
+    connectTimeoutMs: int('connectTimeoutMs', options.connectTimeoutMs, DEFAULT_CONNECT_TIMEOUT_MS, 100, 3_600_000),
+    snapshotIntervalMs,
+    snapshotLoadTimeoutMs: int('snapshotLoadTimeoutMs', options.snapshotLoadTimeoutMs, DEFAULT_SNAPSHOT_LOAD_TIMEOUT_MS, 100, 600_000),
+    maxHeaderBytes: int('maxHeaderBytes', options.maxHeaderBytes, DEFAULT_MAX_HEADER_BYTES, 0, 1_048_576),
+    snapshotPartBytes: int('snapshotPartBytes', options.snapshotPartBytes, DEFAULT_MAX_PART_BYTES, 4096, 64 * 1024 * 1024),
     policy: {
       commandTtlMs: routing.commandTtlSeconds * 1000,
       locationTtlMs: routing.locationTtlSeconds * 1000,
@@ -61,4 +95,10 @@ export function normalizeRouterOptions(options: RouterOptions): NormalizedRouter
       onUnknown: routing.onUnknown,
     },
   };
+}
+
+/** How far back a starting router reads the snapshot stream, as RabbitMQ's `x-stream-offset` interval (e.g. "180s"). */
+export function snapshotWindow(snapshotIntervalMs: number): string {
+  const intervalMs = snapshotIntervalMs > 0 ? snapshotIntervalMs : 60_000;
+  return `${Math.ceil((SNAPSHOT_WINDOW_INTERVALS * intervalMs) / 1000)}s`;
 }

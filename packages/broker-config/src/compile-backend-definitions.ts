@@ -1,6 +1,6 @@
 import {
-  ADMIN_USER, APP_USER, BROADCAST_EXCHANGE, COMMANDS_EXCHANGE, DEAD_EXCHANGE, DEAD_QUEUE, EVENTS_EXCHANGE,
-  PRESENCE_EXCHANGE, PRESENCE_STREAM, ROUTER_BINDING_KEY, ROUTER_QUEUE, ROUTER_USER,
+  ADMIN_USER, APP_USER, BROADCAST_EXCHANGE, COMMANDS_EXCHANGE, DEAD_EXCHANGE, DEAD_QUEUE, DIRECTORY_EXCHANGE, EVENTS_EXCHANGE,
+  PRESENCE_EXCHANGE, PRESENCE_STREAM, ROUTER_BINDING_KEY, ROUTER_QUEUE, ROUTER_USER, SNAPSHOT_STREAM, SNAPSHOT_WRITER_QUEUE,
   downlinkUser, gatewayExchange, outboxQueue, policyName, uplinkUser,
   type Gateway, type Secrets, type Topology,
 } from '@fedgate/topology';
@@ -17,6 +17,12 @@ export const DEFAULT_DEAD_LETTER_MAX_LENGTH = 1_000_000;
 export const DEFAULT_OUTBOX_MAX_LENGTH = 1_000_000;
 /** A command redelivered this often is poison: dead-letter it instead of looping. */
 export const DEFAULT_DELIVERY_LIMIT = 20;
+/**
+ * Directory snapshots are only read back from the last few minutes (routers write one a minute); keeping 15 min,
+ * and never more than 1 GB, leaves room for a writer that falls behind.
+ */
+export const SNAPSHOT_STREAM_MAX_AGE = '15m';
+export const SNAPSHOT_STREAM_MAX_BYTES = 1_000_000_000;
 /** Prefix federation gives the queue it declares on the backend for a federated exchange. */
 export function federationQueuePattern(gateway: string): string {
   return `^federation: ${escapeRegex(gatewayExchange(gateway))} -> `;
@@ -34,12 +40,16 @@ export function compileBackendDefinitions(topology: Topology, secrets: Secrets):
     exchange(vhost, EVENTS_EXCHANGE, 'topic'),
     exchange(vhost, PRESENCE_EXCHANGE, 'topic'),
     exchange(vhost, DEAD_EXCHANGE, 'topic'),
+    exchange(vhost, DIRECTORY_EXCHANGE, 'fanout'),
   );
-  d.queues.push(quorumQueue(vhost, ROUTER_QUEUE), quorumQueue(vhost, DEAD_QUEUE), streamQueue(vhost, PRESENCE_STREAM));
+  d.queues.push(
+    quorumQueue(vhost, ROUTER_QUEUE), quorumQueue(vhost, DEAD_QUEUE), streamQueue(vhost, PRESENCE_STREAM), streamQueue(vhost, SNAPSHOT_STREAM),
+  );
   d.bindings.push(
     queueBinding(vhost, COMMANDS_EXCHANGE, ROUTER_QUEUE, ROUTER_BINDING_KEY),
     queueBinding(vhost, DEAD_EXCHANGE, DEAD_QUEUE, '#'),
     queueBinding(vhost, PRESENCE_EXCHANGE, PRESENCE_STREAM, '#'),
+    queueBinding(vhost, DIRECTORY_EXCHANGE, SNAPSHOT_STREAM, ''),
   );
 
   for (const gw of gateways) {
@@ -67,6 +77,11 @@ export function compileBackendDefinitions(topology: Topology, secrets: Secrets):
       'max-age': `${routing.locationTtlSeconds}s`,
       'stream-max-segment-size-bytes': 50_000_000,
     }),
+    policy(vhost, policyName('directory-snapshots'), exactly(SNAPSHOT_STREAM), 'queues', {
+      'max-age': SNAPSHOT_STREAM_MAX_AGE,
+      'max-length-bytes': SNAPSHOT_STREAM_MAX_BYTES,
+      'stream-max-segment-size-bytes': 50_000_000,
+    }),
   );
   const federated = gateways.filter((g) => g.downlink.kind === 'federation');
   if (federated.length > 0) {
@@ -84,12 +99,13 @@ export function compileBackendDefinitions(topology: Topology, secrets: Secrets):
   const specs: UserSpec[] = [
     { name: ADMIN_USER, tags: ['administrator'], configure: '.*', write: '.*', read: '.*' },
     {
-      // Reads commands and the presence log, republishes to one gateway, broadcast or dead letters; writes a
-      // sync marker to presence to know when its replay has caught up.
+      // Reads commands, the presence log and directory snapshots; republishes to one gateway, broadcast or dead
+      // letters; writes sync markers to presence and snapshots to know when a replay has caught up, and
+      // snapshots while it holds the exclusive writer queue.
       name: ROUTER_USER,
-      configure: '^$',
-      write: `^(fedgate\\.to\\.[^.]+|${escapeRegex(BROADCAST_EXCHANGE)}|${escapeRegex(DEAD_EXCHANGE)}|${escapeRegex(PRESENCE_EXCHANGE)})$`,
-      read: `^(${escapeRegex(ROUTER_QUEUE)}|${escapeRegex(PRESENCE_STREAM)}|fedgate\\.to\\.[^.]+\\.outbox|federation: fedgate\\.to\\..+)$`,
+      configure: exactly(SNAPSHOT_WRITER_QUEUE),
+      write: `^(fedgate\\.to\\.[^.]+|${escapeRegex(BROADCAST_EXCHANGE)}|${escapeRegex(DEAD_EXCHANGE)}|${escapeRegex(PRESENCE_EXCHANGE)}|${escapeRegex(DIRECTORY_EXCHANGE)})$`,
+      read: `^(${escapeRegex(ROUTER_QUEUE)}|${escapeRegex(PRESENCE_STREAM)}|${escapeRegex(SNAPSHOT_STREAM)}|fedgate\\.to\\.[^.]+\\.outbox|federation: fedgate\\.to\\..+)$`,
     },
     {
       // Microservices: publish commands; consume events and dead letters through their own server-named queues.

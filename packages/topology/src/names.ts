@@ -14,6 +14,12 @@ export const EVENTS_EXCHANGE = 'fedgate.events';
 export const PRESENCE_EXCHANGE = 'fedgate.presence';
 /** Replayable log of presence events the router rebuilds its directory from after a restart. */
 export const PRESENCE_STREAM = 'fedgate.presence.log';
+/** Where routers publish compacted directory snapshots (fanout to SNAPSHOT_STREAM). */
+export const DIRECTORY_EXCHANGE = 'fedgate.directory';
+/** Recent directory snapshots: a starting router loads the newest, then replays only the presence log's tail. */
+export const SNAPSHOT_STREAM = 'fedgate.directory.snapshots';
+/** Exclusive queue a router holds while it is the one writing snapshots; gone with its connection. */
+export const SNAPSHOT_WRITER_QUEUE = 'fedgate.directory.writer';
 export const DEAD_EXCHANGE = 'fedgate.dead';
 export const DEAD_QUEUE = 'fedgate.dead';
 /** Consistent-hash exchange that shards commands over router instances (routing.shards > 1). */
