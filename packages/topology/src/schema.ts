@@ -104,6 +104,12 @@ export const gatewaySchema = z.strictObject({
   uplink: uplink.prefault({ kind: 'shovel' }),
   /** Device connections the gateway admits before refusing new ones (reconnect-storm guard). @default 50000 */
   maxConnections: z.int().min(1).default(50_000),
+  /**
+   * Devices reach the gateway through a load balancer that sends the PROXY protocol header (the AWS device NLB
+   * does), so the broker logs and limits by the device's address. Plain clients are refused while it is on,
+   * so local fleets leave it off. @default false
+   */
+  proxyProtocol: z.boolean().default(false),
   wan: wan.optional(),
 });
 
