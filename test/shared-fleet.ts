@@ -1,7 +1,8 @@
 // One local fleet for the whole test run: started by the first suite that asks, stopped once at the end.
 import type { RunningFleet } from '@fedgate/local-cluster';
 
-export const TEST_TOPOLOGY_FILE = 'test/fixtures/test-fleet.yaml';
+/** Another fleet file (own name and ports) lets a second checkout run its tests beside this one. */
+export const TEST_TOPOLOGY_FILE = process.env.FEDGATE_TEST_TOPOLOGY ?? 'test/fixtures/test-fleet.yaml';
 
 let started: Promise<RunningFleet> | undefined;
 

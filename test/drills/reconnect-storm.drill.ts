@@ -99,7 +99,7 @@ export function describeReconnectStormDrill(fleet: () => RunningFleet): void {
           await sleep(2_000);
           const admitted = await deviceConnections();
           process.stderr.write(`      [storm] limit ${limit}: ${admitted} device connections\n`);
-          // RabbitMQ 3.10 checks a limit against its connection tracking, which lags a burst of logins: hundreds of
+          // RabbitMQ checks a limit against its connection tracking, which lags a burst of logins: hundreds of
           // devices retrying at once get some past it. The limit still holds most of the storm back.
           assert.ok(admitted <= limit * 1.5, `the gateway admits roughly ${limit} devices (${admitted})`);
           if (limit < DEVICES && steppedUp === 0) assert.ok(admitted < DEVICES, `the first step keeps devices out (${admitted} of ${DEVICES} in)`);
@@ -114,7 +114,8 @@ export function describeReconnectStormDrill(fleet: () => RunningFleet): void {
       assert.ok(done.includes('gateway limit') && done.includes('gateway drain'));
       const allBackAt = performance.now();
       assert.equal(devices.connected(), DEVICES, 'every device reconnected');
-      assert.equal(await deviceConnections(), DEVICES);
+      // The broker's connection list catches up with a burst of logins within moments, not at once.
+      await waitFor(async () => (await deviceConnections()) === DEVICES, 30_000, () => `the gateway to list all ${DEVICES} device connections`);
       const alarms = await f.admin(GATEWAY).get<{ status: string }>('/health/checks/alarms').catch((err: Error) => ({ status: err.message }));
       assert.equal(alarms.status, 'ok', 'no resource alarm on the gateway');
       await waitForHealthy(60_000);

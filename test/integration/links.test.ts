@@ -108,7 +108,8 @@ describe('links - end to end on the local fleet', function () {
     open.push(client);
     await client.subscribeAsync('devices/sensor-a/commands/#', { qos: 1 });
     await assert.rejects(client.subscribeAsync('devices/sensor-b/commands/#', { qos: 1 }));
-    assert.equal(client.connected, false, 'the broker closed the offending connection');
+    // RabbitMQ 4.0 answers with a failed SUBACK, then closes the connection (a moment later than 3.10 did).
+    await until(() => !client.connected, 5_000, 'the broker to close the offending connection');
   });
 
   it('device isolation: publishing as another device is refused', async () => {

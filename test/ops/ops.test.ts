@@ -88,7 +88,7 @@ describe('ops - alert rules, scrape configuration and dashboard', () => {
   });
 });
 
-describe('ops - RabbitMQ 3.10 exports every metric the alerts and dashboard use', function () {
+describe('ops - RabbitMQ 4.0 exports every metric the alerts and dashboard use', function () {
   this.timeout(180_000);
   let fleet: RunningFleet;
 

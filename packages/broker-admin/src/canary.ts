@@ -36,7 +36,8 @@ async function probe(vhost: string, ends: ProbeEnds, timeoutMs: number): Promise
   const v = seg(vhost);
   const id = randomUUID();
   const queue = `${CANARY_QUEUE_PREFIX}.${id}`;
-  await ends.to.put(`/queues/${v}/${seg(queue)}`, { durable: false, auto_delete: false, arguments: { 'x-expires': 60_000 } });
+  // Durable so it is no transient non-exclusive queue (deprecated in 4.0); x-expires still removes a forgotten one.
+  await ends.to.put(`/queues/${v}/${seg(queue)}`, { durable: true, auto_delete: false, arguments: { 'x-expires': 60_000 } });
   try {
     await ends.to.post(`/bindings/${v}/e/${seg(ends.toExchange)}/q/${seg(queue)}`, { routing_key: ends.bindingKey, arguments: {} });
     const started = performance.now();

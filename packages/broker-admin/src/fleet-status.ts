@@ -25,7 +25,7 @@ export interface QueueStatus {
 
 export interface FleetStatusReport {
   readonly ok: boolean;
-  readonly clusters: { name: string; reachable: boolean; error?: string; version?: string }[];
+  readonly clusters: { name: string; reachable: boolean; error?: string; version?: string; erlangVersion?: string }[];
   readonly links: LinkStatus[];
   readonly queues: QueueStatus[];
   readonly canaries: (CanaryResult & { gateway: string })[];
@@ -45,8 +45,8 @@ export async function fleetStatus(
   const clusters = await Promise.all(
     [topology.backend, ...topology.gateways].map(async (c) => {
       try {
-        const overview = await adminFor(c.name).get<{ rabbitmq_version?: string }>('/overview');
-        return { name: c.name, reachable: true, version: overview.rabbitmq_version };
+        const overview = await adminFor(c.name).get<{ rabbitmq_version?: string; erlang_version?: string }>('/overview');
+        return { name: c.name, reachable: true, version: overview.rabbitmq_version, erlangVersion: overview.erlang_version };
       } catch (err) {
         return { name: c.name, reachable: false, error: (err as Error).message };
       }

@@ -91,6 +91,9 @@ export function compileGatewayDefinitions(topology: Topology, gw: Gateway, secre
         'reconnect-delay': DEFAULT_LINK_RECONNECT_DELAY_SECONDS,
         'message-ttl': topology.routing.commandTtlSeconds * 1000,
         'trust-user-id': false,
+        // A quorum upstream queue survives the loss of the backend node that would hold a classic one, so
+        // commands for this gateway stay routable while any backend majority is up.
+        'queue-type': 'quorum',
       },
     });
     d.policies.push(

@@ -81,4 +81,4 @@ export interface Definitions {
 }
 
 /** The RabbitMQ release fedgate targets (Debian bookworm's package). */
-export const RABBITMQ_VERSION = '3.10.8';
+export const RABBITMQ_VERSION = '4.0.5';

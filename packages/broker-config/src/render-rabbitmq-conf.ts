@@ -119,7 +119,17 @@ function gatewayProfile(topology: Topology, gw: Gateway): [string, Line[]][] {
       ['mqtt.tcp_listen_options.recbuf = 16384', 'Same for receiving.'],
       ['mqtt.tcp_listen_options.keepalive = true', 'Let the kernel reap half-open device connections.'],
       ['mqtt.tcp_listen_options.exit_on_close = true', 'Free a connection\'s resources as soon as its socket closes.'],
+      [
+        'mqtt.durable_queue_type = classic',
+        'A QoS 1 session queue per device: a classic queue costs a few KiB, a quorum queue a Raft group (WAL, members) per device.',
+      ],
+      [
+        `mqtt.max_session_expiry_interval_seconds = ${topology.routing.locationTtlSeconds}`,
+        'A device gone for good must not keep its session queue forever; past this the router treats its location as unknown anyway.',
+      ],
+      ['mqtt.mailbox_soft_limit = 200', 'A device that reads slower than its commands arrive stops receiving until it catches up, instead of growing memory.'],
     );
+    if (gw.proxyProtocol) lines.push(['mqtt.proxy_protocol = true', 'Devices arrive through the load balancer\'s PROXY header: limits and logs see their own addresses.']);
   }
   if (gw.protocols.includes('stomp')) {
     lines.push(
@@ -129,6 +139,7 @@ function gatewayProfile(topology: Topology, gw: Gateway): [string, Line[]][] {
       ['stomp.tcp_listen_options.sndbuf = 16384', 'Small buffers: many connections, little traffic each.'],
       ['stomp.tcp_listen_options.recbuf = 16384', 'Same for receiving.'],
     );
+    if (gw.proxyProtocol) lines.push(['stomp.proxy_protocol = true', 'Apps arrive through the load balancer\'s PROXY header too.']);
   }
   return [['profile: connections', lines]];
 }

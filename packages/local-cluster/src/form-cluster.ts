@@ -11,7 +11,8 @@ interface QueueInfo {
 /**
  * Joins nodes 2..N of a local cluster to node 1, once (a node that is a member already is left alone), then gives
  * every quorum queue and stream a replica on each node that joined: the definitions were imported while node 1 was
- * alone, and RabbitMQ 3.10 does not grow existing queues onto new members by itself. Returns the nodes that joined.
+ * alone, and RabbitMQ does not grow existing queues onto new members by itself (membership reconciliation is off
+ * by default). Returns the nodes that joined.
  */
 export async function formCluster(
   cluster: Cluster,

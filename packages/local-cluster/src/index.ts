@@ -10,3 +10,5 @@ export {
   DEFAULT_WAN_START_TIMEOUT_MS, type WanProxySpec, type WanProxyState, type WanProxyErrorCode,
 } from './wan-proxy.ts';
 export { processAlive } from './process-alive.ts';
+export { brokerRuntime, runtimeCommand, mountForFleet, unmountForFleet, versionAtLeast, BrokerRuntimeError, MIN_RABBITMQ_VERSION, DEFAULT_BROKER_ROOT, type BrokerRuntime, type RuntimeCommand } from './broker-runtime.ts';
+export { waitForLinks, whatIsNotReady, LinksNotReadyError, DEFAULT_LINKS_TIMEOUT_MS } from './wait-for-links.ts';

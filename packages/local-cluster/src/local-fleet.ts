@@ -1,5 +1,5 @@
 import { resolve, join } from 'node:path';
-import { readFile, rm } from 'node:fs/promises';
+import { mkdir, readFile, rm } from 'node:fs/promises';
 import {
   ADMIN_USER, isGateway, loadTopology, resolveSecrets, secretsFilePath,
   type Cluster, type Secrets, type Topology,
@@ -9,7 +9,9 @@ import { ManagementApiError, ManagementClient } from '@fedgate/broker-admin';
 import { ensureLocalSecrets } from './local-secrets.ts';
 import { clusterNodes, launchNode, logTail, nodeCluster, nodePid, stopNode, type ClusterNode, type LocalNode } from './local-node.ts';
 import { formCluster } from './form-cluster.ts';
+import { waitForLinks } from './wait-for-links.ts';
 import { startWanProxy, stopWanProxy, wanProxySpecs } from './wan-proxy.ts';
+import { brokerRuntime, mountForFleet, unmountForFleet, MIN_RABBITMQ_VERSION, versionAtLeast } from './broker-runtime.ts';
 
 /** A node takes ~10 s to boot here; on a loaded 2-core machine give it much longer before calling it failed. */
 export const DEFAULT_START_TIMEOUT_MS = 120_000;
@@ -25,6 +27,10 @@ export interface FleetOptions {
   readonly onProgress?: (line: string) => void;
   /** @default DEFAULT_START_TIMEOUT_MS */
   readonly startTimeoutMs?: number;
+  /** Return only once every link runs and a canary crossed it (drills that start a fleet mid-fault say false). @default true */
+  readonly waitForLinks?: boolean;
+  /** @default DEFAULT_LINKS_TIMEOUT_MS */
+  readonly linksTimeoutMs?: number;
 }
 
 /** What `fedgate local status --json` prints per cluster; URLs carry no credentials. */
@@ -34,6 +40,9 @@ export interface ClusterStatus {
   readonly running: boolean;
   readonly nodeName: string;
   readonly pid?: number;
+  /** Read from the running node. */
+  readonly rabbitmqVersion?: string;
+  readonly erlangVersion?: string;
   readonly amqpUrl: string;
   readonly managementUrl: string;
   readonly mqttUrl?: string;
@@ -122,6 +131,12 @@ export async function upFleet(topologyFile: string, options: FleetOptions = {}):
     }
   }
 
+  if (toStart.length > 0) {
+    const runtime = await brokerRuntime();
+    progress(`RabbitMQ ${runtime.version} from ${runtime.root ?? 'this host\'s packages'}`);
+    await mkdir(ctx.stateDir, { recursive: true });
+    await mountForFleet(runtime, ctx.stateDir);
+  }
   // All nodes boot in parallel; links retry until the backend answers, clustered nodes wait for their peers.
   await Promise.all(
     toStart.map(async ([cluster, node]) => {
@@ -130,12 +145,18 @@ export async function upFleet(topologyFile: string, options: FleetOptions = {}):
       const artifacts = compileCluster(ctx.topology, nodeCluster(cluster, node.index), secrets, { definitionsFile: join(node.dir, 'definitions.json') });
       await launchNode(node, artifacts);
       await waitUntilServing(fleet, cluster, node, options.startTimeoutMs ?? DEFAULT_START_TIMEOUT_MS);
+      await refuseOldNode(fleet.nodeAdmin(node), node);
       if (node.index === 0) await removeGuest(fleet.admin(cluster.name));
       progress(`${nodeLabel(cluster, node)}: ready at http://${cluster.host}:${node.ports.management}`);
     }),
   );
   for (const cluster of allClusters(ctx.topology)) {
     await formCluster(cluster, ctx.members.get(cluster.name)!, ctx.topology.vhost, fleet.admin(cluster.name), progress);
+  }
+  if (options.waitForLinks !== false) {
+    const report = await waitForLinks(ctx.topology, fleet.admin, progress, options.linksTimeoutMs);
+    const trips = report.canaries.map((c) => c.roundTripMs ?? 0);
+    progress(`links: all ${report.links.length} running, a canary crossed each (slowest ${Math.max(0, ...trips)} ms)`);
   }
   return Object.assign(runningFleet(ctx, secrets, await statuses(ctx, fleet)), { alreadyRunning: toStart.length === 0 });
 }
@@ -162,6 +183,9 @@ export async function downFleet(topologyFile: string, options: FleetOptions = {}
   for (const spec of wanProxySpecs(ctx.topology)) {
     if (await stopWanProxy(ctx.stateDir, spec.gateway)) progress(`${spec.gateway}: WAN proxy stopped`);
   }
+  // Also after a crash: whatever the runtime mounted for this fleet goes, even when no node was running.
+  const runtime = await brokerRuntime().catch(() => undefined);
+  if (runtime) await unmountForFleet(runtime, ctx.stateDir);
   return { stopped };
 }
 
@@ -212,13 +236,15 @@ async function statuses(ctx: FleetContext, fleet: RunningFleet | undefined): Pro
     allClusters(ctx.topology).map(async (cluster) => {
       const node = ctx.nodes.get(cluster.name)!;
       const pid = await nodePid(node);
-      const running = pid !== undefined && (fleet ? await isServing(fleet.admin(cluster.name)) : true);
+      const overview = pid !== undefined && fleet ? await fleet.admin(cluster.name).get<Overview>('/overview').catch(() => undefined) : undefined;
+      const running = pid !== undefined && (fleet ? overview !== undefined : true);
       const base = {
         name: cluster.name,
         role: isGateway(cluster) ? ('gateway' as const) : ('backend' as const),
         running,
         nodeName: node.nodeName,
         ...(pid === undefined ? {} : { pid }),
+        ...(overview ? { rabbitmqVersion: overview.rabbitmq_version, erlangVersion: overview.erlang_version } : {}),
         amqpUrl: clusterAmqpUri(cluster, ctx.topology.vhost),
         managementUrl: clusterManagementUrl(cluster),
       };
@@ -286,6 +312,19 @@ async function waitUntilServing(fleet: RunningFleet, cluster: Cluster, node: Clu
   throw new LocalFleetError(
     `${cluster.name}: node ${node.nodeName} did not become ready within ${Math.round(timeoutMs / 1000)} s; last log lines:\n${await logTail(node)}`,
   );
+}
+
+interface Overview {
+  readonly rabbitmq_version: string;
+  readonly erlang_version: string;
+}
+
+/** A node older than MIN_RABBITMQ_VERSION (a stale runtime, or another install on our ports) is refused by name. */
+async function refuseOldNode(admin: ManagementClient, node: ClusterNode): Promise<void> {
+  const { rabbitmq_version: version } = await admin.get<Overview>('/overview');
+  if (!versionAtLeast(version, MIN_RABBITMQ_VERSION)) {
+    throw new LocalFleetError(`${node.nodeName} runs RabbitMQ ${version}; fedgate needs ≥ ${MIN_RABBITMQ_VERSION}`);
+  }
 }
 
 async function removeGuest(admin: ManagementClient): Promise<void> {

@@ -6,6 +6,8 @@ import { isGateway, type Cluster } from '@fedgate/topology';
 import { writeArtifacts } from '@fedgate/broker-config/write-artifacts';
 import type { ClusterArtifacts } from '@fedgate/broker-config';
 import { processAlive } from './process-alive.ts';
+import { brokerRuntime, runtimeCommand, type RabbitmqAccount } from './broker-runtime.ts';
+import { rabbitmqCli } from './rabbitmq-cli.ts';
 
 const execFileAsync = promisify(execFile);
 
@@ -64,24 +66,24 @@ export function fdLimitFor(cluster: Cluster): number {
 /** Writes the node's files and launches it in the background; returns once the process is spawned. */
 export async function launchNode(node: LocalNode, artifacts: ClusterArtifacts): Promise<void> {
   const cluster = artifacts.cluster;
+  const runtime = await brokerRuntime();
   await mkdir(join(node.dir, 'mnesia'), { recursive: true });
   await mkdir(join(node.dir, 'log'), { recursive: true });
   await writeArtifacts(artifacts, node.dir);
   await rm(node.pidFile, { force: true });
-  if (process.getuid?.() === 0) await chownTree(node.dir); // the Debian wrapper runs the node as `rabbitmq`
+  if (runtime.account) await chownTree(node.dir, runtime.account); // the node runs as `rabbitmq`
 
   const out = await open(join(node.dir, 'log', 'console.log'), 'a');
   const wanted = fdLimitFor(cluster);
-  // As root, run the server directly as `rabbitmq` instead of through Debian's wrapper: the wrapper's `su`
-  // resets the descriptor limit to the PAM default (~1,024), which is what let a storm take a stock node down.
-  const owner = process.getuid?.() === 0 ? await rabbitmqUser() : undefined;
-  const child = spawn('sh', ['-c', `ulimit -n ${wanted} 2>/dev/null || ulimit -n "$(ulimit -Hn)"; exec ${RABBITMQ_SERVER}`], {
+  // The server script itself, not Debian's wrapper: the wrapper's `su` resets the descriptor limit.
+  const command = runtimeCommand(runtime, 'rabbitmq-server', [], wanted);
+  const child = spawn(command.file, command.args, {
     detached: true,
     stdio: ['ignore', out.fd, out.fd],
-    ...(owner ? { uid: owner.uid, gid: owner.gid } : {}),
+    ...(command.uid === undefined ? {} : { uid: command.uid, gid: command.gid }),
     env: {
       ...process.env,
-      ...(owner ? { HOME: owner.home, USER: 'rabbitmq', LOGNAME: 'rabbitmq' } : {}),
+      ...command.env,
       RABBITMQ_NODENAME: node.nodeName,
       RABBITMQ_CONFIG_FILE: join(node.dir, 'rabbitmq.conf'),
       RABBITMQ_MNESIA_BASE: join(node.dir, 'mnesia'),
@@ -97,21 +99,8 @@ export async function launchNode(node: LocalNode, artifacts: ClusterArtifacts): 
   await out.close();
 }
 
-/** The server script itself, not the Debian wrapper in /usr/sbin (see launchNode). */
-const RABBITMQ_SERVER = '/usr/lib/rabbitmq/bin/rabbitmq-server';
-
-/** The account the Debian package runs RabbitMQ as; local nodes and their CLI tools run as it when fedgate runs as root. */
-export async function rabbitmqUser(): Promise<{ uid: number; gid: number; home: string }> {
-  const [uid, gid, home] = await Promise.all([
-    execFileAsync('id', ['-u', 'rabbitmq']),
-    execFileAsync('id', ['-g', 'rabbitmq']),
-    execFileAsync('sh', ['-c', 'getent passwd rabbitmq | cut -d: -f6']),
-  ]);
-  return { uid: Number(uid.stdout.trim()), gid: Number(gid.stdout.trim()), home: home.stdout.trim() || '/var/lib/rabbitmq' };
-}
-
-async function chownTree(dir: string): Promise<void> {
-  await execFileAsync('chown', ['-R', 'rabbitmq:rabbitmq', dir]);
+async function chownTree(dir: string, account: RabbitmqAccount): Promise<void> {
+  await execFileAsync('chown', ['-R', `${account.uid}:${account.gid}`, dir]);
 }
 
 /** The node's OS pid, if its pid file names a live process. */
@@ -129,7 +118,7 @@ export async function nodePid(node: LocalNode): Promise<number | undefined> {
 export async function stopNode(node: LocalNode, graceMs = 30_000): Promise<void> {
   const pid = await nodePid(node);
   if (pid === undefined) return;
-  await execFileAsync('rabbitmqctl', ['-n', node.nodeName, 'stop'], { timeout: graceMs }).catch(() => undefined);
+  await rabbitmqCli('rabbitmqctl', node.nodeName, ['stop'], graceMs).catch(() => undefined);
   if (await waitForExit(pid, 5_000)) return;
   killNode(pid);
   await waitForExit(pid, 5_000);

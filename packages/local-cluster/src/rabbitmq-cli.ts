@@ -1,11 +1,8 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { rabbitmqUser } from './local-node.ts';
+import { brokerRuntime, runtimeCommand } from './broker-runtime.ts';
 
 const execFileAsync = promisify(execFile);
-
-/** Where the Debian package keeps the CLI tools; /usr/sbin has wrappers for only some of them. */
-const CLI_DIR = '/usr/lib/rabbitmq/bin';
 
 /** A CLI call that may wait on a cluster operation (join, grow) but must not hang a fleet start. @default 120000 ms */
 export const DEFAULT_CLI_TIMEOUT_MS = 120_000;
@@ -17,16 +14,14 @@ export class RabbitmqCliError extends Error {
   readonly code = 'RABBITMQ_CLI_FAILED';
 }
 
-/**
- * Runs a RabbitMQ CLI tool against `nodeName`. As root it runs as `rabbitmq`, like the nodes, so it reads the
- * same Erlang cookie (the /usr/sbin wrappers do the same, but not every tool has one).
- */
+/** Runs a RabbitMQ CLI tool against `nodeName` in the broker runtime, as the nodes' account (same Erlang cookie). */
 export async function rabbitmqCli(tool: RabbitmqTool, nodeName: string, args: readonly string[], timeoutMs = DEFAULT_CLI_TIMEOUT_MS): Promise<string> {
-  const owner = process.getuid?.() === 0 ? await rabbitmqUser() : undefined;
+  const command = runtimeCommand(await brokerRuntime(), tool, ['-n', nodeName, ...args]);
   try {
-    const { stdout } = await execFileAsync(`${CLI_DIR}/${tool}`, ['-n', nodeName, ...args], {
+    const { stdout } = await execFileAsync(command.file, command.args, {
       timeout: timeoutMs,
-      ...(owner ? { uid: owner.uid, gid: owner.gid, env: { ...process.env, HOME: owner.home, USER: 'rabbitmq', LOGNAME: 'rabbitmq' } } : {}),
+      ...(command.uid === undefined ? {} : { uid: command.uid, gid: command.gid }),
+      env: { ...process.env, ...command.env },
     });
     return stdout;
   } catch (err) {

@@ -35,14 +35,14 @@ const link = z.strictObject({
 });
 
 /**
- * The uplink must stamp each event with its gateway. On RabbitMQ 3.10 only a shovel can (it overrides
+ * The uplink must stamp each event with its gateway. Only a shovel can (it overrides
  * `user_id`/`app_id`); federation forwards whatever the device sent, so it is refused here.
  */
 const uplink = link.extend({
   kind: z.literal('shovel', {
     error: (issue) =>
       issue.input === 'federation'
-        ? 'uplink kind "federation" cannot attribute events to their gateway on RabbitMQ 3.10; use "shovel"'
+        ? 'uplink kind "federation" cannot attribute events to their gateway (federation forwards what the device sent); use "shovel"'
         : `unknown link kind ${JSON.stringify(issue.input)} (expected "shovel")`,
   }),
 });
@@ -104,6 +104,12 @@ export const gatewaySchema = z.strictObject({
   uplink: uplink.prefault({ kind: 'shovel' }),
   /** Device connections the gateway admits before refusing new ones (reconnect-storm guard). @default 50000 */
   maxConnections: z.int().min(1).default(50_000),
+  /**
+   * Devices reach the gateway through a load balancer that sends the PROXY protocol header (the AWS device NLB
+   * does), so the broker logs and limits by the device's address. Plain clients are refused while it is on,
+   * so local fleets leave it off. @default false
+   */
+  proxyProtocol: z.boolean().default(false),
   wan: wan.optional(),
 });
 

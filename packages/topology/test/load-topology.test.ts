@@ -85,7 +85,7 @@ describe('topology - validation', () => {
 
   it('refuses a federation uplink, which cannot attribute events to its gateway', () => {
     assert.deepEqual(problems(edited('    uplink: { kind: shovel }\n    maxConnections: 100000\n  - name: eu', '    uplink: { kind: federation }\n    maxConnections: 100000\n  - name: eu')), [
-      'fleet.yaml:25:21: gateways[0].uplink.kind: uplink kind "federation" cannot attribute events to their gateway on RabbitMQ 3.10; use "shovel"',
+      'fleet.yaml:25:21: gateways[0].uplink.kind: uplink kind "federation" cannot attribute events to their gateway (federation forwards what the device sent); use "shovel"',
     ]);
   });
 

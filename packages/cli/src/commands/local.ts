@@ -26,7 +26,7 @@ export const localCommand: FedgateCommand = (ctx) => ({
     } else {
       const clusters = await fleetStatus(argv.file);
       if (argv.json) ctx.io.stdout(JSON.stringify({ clusters }, null, 2) + '\n');
-      else for (const c of clusters) ctx.io.stdout(`${c.name.padEnd(12)} ${c.role.padEnd(8)} ${c.running ? 'running' : 'stopped'}  ${[c.amqpUrl, c.managementUrl, c.mqttUrl, c.stompUrl].filter(Boolean).join('  ')}\n`);
+      else for (const c of clusters) ctx.io.stdout(`${c.name.padEnd(12)} ${c.role.padEnd(8)} ${c.running ? 'running' : 'stopped'}  ${c.rabbitmqVersion ? `RabbitMQ ${c.rabbitmqVersion} Erlang ${c.erlangVersion}  ` : ''}${[c.amqpUrl, c.managementUrl, c.mqttUrl, c.stompUrl].filter(Boolean).join('  ')}\n`);
       if (clusters.some((c) => !c.running)) ctx.exitCode = EXIT_FAILURE;
     }
   },

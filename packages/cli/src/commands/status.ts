@@ -27,7 +27,7 @@ export const statusCommand: FedgateCommand = (ctx) => ({
       return;
     }
     const mark = (good: boolean) => (good ? 'ok  ' : 'DOWN');
-    for (const c of report.clusters) ctx.io.stdout(`${mark(c.reachable)} cluster ${c.name}${c.version ? ` (RabbitMQ ${c.version})` : ''}${c.error ? ` — ${c.error}` : ''}\n`);
+    for (const c of report.clusters) ctx.io.stdout(`${mark(c.reachable)} cluster ${c.name}${c.version ? ` (RabbitMQ ${c.version}, Erlang ${c.erlangVersion ?? '?'})` : ''}${c.error ? ` — ${c.error}` : ''}\n`);
     for (const l of report.links) ctx.io.stdout(`${mark(l.state === 'running')} ${l.direction.padEnd(8)} ${l.kind.padEnd(10)} ${l.name.padEnd(26)} ${l.state}${l.reason ? ` — ${maskSecrets(l.reason)}` : ''}\n`);
     for (const c of report.canaries) ctx.io.stdout(`${mark(c.delivered)} canary   ${c.link.padEnd(10)} ${c.gateway.padEnd(26)} ${c.delivered ? `${c.roundTripMs} ms round trip` : 'LOST'}\n`);
     for (const q of report.queues) ctx.io.stdout(`${mark(!q.missing)} queue    ${q.cluster.padEnd(10)} ${q.name.padEnd(26)} ${q.missing ? 'missing' : `${q.messages} messages, ${q.consumers} consumers`}\n`);
