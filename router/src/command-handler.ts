@@ -1,3 +1,4 @@
+import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import type { AsyncMessage, Envelope, Publisher, ReturnedMessage } from 'rabbitmq-client';
 import type { Logger } from 'pino';
 import { BROADCAST_EXCHANGE, DEAD_EXCHANGE, DEAD_REASON_HEADER, GATEWAY_HEADER, ROUTE_HEADER, gatewayExchange } from '@fedgate/topology';
@@ -92,6 +93,9 @@ export class CommandHandler {
       expiration: expirationProperty(remainingMs),
       headers,
     }, forwarded.body);
+    // The broker sends basic.return before the ack, but rabbitmq-client emits the return on setImmediate while
+    // the ack resolves the send at once: give the return its turn before looking for it.
+    await yieldToLoop();
     return this.#returned.delete(hop);
   }
 

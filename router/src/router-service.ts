@@ -100,7 +100,9 @@ export class RouterService {
       instance: this.#instance,
       log: this.#log,
     });
-    this.#publisher = connection.createPublisher({ confirm: true, maxAttempts: 1, onReturn: (msg) => handler.onReturn(msg) });
+    this.#publisher = connection.createPublisher({ confirm: true, maxAttempts: 1 });
+    // Not the `onReturn` option: rabbitmq-client 5 declares it but never calls it; the event is what it emits.
+    this.#publisher.on('basic.return', (msg) => handler.onReturn(msg));
     this.#health = new DownlinkHealth(connection, this.options.topology.gateways, this.metrics, this.#log);
     await this.#health.check();
     this.#healthTimer = setInterval(() => void this.#health!.check(), this.options.healthIntervalMs).unref();

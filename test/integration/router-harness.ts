@@ -105,3 +105,12 @@ export function watchReadiness(router: RouterService): { states: string[]; stop(
   }, 5);
   return { states, stop: () => clearInterval(timer) };
 }
+
+/** Like `until`, for a condition that has to ask something asynchronously (a metric, an endpoint). */
+export async function untilAsync(condition: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}

@@ -8,7 +8,7 @@ import type { RunningFleet } from '@fedgate/local-cluster';
 import { sharedFleet } from '../shared-fleet.ts';
 import { tap, type Tap } from '../amqp-probe.ts';
 import { mqttDevice } from '../device-clients.ts';
-import { counterTotal, deviceId, newRouter, placed, publishCommands, watchReadiness, type OutgoingCommand } from './router-harness.ts';
+import { counterTotal, deviceId, newRouter, placed, publishCommands, untilAsync, watchReadiness, type OutgoingCommand } from './router-harness.ts';
 
 interface Normal {
   readonly id: string;
@@ -106,8 +106,9 @@ describe('router - hostile input mixed into normal commands', function () {
     }
     assert.deepEqual(readiness.states, ['ready'], 'ready throughout: the command consumer was never lost');
     assert.equal(await counterTotal(router, 'fedgate_router_commands_requeued_total'), 0, 'no republish failed, so no channel closed');
-    assert.equal(await counterTotal(router, 'fedgate_router_commands_dead_lettered_total', { reason: 'invalid-deadline' }), 4);
-    assert.equal(await counterTotal(router, 'fedgate_router_commands_dead_lettered_total', { reason: 'headers-too-large' }), 1);
+    // Counted once each dead letter is confirmed, which can be just after the tap saw it.
+    await untilAsync(async () => (await counterTotal(router, 'fedgate_router_commands_dead_lettered_total', { reason: 'invalid-deadline' })) === 4, 5_000, '4 invalid deadlines counted');
+    await untilAsync(async () => (await counterTotal(router, 'fedgate_router_commands_dead_lettered_total', { reason: 'headers-too-large' })) === 1, 5_000, '1 oversized header table counted');
     assert.equal(await counterTotal(router, 'fedgate_router_headers_stripped_total', { header: 'CC' }), 1);
   });
 });
