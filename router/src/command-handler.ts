@@ -1,5 +1,5 @@
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
-import type { AsyncMessage, Envelope, Publisher, ReturnedMessage } from 'rabbitmq-client';
+import { ConsumerStatus, type AsyncMessage, type Envelope, type Publisher, type ReturnedMessage } from 'rabbitmq-client';
 import type { Logger } from 'pino';
 import { BROADCAST_EXCHANGE, DEAD_EXCHANGE, DEAD_REASON_HEADER, GATEWAY_HEADER, ROUTE_HEADER, gatewayExchange } from '@fedgate/topology';
 import { HOP_HEADER, inspectCommandHeaders } from './command-headers.ts';
@@ -9,10 +9,12 @@ import { rawBodyOf } from './raw-bodies.ts';
 import { routeCommand, type DeadReason, type RoutingPolicy } from './route-command.ts';
 import { RouterError } from './router-error.ts';
 import type { RouterMetrics } from './router-metrics.ts';
-import { withTimeout } from './with-timeout.ts';
+import { pause, withTimeout } from './with-timeout.ts';
 
 export interface CommandHandlerDeps {
   readonly publisher: () => Publisher;
+  /** False once the router is stopping: commands handed over from then on are requeued untouched. */
+  readonly accepting: () => boolean;
   readonly directory: DeviceDirectory;
   readonly isHealthy: (gateway: string) => boolean;
   readonly metrics: RouterMetrics;
@@ -40,6 +42,9 @@ interface Forwarded {
 export class CommandHandler {
   readonly #returned = new Set<string>();
   #hop = 0;
+  #inFlight = 0;
+  #release: () => void = () => undefined;
+  readonly #released = new Promise<void>((resolve) => (this.#release = resolve));
 
   constructor(private readonly deps: CommandHandlerDeps) {}
 
@@ -49,7 +54,38 @@ export class CommandHandler {
     if (typeof hop === 'string') this.#returned.add(hop);
   }
 
-  async handle(msg: AsyncMessage): Promise<void> {
+  /**
+   * Resolves once every command taken before the router began stopping is settled (or after `timeoutMs`).
+   * Their acks then go out while the consumer is still subscribed: acks sent after basic.cancel were seen lost
+   * on RabbitMQ 4.0 quorum queues, and rabbitmq-client's Consumer.close() can even close the channel under a
+   * handler it started late. Either way the command would be routed again after a restart.
+   */
+  async settleInFlight(timeoutMs: number): Promise<boolean> {
+    for (const deadline = Date.now() + timeoutMs; this.#inFlight > 0; await pause(5)) {
+      if (Date.now() > deadline) return false;
+    }
+    return true;
+  }
+
+  /** Hands back, untouched, every command held since the router began stopping (call while closing the consumer). */
+  releaseHeld(): void {
+    this.#release();
+  }
+
+  async handle(msg: AsyncMessage): Promise<ConsumerStatus | void> {
+    if (!this.deps.accepting()) {
+      await this.#released; // held, not nacked: a nack now would be redelivered to this very consumer at once
+      return ConsumerStatus.REQUEUE;
+    }
+    this.#inFlight++;
+    try {
+      await this.#route(msg);
+    } finally {
+      this.#inFlight--;
+    }
+  }
+
+  async #route(msg: AsyncMessage): Promise<void> {
     const started = performance.now();
     const { body, contentType } = rawBodyOf(msg);
     const inspected = inspectCommandHeaders({ ...msg, contentType }, this.deps.maxHeaderBytes);

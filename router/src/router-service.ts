@@ -47,6 +47,7 @@ export class RouterService {
   #connection?: Connection;
   #publisher?: Publisher;
   #commands?: Consumer;
+  #handler?: CommandHandler;
   #presence?: PresenceFollower;
   #snapshots?: SnapshotWriter;
   #health?: DownlinkHealth;
@@ -89,8 +90,9 @@ export class RouterService {
   async start(): Promise<void> {
     this.#http = await startHttpEndpoints({ metrics: this.metrics, readiness: () => this.readiness, stopping: () => this.#stopping }, this.options.httpPort, this.options.httpHost);
     const connection = await this.#connect();
-    const handler = new CommandHandler({
+    const handler = (this.#handler = new CommandHandler({
       publisher: () => this.#publisher!,
+      accepting: () => !this.#stopping,
       directory: this.directory,
       isHealthy: (gw) => this.#health!.isHealthy(gw),
       metrics: this.metrics,
@@ -99,7 +101,7 @@ export class RouterService {
       publishTimeoutMs: this.options.publishTimeoutMs,
       instance: this.#instance,
       log: this.#log,
-    });
+    }));
     this.#publisher = connection.createPublisher({ confirm: true, maxAttempts: 1 });
     // Not the `onReturn` option: rabbitmq-client 5 declares it but never calls it; the event is what it emits.
     this.#publisher.on('basic.return', (msg) => handler.onReturn(msg));
@@ -121,7 +123,11 @@ export class RouterService {
     return this.#snapshots?.tick();
   }
 
-  /** Ordered shutdown: not ready → stop consuming and finish in-flight confirms → close → HTTP. Each step bounded. */
+  /**
+   * Ordered shutdown, each step bounded: not ready and take no new command → let in-flight commands finish and
+   * ack while still subscribed → cancel the consumer (held commands go back to the queue untouched) → close
+   * the connection → HTTP.
+   */
   async stop(): Promise<void> {
     if (this.#stopping) return;
     this.#stopping = true;
@@ -129,8 +135,12 @@ export class RouterService {
     clearInterval(this.#healthTimer);
     const bounded = (p: Promise<unknown> | undefined) => Promise.race([p?.catch(() => undefined), pause(this.options.shutdownTimeoutMs)]);
     await bounded(this.#snapshots?.stop());
-    await bounded(this.#commands?.close());
-    this.#log.info({ step: 'consumer-closed' }, 'stopped consuming; in-flight commands settled');
+    const settled = (await this.#handler?.settleInFlight(this.options.shutdownTimeoutMs)) ?? true;
+    this.#log.info({ step: 'in-flight-settled', settled }, settled ? 'in-flight commands settled' : 'in-flight commands still unsettled; closing anyway');
+    const closing = this.#commands?.close();
+    this.#handler?.releaseHeld();
+    await bounded(closing);
+    this.#log.info({ step: 'consumer-closed' }, 'stopped consuming');
     await bounded(this.#presence?.close());
     await bounded(this.#publisher?.close());
     await bounded(this.#connection?.close());
