@@ -5,7 +5,7 @@ import amqp from 'amqplib';
 import { Connection, type Envelope } from 'rabbitmq-client';
 import { pino } from 'pino';
 import {
-  APP_USER, BINDING_CREATED, COMMANDS_EXCHANGE, DEADLINE_HEADER, DEVICES_EXCHANGE, PRESENCE_EXCHANGE, ROUTER_USER,
+  APP_USER, BINDING_CREATED, BINDING_DELETED, COMMANDS_EXCHANGE, DEADLINE_HEADER, DEVICES_EXCHANGE, PRESENCE_EXCHANGE, ROUTER_USER,
   commandBindingKey, uplinkUser,
 } from '@fedgate/topology';
 import { RouterService, type RouterOptions } from '@fedgate/router';
@@ -54,19 +54,18 @@ export async function publishCommands(fleet: RunningFleet, commands: readonly Ou
 
 /**
  * Puts presence events on the backend as gateway `gateway`'s presence link would (same user, so the broker
- * checks user_id): `count` devices `${prefix}-<n>` subscribed at `at`. Returns their ids.
+ * checks user_id): each device in `ids` subscribed (or, for `left`, unsubscribed) at `at`.
  */
-export async function publishPresence(fleet: RunningFleet, gateway: string, prefix: string, count: number, at = Date.now()): Promise<string[]> {
+export async function publishPresence(fleet: RunningFleet, gateway: string, ids: readonly string[], options: { at?: number; type?: 'arrived' | 'left' } = {}): Promise<void> {
   const user = uplinkUser(gateway);
+  const routingKey = options.type === 'left' ? BINDING_DELETED : BINDING_CREATED;
+  const at = options.at ?? Date.now();
   const connection = await amqp.connect(fleet.amqpUri('core', user));
-  const ids: string[] = [];
   try {
     const channel = await connection.createConfirmChannel();
-    for (let i = 0; i < count; i++) {
-      const id = `${prefix}-${i}`;
-      ids.push(id);
+    for (const [i, id] of ids.entries()) {
       const headers = { source_name: DEVICES_EXCHANGE, destination_kind: 'queue', routing_key: commandBindingKey(id), timestamp_in_ms: at };
-      if (!channel.publish(PRESENCE_EXCHANGE, BINDING_CREATED, Buffer.alloc(0), { userId: user, appId: gateway, headers })) {
+      if (!channel.publish(PRESENCE_EXCHANGE, routingKey, Buffer.alloc(0), { userId: user, appId: gateway, headers })) {
         await new Promise((resolve) => channel.once('drain', resolve));
       }
       if (i % 5_000 === 4_999) await channel.waitForConfirms();
@@ -75,7 +74,11 @@ export async function publishPresence(fleet: RunningFleet, gateway: string, pref
   } finally {
     await connection.close();
   }
-  return ids;
+}
+
+/** `count` device ids `${prefix}-<n>`. */
+export function deviceIds(prefix: string, count: number): string[] {
+  return Array.from({ length: count }, (_, i) => `${prefix}-${i}`);
 }
 
 export async function placed(router: RouterService, device: string, gateway: string, timeoutMs = 5_000): Promise<void> {

@@ -6,7 +6,7 @@ import type { RunningFleet } from '@fedgate/local-cluster';
 import { sharedFleet, TEST_TOPOLOGY_FILE } from '../shared-fleet.ts';
 import { tap, type Tap } from '../amqp-probe.ts';
 import { until } from '../device-clients.ts';
-import { deviceId, endpoint, newRouter, publishCommands, publishPresence } from './router-harness.ts';
+import { deviceId, deviceIds, endpoint, newRouter, publishCommands, publishPresence } from './router-harness.ts';
 
 interface RouterProcess {
   readonly proc: ChildProcess;
@@ -53,7 +53,8 @@ describe('router - lifecycle: readiness before the rebuild, ordered shutdown, a 
   });
 
   it('/readyz answers 503 "rebuilding directory" until every presence event is in, 200 only with the full directory', async () => {
-    const ids = await publishPresence(fleet, 'eu', deviceId('rebuild'), 20_000);
+    const ids = deviceIds(deviceId('rebuild'), 20_000);
+    await publishPresence(fleet, 'eu', ids);
     const router = newRouter(fleet);
     routers.push(router);
     const answers: { answer: string; placed: number }[] = [];
