@@ -8,3 +8,5 @@ export { RouterError, RouterOptionsError, SnapshotCorruptError, type RouterError
 export { inspectCommandHeaders, STRIPPED_HEADERS, DEFAULT_MAX_HEADER_BYTES, type HeaderProblem } from './command-headers.ts';
 export { encodeDirectorySnapshot, readSnapshotHeader, forEachSnapshotEntry, SnapshotEncoder } from './directory-snapshot.ts';
 export { RouterMetrics } from './router-metrics.ts';
+export { benchmarkSnapshotCodec, type SnapshotBenchmark, type SnapshotBenchmarkOptions } from './snapshot-benchmark.ts';
+export type { WrittenSnapshot } from './snapshot-writer.ts';

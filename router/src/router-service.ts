@@ -17,7 +17,7 @@ import { RouterError } from './router-error.ts';
 import { RouterMetrics } from './router-metrics.ts';
 import { normalizeRouterOptions, snapshotWindow, type NormalizedRouterOptions, type RouterOptions } from './router-options.ts';
 import { applySnapshot, readNewestSnapshot } from './snapshot-loader.ts';
-import { SnapshotWriter } from './snapshot-writer.ts';
+import { SnapshotWriter, type WrittenSnapshot } from './snapshot-writer.ts';
 import { pause } from './with-timeout.ts';
 
 /** rabbitmq-client's reconnect back-off ceiling; its 30 s default would leave the consumer away that long. */
@@ -119,7 +119,7 @@ export class RouterService {
   }
 
   /** Writes a directory snapshot now if this instance holds the writer lock (tests, operators); undefined otherwise. */
-  async writeSnapshot(): Promise<{ coversOffset: number; devices: number } | undefined> {
+  async writeSnapshot(): Promise<WrittenSnapshot | undefined> {
     return this.#snapshots?.tick();
   }
 

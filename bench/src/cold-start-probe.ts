@@ -1,0 +1,116 @@
+// Router cold start at scale, on a running fleet: fills the presence log with `devices` subscriptions, starts a
+// router that replays the log (the rate without a snapshot), has it write a directory snapshot, then starts a
+// second router with a command already waiting and measures start → first command routed. A future bench
+// scenario can call `measureColdStart`; until then `node --import tsx bench/src/cold-start-probe.ts FILE DEVICES`
+// runs it against the fleet of topology FILE and prints one JSON line.
+import amqp from 'amqplib';
+import { pino } from 'pino';
+import {
+  APP_USER, BINDING_CREATED, COMMANDS_EXCHANGE, DEADLINE_HEADER, DEVICES_EXCHANGE, PRESENCE_EXCHANGE, ROUTER_USER,
+  commandBindingKey, commandRoutingKey, uplinkUser, type Topology,
+} from '@fedgate/topology';
+import { RouterService, type RebuildReport } from '@fedgate/router';
+
+export interface ColdStartFleet {
+  readonly topology: Topology;
+  amqpUri(cluster: string, user?: string): string;
+}
+
+export interface ColdStartResult {
+  readonly devices: number;
+  /** The first router, rebuilding from the log with no snapshot covering these devices. */
+  readonly replay: { readonly events: number; readonly seconds: number; readonly eventsPerSec: number; readonly readySeconds: number };
+  readonly snapshot: { readonly bytes: number; readonly parts: number; readonly writeSeconds: number };
+  /** The second router: from `start()` to ready, and to the waiting command reaching the gateway. */
+  readonly withSnapshot: { readonly readySeconds: number; readonly firstCommandSeconds: number; readonly rebuild: RebuildReport };
+}
+
+const quiet = pino({ level: 'silent' });
+
+/** Publishes `count` binding.created events for `${prefix}-<n>` at gateway `gateway`, as its presence link would. */
+async function fillPresenceLog(fleet: ColdStartFleet, gateway: string, prefix: string, count: number): Promise<void> {
+  const user = uplinkUser(gateway);
+  const connection = await amqp.connect(fleet.amqpUri(fleet.topology.backend.name, user));
+  try {
+    const channel = await connection.createConfirmChannel();
+    const at = Date.now();
+    for (let i = 0; i < count; i++) {
+      const headers = { source_name: DEVICES_EXCHANGE, destination_kind: 'queue', routing_key: commandBindingKey(`${prefix}-${i}`), timestamp_in_ms: at };
+      if (!channel.publish(PRESENCE_EXCHANGE, BINDING_CREATED, Buffer.alloc(0), { userId: user, appId: gateway, headers })) {
+        await new Promise((resolve) => channel.once('drain', resolve));
+      }
+      if (i % 10_000 === 9_999) await channel.waitForConfirms();
+    }
+    await channel.waitForConfirms();
+  } finally {
+    await connection.close();
+  }
+}
+
+function router(fleet: ColdStartFleet): RouterService {
+  return new RouterService(
+    { amqpUrl: fleet.amqpUri(fleet.topology.backend.name, ROUTER_USER), topology: fleet.topology, httpPort: 0, httpHost: '127.0.0.1', snapshotIntervalMs: 0 },
+    quiet,
+  );
+}
+
+/** Resolves with performance.now() when the first message for `deviceId` reaches `gateway`'s device exchange. */
+async function watchGateway(fleet: ColdStartFleet, gateway: string, deviceId: string): Promise<{ arrived: Promise<number>; close(): Promise<void> }> {
+  const connection = await amqp.connect(fleet.amqpUri(gateway));
+  const channel = await connection.createChannel();
+  const { queue } = await channel.assertQueue('', { exclusive: true });
+  await channel.bindQueue(queue, DEVICES_EXCHANGE, `devices.${deviceId}.#`);
+  const arrived = new Promise<number>((resolve) => void channel.consume(queue, () => resolve(performance.now()), { noAck: true }));
+  return { arrived, close: () => connection.close() };
+}
+
+export async function measureColdStart(fleet: ColdStartFleet, devices: number, progress: (line: string) => void = () => undefined): Promise<ColdStartResult> {
+  const gateway = fleet.topology.gateways[0]!.name;
+  const prefix = `cold-${Date.now().toString(36)}`;
+  progress(`publishing ${devices.toLocaleString('en-US')} presence events`);
+  await fillPresenceLog(fleet, gateway, prefix, devices);
+
+  progress('first router: rebuilding from the presence log');
+  const first = router(fleet);
+  let started = performance.now();
+  await first.start();
+  const firstReady = (performance.now() - started) / 1000;
+  const rebuilt = first.rebuildReport!;
+  started = performance.now();
+  const written = await first.writeSnapshot();
+  const writeSeconds = (performance.now() - started) / 1000;
+  await first.stop();
+  if (!written) throw new Error('the first router could not write a snapshot (another router holds the writer lock?)');
+
+  progress('second router: snapshot plus the log\'s tail, a command waiting');
+  const target = `${prefix}-${devices - 1}`;
+  const watch = await watchGateway(fleet, gateway, target);
+  const app = await amqp.connect(fleet.amqpUri(fleet.topology.backend.name, APP_USER));
+  const channel = await app.createConfirmChannel();
+  channel.publish(COMMANDS_EXCHANGE, commandRoutingKey(target, 'first'), Buffer.from('first'), { persistent: true, headers: { [DEADLINE_HEADER]: Date.now() + 60_000 } });
+  await channel.waitForConfirms();
+  await app.close();
+  const second = router(fleet);
+  started = performance.now();
+  await second.start();
+  const secondReady = (performance.now() - started) / 1000;
+  const firstCommand = ((await watch.arrived) - started) / 1000;
+  await watch.close();
+  const rebuild = second.rebuildReport!;
+  await second.stop();
+  const replaySeconds = rebuilt.presenceMs / 1000;
+  return {
+    devices,
+    replay: { events: rebuilt.presenceEvents, seconds: replaySeconds, eventsPerSec: rebuilt.presenceEvents / replaySeconds, readySeconds: firstReady },
+    snapshot: { bytes: written.bytes, parts: written.parts, writeSeconds },
+    withSnapshot: { readySeconds: secondReady, firstCommandSeconds: firstCommand, rebuild },
+  };
+}
+
+if (process.argv[1] && import.meta.url.endsWith(process.argv[1].split('/').pop()!)) {
+  const [file, count] = process.argv.slice(2);
+  const { upFleet } = await import('@fedgate/local-cluster');
+  const fleet = await upFleet(file!, { onProgress: (line) => process.stderr.write(`fleet: ${line}\n`) });
+  const result = await measureColdStart(fleet, Number(count ?? 1_000_000), (line) => process.stderr.write(`${line}\n`));
+  process.stdout.write(`${JSON.stringify(result)}\n`);
+}
