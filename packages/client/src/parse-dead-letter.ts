@@ -4,11 +4,13 @@ import { DEAD_REASON_HEADER, parseCommandRoutingKey } from '@fedgate/topology';
 
 /**
  * Set by the router (`x-fedgate-dead-reason`): `expired`, `malformed-routing-key`, `missing-device-id`,
- * `oversized`, `unroutable`. Set by the broker (`x-death[0].reason`): `expired`, `rejected`, `maxlen`,
+ * `oversized`, `unroutable`, `unknown-device`, `invalid-deadline`, `headers-too-large`, `invalid-header`,
+ * `invalid-property`. Set by the broker (`x-death[0].reason`): `expired`, `rejected`, `maxlen`,
  * `delivery_limit`. `unknown` when the message says neither.
  */
 export type DeadLetterReason =
-  | 'expired' | 'malformed-routing-key' | 'missing-device-id' | 'oversized' | 'unroutable'
+  | 'expired' | 'malformed-routing-key' | 'missing-device-id' | 'oversized' | 'unroutable' | 'unknown-device'
+  | 'invalid-deadline' | 'headers-too-large' | 'invalid-header' | 'invalid-property'
   | 'rejected' | 'maxlen' | 'delivery_limit' | 'unknown'
   | (string & {});
 
