@@ -106,7 +106,7 @@ export class BackendStack extends FleetStack {
     });
     const routerSecret = emptySecret(this, 'router-secret', {
       name: router.secret,
-      description: 'JSON {env} with the router\'s FEDGATE_*_PASSWORD variables',
+      description: 'JSON {env, tls?} for the router: its FEDGATE_<BACKEND>_ROUTER_PASSWORD and, with TLS, the fleet CA (ca.pem)',
       tags: owner,
     });
     new InstanceGroup(this, 'routers', {
