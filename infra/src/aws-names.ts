@@ -11,6 +11,10 @@ export const TAG_ROLE = 'fedgate:role';
 /** Index of the availability zone (0, 1, 2) a subnet or route table serves. */
 export const TAG_AZ_INDEX = 'fedgate:az-index';
 export const TAG_MANAGED_BY = 'managed-by';
+/** On a DNS health check: the gateway it probes; `fedgate dns` finds the checks of a topology by these tags. */
+export const TAG_GATEWAY = 'fedgate:gateway';
+/** On a DNS health check: the steered name, absolute and lower case (`mqtt.acme.example.com.`). */
+export const TAG_RECORD = 'fedgate:record';
 
 export const ROLE_PRIVATE_ROUTE_TABLE = 'private-route-table';
 export const ROLE_BROKER_SECURITY_GROUP = 'broker-security-group';
