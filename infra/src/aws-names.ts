@@ -48,6 +48,14 @@ export function routerSecretName(topology: string, backend: string): string {
   return `fedgate/${topology}/${backend}/router`;
 }
 
+/**
+ * Secret only the operator's `fedgate secrets push` reads: every password and Erlang cookie it generated or was
+ * given, so a second push renders the same definitions. No instance role can read it.
+ */
+export function operatorSecretName(topology: string): string {
+  return `fedgate/${topology}/operator`;
+}
+
 /** Auto Scaling group name; nodes discover their peers by it at boot. */
 export function brokerGroupName(topology: string, cluster: string): string {
   return `fedgate-${topology}-${cluster}`;

@@ -50,6 +50,7 @@ describe('cli - region add/remove and synth', () => {
     assert.match(added.stdout, /^ {2}1\. fedgate synth -f .*acme\.yaml --out cdktf\.out$/m);
     assert.match(added.stdout, /terraform -chdir=cdktf\.out\/stacks\/gateway-nordics-eu-north-1 init/);
     assert.match(added.stdout, /fedgate apply -f /);
+    assert.match(added.stdout, /fedgate secrets push -f /);
     assert.match(added.stdout, /terraform -chdir=cdktf\.out\/stacks\/dns-acme init && terraform -chdir=cdktf\.out\/stacks\/dns-acme apply/);
     assert.doesNotMatch(added.stdout, /fedgate dns apply/, 'the DNS stack alone owns the records');
     const edited = readFileSync(file, 'utf8');

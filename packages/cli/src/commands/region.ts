@@ -63,7 +63,7 @@ async function addRegion(ctx: Ctx, argv: RegionArgs & { region: string; cidr?: s
   const next = [
     `fedgate synth -f ${argv.file} --out ${out}`,
     terraform(out, stack, 'apply'),
-    `put the secrets ${names.definitionsSecretName(topology.name, gateway.name)} and ${names.runtimeSecretName(topology.name, gateway.name)}, and refresh ${names.definitionsSecretName(topology.name, topology.backend.name)} (the backend gains this gateway's users and queues); see infra/README`,
+    `fedgate secrets push -f ${argv.file}   (fills ${names.definitionsSecretName(topology.name, gateway.name)} and ${names.runtimeSecretName(topology.name, gateway.name)}, refreshes ${names.definitionsSecretName(topology.name, topology.backend.name)}; add --tls-dir DIR for TLS clusters)`,
     `fedgate apply -f ${argv.file}`,
     `${terraform(out, backendStack, 'apply')}   (the routers roll onto the topology that has ${gateway.name})`,
     ...(topology.dns
