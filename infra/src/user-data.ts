@@ -9,6 +9,7 @@ import { stringify } from 'yaml';
 import type { Topology } from '@fedgate/topology';
 import type { ClusterPlan, FleetPlan, GatewayPlan } from './fleet-plan.ts';
 import { InfraError } from './errors.ts';
+import { SECRET_WAIT_SECONDS } from './constructs/instance-group.ts';
 
 /** EC2 refuses user data over 16 KiB (before base64). */
 export const MAX_USER_DATA_BYTES = 16 * 1024;
@@ -100,7 +101,7 @@ function withBoot(files: WriteFile[], env: Record<string, string>): CloudConfig 
   return {
     write_files: [
       ...files,
-      { path: BOOT_ENV_PATH, permissions: '0644', content: bootEnv(env) },
+      { path: BOOT_ENV_PATH, permissions: '0644', content: bootEnv({ ...env, FEDGATE_SECRET_WAIT_SECONDS: String(SECRET_WAIT_SECONDS) }) },
       { path: BOOT_SCRIPT_PATH, permissions: '0755', content: BOOT_SCRIPT },
     ],
     runcmd: [[BOOT_SCRIPT_PATH]],

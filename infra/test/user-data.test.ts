@@ -10,6 +10,7 @@ import {
   brokerCloudConfig, routerCloudConfig, decodeUserData, encodeUserData, instanceTopology, listenBacklog, renderCloudConfig, BOOT_SCRIPT_PATH, MAX_USER_DATA_BYTES,
 } from '../src/user-data.ts';
 import { acme } from './synthesized-fleet.ts';
+import { HEALTH_CHECK_GRACE_SECONDS, SECRET_WAIT_SECONDS } from '../src/constructs/instance-group.ts';
 
 const BOOT_SCRIPT = fileURLToPath(new URL('../src/boot/fedgate-boot.sh', import.meta.url));
 
@@ -38,6 +39,7 @@ describe('infra - user data', () => {
       "FEDGATE_PEER_GROUP='fedgate-acme-eu'",
       "FEDGATE_SERVICE='fedgate-gateway-health.service'",
       "FEDGATE_BUNDLE_URI='s3://fedgate-artifacts-acme/fedgate-linux-arm64.tar.gz'",
+      `FEDGATE_SECRET_WAIT_SECONDS='${SECRET_WAIT_SECONDS}'`,
       '',
     ].join('\n'));
     // Run it through bash to be sure it sources cleanly and yields the same values.

@@ -19,11 +19,13 @@ log() { echo "fedgate-boot: $*" >&2; }
 fail() { log "FAILED: $*"; exit 1; }
 
 # Secrets Manager value of secret $1, field $2 (SecretString or SecretBinary) on stdout. Terraform creates the
-# secrets without a value (so passwords never enter Terraform state); an operator puts the value. Until then this
-# waits, with backoff, up to about an hour, then fails so the Auto Scaling group replaces the instance.
+# secrets without a value (so passwords never enter Terraform state); `fedgate secrets push` puts it. Until then this
+# waits, with backoff, up to FEDGATE_SECRET_WAIT_SECONDS (the Auto Scaling group's health-check grace allows that
+# wait plus the rest of the boot), then fails so the group replaces the instance.
 secret_value() {
-  local id=$1 field=$2 delay=10 attempt
-  for attempt in $(seq 1 70); do
+  local id=$1 field=$2 delay=10 attempt=0 deadline=$((SECONDS + FEDGATE_SECRET_WAIT_SECONDS))
+  while [ "$SECONDS" -lt "$deadline" ]; do
+    attempt=$((attempt + 1))
     if aws secretsmanager get-secret-value --secret-id "$id" --query "$field" --output text 2>/tmp/fedgate-secret.err; then
       return 0
     fi
@@ -150,8 +152,10 @@ fi
 if [ -n "${FEDGATE_SERVICE:-}" ]; then
   log "installing the fedgate bundle from $FEDGATE_BUNDLE_URI"
   aws s3 cp --only-show-errors "$FEDGATE_BUNDLE_URI" /run/fedgate-bundle.tar.gz || fail "could not download $FEDGATE_BUNDLE_URI"
-  mkdir -p /opt/fedgate
-  tar -xzf /run/fedgate-bundle.tar.gz -C /opt/fedgate
+  # The services run as a DynamicUser: under this script's umask 077 the tree would be root-only, so set modes.
+  install -d -m 0755 /opt/fedgate
+  tar -xzf /run/fedgate-bundle.tar.gz -C /opt/fedgate --no-same-owner
+  chmod -R u=rwX,go=rX /opt/fedgate
   rm -f /run/fedgate-bundle.tar.gz
   [ -x /opt/fedgate/bin/fedgate ] || fail "the bundle has no bin/fedgate"
   systemctl enable --now "$FEDGATE_SERVICE"
