@@ -61,8 +61,13 @@ export class GatewayStack extends FleetStack {
       vpcId: network.vpc.id,
       // Every target group judges a node by its first device port, gateway-health's included: the group replaces
       // nodes whose RabbitMQ is down, never nodes whose health service reports a cut link (that is DNS's job).
-      // Device listeners get PROXY protocol v2 so the gateway sees device addresses; gateway-health's HTTP does not.
-      listeners: plan.deviceListeners.map((l) => ({ name: l.name, port: l.port, ...(l.name === 'health' ? { healthCheckPort: probe } : { proxyProtocol: true }) })),
+      // Device listeners get PROXY protocol v2 when the topology says the gateway expects it (it then sees device
+      // addresses); gateway-health's HTTP never does.
+      listeners: plan.deviceListeners.map((l) => ({
+        name: l.name,
+        port: l.port,
+        ...(l.name === 'health' ? { healthCheckPort: probe } : { proxyProtocol: plan.gateway.proxyProtocol }),
+      })),
       // The DNS stack finds this load balancer by these tags.
       tags: { ...owner, [TAG_ROLE]: ROLE_DEVICE_LOAD_BALANCER },
     });
