@@ -12,8 +12,8 @@ import { KEY_FILE_MODE, PUBLIC_FILE_MODE, ensurePrivateDir, fileExists, publishE
 export const DEFAULT_CA_VALIDITY_DAYS = 3650;
 /** Node, link and device certificates. @default 825 days, the longest public CAs issue server certificates for. */
 export const DEFAULT_CERTIFICATE_VALIDITY_DAYS = 825;
-/** How long a second `ensureFleetCa` waits for a first one still creating the same CA. */
-const CA_CREATION_WAIT_MS = 10_000;
+/** How long `ensureFleetCa` waits for another run still creating the same CA. */
+export const DEFAULT_CA_CREATION_WAIT_MS = 10_000;
 
 /** One topology's fleet CA: its key and self-signed certificate in `dir`. */
 export interface FleetCa {
@@ -54,7 +54,16 @@ export interface IssueOptions {
  * checking that key and certificate still belong together. `dir` is made (or narrowed to) mode 0700.
  * Two processes creating the same CA at once end up with one CA: the loser waits for the winner's.
  */
-export async function ensureFleetCa(dir: string, topologyName: string, options: { validityDays?: number } = {}): Promise<FleetCa & { created: boolean }> {
+export async function ensureFleetCa(
+  dir: string,
+  topologyName: string,
+  options: {
+    /** @default DEFAULT_CA_VALIDITY_DAYS */
+    validityDays?: number;
+    /** How long to wait for another run that has put its key in but not yet its certificate. @default DEFAULT_CA_CREATION_WAIT_MS */
+    creationWaitMs?: number;
+  } = {},
+): Promise<FleetCa & { created: boolean }> {
   const commonName = `fedgate ${topologyName} CA`;
   if (typeof topologyName !== 'string' || !/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(topologyName) || commonName.length > 64) {
     throw new PkiError('PKI_INVALID_OPTION', `invalid topology name ${JSON.stringify(topologyName)} for a CA: expected letters, digits, ".", "_" and "-", at most ${64 - 'fedgate  CA'.length} characters`);
@@ -63,8 +72,10 @@ export async function ensureFleetCa(dir: string, topologyName: string, options: 
   const ca: FleetCa = { dir, topology: topologyName, keyFile: join(dir, 'ca.key'), certFile: join(dir, 'ca.pem') };
   await ensurePrivateDir(dir, { enforce: true });
 
-  const existing = await existingCa(ca);
-  if (existing) return { ...ca, created: false };
+  // A key without its certificate is another run between publishing the two: wait for it.
+  const waitMs = options.creationWaitMs ?? DEFAULT_CA_CREATION_WAIT_MS;
+  if ((await fileExists(ca.keyFile)) && !(await fileExists(ca.certFile))) return { ...(await waitForCa(ca, waitMs)), created: false };
+  if (await existingCa(ca)) return { ...ca, created: false };
 
   const work = await workDir(dir);
   try {
@@ -78,7 +89,7 @@ export async function ensureFleetCa(dir: string, topologyName: string, options: 
     );
     await chmod(cert, PUBLIC_FILE_MODE);
     // The key goes in first and only if none is there; ca.pem, renamed in last, marks the CA complete.
-    if (!(await publishExclusive(key, ca.keyFile))) return { ...(await waitForCa(ca)), created: false };
+    if (!(await publishExclusive(key, ca.keyFile))) return { ...(await waitForCa(ca, waitMs)), created: false };
     await rename(cert, ca.certFile);
     return { ...ca, created: true };
   } catch (err) {
@@ -240,8 +251,8 @@ async function existingCa(ca: FleetCa): Promise<boolean> {
 }
 
 /** The loser of a concurrent creation: the winner's key is in, its certificate follows within moments. */
-async function waitForCa(ca: FleetCa): Promise<FleetCa> {
-  const deadline = Date.now() + CA_CREATION_WAIT_MS;
+async function waitForCa(ca: FleetCa, waitMs: number): Promise<FleetCa> {
+  const deadline = Date.now() + waitMs;
   while (Date.now() < deadline && !(await fileExists(ca.certFile))) await sleep(100);
   await existingCa(ca); // throws PKI_CA_INCOMPLETE if it never came
   return ca;

@@ -10,6 +10,7 @@ export {
 } from './identity-names.ts';
 export { EXTENSIONS_SECTION, nodeSubjectAltNames, opensslConfig, type CertificateProfile } from './certificate-profile.ts';
 export {
+  DEFAULT_CA_CREATION_WAIT_MS,
   DEFAULT_CA_VALIDITY_DAYS,
   DEFAULT_CERTIFICATE_VALIDITY_DAYS,
   ensureFleetCa,

@@ -91,6 +91,20 @@ describe('pki - fleet CA and certificates (real openssl)', () => {
     assert.ok(!existsSync(join(verifyOnly, 'ca.key')));
   });
 
+  it('CA - a run that finds a key without its certificate waits for the run creating it, then gives up with what to do', async () => {
+    const dir = join(root, 'half');
+    mkdirSync(dir);
+    writeFileSync(join(dir, 'ca.key'), readFileSync(ca.keyFile), { mode: 0o600 });
+    const waiting = ensureFleetCa(dir, 'local');
+    setTimeout(() => writeFileSync(join(dir, 'ca.pem'), readFileSync(ca.certFile)), 300);
+    assert.equal((await waiting).created, false);
+
+    const stale = join(root, 'stale');
+    mkdirSync(stale);
+    writeFileSync(join(stale, 'ca.key'), readFileSync(ca.keyFile), { mode: 0o600 });
+    await assert.rejects(ensureFleetCa(stale, 'local', { creationWaitMs: 300 }), pkiError('PKI_CA_INCOMPLETE', /ca\.key is there but .*ca\.pem is not: .*move the key away and run again/));
+  });
+
   it('device - verifies against the CA as a TLS client (not as a server), CN and DNS SAN = the id, key 0600, CA bundle beside it', async () => {
     const out = join(root, 'devices-out');
     const issued = await issueDeviceCertificate(ca, 'sensor_42', { outDir: out });
