@@ -19,4 +19,6 @@ export async function stopSharedFleet(): Promise<void> {
   const fleet = await started.catch(() => undefined);
   started = undefined;
   if (fleet) await fleet.down();
+  // A start that failed half-way leaves nodes running: stop whatever of the fleet is up.
+  else await import('@fedgate/local-cluster').then(({ downFleet }) => downFleet(TEST_TOPOLOGY_FILE));
 }

@@ -36,8 +36,8 @@ export function benchTopologyInput(gateways: number, secretsPathFromTopology: st
         ports: { amqp: 7000 + 10 * i, management: 17000 + 10 * i, dist: 27000 + 10 * i, prometheus: 17001 + 10 * i, mqtt: 2200 + i, stomp: 62000 + i },
         downlink: i === 2 ? { kind: 'federation' as const, ackMode: 'on-confirm' as const, prefetch: 1000 } : { kind: 'shovel' as const, ackMode: 'on-confirm' as const, prefetch: 1000 },
         uplink: { kind: 'shovel' as const },
-        // The storm scenario sends 2,000 clients at the last gateway; leave room above that.
-        maxConnections: 10_000,
+        // The storm scenario sends 10,000 devices at the last gateway; leave room above that.
+        maxConnections: 12_000,
       };
     }),
     credentials: { source: 'file', path: secretsPathFromTopology },

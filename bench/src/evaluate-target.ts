@@ -1,4 +1,4 @@
-// Pure: a target from the issues, checked against what one run measured, with by how much it was missed.
+// Pure: a target, checked against what one run measured, with by how much it was missed.
 
 export interface Target {
   readonly id: string;

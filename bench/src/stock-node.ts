@@ -1,23 +1,21 @@
 // A stock RabbitMQ gateway node for the storm comparison: the same plugins as a fedgate gateway, but the package's
 // defaults everywhere else — default listener options, no connection limit, the guest user, and the descriptor
-// limit the Debian wrapper gives (its `su` applies the PAM default, ~1,024).
+// limit Debian's systemd unit gives it.
 import { spawn, execFile } from 'node:child_process';
 import { mkdir, open, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { ManagementClient } from '@fedgate/broker-admin';
 import { renderEnabledPlugins } from '@fedgate/broker-config';
-import { localNode, nodePid, stopNode, type LocalNode } from '@fedgate/local-cluster';
+import { brokerRuntime, localNode, mountForFleet, nodePid, runtimeCommand, stopNode, type LocalNode } from '@fedgate/local-cluster';
 import type { Gateway } from '@fedgate/topology';
 import { STOCK_NODE_PORTS } from './bench-topology.ts';
 import { BenchError } from './errors.ts';
 
 const execFileAsync = promisify(execFile);
 
-/** What a stock node is started with: the wrapper's limit, set explicitly so a non-root run gets the same. */
-export const STOCK_FD_LIMIT = 1024;
-const DEBIAN_WRAPPER = '/usr/sbin/rabbitmq-server';
-const SERVER_SCRIPT = '/usr/lib/rabbitmq/bin/rabbitmq-server';
+/** The descriptor limit Debian 13's rabbitmq-server.service gives a packaged node (LimitNOFILE). */
+export const STOCK_FD_LIMIT = 65536;
 
 export interface StockNode {
   readonly node: LocalNode;
@@ -32,7 +30,7 @@ export interface StockNode {
 /** Pure: the whole rabbitmq.conf of the stock node — listeners only, so every other setting is the default. */
 export function stockRabbitmqConf(ports: typeof STOCK_NODE_PORTS = STOCK_NODE_PORTS): string {
   return [
-    '# Stock gateway for `fedgate bench gateway`: listeners only, every other setting is RabbitMQ 3.10\'s default.',
+    '# Stock gateway for `fedgate bench gateway`: listeners only, every other setting is the package\'s default.',
     `listeners.tcp.default = ${ports.amqp}`,
     `management.tcp.port = ${ports.management}`,
     `prometheus.tcp.port = ${ports.prometheus}`,
@@ -42,7 +40,7 @@ export function stockRabbitmqConf(ports: typeof STOCK_NODE_PORTS = STOCK_NODE_PO
   ].join('\n');
 }
 
-/** Boots the stock node (through the Debian wrapper when root, as a packaged node runs) and waits until it serves. */
+/** Boots the stock node from the broker runtime and waits until it serves. */
 export async function startStockNode(stateDir: string, like: Gateway, progress: (line: string) => void, timeoutMs = 120_000): Promise<StockNode> {
   // Named and placed like a fleet node (`fedgate-bench-stock@localhost` in <stateDir>/stock), on its own ports.
   const node: LocalNode = localNode(stateDir, 'bench', { ...like, name: 'stock', ports: { ...like.ports, ...STOCK_NODE_PORTS } });
@@ -53,16 +51,19 @@ export async function startStockNode(stateDir: string, like: Gateway, progress: 
   await mkdir(join(dir, 'log'), { recursive: true });
   await writeFile(join(dir, 'rabbitmq.conf'), stockRabbitmqConf());
   await writeFile(join(dir, 'enabled_plugins'), renderEnabledPlugins(like));
-  const root = process.getuid?.() === 0;
-  if (root) await execFileAsync('chown', ['-R', 'rabbitmq:rabbitmq', dir]);
+  const runtime = await brokerRuntime();
+  await mountForFleet(runtime, stateDir);
+  if (runtime.account) await execFileAsync('chown', ['-R', `${runtime.account.uid}:${runtime.account.gid}`, dir]);
   const out = await open(join(dir, 'log', 'console.log'), 'a');
-  const server = root ? DEBIAN_WRAPPER : SERVER_SCRIPT;
-  progress(`stock: starting ${nodeName} (${root ? 'Debian wrapper' : 'server script'}, ulimit -n ${STOCK_FD_LIMIT})`);
-  const child = spawn('sh', ['-c', `ulimit -n ${STOCK_FD_LIMIT}; exec ${server}`], {
+  progress(`stock: starting ${nodeName} (RabbitMQ ${runtime.version}, ulimit -n ${STOCK_FD_LIMIT} as the package's systemd unit sets)`);
+  const command = runtimeCommand(runtime, 'rabbitmq-server', [], STOCK_FD_LIMIT);
+  const child = spawn(command.file, command.args, {
     detached: true,
     stdio: ['ignore', out.fd, out.fd],
+    ...(command.uid === undefined ? {} : { uid: command.uid, gid: command.gid }),
     env: {
       ...process.env,
+      ...command.env,
       RABBITMQ_NODENAME: nodeName,
       RABBITMQ_CONFIG_FILE: join(dir, 'rabbitmq.conf'),
       RABBITMQ_MNESIA_BASE: join(dir, 'mnesia'),

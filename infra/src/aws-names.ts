@@ -11,6 +11,10 @@ export const TAG_ROLE = 'fedgate:role';
 /** Index of the availability zone (0, 1, 2) a subnet or route table serves. */
 export const TAG_AZ_INDEX = 'fedgate:az-index';
 export const TAG_MANAGED_BY = 'managed-by';
+/** On a DNS health check: the gateway it probes; `fedgate dns` finds the checks of a topology by these tags. */
+export const TAG_GATEWAY = 'fedgate:gateway';
+/** On a DNS health check: the steered name, absolute and lower case (`mqtt.acme.example.com.`). */
+export const TAG_RECORD = 'fedgate:record';
 
 export const ROLE_PRIVATE_ROUTE_TABLE = 'private-route-table';
 export const ROLE_BROKER_SECURITY_GROUP = 'broker-security-group';
@@ -42,6 +46,14 @@ export function runtimeSecretName(topology: string, cluster: string): string {
 /** Secret holding the router's passwords (its runtime JSON). */
 export function routerSecretName(topology: string, backend: string): string {
   return `fedgate/${topology}/${backend}/router`;
+}
+
+/**
+ * Secret only the operator's `fedgate secrets push` reads: every password and Erlang cookie it generated or was
+ * given, so a second push renders the same definitions. No instance role can read it.
+ */
+export function operatorSecretName(topology: string): string {
+  return `fedgate/${topology}/operator`;
 }
 
 /** Auto Scaling group name; nodes discover their peers by it at boot. */

@@ -9,11 +9,13 @@ export const BACKEND_INSTANCE_TYPE = 'c6i.xlarge';
 /** Graviton compute-optimised: the best price per connection among current families. */
 export const GATEWAY_FAMILY = 'c7g';
 /**
- * Planning figure for one device connection on RabbitMQ 3.10 (MQTT connection, its channel, its QoS 1 queue and the
- * 16 KiB socket buffers the gateway profile sets), in bytes. Replace with the measured figure when it changes.
- * @default 153600 (150 KiB)
+ * Resident memory of one device on RabbitMQ 4.0.5 (Debian 13's package, stock config): an MQTT connection with a
+ * QoS 1 subscription, measured as 88 KiB per device over 10,000 devices connecting and subscribing on one node.
+ * Replace it with the bench's figure for the fedgate profile when the gateway scenario measures it on 4.0.
  */
-export const DEFAULT_MEMORY_PER_CONNECTION_BYTES = 150 * 1024;
+export const MEMORY_PER_DEVICE_QOS1_RABBITMQ_4_0_BYTES = 88 * 1024;
+/** Planning memory per device connection, bytes. @default MEMORY_PER_DEVICE_QOS1_RABBITMQ_4_0_BYTES (88 KiB) */
+export const DEFAULT_MEMORY_PER_CONNECTION_BYTES = MEMORY_PER_DEVICE_QOS1_RABBITMQ_4_0_BYTES;
 /** RabbitMQ's own default, used when a rendered rabbitmq.conf sets no watermark. */
 const DEFAULT_MEMORY_WATERMARK = 0.4;
 

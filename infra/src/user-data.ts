@@ -9,6 +9,7 @@ import { stringify } from 'yaml';
 import type { Topology } from '@fedgate/topology';
 import type { ClusterPlan, FleetPlan, GatewayPlan } from './fleet-plan.ts';
 import { InfraError } from './errors.ts';
+import { SECRET_WAIT_SECONDS } from './constructs/instance-group.ts';
 
 /** EC2 refuses user data over 16 KiB (before base64). */
 export const MAX_USER_DATA_BYTES = 16 * 1024;
@@ -21,6 +22,11 @@ export const CLUSTER_FORMATION_PATH = '/etc/rabbitmq/conf.d/10-fedgate-cluster.c
 export const RABBITMQ_LIMITS_PATH = '/etc/systemd/system/rabbitmq-server.service.d/10-fedgate-limits.conf';
 export const SYSCTL_PATH = '/etc/sysctl.d/60-fedgate.conf';
 export const GATEWAY_HEALTH_UNIT = 'fedgate-gateway-health.service';
+/**
+ * The fleet CA as fedgate's services read it: written at boot from the instance's secret, mode 0644 (a CA
+ * certificate is public) so the services' DynamicUser can read it, unlike RabbitMQ's own copy (0640 root:rabbitmq).
+ */
+export const SERVICE_CA_PATH = '/etc/fedgate/tls/ca.pem';
 export const ROUTER_UNIT = 'fedgate-router.service';
 
 const BOOT_SCRIPT = readFileSync(new URL('./boot/fedgate-boot.sh', import.meta.url), 'utf8');
@@ -78,13 +84,14 @@ export function routerCloudConfig(fleet: FleetPlan): CloudConfig {
     FEDGATE_REGION: router.region,
     FEDGATE_PACKAGES: '',
     FEDGATE_RUNTIME_SECRET: router.secret,
+    FEDGATE_TLS: String(fleet.topology.backend.tls),
     FEDGATE_SERVICE: ROUTER_UNIT,
     FEDGATE_BUNDLE_URI: router.bundle.uri,
   };
   return withBoot(
     [
       { path: INSTANCE_TOPOLOGY_PATH, permissions: '0644', content: instanceTopology(fleet.topology) },
-      { path: `/etc/systemd/system/${ROUTER_UNIT}`, permissions: '0644', content: routerUnit() },
+      { path: `/etc/systemd/system/${ROUTER_UNIT}`, permissions: '0644', content: routerUnit(fleet.topology.backend.tls) },
     ],
     env,
   );
@@ -94,7 +101,7 @@ function withBoot(files: WriteFile[], env: Record<string, string>): CloudConfig 
   return {
     write_files: [
       ...files,
-      { path: BOOT_ENV_PATH, permissions: '0644', content: bootEnv(env) },
+      { path: BOOT_ENV_PATH, permissions: '0644', content: bootEnv({ ...env, FEDGATE_SECRET_WAIT_SECONDS: String(SECRET_WAIT_SECONDS) }) },
       { path: BOOT_SCRIPT_PATH, permissions: '0755', content: BOOT_SCRIPT },
     ],
     runcmd: [[BOOT_SCRIPT_PATH]],
@@ -183,7 +190,15 @@ function sysctlConf(cluster: ClusterPlan): string {
   ].join('\n') + '\n';
 }
 
+/** With TLS, Node trusts the fleet CA besides the system store: for the router's AMQP and gateway-health's HTTPS. */
+function trustFleetCa(tls: boolean): string[] {
+  return tls ? [`Environment=NODE_EXTRA_CA_CERTS=${SERVICE_CA_PATH}`] : [];
+}
+
 function gatewayHealthUnit(gateway: GatewayPlan): string {
+  // It probes this node (127.0.0.1): the gateway host names the internal load balancer, which a target cannot reach
+  // itself through. With TLS the node's certificate must name the gateway host and chain to the fleet CA.
+  const ca = gateway.cluster.tls ? ` --ca ${SERVICE_CA_PATH}` : '';
   return [
     '[Unit]',
     `Description=fedgate gateway-health for ${gateway.name} (Route53 health checks probe it through the device load balancer)`,
@@ -192,7 +207,8 @@ function gatewayHealthUnit(gateway: GatewayPlan): string {
     '',
     '[Service]',
     'EnvironmentFile=/etc/fedgate/env',
-    `ExecStart=/opt/fedgate/bin/fedgate gateway-health --gateway ${gateway.name} -f ${INSTANCE_TOPOLOGY_PATH}`,
+    ...trustFleetCa(gateway.cluster.tls),
+    `ExecStart=/opt/fedgate/bin/fedgate gateway-health --gateway ${gateway.name} -f ${INSTANCE_TOPOLOGY_PATH} --node-address 127.0.0.1${ca}`,
     'DynamicUser=yes',
     'Restart=always',
     'RestartSec=5',
@@ -202,7 +218,7 @@ function gatewayHealthUnit(gateway: GatewayPlan): string {
   ].join('\n') + '\n';
 }
 
-function routerUnit(): string {
+function routerUnit(tls: boolean): string {
   return [
     '[Unit]',
     'Description=fedgate router (location-aware command routing on the backend)',
@@ -211,6 +227,7 @@ function routerUnit(): string {
     '',
     '[Service]',
     'EnvironmentFile=/etc/fedgate/env',
+    ...trustFleetCa(tls),
     `ExecStart=/opt/fedgate/bin/fedgate router -f ${INSTANCE_TOPOLOGY_PATH}`,
     'DynamicUser=yes',
     'Restart=always',

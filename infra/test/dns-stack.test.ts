@@ -5,6 +5,8 @@ import { DataAwsRoute53Zone } from '@cdktf/provider-aws/lib/data-aws-route53-zon
 import { Route53HealthCheck } from '@cdktf/provider-aws/lib/route53-health-check/index.js';
 import { Route53Record } from '@cdktf/provider-aws/lib/route53-record/index.js';
 import { parseTopology } from '@fedgate/topology';
+import { healthCheckTags, recordFqdn } from '@fedgate/dns';
+import { DRAIN_ATTRIBUTES } from '../src/stacks/dns-stack.ts';
 import { ACME_FILE, ACME_TEXT, acme, dataSources, resources, stackJson, synthesize } from './synthesized-fleet.ts';
 
 describe('infra - DNS stack', () => {
@@ -49,6 +51,27 @@ describe('infra - DNS stack', () => {
       tags: { 'fedgate:topology': 'acme', 'fedgate:cluster': 'ap', 'fedgate:role': 'device-load-balancer' },
     }));
     assert.equal(Object.keys(dataSources(json, DataAwsLb.tfResourceType)).length, 3);
+  });
+
+  it('ignores the drain attributes of its health checks, so a later apply never undoes fedgate dns drain', () => {
+    const checks = Object.values(resources(json, Route53HealthCheck.tfResourceType));
+    assert.equal(checks.length, 3);
+    for (const check of checks) {
+      // Exactly what fedgate dns drain sets (UpdateHealthCheck Disabled + Inverted), and nothing else.
+      assert.deepEqual(check.lifecycle, { ignore_changes: ['disabled', 'inverted'] });
+      assert.deepEqual(check.lifecycle, { ignore_changes: [...DRAIN_ATTRIBUTES] });
+      assert.equal(check.disabled, undefined, 'the stack never sets a drain attribute itself');
+    }
+  });
+
+  it('tags each health check the way fedgate dns finds it: topology, gateway, steered name', () => {
+    const fqdn = recordFqdn({ record: 'mqtt', zone: 'acme.example.com' });
+    for (const gateway of ['us', 'eu', 'ap']) {
+      assert.ok(
+        Testing.toHaveResourceWithProperties(json, Route53HealthCheck.tfResourceType, { tags: healthCheckTags('acme', gateway, fqdn) }),
+        `${gateway}: tagged ${JSON.stringify(healthCheckTags('acme', gateway, fqdn))}`,
+      );
+    }
   });
 
   it('follows the topology\'s health-check settings', () => {

@@ -2,7 +2,9 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { parseTopology, type Gateway } from '@fedgate/topology';
 import { InfraConfigError, planFleet } from '../src/index.ts';
-import { architectureOf, gatewayInstanceType, fileDescriptorLimit, memoryWatermark } from '../src/instance-type.ts';
+import {
+  architectureOf, gatewayInstanceType, fileDescriptorLimit, memoryWatermark, DEFAULT_MEMORY_PER_CONNECTION_BYTES, MEMORY_PER_DEVICE_QOS1_RABBITMQ_4_0_BYTES,
+} from '../src/instance-type.ts';
 import { subnetLayout } from '../src/subnet-layout.ts';
 import { boundedName } from '../src/aws-names.ts';
 import { ACME_FILE, ACME_TEXT, acme } from './synthesized-fleet.ts';
@@ -27,15 +29,18 @@ describe('infra - fleet plan', () => {
     assert.deepEqual(gatewayInstanceType(gateway({ maxConnections: 100_000, nodes: 3 }), 0.5), { ok: true, instanceType: 'c7g.2xlarge' });
     assert.deepEqual(gatewayInstanceType(gateway({ maxConnections: 50_000, nodes: 3 }), 0.5), { ok: true, instanceType: 'c7g.xlarge' });
     assert.deepEqual(gatewayInstanceType(gateway({ maxConnections: 5_000, nodes: 1 }), 0.5), { ok: true, instanceType: 'c7g.large' });
-    // A lower watermark leaves less memory for connections: the same load needs the next size.
-    assert.deepEqual(gatewayInstanceType(gateway({ maxConnections: 50_000, nodes: 3 }), 0.4), { ok: true, instanceType: 'c7g.2xlarge' });
+    // A lower watermark leaves less memory for connections: the same load needs the next size
+    // (20,000 devices per node × 88 KiB = 1.7 GiB: 3.4 GiB below 0.5 fits 4 GiB, 4.2 GiB below 0.4 does not).
+    assert.deepEqual(gatewayInstanceType(gateway({ maxConnections: 40_000, nodes: 3 }), 0.5), { ok: true, instanceType: 'c7g.large' });
+    assert.deepEqual(gatewayInstanceType(gateway({ maxConnections: 40_000, nodes: 3 }), 0.4), { ok: true, instanceType: 'c7g.xlarge' });
+    assert.equal(DEFAULT_MEMORY_PER_CONNECTION_BYTES, MEMORY_PER_DEVICE_QOS1_RABBITMQ_4_0_BYTES, 'sizing uses the measured 4.0 figure');
     assert.deepEqual(gatewayInstanceType(gateway({ instanceType: 'm7g.large' }), 0.5), { ok: true, instanceType: 'm7g.large' });
   });
 
   it('refuses a gateway no single instance can hold, naming the field and the numbers', () => {
-    const text = ACME_TEXT.replace(/maxConnections: 100000\n(?=credentials)/, 'maxConnections: 2000000\n');
+    const text = ACME_TEXT.replace(/maxConnections: 100000\n    proxyProtocol: true\n(?=credentials)/, 'maxConnections: 2000000\n    proxyProtocol: true\n');
     assert.deepEqual(planProblems(text), [
-      'gateways[2].maxConnections: 1000000 connections per node need 286.1 GiB below a 0.5 memory watermark; the largest c7g (16xlarge, 128 GiB) cannot hold them: add nodes or set instanceType',
+      'gateways[2].maxConnections: 1000000 connections per node need 167.8 GiB below a 0.5 memory watermark; the largest c7g (16xlarge, 128 GiB) cannot hold them: add nodes or set instanceType',
     ]);
   });
 

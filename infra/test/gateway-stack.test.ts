@@ -3,6 +3,7 @@ import { Testing } from 'cdktf';
 import { parse } from 'yaml';
 import { AutoscalingGroup } from '@cdktf/provider-aws/lib/autoscaling-group/index.js';
 import { DataAwsAmi } from '@cdktf/provider-aws/lib/data-aws-ami/index.js';
+import { DataAwsEc2ManagedPrefixList } from '@cdktf/provider-aws/lib/data-aws-ec2-managed-prefix-list/index.js';
 import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy/index.js';
 import { LaunchTemplate } from '@cdktf/provider-aws/lib/launch-template/index.js';
 import { Lb } from '@cdktf/provider-aws/lib/lb/index.js';
@@ -112,15 +113,20 @@ describe('infra - gateway stacks of the example topology', () => {
         assert.deepEqual(forPort.map((r) => r.from), [topology.backend.cidr], `${gateway.name}: port ${port} from the backend only`);
       }
       const worldPorts = rules.filter((r) => r.from === WORLD).map((r) => r.port).sort((a, b) => a - b);
-      const expected = [...gateway.protocols.map((p) => gateway.ports[p]), topology.dns!.healthCheck.port].sort((a, b) => a - b);
-      assert.deepEqual(worldPorts, expected, `${gateway.name}: the world reaches device ports and gateway-health only`);
+      const expected = gateway.protocols.map((p) => gateway.ports[p]).sort((a, b) => a - b);
+      assert.deepEqual(worldPorts, expected, `${gateway.name}: the world reaches device ports only`);
+      const json = stackJson(fleet, gatewayStackId(gateway.name, gateway.region));
+      assert.ok(Testing.toHaveResourceWithProperties(json, VpcSecurityGroupIngressRule.tfResourceType, {
+        from_port: topology.dns!.healthCheck.port, prefix_list_id: '${data.aws_ec2_managed_prefix_list.route53-health-checkers.id}',
+      }), `${gateway.name}: gateway-health from Route53's health checkers only`);
+      assert.ok(Testing.toHaveDataSourceWithProperties(json, DataAwsEc2ManagedPrefixList.tfResourceType, { name: 'com.amazonaws.route53-healthchecks' }));
     }
   });
 
   it('never opens management to the world, whatever the ports (construct alone, synthScope)', () => {
     const plan = fleet.plan.gateways[0]!;
     const json = Testing.synthScope((scope) => {
-      new NodeFirewall(scope, 'nodes', { name: 'n', description: 'd', vpcId: 'vpc-1', ingress: gatewayIngress(plan, '10.0.0.0/16') });
+      new NodeFirewall(scope, 'nodes', { name: 'n', description: 'd', vpcId: 'vpc-1', ingress: gatewayIngress(plan, '10.0.0.0/16', 'pl-route53') });
     });
     assert.ok(Testing.toHaveResourceWithProperties(json, VpcSecurityGroupIngressRule.tfResourceType, { from_port: 15671, cidr_ipv4: '10.0.0.0/16' }));
     assert.ok(!Testing.toHaveResourceWithProperties(json, VpcSecurityGroupIngressRule.tfResourceType, { from_port: 15671, cidr_ipv4: WORLD }));
@@ -138,23 +144,25 @@ describe('infra - gateway stacks of the example topology', () => {
   it('runs compute-optimised instances sized by the profile: c7g for connections, c6i.xlarge for throughput', () => {
     for (const gateway of topology.gateways) {
       const json = stackJson(fleet, gatewayStackId(gateway.name, gateway.region));
-      // 100,000 connections on 3 nodes: 50,000 per node with one node down, ~14.3 GiB below the 0.5 watermark.
+      // 100,000 connections on 3 nodes: 50,000 per node with one node down × 88 KiB, ~8.4 GiB below the 0.5 watermark.
       assert.ok(Testing.toHaveResourceWithProperties(json, LaunchTemplate.tfResourceType, { instance_type: 'c7g.2xlarge' }), gateway.name);
-      assert.ok(Testing.toHaveDataSourceWithProperties(json, DataAwsAmi.tfResourceType, { owners: ['136693071363'] }));
+      assert.ok(Testing.toHaveResourceWithProperties(json, LaunchTemplate.tfResourceType, { image_id: '${var.debian13_ami_arm64}' }), 'the AMI is an input');
       assert.ok(Testing.toHaveResourceWithProperties(json, AutoscalingGroup.tfResourceType, { min_size: 3, max_size: 3, desired_capacity: 3 }));
     }
     assert.ok(Testing.toHaveResourceWithProperties(stackJson(fleet, 'backend-core-eu-west-1'), LaunchTemplate.tfResourceType, { instance_type: 'c6i.xlarge' }));
   });
 
   it('lets instanceType override the profile and picks the image for its architecture', () => {
-    const text = ACME_TEXT.replace('    maxConnections: 100000\n  - name: eu', '    maxConnections: 100000\n    instanceType: c6i.4xlarge\n  - name: eu')
-      .replace(/maxConnections: 100000\n(?=credentials)/, 'maxConnections: 50000\n');
+    const text = ACME_TEXT.replace('    proxyProtocol: true\n  - name: eu', '    proxyProtocol: true\n    instanceType: c6i.4xlarge\n  - name: eu')
+      .replace(/maxConnections: 100000\n    proxyProtocol: true\n(?=credentials)/, 'maxConnections: 50000\n    proxyProtocol: true\n');
     const custom = synthesize(parseTopology(text, ACME_FILE));
     const us = stackJson(custom, 'gateway-us-us-east-1');
     assert.ok(Testing.toHaveResourceWithProperties(us, LaunchTemplate.tfResourceType, { instance_type: 'c6i.4xlarge' }));
-    assert.ok(Testing.toHaveDataSourceWithProperties(us, DataAwsAmi.tfResourceType, {
-      filter: [{ name: 'name', values: ['debian-12-amd64-*'] }, { name: 'architecture', values: ['x86_64'] }, { name: 'virtualization-type', values: ['hvm'] }],
-    }));
+    assert.ok(Testing.toHaveResourceWithProperties(us, LaunchTemplate.tfResourceType, { image_id: '${var.debian13_ami_x86_64}' }));
+    assert.ok(!Testing.toHaveDataSource(us, DataAwsAmi.tfResourceType), 'no most_recent image lookup');
+    const variables = (JSON.parse(us) as { variable: Record<string, { description: string }> }).variable;
+    assert.deepEqual(Object.keys(variables), ['debian13_ami_x86_64']);
+    assert.match(variables.debian13_ami_x86_64!.description, /Debian 13 \(trixie\) AMI id for x86_64 in us-east-1/);
     // The last gateway (ap) now has 50,000 connections: 25,000 per node fit a c7g.xlarge.
     assert.ok(Testing.toHaveResourceWithProperties(stackJson(custom, 'gateway-ap-ap-southeast-1'), LaunchTemplate.tfResourceType, { instance_type: 'c7g.xlarge' }));
   });

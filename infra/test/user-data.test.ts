@@ -1,14 +1,16 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
 import { parseTopology } from '@fedgate/topology';
 import { InfraError, planFleet } from '../src/index.ts';
 import {
-  brokerCloudConfig, decodeUserData, encodeUserData, instanceTopology, listenBacklog, renderCloudConfig, BOOT_SCRIPT_PATH, MAX_USER_DATA_BYTES,
+  brokerCloudConfig, routerCloudConfig, decodeUserData, encodeUserData, instanceTopology, listenBacklog, renderCloudConfig, BOOT_SCRIPT_PATH, MAX_USER_DATA_BYTES,
 } from '../src/user-data.ts';
 import { acme } from './synthesized-fleet.ts';
+import { HEALTH_CHECK_GRACE_SECONDS, SECRET_WAIT_SECONDS } from '../src/constructs/instance-group.ts';
 
 const BOOT_SCRIPT = fileURLToPath(new URL('../src/boot/fedgate-boot.sh', import.meta.url));
 
@@ -37,6 +39,7 @@ describe('infra - user data', () => {
       "FEDGATE_PEER_GROUP='fedgate-acme-eu'",
       "FEDGATE_SERVICE='fedgate-gateway-health.service'",
       "FEDGATE_BUNDLE_URI='s3://fedgate-artifacts-acme/fedgate-linux-arm64.tar.gz'",
+      `FEDGATE_SECRET_WAIT_SECONDS='${SECRET_WAIT_SECONDS}'`,
       '',
     ].join('\n'));
     // Run it through bash to be sure it sources cleanly and yields the same values.
@@ -78,5 +81,32 @@ describe('infra - user data', () => {
     assert.match(script, /"\/etc\/rabbitmq\/tls\/" \+ name/);
     assert.ok(plan.gateways[0]!.rabbitmqConf.includes('definitions.local.path = /etc/rabbitmq/definitions.json'));
     assert.match(script, /install_file \/etc\/rabbitmq\/definitions\.json 0640 root:rabbitmq/);
+  });
+});
+
+describe('infra - services on instances boot with their own secret and trust the fleet CA', () => {
+  const topology = acme();
+  const plan = planFleet(topology);
+  const files = (config: ReturnType<typeof brokerCloudConfig>) => new Map(config.write_files.map((f) => [f.path, f.content]));
+
+  it('gateway-health probes its own node, checks the gateway host\'s certificate against the fleet CA, and trusts it through NODE_EXTRA_CA_CERTS', () => {
+    const unit = files(brokerCloudConfig(plan, plan.gateways[0]!)).get('/etc/systemd/system/fedgate-gateway-health.service')!;
+    assert.match(unit, /^ExecStart=\/opt\/fedgate\/bin\/fedgate gateway-health --gateway us -f \/etc\/fedgate\/topology\.yaml --node-address 127\.0\.0\.1 --ca \/etc\/fedgate\/tls\/ca\.pem$/m);
+    assert.match(unit, /^Environment=NODE_EXTRA_CA_CERTS=\/etc\/fedgate\/tls\/ca\.pem$/m);
+    assert.match(unit, /^DynamicUser=yes$/m);
+  });
+
+  it('the router trusts the fleet CA when the backend speaks TLS, and not otherwise', () => {
+    const unit = (p: typeof plan) => files(routerCloudConfig(p)).get('/etc/systemd/system/fedgate-router.service')!;
+    assert.match(unit(plan), /^Environment=NODE_EXTRA_CA_CERTS=\/etc\/fedgate\/tls\/ca\.pem$/m);
+    const plain = planFleet({ ...topology, backend: { ...topology.backend, tls: false } });
+    assert.doesNotMatch(unit(plain), /NODE_EXTRA_CA_CERTS/);
+    assert.match(files(routerCloudConfig(plan)).get('/etc/fedgate/boot.env')!, /^FEDGATE_TLS='true'$/m);
+  });
+
+  it('the boot script writes the services\' CA copy world-readable and takes only ca.pem for the router', () => {
+    const script = readFileSync(BOOT_SCRIPT, 'utf8');
+    assert.match(script, /write\("\/etc\/fedgate\/tls\/ca\.pem", tls\["ca\.pem"\], 0o644\)/);
+    assert.match(script, /wanted = \{"ca\.pem"\} if role == "router"/);
   });
 });

@@ -179,18 +179,19 @@ export function renderReport(r: BenchResults): RenderedReport {
     const x = s.gateway;
     md.push('## Gateway under a reconnect storm: fedgate profile vs stock\n');
     md.push(
-      `${int(x.settings.clients)} MQTT clients connect at once (keepalive ${x.settings.keepaliveSeconds} s, each retries every ${x.settings.reconnectPeriodMs / 1000} s), ` +
-        `up to ${x.settings.deadlineSeconds} s or until no new connection for 8 s. *fedgate profile*: a gateway of the bench fleet, booted with broker-config's ` +
-        `rabbitmq.conf and definitions and its raised descriptor limit. *stock*: the same plugins, listeners only, guest login, started through Debian's ` +
-        `wrapper with \`ulimit -n 1024\`. Memory is the node's resident set (/proc) before and after the storm.\n`,
+      `${int(x.settings.clients)} MQTT 5 devices connect at once and each subscribes to its own commands with QoS 1 (a session queue per ` +
+        `device; keepalive ${x.settings.keepaliveSeconds} s, each retries every ${x.settings.reconnectPeriodMs / 1000} s), up to ` +
+        `${x.settings.deadlineSeconds} s or until nothing progressed for 8 s. *fedgate profile*: a gateway of the bench fleet, booted with ` +
+        `broker-config's rabbitmq.conf and definitions and its raised descriptor limit. *stock*: the same plugins, listeners only, guest ` +
+        `login, the descriptor limit of the package's systemd unit. Memory is the node's resident set (/proc) before and after the storm, ` +
+        `per device subscribed; time runs to the last device subscribed.\n`,
     );
-    md.push(`**Profile ÷ stock, connections held per GiB of node memory: ${formatRatio(x.profileOverStock.ratio)}.**\n`);
     md.push(
       table(
-        ['round', 'variant', 'connected', 'last connect (s)', 'connects/s', 'connect p99', 'memory per connection', 'connections per GiB', 'descriptors (open/limit)', 'failed attempts', 'responsive after'],
+        ['round', 'variant', 'subscribed', 'all subscribed (s)', 'devices/s', 'p99', 'memory per device', 'node CPU', 'descriptors (open/limit)', 'failed attempts', 'responsive after'],
         x.runs.map((v) => [
-          String(v.round), v.variant, `${int(v.connected)}/${int(v.clients)}`, v.seconds.toFixed(1), formatRate(v.connectsPerSec), formatMs(v.connectP99Ms),
-          formatBytes(v.bytesPerConnection), int(v.connectionsPerGiB), `${int(v.descriptorsOpen)}/${v.descriptorLimit ?? '?'}`, int(v.failedAttempts),
+          String(v.round), v.variant, `${int(v.subscribed)}/${int(v.clients)}`, v.seconds.toFixed(1), formatRate(v.connectsPerSec), formatMs(v.connectP99Ms),
+          formatBytes(v.bytesPerConnection), `${v.nodeCpuSeconds.toFixed(1)} s`, `${int(v.descriptorsOpen)}/${v.descriptorLimit ?? '?'}`, int(v.failedAttempts),
           v.nodeResponsive ? `yes (alarms: ${v.alarms})` : `no (${v.alarms})`,
         ]),
       ),
@@ -198,19 +199,19 @@ export function renderReport(r: BenchResults): RenderedReport {
     charts.push({
       file: 'gateway-storm.png',
       chart: {
-        title: `MQTT storm of ${int(x.settings.clients)} clients: connections held per GiB`,
-        yLabel: 'connections per GiB of node RSS',
+        title: `MQTT storm of ${int(x.settings.clients)} devices: resident memory per device (QoS 1 session)`,
+        yLabel: 'KiB per device',
         categories: x.summary.map((v) => v.variant),
-        series: [{ name: 'connections/GiB', values: x.summary.map((v) => v.connectionsPerGiB) }],
+        series: [{ name: 'KiB/device', values: x.summary.map((v) => v.bytesPerConnection / 1024) }],
       },
     });
     charts.push({
       file: 'gateway-connected.png',
       chart: {
-        title: `MQTT storm: clients connected of ${int(x.settings.clients)}`,
-        yLabel: 'clients connected',
+        title: `MQTT storm: devices subscribed of ${int(x.settings.clients)}`,
+        yLabel: 'devices subscribed',
         categories: x.summary.map((v) => v.variant),
-        series: [{ name: 'connected', values: x.summary.map((v) => v.connected) }],
+        series: [{ name: 'subscribed', values: x.summary.map((v) => v.subscribed) }],
         reference: { value: x.settings.clients, label: `${int(x.settings.clients)} clients` },
       },
     });

@@ -1,6 +1,7 @@
 // Gateway under a reconnect storm: the same burst of MQTT clients against a fedgate gateway (broker-config's
 // rabbitmq.conf and definitions, raised descriptor limit) and against a stock node (defaults, ~1,024 descriptors).
 // Memory is the node's resident set from /proc; connections are counted on the client side.
+import { cpus } from 'node:os';
 import mqtt, { type MqttClient } from 'mqtt';
 import { DEVICE_USER } from '@fedgate/topology';
 import type { ManagementClient } from '@fedgate/broker-admin';
@@ -15,24 +16,28 @@ export type GatewayVariant = (typeof GATEWAY_VARIANTS)[number];
 const GIB = 1024 ** 3;
 /** A storm that made no progress for this long has ended (the rest keep failing). */
 const STALL_MS = 8_000;
+/** Sessions outlive their connection this long, then the node drops them (and their queues) by itself. */
+const SESSION_EXPIRY_SECONDS = 20;
 
 export interface StormRun {
   readonly variant: GatewayVariant;
   readonly round: number;
   readonly clients: number;
   readonly connected: number;
+  /** Devices whose QoS 1 subscription the node granted. */
+  readonly subscribed: number;
   /** Connection attempts that closed before the client ever connected (each client retries every second, as devices do). */
   readonly failedAttempts: number;
   /** Connections that closed after they had connected (the node dropped them). */
   readonly dropped: number;
-  /** From the storm's start to the last client that connected. */
+  /** From the storm's start to the last device that subscribed. */
   readonly seconds: number;
   readonly connectsPerSec: number;
   readonly connectP50Ms: number;
   readonly connectP99Ms: number;
   readonly rssBeforeBytes: number;
   readonly rssAfterBytes: number;
-  /** Resident memory the storm added, per client connected. */
+  /** Resident memory the storm added, per device subscribed (its connection and QoS 1 session). */
   readonly bytesPerConnection: number;
   /** Connections held per GiB of the node's resident memory after the storm. */
   readonly connectionsPerGiB: number;
@@ -47,9 +52,22 @@ export interface StormRun {
 }
 
 export interface GatewayResult {
-  readonly settings: { clients: number; rounds: number; deadlineSeconds: number; keepaliveSeconds: number; reconnectPeriodMs: number };
+  readonly settings: { clients: number; rounds: number; deadlineSeconds: number; keepaliveSeconds: number; reconnectPeriodMs: number; cores: number };
   readonly runs: readonly StormRun[];
-  readonly summary: readonly { variant: GatewayVariant; connected: number; connectsPerSec: number; bytesPerConnection: number; connectionsPerGiB: number }[];
+  readonly summary: readonly {
+    variant: GatewayVariant;
+    connected: number;
+    subscribed: number;
+    /** Median time for the storm to be subscribed (to the last device). */
+    seconds: number;
+    connectsPerSec: number;
+    bytesPerConnection: number;
+    connectionsPerGiB: number;
+    /** Node CPU per subscribed device, and the node's share of the machine during the storm. */
+    cpuMsPerDevice: number;
+    nodeCpuShare: number;
+    otherCpuShare: number;
+  }[];
   /** fedgate profile ÷ stock connections held per GiB, over paired rounds (target ≥ 2). */
   readonly profileOverStock: PairedRatio;
 }
@@ -72,32 +90,44 @@ async function storm(target: StormTarget, variant: GatewayVariant, round: number
   ]);
   const started = performance.now();
   const connectMs: number[] = [];
+  const subscribedMs: number[] = [];
   let failed = 0;
   let dropped = 0;
   let lastProgress = started;
   const open: MqttClient[] = [];
   for (let i = 0; i < clients; i++) {
-    // All at once, like devices after an outage; each retries every second as a device would.
+    // All at once, like devices after an outage; each retries every second as a device would, and holds a QoS 1
+    // session (MQTT 5, expiring a minute after it leaves so the node is clean for the next variant).
+    const clientId = `storm-${round}-${i}`;
     const client = mqtt.connect(target.url, {
-      clientId: `storm-${round}-${i}`, username: target.username, password: target.password, clean: true,
-      reconnectPeriod: 1_000, connectTimeout: 30_000, keepalive: 120,
+      clientId, username: target.username, password: target.password, protocolVersion: 5, clean: true,
+      properties: { sessionExpiryInterval: SESSION_EXPIRY_SECONDS }, reconnectPeriod: 1_000, connectTimeout: 30_000, keepalive: 120,
     });
     let everConnected = false;
-    client.once('connect', () => {
+    let subscribed = false;
+    client.on('connect', () => {
+      if (!everConnected) connectMs.push(performance.now() - started);
       everConnected = true;
-      connectMs.push(performance.now() - started);
       lastProgress = performance.now();
+      if (subscribed) return;
+      client.subscribe(`devices/${clientId}/commands/#`, { qos: 1 }, (err, granted) => {
+        if (err || subscribed || granted?.[0]?.qos !== 1) return;
+        subscribed = true;
+        subscribedMs.push(performance.now() - started);
+        lastProgress = performance.now();
+      });
     });
     client.on('error', () => undefined); // counted on close; an unhandled 'error' would throw
     client.on('close', () => (everConnected ? dropped++ : failed++));
     open.push(client);
   }
   const deadline = started + deadlineSeconds * 1000;
-  while (connectMs.length < clients && performance.now() < deadline && performance.now() - lastProgress < STALL_MS) {
+  while (subscribedMs.length < clients && performance.now() < deadline && performance.now() - lastProgress < STALL_MS) {
     await new Promise((r) => setTimeout(r, 100));
   }
-  const seconds = (connectMs.length > 0 ? Math.max(...connectMs) : performance.now() - started) / 1000;
+  const seconds = (subscribedMs.length > 0 ? Math.max(...subscribedMs) : performance.now() - started) / 1000;
   const connected = open.filter((c) => c.connected).length;
+  const subscribed = subscribedMs.length;
   const rssAfter = residentBytes(pid);
   const descriptorsOpen = openDescriptors(pid);
   const cpu = stopCpu();
@@ -111,21 +141,22 @@ async function storm(target: StormTarget, variant: GatewayVariant, round: number
     ),
     new Promise<{ responsive: boolean; alarms: string }>((r) => setTimeout(() => r({ responsive: false, alarms: 'no answer within 10 s' }), 10_000).unref()),
   ]);
-  const sorted = [...connectMs].sort((a, b) => a - b);
+  const sorted = [...subscribedMs].sort((a, b) => a - b);
   const run: StormRun = {
     variant,
     round,
     clients,
     connected,
+    subscribed,
     failedAttempts: failed,
     dropped,
     seconds,
-    connectsPerSec: connectMs.length / seconds,
+    connectsPerSec: subscribed / seconds,
     connectP50Ms: percentile(sorted, 50),
     connectP99Ms: percentile(sorted, 99),
     rssBeforeBytes: rssBefore,
     rssAfterBytes: rssAfter,
-    bytesPerConnection: connected > 0 ? (rssAfter - rssBefore) / connected : Number.NaN,
+    bytesPerConnection: subscribed > 0 ? (rssAfter - rssBefore) / subscribed : Number.NaN,
     connectionsPerGiB: connected / (rssAfter / GIB),
     descriptorLimit: descriptorLimit(pid),
     descriptorsOpen,
@@ -138,7 +169,16 @@ async function storm(target: StormTarget, variant: GatewayVariant, round: number
   await Promise.all(open.map((c) => c.endAsync(true).catch(() => undefined)));
   const calm = performance.now() + 30_000;
   while (performance.now() < calm && openDescriptors(pid) > descriptorsBefore + 50) await new Promise((r) => setTimeout(r, 250));
+  // And every session queue expired, so the next variant starts from the same memory.
+  const sessionsGone = performance.now() + (SESSION_EXPIRY_SECONDS + 60) * 1000;
+  while (performance.now() < sessionsGone && (await sessionQueues(target.admin)) > 0) await new Promise((r) => setTimeout(r, 1_000));
   return run;
+}
+
+/** Session queues the storm left (paged query: the node counts them, nothing is listed). */
+async function sessionQueues(admin: ManagementClient): Promise<number> {
+  const page = await admin.get<{ filtered_count?: number }>('/queues?page=1&page_size=1&name=mqtt-subscription-storm-&use_regex=false').catch(() => undefined);
+  return page?.filtered_count ?? 0;
 }
 
 export async function runGatewayScenario(ctx: ScenarioContext): Promise<GatewayResult> {
@@ -174,11 +214,16 @@ export async function runGatewayScenario(ctx: ScenarioContext): Promise<GatewayR
   const profileOverStock = pairedRatio(perGiB('fedgate profile'), perGiB('stock'));
   ctx.progress(`gateway: profile ÷ stock connections per GiB = ${formatRatio(profileOverStock.ratio)}`);
   return {
-    settings: { clients, rounds: plan.gateway.rounds, deadlineSeconds, keepaliveSeconds: 120, reconnectPeriodMs: 1_000 },
+    settings: { clients, rounds: plan.gateway.rounds, deadlineSeconds, keepaliveSeconds: 120, reconnectPeriodMs: 1_000, cores: cpus().length },
     runs,
     summary: GATEWAY_VARIANTS.map((variant) => ({
       variant,
       connected: median(of(variant).map((r) => r.connected)),
+      subscribed: median(of(variant).map((r) => r.subscribed)),
+      seconds: median(of(variant).map((r) => r.seconds)),
+      cpuMsPerDevice: median(of(variant).map((r) => (r.nodeCpuSeconds * 1000) / Math.max(1, r.subscribed))),
+      nodeCpuShare: median(of(variant).map((r) => r.nodeCpuSeconds / r.seconds / cpus().length)),
+      otherCpuShare: median(of(variant).map((r) => r.otherCpuShare)),
       connectsPerSec: median(of(variant).map((r) => r.connectsPerSec)),
       bytesPerConnection: median(of(variant).map((r) => r.bytesPerConnection)),
       connectionsPerGiB: median(of(variant).map((r) => r.connectionsPerGiB)),

@@ -19,11 +19,13 @@ log() { echo "fedgate-boot: $*" >&2; }
 fail() { log "FAILED: $*"; exit 1; }
 
 # Secrets Manager value of secret $1, field $2 (SecretString or SecretBinary) on stdout. Terraform creates the
-# secrets without a value (so passwords never enter Terraform state); an operator puts the value. Until then this
-# waits, with backoff, up to about an hour, then fails so the Auto Scaling group replaces the instance.
+# secrets without a value (so passwords never enter Terraform state); `fedgate secrets push` puts it. Until then this
+# waits, with backoff, up to FEDGATE_SECRET_WAIT_SECONDS (the Auto Scaling group's health-check grace allows that
+# wait plus the rest of the boot), then fails so the group replaces the instance.
 secret_value() {
-  local id=$1 field=$2 delay=10 attempt
-  for attempt in $(seq 1 70); do
+  local id=$1 field=$2 delay=10 attempt=0 deadline=$((SECONDS + FEDGATE_SECRET_WAIT_SECONDS))
+  while [ "$SECONDS" -lt "$deadline" ]; do
+    attempt=$((attempt + 1))
     if aws secretsmanager get-secret-value --secret-id "$id" --query "$field" --output text 2>/tmp/fedgate-secret.err; then
       return 0
     fi
@@ -68,7 +70,8 @@ fi
 log "fetching runtime secrets from $FEDGATE_RUNTIME_SECRET"
 secret_value "$FEDGATE_RUNTIME_SECRET" SecretString >/run/fedgate-runtime.json ||
   fail "could not read $FEDGATE_RUNTIME_SECRET"
-# The runtime secret is JSON: {"erlangCookie": "...", "tls": {"ca.pem", "cert.pem", "key.pem"}, "env": {...}}.
+# The runtime secret is JSON: {"erlangCookie": "...", "tls": {"ca.pem", "cert.pem", "key.pem"}, "env": {...}};
+# the router's is {"tls": {"ca.pem"}, "env": {...}}.
 python3 - /run/fedgate-runtime.json <<'PY' || fail "$FEDGATE_RUNTIME_SECRET is not the expected JSON (see infra README)"
 import grp, json, os, pwd, re, sys
 
@@ -76,7 +79,11 @@ doc = json.load(open(sys.argv[1]))
 role = os.environ["FEDGATE_ROLE"]
 
 def write(path, text, mode, owner="root", group="root"):
-    os.makedirs(os.path.dirname(path), exist_ok=True)
+    directory = os.path.dirname(path)
+    if not os.path.isdir(directory):
+        # The script runs under umask 077; a directory it creates must still let services reach their files.
+        os.makedirs(directory, exist_ok=True)
+        os.chmod(directory, 0o755)
     tmp = path + ".tmp"
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
     with os.fdopen(fd, "w") as f:
@@ -85,18 +92,24 @@ def write(path, text, mode, owner="root", group="root"):
     os.chmod(tmp, mode)
     os.replace(tmp, path)
 
+tls = doc.get("tls") or {}
+# A broker node holds its certificate and key; the router only trusts the fleet CA.
+wanted = {"ca.pem"} if role == "router" else {"ca.pem", "cert.pem", "key.pem"}
+if os.environ.get("FEDGATE_TLS") == "true" and set(tls) != wanted:
+    sys.exit("tls: the cluster speaks TLS; expected exactly " + ", ".join(sorted(wanted)))
+for name in tls:
+    if name not in wanted:
+        sys.exit("tls: unexpected entry " + name)
+if "ca.pem" in tls:
+    # fedgate's services run as a DynamicUser: their copy of the CA is world-readable (it is a public certificate).
+    write("/etc/fedgate/tls/ca.pem", tls["ca.pem"], 0o644)
+
 if role != "router":
     cookie = doc.get("erlangCookie")
     if not isinstance(cookie, str) or not re.fullmatch(r"[A-Za-z0-9]{20,255}", cookie):
         sys.exit("erlangCookie: expected 20 to 255 letters and digits, the same for every node of the cluster")
     write("/var/lib/rabbitmq/.erlang.cookie", cookie, 0o400, "rabbitmq", "rabbitmq")
-    tls = doc.get("tls") or {}
-    wanted = {"ca.pem", "cert.pem", "key.pem"}
-    if os.environ.get("FEDGATE_TLS") == "true" and set(tls) != wanted:
-        sys.exit("tls: the cluster speaks TLS; expected exactly ca.pem, cert.pem and key.pem")
     for name, text in tls.items():
-        if name not in wanted:
-            sys.exit("tls: unexpected entry " + name)
         # Must match the paths broker-config's rabbitmq.conf names (TLS_DIR).
         write("/etc/rabbitmq/tls/" + name, text, 0o640, "root", "rabbitmq")
 
@@ -139,8 +152,10 @@ fi
 if [ -n "${FEDGATE_SERVICE:-}" ]; then
   log "installing the fedgate bundle from $FEDGATE_BUNDLE_URI"
   aws s3 cp --only-show-errors "$FEDGATE_BUNDLE_URI" /run/fedgate-bundle.tar.gz || fail "could not download $FEDGATE_BUNDLE_URI"
-  mkdir -p /opt/fedgate
-  tar -xzf /run/fedgate-bundle.tar.gz -C /opt/fedgate
+  # The services run as a DynamicUser: under this script's umask 077 the tree would be root-only, so set modes.
+  install -d -m 0755 /opt/fedgate
+  tar -xzf /run/fedgate-bundle.tar.gz -C /opt/fedgate --no-same-owner
+  chmod -R u=rwX,go=rX /opt/fedgate
   rm -f /run/fedgate-bundle.tar.gz
   [ -x /opt/fedgate/bin/fedgate ] || fail "the bundle has no bin/fedgate"
   systemctl enable --now "$FEDGATE_SERVICE"

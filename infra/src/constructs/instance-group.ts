@@ -1,7 +1,6 @@
 import { Construct } from 'constructs';
 import { Fn, Token } from 'cdktf';
 import { AutoscalingGroup } from '@cdktf/provider-aws/lib/autoscaling-group/index.js';
-import { DataAwsAmi } from '@cdktf/provider-aws/lib/data-aws-ami/index.js';
 import { IamInstanceProfile } from '@cdktf/provider-aws/lib/iam-instance-profile/index.js';
 import { IamRole } from '@cdktf/provider-aws/lib/iam-role/index.js';
 import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy/index.js';
@@ -10,15 +9,22 @@ import { LaunchTemplate } from '@cdktf/provider-aws/lib/launch-template/index.js
 import { boundedName } from '../aws-names.ts';
 import type { Architecture } from '../instance-type.ts';
 
-/** Debian's official AWS account: the images ship the bookworm packages (RabbitMQ 3.10.8) fedgate is tested with. */
-export const DEBIAN_AMI_OWNER = '136693071363';
+/** Root device of Debian's official AMIs (all architectures). */
+const DEBIAN_ROOT_DEVICE = '/dev/xvda';
 /** IAM role names are limited to 64 characters. */
 const ROLE_NAME_MAX = 64;
 /**
- * Seconds before the group judges a new node by its load balancer health: installing RabbitMQ, waiting for secrets
- * and the randomized cluster-formation delay take minutes. @default 900
+ * Longest the boot script waits for its secrets to get a value (`fedgate secrets push`) before it fails and the group
+ * replaces the instance. @default 1800 (30 minutes)
  */
-export const DEFAULT_HEALTH_CHECK_GRACE_SECONDS = 900;
+export const SECRET_WAIT_SECONDS = 1800;
+/** Installing packages, starting RabbitMQ and the randomized cluster-formation delay (up to 60 s), with room. */
+export const BOOT_WORK_SECONDS = 600;
+/**
+ * Seconds before the group judges a new node by its load balancer health: the whole wait for secrets plus the boot's
+ * own work, so a node is never replaced while it still legitimately waits. One number with the boot script's wait.
+ */
+export const HEALTH_CHECK_GRACE_SECONDS = SECRET_WAIT_SECONDS + BOOT_WORK_SECONDS;
 
 export interface PolicyStatement {
   readonly Sid: string;
@@ -32,6 +38,8 @@ export interface InstanceGroupConfig {
   readonly name: string;
   readonly instanceType: string;
   readonly architecture: Architecture;
+  /** AMI id (a Terraform variable's token): Debian 13 for this region and architecture. */
+  readonly imageId: string;
   readonly count: number;
   readonly subnetIds: string[];
   readonly securityGroupIds: string[];
@@ -51,7 +59,7 @@ export interface InstanceGroupConfig {
 }
 
 /**
- * A fixed-size Auto Scaling group of Debian instances: IAM role with exactly the permissions given, IMDSv2 only,
+ * A fixed-size Auto Scaling group of Debian 13 instances (the AMI is an input, never `most_recent`): IAM role with exactly the permissions given, IMDSv2 only,
  * an encrypted gp3 root volume, and no SSH (Session Manager instead).
  */
 export class InstanceGroup extends Construct {
@@ -61,16 +69,6 @@ export class InstanceGroup extends Construct {
 
   constructor(scope: Construct, id: string, config: InstanceGroupConfig) {
     super(scope, id);
-    const image = new DataAwsAmi(this, 'debian', {
-      mostRecent: true,
-      owners: [DEBIAN_AMI_OWNER],
-      filter: [
-        { name: 'name', values: [`debian-12-${config.architecture === 'arm64' ? 'arm64' : 'amd64'}-*`] },
-        { name: 'architecture', values: [config.architecture] },
-        { name: 'virtualization-type', values: ['hvm'] },
-      ],
-    });
-
     this.role = new IamRole(this, 'role', {
       name: boundedName([config.name, 'node'], ROLE_NAME_MAX),
       assumeRolePolicy: Fn.jsonencode({
@@ -92,7 +90,7 @@ export class InstanceGroup extends Construct {
 
     this.launchTemplate = new LaunchTemplate(this, 'template', {
       name: config.name,
-      imageId: image.id,
+      imageId: config.imageId,
       instanceType: config.instanceType,
       iamInstanceProfile: { arn: profile.arn },
       vpcSecurityGroupIds: config.securityGroupIds,
@@ -101,7 +99,7 @@ export class InstanceGroup extends Construct {
       metadataOptions: { httpEndpoint: 'enabled', httpTokens: 'required', httpPutResponseHopLimit: 1 },
       blockDeviceMappings: [
         {
-          deviceName: image.rootDeviceName,
+          deviceName: DEBIAN_ROOT_DEVICE,
           ebs: { volumeSize: config.rootVolumeGiB, volumeType: 'gp3', encrypted: 'true', deleteOnTermination: 'true' },
         },
       ],
@@ -122,7 +120,7 @@ export class InstanceGroup extends Construct {
       launchTemplate: { id: this.launchTemplate.id, version: Token.asString(this.launchTemplate.latestVersion) },
       ...(balanced ? { targetGroupArns: config.targetGroupArns } : {}),
       healthCheckType: balanced ? 'ELB' : 'EC2',
-      healthCheckGracePeriod: DEFAULT_HEALTH_CHECK_GRACE_SECONDS,
+      healthCheckGracePeriod: HEALTH_CHECK_GRACE_SECONDS,
       // Nodes wait for their secrets at boot; apply must not block on capacity the operator has not unlocked yet.
       waitForCapacityTimeout: '0',
       // Rebalancing across zones terminates healthy nodes; a broker cluster should lose a node only on purpose.

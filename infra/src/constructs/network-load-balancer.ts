@@ -18,6 +18,11 @@ export interface LoadBalancerListener {
   readonly port: number;
   /** Port the NLB probes on each node; "traffic-port" by default. */
   readonly healthCheckPort?: number;
+  /**
+   * Prepend a PROXY protocol v2 header so the node sees the client's address (RabbitMQ's listener must expect it:
+   * `mqtt.proxy_protocol` / `stomp.proxy_protocol`). @default false
+   */
+  readonly proxyProtocol?: boolean;
 }
 
 export interface NetworkLoadBalancerConfig {
@@ -59,6 +64,7 @@ export class NetworkLoadBalancer extends Construct {
         vpcId: config.vpcId,
         deregistrationDelay: String(DEFAULT_DEREGISTRATION_DELAY_SECONDS),
         connectionTermination: true,
+        ...(listener.proxyProtocol ? { proxyProtocolV2: true } : {}),
         healthCheck: {
           protocol: 'TCP',
           port: listener.healthCheckPort === undefined ? 'traffic-port' : String(listener.healthCheckPort),

@@ -12,8 +12,8 @@ export interface IngressRule {
   readonly fromPort: number;
   /** @default fromPort */
   readonly toPort?: number;
-  /** A CIDR, or "self" for the other members of this group (nodes of the same cluster). */
-  readonly from: string | 'self';
+  /** A CIDR, "self" for the other members of this group (nodes of the same cluster), or a managed prefix list. */
+  readonly from: string | 'self' | { readonly prefixListId: string };
 }
 
 export interface NodeFirewallConfig {
@@ -46,7 +46,11 @@ export class NodeFirewall extends Construct {
         ipProtocol: 'tcp',
         fromPort: rule.fromPort,
         toPort: rule.toPort ?? rule.fromPort,
-        ...(rule.from === 'self' ? { referencedSecurityGroupId: this.group.id } : { cidrIpv4: rule.from }),
+        ...(rule.from === 'self'
+          ? { referencedSecurityGroupId: this.group.id }
+          : typeof rule.from === 'string'
+            ? { cidrIpv4: rule.from }
+            : { prefixListId: rule.from.prefixListId }),
       });
     });
     // Egress: apt and the RabbitMQ package at boot, S3 and Secrets Manager, and the links to the backend.

@@ -1,5 +1,5 @@
 import type { Construct } from 'constructs';
-import { TerraformOutput } from 'cdktf';
+import { TerraformOutput, TerraformVariable } from 'cdktf';
 import { Route53Record } from '@cdktf/provider-aws/lib/route53-record/index.js';
 import { Route53Zone } from '@cdktf/provider-aws/lib/route53-zone/index.js';
 import { ROLE_BROKER_SECURITY_GROUP, TAG_CLUSTER, TAG_ROLE, TAG_TOPOLOGY } from '../aws-names.ts';
@@ -13,6 +13,8 @@ import { clusterPortRules, NodeFirewall } from '../constructs/node-firewall.ts';
 import { brokerStatements, routerStatements } from '../node-permissions.ts';
 import { FleetStack } from './fleet-stack.ts';
 
+/** Where `fedgate router` serves /metrics, /healthz and /readyz (its --port default). */
+export const ROUTER_METRICS_PORT = 9464;
 /** The router keeps nothing on disk beyond the OS and the bundle. */
 const ROUTER_ROOT_VOLUME_GIB = 20;
 
@@ -70,6 +72,7 @@ export class BackendStack extends FleetStack {
       name: plan.groupName,
       instanceType: plan.instanceType,
       architecture: plan.architecture,
+      imageId: this.debianImage(plan.architecture),
       count: plan.nodes,
       subnetIds: network.privateSubnets.map((s) => s.id),
       securityGroupIds: [firewall.group.id],
@@ -97,22 +100,28 @@ export class BackendStack extends FleetStack {
     });
 
     const router = fleet.router;
+    const monitoring = new TerraformVariable(this, 'monitoring_cidr', {
+      type: 'string',
+      description: 'IPv4 CIDR of the monitoring network whose Prometheus scrapes the routers\' /metrics',
+      validation: [{ condition: '${can(cidrhost(var.monitoring_cidr, 0))}', errorMessage: 'expected an IPv4 CIDR such as 10.0.0.0/16' }],
+    });
     const routerFirewall = new NodeFirewall(this, 'router', {
       name: `fedgate-${topology}-router`,
-      description: 'fedgate router instances: outbound only (AMQP to the backend)',
+      description: 'fedgate router instances: AMQP out to the backend; /metrics in from monitoring',
       vpcId: network.vpc.id,
       tags: owner,
-      ingress: [],
+      ingress: [{ description: 'Prometheus scrapes of the router (/metrics, /healthz) from the monitoring network', fromPort: ROUTER_METRICS_PORT, from: monitoring.stringValue }],
     });
     const routerSecret = emptySecret(this, 'router-secret', {
       name: router.secret,
-      description: 'JSON {env} with the router\'s FEDGATE_*_PASSWORD variables',
+      description: 'JSON {env, tls?} for the router: its FEDGATE_<BACKEND>_ROUTER_PASSWORD and, with TLS, the fleet CA (ca.pem)',
       tags: owner,
     });
     new InstanceGroup(this, 'routers', {
       name: router.groupName,
       instanceType: router.instanceType,
       architecture: router.architecture,
+      imageId: this.debianImage(router.architecture),
       count: router.nodes,
       subnetIds: network.privateSubnets.map((s) => s.id),
       securityGroupIds: [routerFirewall.group.id],

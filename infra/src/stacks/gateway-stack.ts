@@ -1,5 +1,6 @@
 import type { Construct } from 'constructs';
 import { TerraformOutput } from 'cdktf';
+import { DataAwsEc2ManagedPrefixList } from '@cdktf/provider-aws/lib/data-aws-ec2-managed-prefix-list/index.js';
 import { Route53Record } from '@cdktf/provider-aws/lib/route53-record/index.js';
 import { ROLE_BROKER_SECURITY_GROUP, ROLE_DEVICE_LOAD_BALANCER, TAG_CLUSTER, TAG_ROLE, TAG_TOPOLOGY } from '../aws-names.ts';
 import type { FleetPlan, GatewayPlan } from '../fleet-plan.ts';
@@ -29,12 +30,14 @@ export class GatewayStack extends FleetStack {
     const backend = fleet.backend;
 
     const network = new ClusterNetwork(this, 'network', { topology, cluster: plan.name, cidr: plan.cidr, subnets: plan.subnets });
+    // AWS keeps this list of Route53's health-checker addresses per region; nothing else reaches gateway-health.
+    const healthCheckers = new DataAwsEc2ManagedPrefixList(this, 'route53-health-checkers', { name: ROUTE53_HEALTH_CHECKERS_PREFIX_LIST });
     const firewall = new NodeFirewall(this, 'nodes', {
       name: `fedgate-${topology}-${plan.name}-nodes`,
       description: `RabbitMQ nodes of gateway ${plan.name}`,
       vpcId: network.vpc.id,
       tags: { ...owner, [TAG_ROLE]: ROLE_BROKER_SECURITY_GROUP },
-      ingress: gatewayIngress(plan, backend.cidr),
+      ingress: gatewayIngress(plan, backend.cidr, healthCheckers.id),
     });
     const definitions = emptySecret(this, 'definitions', {
       name: plan.definitionsSecret,
@@ -58,7 +61,13 @@ export class GatewayStack extends FleetStack {
       vpcId: network.vpc.id,
       // Every target group judges a node by its first device port, gateway-health's included: the group replaces
       // nodes whose RabbitMQ is down, never nodes whose health service reports a cut link (that is DNS's job).
-      listeners: plan.deviceListeners.map((l) => ({ name: l.name, port: l.port, ...(l.name === 'health' ? { healthCheckPort: probe } : {}) })),
+      // Device listeners get PROXY protocol v2 when the topology says the gateway expects it (it then sees device
+      // addresses); gateway-health's HTTP never does.
+      listeners: plan.deviceListeners.map((l) => ({
+        name: l.name,
+        port: l.port,
+        ...(l.name === 'health' ? { healthCheckPort: probe } : { proxyProtocol: plan.gateway.proxyProtocol }),
+      })),
       // The DNS stack finds this load balancer by these tags.
       tags: { ...owner, [TAG_ROLE]: ROLE_DEVICE_LOAD_BALANCER },
     });
@@ -79,6 +88,7 @@ export class GatewayStack extends FleetStack {
       name: plan.groupName,
       instanceType: plan.instanceType,
       architecture: plan.architecture,
+      imageId: this.debianImage(plan.architecture),
       count: plan.nodes,
       subnetIds: network.privateSubnets.map((s) => s.id),
       securityGroupIds: [firewall.group.id],
@@ -116,16 +126,19 @@ export class GatewayStack extends FleetStack {
   }
 }
 
+/** AWS-managed prefix list of Route53 health checker addresses (one per region). */
+export const ROUTE53_HEALTH_CHECKERS_PREFIX_LIST = 'com.amazonaws.route53-healthchecks';
+
 /**
- * Devices reach the protocols this gateway has from anywhere; Route53's checkers reach gateway-health; AMQP,
+ * Devices reach the protocols this gateway has from anywhere; Route53's checkers (their prefix list) reach gateway-health; AMQP,
  * management and Prometheus admit the backend's CIDR only (links are initiated by the gateway, so the backend
  * side needs them only for fedgate apply/status and scraping). Management is never open to the world.
  */
-export function gatewayIngress(plan: GatewayPlan, backendCidr: string): IngressRule[] {
+export function gatewayIngress(plan: GatewayPlan, backendCidr: string, healthCheckersPrefixList: string): IngressRule[] {
   const { ports } = plan.gateway;
   const device = plan.deviceListeners.map((l): IngressRule =>
     l.name === 'health'
-      ? { description: 'gateway-health from Route53 health checkers (through the device load balancer)', fromPort: l.port, from: WORLD }
+      ? { description: 'gateway-health from Route53 health checkers only (through the device load balancer, client IPs preserved)', fromPort: l.port, from: { prefixListId: healthCheckersPrefixList } }
       : { description: `${l.name.toUpperCase()} from devices anywhere`, fromPort: l.port, from: WORLD },
   );
   return [

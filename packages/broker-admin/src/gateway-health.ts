@@ -15,11 +15,16 @@ export interface GatewayHealth {
   readonly checkedAt: string;
 }
 
-/** Healthy when the gateway accepts device connections and its downlink and uplink are running. */
-export async function checkGatewayHealth(gw: Gateway, client: ManagementClient): Promise<GatewayHealth> {
+/**
+ * Healthy when the gateway accepts device connections and its downlink and uplink are running. `probeHost` is where
+ * the device port is tried: the gateway host by default; the node itself (127.0.0.1) when the service runs on a node
+ * behind a load balancer, which instances cannot reach themselves through. A TCP accept is the test, because device
+ * listeners may expect a PROXY protocol header before TLS.
+ */
+export async function checkGatewayHealth(gw: Gateway, client: ManagementClient, probeHost: string = gw.host): Promise<GatewayHealth> {
   const reasons: string[] = [];
   const port = gw.protocols.includes('mqtt') ? gw.ports.mqtt : gw.ports.stomp;
-  if (!(await accepts(gw.host, port))) reasons.push(`node does not accept connections on ${gw.host}:${port}`);
+  if (!(await accepts(probeHost, port))) reasons.push(`node does not accept connections on ${probeHost}:${port}`);
   try {
     const links = await gatewayLinks(gw, client, true);
     for (const l of links.filter((l) => l.direction !== 'presence' && l.state !== 'running')) {
@@ -57,12 +62,12 @@ export interface GatewayHealthService {
 export async function startGatewayHealthService(
   gw: Gateway,
   client: ManagementClient,
-  options: { port: number; host?: string; path?: string; intervalMs?: number; onChange?: (h: GatewayHealth) => void },
+  options: { port: number; host?: string; path?: string; intervalMs?: number; probeHost?: string; onChange?: (h: GatewayHealth) => void },
 ): Promise<GatewayHealthService> {
   let latest: GatewayHealth | undefined;
   let stopped = false;
   const refresh = async () => {
-    const next = await checkGatewayHealth(gw, client);
+    const next = await checkGatewayHealth(gw, client, options.probeHost);
     if (latest?.healthy !== next.healthy || latest.reasons.join() !== next.reasons.join()) options.onChange?.(next);
     latest = next;
   };

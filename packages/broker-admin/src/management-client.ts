@@ -1,3 +1,4 @@
+import { Agent, type Dispatcher } from 'undici';
 import { BrokerUnreachableError, ManagementApiError } from './errors.ts';
 
 /** Management requests are small; a node that does not answer in this time counts as unreachable. */
@@ -10,6 +11,12 @@ export interface ManagementClientOptions {
   readonly password: string;
   /** @default DEFAULT_REQUEST_TIMEOUT_MS */
   readonly timeoutMs?: number;
+  /**
+   * TLS settings for an https `baseUrl`: the fleet CA (PEM) to trust, and the name the node's certificate must carry
+   * when the URL names an address instead (a service reaching its own node at 127.0.0.1 checks the cluster host).
+   * @default the process's trust store (NODE_EXTRA_CA_CERTS included) and the URL's host
+   */
+  readonly tls?: { readonly ca?: string; readonly servername?: string };
 }
 
 /** A typed, thin client of RabbitMQ's management HTTP API. */
@@ -17,11 +24,17 @@ export class ManagementClient {
   readonly baseUrl: string;
   readonly #auth: string;
   readonly #timeoutMs: number;
+  readonly #dispatcher: Dispatcher | undefined;
 
   constructor(options: ManagementClientOptions) {
     this.baseUrl = options.baseUrl.replace(/\/$/, '');
     this.#auth = 'Basic ' + Buffer.from(`${options.user}:${options.password}`).toString('base64');
     this.#timeoutMs = options.timeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+    const tls = options.tls;
+    this.#dispatcher =
+      tls?.ca === undefined && tls?.servername === undefined
+        ? undefined
+        : new Agent({ connect: { ...(tls.ca === undefined ? {} : { ca: tls.ca }), ...(tls.servername === undefined ? {} : { servername: tls.servername }) } });
   }
 
   async get<T>(path: string): Promise<T> {
@@ -60,7 +73,9 @@ export class ManagementClient {
         headers: { ...headers, authorization: this.#auth, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
         body: body === undefined ? undefined : JSON.stringify(body),
         signal: AbortSignal.timeout(this.#timeoutMs),
-      });
+        // Node's fetch is undici's; `dispatcher` is its extension to RequestInit for per-client TLS settings.
+        ...(this.#dispatcher === undefined ? {} : { dispatcher: this.#dispatcher }),
+      } as RequestInit);
     } catch (err) {
       throw new BrokerUnreachableError(this.baseUrl, { cause: err });
     }

@@ -28,6 +28,10 @@ function identity(cluster: Cluster, definitionsFile: string): Line[] {
     [`cluster_name = ${cluster.name}`, 'Federation names its queues after the downstream cluster; the name must be the topology\'s.'],
     [`definitions.import_backend = local_filesystem`, 'Objects, users and links come from the compiled definitions at every boot.'],
     [`definitions.local.path = ${definitionsFile}`, 'The file broker-config renders next to this one.'],
+    [
+      'definitions.skip_if_unchanged = true',
+      'A restart with the same file keeps what the node has; re-importing it raced stream recovery on 4.0 (the presence stream came back "absent" and the boot failed). Drift is fedgate apply\'s job.',
+    ],
     ['loopback_users = none', 'No default guest account exists (definitions create every user), so nothing relies on the loopback rule.'],
   ];
 }

@@ -34,7 +34,7 @@ describe('cli - validate, render, schema', () => {
     writeFileSync(file, readFileSync('infra/topologies/acme.example.yaml', 'utf8').replace('region: eu-central-1', 'region: mars-1'));
     const { code, stderr } = await run(['validate', '-f', file]);
     assert.equal(code, 2);
-    assert.match(stderr, /bad\.yaml:28:13: gateways\[1\]\.region: unknown AWS region code "mars-1"/);
+    assert.match(stderr, /bad\.yaml:29:13: gateways\[1\]\.region: unknown AWS region code "mars-1"/);
   });
 
   it('validate exits 2 on a missing file', async () => {

@@ -1,10 +1,14 @@
 import assert from 'node:assert/strict';
-import { ChangeResourceRecordSetsCommand, Route53ServiceException, TestDNSAnswerCommand, UpdateHealthCheckCommand } from '@aws-sdk/client-route-53';
+import { UpdateHealthCheckCommand } from '@aws-sdk/client-route-53';
+import { loadTopology, type Topology } from '@fedgate/topology';
 import { EXAMPLE_FILE } from '../../dns/test/dns-harness.ts';
+import { accountAfterDnsStack } from '../../dns/test/dns-stack-zone.ts';
 import { FakeRoute53 } from '../../dns/test/fake-route53.ts';
+import { Route53Endpoint } from '../../dns/test/route53-endpoint.ts';
+import type { Route53Account } from '../../dns/test/route53-account.ts';
 import { main } from '../src/main.ts';
 
-/** Runs the CLI in-process against the fake Route53 (mockClient stubs every Route53Client, the CLI's own too). */
+/** Runs the CLI in-process and captures what it prints. */
 async function run(argv: string[]) {
   let stdout = '';
   let stderr = '';
@@ -12,69 +16,47 @@ async function run(argv: string[]) {
   return { code, stdout, stderr };
 }
 
-describe('cli - fedgate dns', () => {
-  let fake: FakeRoute53;
+function checkOf(account: Route53Account, gateway: string): string {
+  return [...account.tags].find(([, tags]) => tags['fedgate:gateway'] === gateway)![0];
+}
 
-  beforeEach(() => {
-    fake = new FakeRoute53();
-    // The CLI waits with real timers; an INSYNC answer at submission keeps the test from sleeping.
-    fake.insyncOnSubmit = true;
+describe('cli - fedgate dns at the SDK boundary (zone as the DNS stack leaves it)', () => {
+  let fake: FakeRoute53;
+  let acme: Topology;
+
+  beforeEach(async () => {
+    acme = (await loadTopology(EXAMPLE_FILE)).topology;
+    fake = new FakeRoute53(accountAfterDnsStack(acme));
   });
   afterEach(() => fake.restore());
 
-  it('dns plan --json prints the plan and changes nothing', async () => {
+  it('dns has no apply: Terraform\'s DNS stack owns the records and checks', async () => {
+    const { code, stderr } = await run(['dns', 'apply', '-f', EXAMPLE_FILE]);
+    assert.equal(code, 2);
+    assert.match(stderr, /Unknown arguments?: .*apply/);
+  });
+
+  it('dns plan --json reports the zone in sync and changes nothing', async () => {
     const { code, stdout } = await run(['dns', 'plan', '-f', EXAMPLE_FILE, '--json']);
     assert.equal(code, 0);
     const { plan } = JSON.parse(stdout);
-    assert.equal(plan.recordName, 'mqtt.acme.example.com.');
-    assert.deepEqual(plan.records.map((r: { action: string; setIdentifier: string }) => `${r.action} ${r.setIdentifier}`), ['CREATE us-east-1', 'CREATE eu-central-1', 'CREATE ap-southeast-1']);
-    assert.equal(fake.healthChecks.length, 0);
+    assert.deepEqual([plan.inSync, plan.differences], [true, []]);
+    assert.equal(fake.mock.commandCalls(UpdateHealthCheckCommand).length, 0);
   });
 
-  it('dns apply applies with progress on stderr, and a second apply reports nothing to change', async () => {
-    const first = await run(['dns', 'apply', '-f', EXAMPLE_FILE]);
-    assert.equal(first.code, 0, first.stderr);
-    assert.match(first.stdout, /\+ CREATE CNAME us-east-1 → us\.gw\.acme\.internal ttl 60, new health check of us/);
-    assert.match(first.stderr, /created health check hc-1 for us/);
-    assert.match(first.stderr, /change C4 in sync/);
-    assert.equal(fake.records.length, 3);
-    fake.mock.resetHistory();
-
-    const second = await run(['dns', 'apply', '-f', EXAMPLE_FILE]);
-    assert.equal(second.code, 0);
-    assert.match(second.stdout, /in sync with the topology: nothing to change/);
-    assert.equal(fake.mock.commandCalls(ChangeResourceRecordSetsCommand).length, 0);
+  it('dns plan names a difference and says the DNS stack fixes it', async () => {
+    fake.account.records = fake.account.records.filter((r) => r.SetIdentifier !== 'ap-southeast-1');
+    const { code, stdout } = await run(['dns', 'plan', '-f', EXAMPLE_FILE]);
+    assert.equal(code, 0);
+    assert.match(stdout, /~ record-missing: ap \(ap-southeast-1\) has no latency record at mqtt\.acme\.example\.com\./);
+    assert.match(stdout, /apply the DNS stack to fix them/);
   });
 
   it('dns status exits 1 and says Route53 fails open when every region is unhealthy', async () => {
-    await run(['dns', 'apply', '-f', EXAMPLE_FILE]);
-    for (const id of ['hc-1', 'hc-2', 'hc-3']) fake.setCheckers(id, 'Failure: Connection timed out.');
-
+    for (const gw of ['us', 'eu', 'ap']) fake.account.setCheckers(checkOf(fake.account, gw), 'Failure: Connection timed out.');
     const { code, stdout } = await run(['dns', 'status', '-f', EXAMPLE_FILE]);
-
     assert.equal(code, 1);
     assert.match(stdout, /! FAIL_OPEN: every region of mqtt\.acme\.example\.com\. is unhealthy or drained: Route53 fails open/);
-    assert.match(stdout, /us\s+us-east-1\s+unhealthy/);
-  });
-
-  it('dns drain shows the region as drained in status; --dry-run changes nothing; undrain brings it back', async () => {
-    await run(['dns', 'apply', '-f', EXAMPLE_FILE]);
-
-    const dry = await run(['dns', 'drain', 'eu', '-f', EXAMPLE_FILE, '--dry-run']);
-    assert.equal(dry.code, 0);
-    assert.match(dry.stdout, /dry run: would drain eu \(eu-central-1\), health check hc-2/);
-    assert.equal(fake.mock.commandCalls(UpdateHealthCheckCommand).length, 0);
-
-    const drained = await run(['dns', 'drain', 'eu', '-f', EXAMPLE_FILE]);
-    assert.equal(drained.code, 0);
-    assert.match(drained.stdout, /^drained eu \(eu-central-1\)/);
-    const status = await run(['dns', 'status', '-f', EXAMPLE_FILE, '--json']);
-    assert.equal(status.code, 0);
-    assert.deepEqual(JSON.parse(status.stdout).drained, ['eu']);
-
-    const undrained = await run(['dns', 'undrain', 'eu', '-f', EXAMPLE_FILE, '--json']);
-    assert.equal(JSON.parse(undrained.stdout).changed, true);
-    assert.deepEqual(JSON.parse((await run(['dns', 'status', '-f', EXAMPLE_FILE, '--json'])).stdout).drained, []);
   });
 
   it('dns drain of an unknown gateway exits 2 and lists the gateways', async () => {
@@ -84,38 +66,80 @@ describe('cli - fedgate dns', () => {
   });
 
   it('an AWS error exits 1 with the AWS code, and with --json as a typed error', async () => {
-    const denied = () => new Route53ServiceException({ name: 'AccessDenied', $fault: 'client', $metadata: { httpStatusCode: 403 }, message: 'not authorized to perform: route53:ListHostedZonesByName' });
-    fake.fail('ListHostedZonesByName', denied(), denied());
-
+    const denied = { code: 'AccessDenied', message: 'not authorized to perform: route53:ListHostedZonesByName', status: 403 };
+    fake.account.fail('ListHostedZonesByName', denied, denied);
     const text = await run(['dns', 'status', '-f', EXAMPLE_FILE]);
     assert.equal(text.code, 1);
     assert.match(text.stderr, /fedgate: Route53 ListHostedZonesByName failed: AccessDenied: not authorized/);
-
     const json = await run(['dns', 'status', '-f', EXAMPLE_FILE, '--json']);
     assert.equal(json.code, 1);
     assert.deepEqual(JSON.parse(json.stdout).error, {
-      name: 'Route53Error',
-      code: 'DNS_AWS_REQUEST_FAILED',
-      message: 'Route53 ListHostedZonesByName failed: AccessDenied: not authorized to perform: route53:ListHostedZonesByName',
+      name: 'Route53Error', code: 'DNS_AWS_REQUEST_FAILED',
+      message: 'Route53 ListHostedZonesByName failed: AccessDenied: not authorized to perform: route53:ListHostedZonesByName (request fake-request)',
     });
   });
 
-  it('dns test names the gateway a device in the subnet is sent to; --client-subnet is required', async () => {
-    fake.mock.on(TestDNSAnswerCommand).resolves({
-      Nameserver: 'ns-1.awsdns-01.org', RecordName: 'mqtt.acme.example.com.', RecordType: 'CNAME',
-      RecordData: ['ap.gw.acme.internal'], ResponseCode: 'NOERROR', Protocol: 'UDP',
-    });
-
-    const ok = await run(['dns', 'test', '-f', EXAMPLE_FILE, '--client-subnet', '203.0.113.0/24']);
-    assert.equal(ok.code, 0);
-    assert.match(ok.stdout, /a device in 203\.0\.113\.0\/24 asking CNAME mqtt\.acme\.example\.com\. gets: ap\.gw\.acme\.internal → gateway ap/);
-
+  it('dns test exits 2 for a bad subnet and requires --client-subnet', async () => {
     const bad = await run(['dns', 'test', '-f', EXAMPLE_FILE, '--client-subnet', 'nonsense']);
     assert.equal(bad.code, 2);
     assert.match(bad.stderr, /--client-subnet must be a CIDR/);
-
     const missing = await run(['dns', 'test', '-f', EXAMPLE_FILE]);
     assert.equal(missing.code, 2);
     assert.match(missing.stderr, /client-subnet/);
+  });
+});
+
+describe('cli - fedgate dns on the wire against a local Route53 endpoint (AWS_ENDPOINT_URL_ROUTE_53)', () => {
+  const ENV = ['AWS_ENDPOINT_URL_ROUTE_53', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_REGION', 'AWS_PROFILE'] as const;
+  const saved: Partial<Record<(typeof ENV)[number], string>> = {};
+  let endpoint: Route53Endpoint;
+  let account: Route53Account;
+
+  beforeEach(async () => {
+    account = accountAfterDnsStack((await loadTopology(EXAMPLE_FILE)).topology);
+    endpoint = new Route53Endpoint(account);
+    const url = await endpoint.start();
+    for (const key of ENV) saved[key] = process.env[key];
+    Object.assign(process.env, { AWS_ENDPOINT_URL_ROUTE_53: url, AWS_ACCESS_KEY_ID: 'AKIDTEST', AWS_SECRET_ACCESS_KEY: 'test-secret', AWS_REGION: 'us-east-1' });
+    delete process.env.AWS_PROFILE;
+  });
+  afterEach(async () => {
+    for (const key of ENV) {
+      if (saved[key] === undefined) delete process.env[key];
+      else process.env[key] = saved[key];
+    }
+    await endpoint.stop();
+  });
+
+  it('dns status is clean, dns drain us then undrain us work, and plan stays in sync throughout', async () => {
+    const status = await run(['dns', 'status', '-f', EXAMPLE_FILE]);
+    assert.equal(status.code, 0, status.stderr);
+    assert.match(status.stdout, /no warnings: every region is answered by its health/);
+    assert.match(status.stdout, /us\s+us-east-1\s+healthy\s+A → alias acme-us-dev-[0-9a-f]+\.elb\.us-east-1\.amazonaws\.com\./);
+    assert.ok(endpoint.requests.some((r) => r.operation === 'ListTagsForResources'), 'fedgate found its checks by their tags');
+
+    const drained = await run(['dns', 'drain', 'us', '-f', EXAMPLE_FILE]);
+    assert.equal(drained.code, 0, drained.stderr);
+    assert.match(drained.stdout, /^drained us \(us-east-1\), health check /);
+    const update = endpoint.requests.find((r) => r.operation === 'UpdateHealthCheck')!;
+    assert.equal(update.path, `/healthcheck/${checkOf(account, 'us')}`);
+    assert.match(update.body, /<Disabled>true<\/Disabled>/);
+    assert.match(update.body, /<Inverted>true<\/Inverted>/);
+    assert.deepEqual(JSON.parse((await run(['dns', 'status', '-f', EXAMPLE_FILE, '--json'])).stdout).drained, ['us']);
+    assert.equal(JSON.parse((await run(['dns', 'plan', '-f', EXAMPLE_FILE, '--json'])).stdout).plan.inSync, true);
+
+    const undrained = await run(['dns', 'undrain', 'us', '-f', EXAMPLE_FILE, '--json']);
+    assert.equal(undrained.code, 0, undrained.stderr);
+    assert.equal(JSON.parse(undrained.stdout).changed, true);
+    const after = JSON.parse((await run(['dns', 'status', '-f', EXAMPLE_FILE, '--json'])).stdout);
+    assert.deepEqual([after.ok, after.drained], [true, []]);
+    assert.equal(account.healthCheck(checkOf(account, 'us')).HealthCheckVersion, 3, 'two updates, each against the version it read');
+  });
+
+  it('a stale version (someone changed the check meanwhile) comes back as Route53\'s error and exits 1', async () => {
+    account.fail('UpdateHealthCheck', { code: 'HealthCheckVersionMismatch', message: 'version mismatch', status: 409 });
+    const { code, stderr } = await run(['dns', 'drain', 'eu', '-f', EXAMPLE_FILE]);
+    assert.equal(code, 1);
+    assert.match(stderr, /Route53 UpdateHealthCheck failed: HealthCheckVersionMismatch: version mismatch/);
   });
 });

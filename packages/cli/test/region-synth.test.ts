@@ -50,7 +50,9 @@ describe('cli - region add/remove and synth', () => {
     assert.match(added.stdout, /^ {2}1\. fedgate synth -f .*acme\.yaml --out cdktf\.out$/m);
     assert.match(added.stdout, /terraform -chdir=cdktf\.out\/stacks\/gateway-nordics-eu-north-1 init/);
     assert.match(added.stdout, /fedgate apply -f /);
-    assert.match(added.stdout, /fedgate dns apply -f /);
+    assert.match(added.stdout, /fedgate secrets push -f /);
+    assert.match(added.stdout, /terraform -chdir=cdktf\.out\/stacks\/dns-acme init && terraform -chdir=cdktf\.out\/stacks\/dns-acme apply/);
+    assert.doesNotMatch(added.stdout, /fedgate dns apply/, 'the DNS stack alone owns the records');
     const edited = readFileSync(file, 'utf8');
     assert.deepEqual(commentLines(edited), commentLines(readFileSync(EXAMPLE, 'utf8')));
     assert.ok(edited.startsWith(readFileSync(EXAMPLE, 'utf8').split('credentials:')[0]!), 'everything before the insertion is untouched');
@@ -88,16 +90,26 @@ describe('cli - region add/remove and synth', () => {
     }
   });
 
-  it('region remove warns what will be torn down and restores the original file after an add', async () => {
+  it('region remove asks for the DNS drain first, while the file still has the region, then removes it and prints the rest in order', async () => {
     const original = readFileSync(file, 'utf8');
     assert.equal((await run(['region', 'add', 'nordics', '--region', 'eu-north-1', '-f', file])).code, 0);
-    const removed = await run(['region', 'remove', 'nordics', '-f', file]);
+    const added = readFileSync(file, 'utf8');
+
+    const refused = await run(['region', 'remove', 'nordics', '-f', file]);
+    assert.equal(refused.code, 2);
+    assert.equal(readFileSync(file, 'utf8'), added, 'not removed before the drain');
+    assert.match(refused.stderr, /1\. fedgate dns drain nordics -f \S+acme\.yaml\n {2}2\. fedgate region remove nordics -f \S+acme\.yaml --drained/);
+
+    const removed = await run(['region', 'remove', 'nordics', '-f', file, '--drained']);
     assert.equal(removed.code, 0, removed.stderr);
     assert.match(removed.stderr, /^warning: removing gateway nordics \(eu-north-1\) tears down/m);
     assert.match(removed.stderr, /stack gateway-nordics-eu-north-1: VPC 10\.4\.0\.0\/16, 3 node\(s\)/);
-    assert.match(removed.stderr, /latency record mqtt\.acme\.example\.com for eu-north-1 and its health check/);
-    assert.match(removed.stdout, /1\. fedgate dns drain nordics/);
-    assert.match(removed.stdout, /terraform -chdir=cdktf\.out\/stacks\/gateway-nordics-eu-north-1 destroy/);
+    const steps = [...removed.stdout.matchAll(/^ {2}\d+\. (.*)$/gm)].map((m) => m[1]!);
+    const index = (pattern: RegExp) => steps.findIndex((s) => pattern.test(s));
+    assert.ok(index(/^fedgate synth/) === 0, 'synth first');
+    assert.ok(index(/stacks\/dns-acme apply/) < index(/gateway-nordics-eu-north-1 destroy/), 'the record leaves before its load balancer');
+    assert.ok(index(/gateway-nordics-eu-north-1 destroy/) < index(/fedgate apply .* --prune/), 'prune last');
+    assert.equal(index(/dns drain/), -1, 'no step needs the region in the file any more');
     assert.equal(readFileSync(file, 'utf8'), original);
   });
 
@@ -113,7 +125,7 @@ describe('cli - region add/remove and synth', () => {
     const out = join(dir, 'out');
     await run(['region', 'add', 'nordics', '--region', 'eu-north-1', '-f', file]);
     assert.equal((await run(['synth', '-f', file, '--out', out])).code, 0);
-    await run(['region', 'remove', 'nordics', '-f', file]);
+    await run(['region', 'remove', 'nordics', '-f', file, '--drained']);
     const { code, stdout, stderr } = await run(['synth', '-f', file, '--out', out]);
     assert.equal(code, 0);
     assert.match(stderr, /warning: .*stacks\/gateway-nordics-eu-north-1 is from an earlier synth and not in this topology/);

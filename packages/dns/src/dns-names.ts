@@ -1,46 +1,27 @@
-import { createHash } from 'node:crypto';
-import type { Tag } from '@aws-sdk/client-route-53';
-
 /**
- * How fedgate recognises the Route53 objects it owns. Health checks carry no name Route53 can search by, and
- * reading tags takes one extra call per 10 checks, so ownership lives in the CallerReference, which
- * ListHealthChecks returns: `fedgate:<owner>:<gateway>:<created, base 36>`. The owner key hashes the topology
- * name with the steered record, so staging and production in one account never claim each other's checks,
- * and the whole reference stays within Route53's 64 characters (gateway names are at most 32).
+ * How fedgate recognises the Route53 objects of a topology. The infra DNS stack creates the latency records and
+ * their health checks and tags each check with these keys; `fedgate dns` finds its checks by them (it never creates
+ * one), so staging and production in one account never claim each other's checks.
  */
-export const CALLER_REFERENCE_PREFIX = 'fedgate';
+export const TAG_TOPOLOGY = 'fedgate:topology';
+export const TAG_GATEWAY = 'fedgate:gateway';
+/** The steered name, absolute and lower case (`mqtt.acme.example.com.`). */
+export const TAG_RECORD = 'fedgate:record';
 
 /** `mqtt.acme.example.com.`: the absolute name devices resolve. */
 export function recordFqdn(dns: { record: string; zone: string }): string {
   return `${dns.record}.${dns.zone}.`.toLowerCase();
 }
 
-export function ownerKey(topologyName: string, fqdn: string): string {
-  return createHash('sha256').update(`${topologyName}|${fqdn}`).digest('hex').slice(0, 12);
+/** The tags the DNS stack puts on the health check of `gateway` (besides a Name for people). */
+export function healthCheckTags(topologyName: string, gateway: string, fqdn: string): Record<string, string> {
+  return { [TAG_TOPOLOGY]: topologyName, [TAG_GATEWAY]: gateway, [TAG_RECORD]: fqdn };
 }
 
-/** Unique per creation: Route53 refuses to reuse the reference of a deleted check. */
-export function callerReference(owner: string, gateway: string, createdAtMs: number): string {
-  return `${CALLER_REFERENCE_PREFIX}:${owner}:${gateway}:${createdAtMs.toString(36)}`;
-}
-
-/** The gateway a health check belongs to, when `owner` created it. */
-export function ownedGateway(reference: string | undefined, owner: string): string | undefined {
-  const prefix = `${CALLER_REFERENCE_PREFIX}:${owner}:`;
-  if (reference === undefined || !reference.startsWith(prefix)) return undefined;
-  const rest = reference.slice(prefix.length);
-  const end = rest.lastIndexOf(':');
-  return end > 0 ? rest.slice(0, end) : undefined;
-}
-
-/** Tags for people browsing the console or a cost report; fedgate itself finds its checks by CallerReference. */
-export function healthCheckTags(topologyName: string, gateway: string, fqdn: string): Tag[] {
-  return [
-    { Key: 'Name', Value: `fedgate ${topologyName} ${gateway} (${fqdn})` },
-    { Key: 'fedgate:topology', Value: topologyName },
-    { Key: 'fedgate:gateway', Value: gateway },
-    { Key: 'fedgate:record', Value: fqdn },
-  ];
+/** The gateway a health check serves, when its tags say it belongs to this topology's steered name. */
+export function taggedGateway(tags: Readonly<Record<string, string>>, topologyName: string, fqdn: string): string | undefined {
+  if (tags[TAG_TOPOLOGY] !== topologyName || normalizeName(tags[TAG_RECORD] ?? '') !== normalizeName(fqdn)) return undefined;
+  return tags[TAG_GATEWAY] || undefined;
 }
 
 /** Lower case, no trailing dot: how two DNS names are compared. */
@@ -48,7 +29,7 @@ export function normalizeName(name: string): string {
   return name.toLowerCase().replace(/\.$/, '');
 }
 
-/** Route53 ids come as `/hostedzone/Z123` or `/change/C123`; people and the API both take the bare id. */
+/** Route53 ids come as `/hostedzone/Z123` or `/healthcheck/…`; people and the API both take the bare id. */
 export function bareId(id: string): string {
   return id.replace(/^\/(?:hostedzone|change|healthcheck)\//, '');
 }

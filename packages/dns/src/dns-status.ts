@@ -3,7 +3,7 @@ import type { Topology } from '@fedgate/topology';
 import { desiredDnsState, type DesiredDnsState } from './desired-dns-state.ts';
 import type { DnsOptions } from './dns-options.ts';
 import { evaluateDnsHealth, type DnsStatusReport } from './evaluate-dns-health.ts';
-import { healthCheckOfRegion, planDnsChanges } from './plan-dns-changes.ts';
+import { healthCheckOfRegion, planDnsDrift } from './plan-dns-drift.ts';
 import { readZoneState, type ZoneState } from './read-zone-state.ts';
 import { Route53Session } from './route53-session.ts';
 
@@ -27,5 +27,5 @@ export async function collectDnsStatus(session: Route53Session, desired: Desired
     );
     observations.set(hc.id, res.HealthCheckObservations ?? []);
   }
-  return evaluateDnsHealth(desired, state, observations, planDnsChanges(desired, state));
+  return evaluateDnsHealth(desired, state, observations, planDnsDrift(desired, state));
 }

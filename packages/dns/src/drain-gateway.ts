@@ -5,7 +5,7 @@ import { DnsConfigError, DnsStateError } from './errors.ts';
 import type { DnsOptions } from './dns-options.ts';
 import { collectDnsStatus } from './dns-status.ts';
 import { answersWhenHealthy, type DnsWarning } from './evaluate-dns-health.ts';
-import { healthCheckOfRegion, isLatencyRecord } from './plan-dns-changes.ts';
+import { healthCheckOfRegion, isLatencyRecord } from './plan-dns-drift.ts';
 import { readZoneState, type KnownHealthCheck, type ZoneState } from './read-zone-state.ts';
 import { Route53Session } from './route53-session.ts';
 
@@ -31,9 +31,9 @@ export interface DrainResult {
 /**
  * Takes a region out of DNS by forcing its health check unhealthy: Disabled stops the probes and makes the
  * check count as healthy, Inverted turns that into unhealthy. The record, the check's settings and the
- * gateway stay as they are, so `undrain` is one update and `apply` never undoes a drain. The price: a drain
- * is only a health signal, so when every other region is unhealthy too Route53 fails open and answers with
- * the drained region again; drain refuses that case unless forced.
+ * gateway stay as they are, so `undrain` is one update, and the DNS stack ignores these two attributes, so a later
+ * `terraform apply` never undoes a drain. The price: a drain is only a health signal, so when every other region is
+ * unhealthy too Route53 fails open and answers with the drained region again; drain refuses that case unless forced.
  */
 export async function drainGateway(topology: Topology, gateway: string, options: DrainOptions = {}): Promise<DrainResult> {
   return setDrained(topology, gateway, true, options);
@@ -83,21 +83,22 @@ async function setDrained(topology: Topology, gateway: string, drained: boolean,
     (c) => c.send(new UpdateHealthCheckCommand({ HealthCheckId: hc.id, HealthCheckVersion: hc.version, Disabled: drained, Inverted: drained })),
     { idempotent: false },
   );
+  session.options.onProgress({ type: 'health-check-updated', gateway, healthCheckId: hc.id, fields: ['Disabled', 'Inverted'] });
   return { ...base, changed: true, warnings };
 }
 
-/** The fedgate health check the region's record points at; anything else means the zone was never applied. */
+/** The health check tagged for the region that its record points at; anything else means the DNS stack was never applied. */
 function steeringHealthCheck(desired: DesiredDnsState, state: ZoneState, region: DesiredRegion): KnownHealthCheck {
   const record = state.records.find((r) => isLatencyRecord(r) && r.SetIdentifier === region.setIdentifier);
   const hc = healthCheckOfRegion(state, region);
   const where = `${region.gateway} (${region.region}) in ${desired.recordName}`;
   if (record === undefined) {
-    throw new DnsStateError('DNS_NOT_APPLIED', `${where} has no record, so it is not in DNS; run fedgate dns apply first`);
+    throw new DnsStateError('DNS_NOT_APPLIED', `${where} has no record, so it is not in DNS; apply the DNS stack (terraform) first`);
   }
   if (hc === undefined || record.HealthCheckId !== hc.id || hc.gateway === undefined) {
     throw new DnsStateError(
       'DNS_NOT_APPLIED',
-      `${where}: the record does not use a fedgate health check (${record.HealthCheckId ?? 'none'}), so draining cannot steer it; run fedgate dns apply first`,
+      `${where}: the record does not use a health check tagged for ${region.gateway} (${record.HealthCheckId ?? 'none'}), so draining cannot steer it; apply the DNS stack (terraform) first`,
     );
   }
   return hc;

@@ -3,7 +3,6 @@ export type DnsErrorCode =
   | DnsConfigErrorCode
   | HostedZoneErrorCode
   | DnsStateErrorCode
-  | 'DNS_CHANGE_TIMEOUT'
   | Route53ErrorCode;
 
 /** The topology or the arguments ask for something fedgate cannot do: fix the input. */
@@ -18,7 +17,7 @@ export type DnsConfigErrorCode =
 export type HostedZoneErrorCode = 'DNS_ZONE_NOT_FOUND' | 'DNS_ZONE_AMBIGUOUS';
 
 /** What the hosted zone holds stops fedgate from going on safely. */
-export type DnsStateErrorCode = 'DNS_RECORD_CONFLICT' | 'DNS_NOT_APPLIED' | 'DNS_DRAIN_WOULD_FAIL_OPEN' | 'DNS_CHANGE_TOO_LARGE';
+export type DnsStateErrorCode = 'DNS_NOT_APPLIED' | 'DNS_DRAIN_WOULD_FAIL_OPEN';
 
 export type Route53ErrorCode = 'DNS_AWS_REQUEST_FAILED' | 'DNS_AWS_CREDENTIALS' | 'DNS_AWS_REGION';
 
@@ -65,21 +64,6 @@ export class DnsStateError extends DnsError {
   constructor(code: DnsStateErrorCode, message: string, options: { cause?: unknown } = {}) {
     super(message, options);
     this.code = code;
-  }
-}
-
-/** Route53 accepted a change but did not report it INSYNC in time. The change still completes on its own. */
-export class ChangeTimeoutError extends DnsError {
-  override readonly name = 'ChangeTimeoutError';
-  readonly code = 'DNS_CHANGE_TIMEOUT' as const;
-  readonly changeId: string;
-
-  constructor(changeId: string, waitedMs: number) {
-    super(
-      `Route53 change ${changeId} is still PENDING after ${Math.round(waitedMs / 1000)} s; ` +
-        'Route53 finishes it on its own: check later with `fedgate dns status` or `aws route53 get-change`',
-    );
-    this.changeId = changeId;
   }
 }
 

@@ -1,6 +1,6 @@
 import type { HealthCheckObservation, ResourceRecordSet } from '@aws-sdk/client-route-53';
 import type { DesiredDnsState } from './desired-dns-state.ts';
-import { healthCheckOfRegion, isLatencyRecord, type DnsPlan } from './plan-dns-changes.ts';
+import { healthCheckOfRegion, isLatencyRecord, type DnsPlan } from './plan-dns-drift.ts';
 import type { KnownHealthCheck, ZoneState } from './read-zone-state.ts';
 
 /**
@@ -31,7 +31,7 @@ export interface RegionStatus {
   };
   readonly healthCheck?: {
     readonly id: string;
-    /** False when the record points at a check fedgate did not create. */
+    /** False when the record points at a check that is not tagged for this topology's gateway. */
     readonly ownedByFedgate: boolean;
     readonly endpoint: string;
     readonly intervalSeconds: number;
@@ -77,7 +77,7 @@ export interface DnsStatusReport {
   readonly drained: readonly string[];
   /** Every region is unhealthy or drained: Route53 ignores health and answers with all records. */
   readonly failOpen: boolean;
-  /** Changes `fedgate dns apply` would make. */
+  /** Differences from what the DNS stack creates (`fedgate dns plan` lists them; applying the stack removes them). */
   readonly pendingChanges: number;
   readonly warnings: readonly DnsWarning[];
   /** No warning of severity `error`. */
@@ -146,7 +146,7 @@ export function evaluateDnsHealth(
   const regions: RegionStatus[] = partial.map(({ region, record, hc, checkers, state: s }) => {
     const gw = region.gateway;
     if (record === undefined) {
-      warnings.push({ severity: 'error', code: 'RECORD_MISSING', gateway: gw, message: `${gw} (${region.region}) has no record: devices are never sent there; run fedgate dns apply` });
+      warnings.push({ severity: 'error', code: 'RECORD_MISSING', gateway: gw, message: `${gw} (${region.region}) has no record: devices are never sent there; apply the DNS stack (terraform)` });
     } else {
       if (record.HealthCheckId === undefined) {
         warnings.push({ severity: 'warning', code: 'NO_HEALTH_CHECK', gateway: gw, message: `${gw} (${region.region}): the record has no health check, so Route53 keeps sending devices there when the gateway is down` });
@@ -182,12 +182,12 @@ export function evaluateDnsHealth(
     .filter((r) => !wantedIds.has(r.SetIdentifier!))
     .map((r) => ({ setIdentifier: r.SetIdentifier!, type: r.Type ?? '?', target: describeRecord(r).target }));
   for (const stray of strayRecords) {
-    warnings.push({ severity: 'warning', code: 'STRAY_RECORD', message: `${stray.type} ${desired.recordName} (${stray.setIdentifier}) → ${stray.target} belongs to no gateway of the topology; fedgate dns apply deletes it` });
+    warnings.push({ severity: 'warning', code: 'STRAY_RECORD', message: `${stray.type} ${desired.recordName} (${stray.setIdentifier}) → ${stray.target} belongs to no gateway of the topology; applying the DNS stack deletes it` });
   }
-  for (const conflict of plan.conflicts) warnings.push({ severity: 'error', code: 'RECORD_CONFLICT', message: conflict });
-  const pendingChanges = plan.healthChecks.length + plan.records.length;
+  for (const conflict of plan.differences.filter((d) => d.kind === 'conflict')) warnings.push({ severity: 'error', code: 'RECORD_CONFLICT', message: conflict.message });
+  const pendingChanges = plan.differences.length;
   if (pendingChanges > 0) {
-    warnings.push({ severity: 'warning', code: 'DRIFT', message: `the zone differs from the topology: ${pendingChanges} change(s) pending, see fedgate dns plan` });
+    warnings.push({ severity: 'warning', code: 'DRIFT', message: `the zone differs from what the DNS stack creates: ${pendingChanges} difference(s), see fedgate dns plan; terraform apply of the DNS stack fixes them` });
   }
   return {
     topology: desired.topology,

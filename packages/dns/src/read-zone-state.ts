@@ -2,13 +2,15 @@ import {
   ListHealthChecksCommand,
   ListHostedZonesByNameCommand,
   ListResourceRecordSetsCommand,
+  ListTagsForResourcesCommand,
+  type HealthCheck,
   type HealthCheckConfig,
   type ListResourceRecordSetsCommandOutput,
   type ResourceRecordSet,
   type RRType,
 } from '@aws-sdk/client-route-53';
 import { HostedZoneNotFoundError } from './errors.ts';
-import { bareId, normalizeName, ownedGateway } from './dns-names.ts';
+import { bareId, normalizeName, taggedGateway } from './dns-names.ts';
 import type { DesiredDnsState } from './desired-dns-state.ts';
 import type { Route53Session } from './route53-session.ts';
 
@@ -19,11 +21,13 @@ export interface HostedZoneRef {
   readonly name: string;
 }
 
+/** Route53 takes at most this many ids per ListTagsForResources request. */
+const TAG_BATCH = 10;
+
 export interface KnownHealthCheck {
   readonly id: string;
-  /** The gateway fedgate created it for; undefined for a check fedgate does not own (a record points at it). */
+  /** The gateway its tags name for this topology and record; undefined for a check that is not fedgate's. */
   readonly gateway: string | undefined;
-  readonly callerReference: string;
   readonly version: number;
   readonly config: HealthCheckConfig;
 }
@@ -33,7 +37,7 @@ export interface ZoneState {
   readonly hostedZone: HostedZoneRef;
   /** Every record set at the steered name, whatever its type or routing policy. */
   readonly records: readonly ResourceRecordSet[];
-  /** fedgate's checks for this topology and record, plus any other check a record at the name points at. */
+  /** The checks tagged for this topology and record, plus any other check a record at the name points at. */
   readonly healthChecks: readonly KnownHealthCheck[];
 }
 
@@ -41,7 +45,7 @@ export async function readZoneState(session: Route53Session, desired: DesiredDns
   const hostedZone = await findHostedZone(session, desired.zone);
   const records = await listRecordSetsAt(session, hostedZone.id, desired.recordName);
   const referenced = new Set(records.flatMap((r) => (r.HealthCheckId === undefined ? [] : [r.HealthCheckId])));
-  const healthChecks = await listHealthChecks(session, desired.owner, referenced);
+  const healthChecks = await listHealthChecks(session, desired, referenced);
   return { hostedZone, records, healthChecks };
 }
 
@@ -63,7 +67,7 @@ export async function findHostedZone(session: Route53Session, zone: string): Pro
     throw new HostedZoneNotFoundError(
       zone,
       'DNS_ZONE_NOT_FOUND',
-      `no Route53 hosted zone named ${wanted} in this AWS account; create it (the infra DNS stack does) ` +
+      `no Route53 hosted zone named ${wanted} in this AWS account; create the public zone (the DNS stack adds its records) ` +
         'or check dns.zone in the topology and which account your AWS credentials select',
     );
   }
@@ -113,9 +117,16 @@ interface RecordPage {
   readonly StartRecordIdentifier?: string;
 }
 
-/** Every page of ListHealthChecks, keeping the checks `owner` created and those a record points at. */
-export async function listHealthChecks(session: Route53Session, owner: string, referenced: ReadonlySet<string>): Promise<KnownHealthCheck[]> {
-  const found: KnownHealthCheck[] = [];
+/**
+ * Every page of ListHealthChecks, keeping the checks tagged for this topology's steered name (their tags are read
+ * ten checks per request) and those a record at the name points at.
+ */
+export async function listHealthChecks(
+  session: Route53Session,
+  desired: Pick<DesiredDnsState, 'topology' | 'recordName'>,
+  referenced: ReadonlySet<string>,
+): Promise<KnownHealthCheck[]> {
+  const all: HealthCheck[] = [];
   let marker: string | undefined;
   do {
     const page = marker;
@@ -124,18 +135,26 @@ export async function listHealthChecks(session: Route53Session, owner: string, r
       (c) => c.send(new ListHealthChecksCommand({ ...(page === undefined ? {} : { Marker: page }), MaxItems: 1000 })),
       { idempotent: true },
     );
-    for (const hc of res.HealthChecks ?? []) {
-      const gateway = ownedGateway(hc.CallerReference, owner);
-      if (hc.Id === undefined || (gateway === undefined && !referenced.has(hc.Id))) continue;
-      found.push({
-        id: hc.Id,
-        gateway,
-        callerReference: hc.CallerReference ?? '',
-        version: hc.HealthCheckVersion ?? 1,
-        config: hc.HealthCheckConfig ?? { Type: undefined },
-      });
-    }
+    all.push(...(res.HealthChecks ?? []).filter((hc) => hc.Id !== undefined));
     marker = res.IsTruncated === true ? res.NextMarker : undefined;
   } while (marker !== undefined);
-  return found;
+
+  const tags = new Map<string, Record<string, string>>();
+  for (let i = 0; i < all.length; i += TAG_BATCH) {
+    const ids = all.slice(i, i + TAG_BATCH).map((hc) => hc.Id!);
+    const res = await session.call(
+      'ListTagsForResources',
+      (c) => c.send(new ListTagsForResourcesCommand({ ResourceType: 'healthcheck', ResourceIds: ids })),
+      { idempotent: true },
+    );
+    for (const set of res.ResourceTagSets ?? []) {
+      tags.set(set.ResourceId ?? '', Object.fromEntries((set.Tags ?? []).map((t) => [t.Key ?? '', t.Value ?? ''])));
+    }
+  }
+
+  return all.flatMap((hc): KnownHealthCheck[] => {
+    const gateway = taggedGateway(tags.get(hc.Id!) ?? {}, desired.topology, desired.recordName);
+    if (gateway === undefined && !referenced.has(hc.Id!)) return [];
+    return [{ id: hc.Id!, gateway, version: hc.HealthCheckVersion ?? 1, config: hc.HealthCheckConfig ?? { Type: undefined } }];
+  });
 }

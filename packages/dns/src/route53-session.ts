@@ -1,7 +1,6 @@
-import { GetChangeCommand, type ChangeInfo, type Route53Client } from '@aws-sdk/client-route-53';
+import type { Route53Client } from '@aws-sdk/client-route-53';
 import { backoffDelayMs, retryReason } from './backoff.ts';
-import { ChangeTimeoutError, DnsError } from './errors.ts';
-import { bareId } from './dns-names.ts';
+import { DnsError } from './errors.ts';
 import { normalizeDnsOptions, type DnsOptions, type NormalizedDnsOptions } from './dns-options.ts';
 
 /** The I/O edge: every Route53 request goes through `call`, which retries and types its failures. */
@@ -29,22 +28,5 @@ export class Route53Session {
         await sleep(delayMs);
       }
     }
-  }
-
-  /** Polls GetChange until Route53 reports the change INSYNC on all its name servers. */
-  async waitInSync(change: ChangeInfo | undefined): Promise<void> {
-    const { changePollIntervalMs, changeTimeoutMs, now, sleep, onProgress } = this.options;
-    const changeId = bareId(change?.Id ?? 'unknown');
-    const started = now();
-    let status = change?.Status;
-    while (status !== 'INSYNC') {
-      const elapsedMs = now() - started;
-      if (elapsedMs >= changeTimeoutMs) throw new ChangeTimeoutError(changeId, elapsedMs);
-      onProgress({ type: 'change-pending', changeId, elapsedMs });
-      await sleep(changePollIntervalMs);
-      const res = await this.call('GetChange', (c) => c.send(new GetChangeCommand({ Id: changeId })), { idempotent: true });
-      status = res.ChangeInfo?.Status;
-    }
-    onProgress({ type: 'change-insync', changeId, elapsedMs: now() - started });
   }
 }

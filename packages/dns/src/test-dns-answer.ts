@@ -1,3 +1,4 @@
+import { resolve4 } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import { TestDNSAnswerCommand } from '@aws-sdk/client-route-53';
 import type { Topology } from '@fedgate/topology';
@@ -5,7 +6,7 @@ import { desiredDnsState } from './desired-dns-state.ts';
 import { DnsConfigError } from './errors.ts';
 import { normalizeName } from './dns-names.ts';
 import type { DnsOptions } from './dns-options.ts';
-import { findHostedZone } from './read-zone-state.ts';
+import { findHostedZone, listRecordSetsAt } from './read-zone-state.ts';
 import { Route53Session } from './route53-session.ts';
 
 export interface ClientSubnet {
@@ -35,15 +36,46 @@ export interface DnsAnswerReport {
   readonly responseCode: string;
   readonly protocol: string;
   readonly recordData: readonly string[];
-  /** The gateway the answer sends the device to, when it can be told from the data (CNAME answers). */
+  /** The gateway the answer sends the device to: the region whose load balancer resolves to the answered addresses. */
   readonly gateway?: string;
+}
+
+export interface TestDnsAnswerOptions extends DnsOptions {
+  /** Addresses a load balancer name resolves to, to tell which region an answer is. @default node:dns resolve4 */
+  readonly resolveAddresses?: (name: string) => Promise<string[]>;
+}
+
+/** The DNS stack's latency records are A aliases to the regions' device load balancers. */
+const RECORD_TYPE = 'A';
+
+/**
+ * An alias answers with its load balancer's addresses, which name no gateway: resolve each region's load balancer
+ * and find the one the answer came from. Unresolvable names leave the gateway unknown rather than failing the test.
+ */
+async function answeringGateway(
+  session: Route53Session,
+  hostedZoneId: string,
+  desired: ReturnType<typeof desiredDnsState>,
+  recordData: readonly string[],
+  resolveAddresses: (name: string) => Promise<string[]>,
+): Promise<string | undefined> {
+  if (recordData.length === 0) return undefined;
+  const answered = new Set(recordData.map(normalizeName));
+  const records = await listRecordSetsAt(session, hostedZoneId, desired.recordName);
+  for (const region of desired.regions) {
+    const alias = records.find((r) => r.SetIdentifier === region.setIdentifier)?.AliasTarget?.DNSName;
+    if (alias === undefined) continue;
+    const addresses = await resolveAddresses(normalizeName(alias)).catch(() => [] as string[]);
+    if (addresses.some((a) => answered.has(a))) return region.gateway;
+  }
+  return undefined;
 }
 
 /** Asks Route53 (TestDNSAnswer) what a resolver serving `clientSubnet` gets for the steered name. */
 export async function testDnsAnswer(
   topology: Topology,
   query: { readonly clientSubnet: string; readonly resolver?: string },
-  options: DnsOptions = {},
+  options: TestDnsAnswerOptions = {},
 ): Promise<DnsAnswerReport> {
   const desired = desiredDnsState(topology);
   const subnet = parseClientSubnet(query.clientSubnet);
@@ -59,7 +91,7 @@ export async function testDnsAnswer(
         new TestDNSAnswerCommand({
           HostedZoneId: zone.id,
           RecordName: desired.recordName,
-          RecordType: desired.recordType,
+          RecordType: RECORD_TYPE,
           EDNS0ClientSubnetIP: subnet.ip,
           EDNS0ClientSubnetMask: String(subnet.prefixLength),
           ...(query.resolver === undefined ? {} : { ResolverIP: query.resolver }),
@@ -68,12 +100,10 @@ export async function testDnsAnswer(
     { idempotent: true },
   );
   const recordData = res.RecordData ?? [];
-  const answered = new Set(recordData.map(normalizeName));
-  // An alias answers with the NLB's addresses, which say nothing about the gateway; a CNAME names its host.
-  const gateway = desired.regions.find((r) => r.target.kind === 'cname' && answered.has(normalizeName(r.target.host)))?.gateway;
+  const gateway = await answeringGateway(session, zone.id, desired, recordData, options.resolveAddresses ?? resolve4);
   return {
     recordName: desired.recordName,
-    recordType: desired.recordType,
+    recordType: RECORD_TYPE,
     clientSubnet: `${subnet.ip}/${subnet.prefixLength}`,
     ...(query.resolver === undefined ? {} : { resolver: query.resolver }),
     nameserver: res.Nameserver ?? '',

@@ -1,6 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { loadTopology, type Topology } from '@fedgate/topology';
 import type { DnsOptions, DnsProgressEvent } from '../src/index.ts';
+import { accountAfterDnsStack } from './dns-stack-zone.ts';
 import { FakeRoute53 } from './fake-route53.ts';
 
 export const EXAMPLE_FILE = fileURLToPath(new URL('../../../infra/topologies/acme.example.yaml', import.meta.url));
@@ -16,30 +17,24 @@ export function variant(topology: Topology, edit: (t: Topology) => void): Topolo
   return copy;
 }
 
-/** The example fleet with each gateway behind its region's NLB. */
-export function behindNlbs(topology: Topology): Topology {
-  return variant(topology, (t) => {
-    for (const gw of t.gateways) gw.host = `fedgate-${gw.name}-0123456789abcdef.elb.${gw.region}.amazonaws.com`;
-  });
-}
-
-export const START_MS = 1_760_000_000_000;
-
-/** A fake Route53 plus options whose clock only moves when the code under test sleeps. */
+/** A fake Route53 holding the zone as the topology's DNS stack leaves it, plus options that never really sleep. */
 export class DnsHarness {
-  readonly fake = new FakeRoute53();
+  readonly fake: FakeRoute53;
   readonly sleeps: number[] = [];
   readonly events: DnsProgressEvent[] = [];
-  clock = START_MS;
+
+  constructor(topology: Topology) {
+    this.fake = new FakeRoute53(accountAfterDnsStack(topology));
+  }
+
+  get account() {
+    return this.fake.account;
+  }
 
   options(extra: Partial<DnsOptions> = {}): DnsOptions {
     return {
       client: this.fake.client(),
-      sleep: async (ms) => {
-        this.sleeps.push(ms);
-        this.clock += ms;
-      },
-      now: () => this.clock,
+      sleep: async (ms) => void this.sleeps.push(ms),
       random: () => 0.5,
       onProgress: (e) => this.events.push(e),
       ...extra,

@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import {
-  ChangeResourceRecordSetsCommand,
   InvalidChangeBatch,
   ListHostedZonesByNameCommand,
   PriorRequestNotComplete,
@@ -9,17 +8,16 @@ import {
 } from '@aws-sdk/client-route-53';
 import type { Topology } from '@fedgate/topology';
 import {
-  ChangeTimeoutError,
   DEFAULT_RETRY_POLICY,
   DnsConfigError,
   DnsError,
   HostedZoneNotFoundError,
   Route53Error,
-  applyDns,
   backoffDelayMs,
   dnsStatus,
   drainGateway,
   normalizeDnsOptions,
+  planDns,
   retryReason,
 } from '../src/index.ts';
 import { DnsHarness, exampleTopology } from './dns-harness.ts';
@@ -70,45 +68,40 @@ describe('dns retries and errors at the SDK boundary', () => {
   let acme: Topology;
 
   beforeEach(async () => {
-    h = new DnsHarness();
     acme = await exampleTopology();
+    h = new DnsHarness(acme);
   });
   afterEach(() => h.restore());
 
-  it('retry - Throttling on ChangeResourceRecordSets is retried with backoff and jitter, then succeeds', async () => {
-    h.fake.pendingPolls = 0;
-    h.fake.fail('ChangeResourceRecordSets', throttled(), throttled());
+  it('retry - Throttling on ListHealthChecks is retried with backoff and jitter, then succeeds', async () => {
+    h.account.fail('ListHealthChecks', throttled(), throttled());
     const random = [0.1, 0.9];
 
-    const result = await applyDns(acme, h.options({ random: () => random.shift() ?? 0, changePollIntervalMs: 1000 }));
+    const report = await dnsStatus(acme, h.options({ random: () => random.shift() ?? 0 }));
 
-    assert.equal(result.applied, true);
-    assert.equal(h.fake.mock.commandCalls(ChangeResourceRecordSetsCommand).length, 3);
-    assert.equal(h.fake.records.length, 3);
+    assert.equal(report.ok, true);
     const retries = h.events.filter((e) => e.type === 'retry');
     assert.deepEqual(retries, [
-      { type: 'retry', operation: 'ChangeResourceRecordSets', reason: 'Throttling', attempt: 2, maxAttempts: 8, delayMs: 275 },
-      { type: 'retry', operation: 'ChangeResourceRecordSets', reason: 'Throttling', attempt: 3, maxAttempts: 8, delayMs: 950 },
+      { type: 'retry', operation: 'ListHealthChecks', reason: 'Throttling', attempt: 2, maxAttempts: 8, delayMs: 275 },
+      { type: 'retry', operation: 'ListHealthChecks', reason: 'Throttling', attempt: 3, maxAttempts: 8, delayMs: 950 },
     ]);
-    assert.deepEqual(h.sleeps, [275, 950, 1000], 'two backoffs, then one poll interval');
+    assert.deepEqual(h.sleeps, [275, 950]);
   });
 
   it('retry - PriorRequestNotComplete on a drain is retried until Route53 takes it', async () => {
-    await applyDns(acme, h.options());
-    h.resetHistory();
-    h.fake.fail('UpdateHealthCheck', new PriorRequestNotComplete({ $metadata: { httpStatusCode: 400 }, message: 'The request was rejected because Route 53 was still processing a prior request.' }));
+    h.account.fail('UpdateHealthCheck', new PriorRequestNotComplete({ $metadata: { httpStatusCode: 400 }, message: 'The request was rejected because Route 53 was still processing a prior request.' }));
 
     const result = await drainGateway(acme, 'us', h.options());
 
     assert.equal(result.changed, true);
     assert.equal(h.fake.mock.commandCalls(UpdateHealthCheckCommand).length, 2);
-    assert.equal(h.fake.healthCheck('hc-1').HealthCheckConfig!.Disabled, true);
+    assert.equal(h.account.healthCheck(result.healthCheckId).HealthCheckConfig!.Disabled, true);
   });
 
   it('retry - gives up after maxAttempts with a Route53Error that keeps the code and counts the attempts', async () => {
-    h.fake.fail('ListHostedZonesByName', throttled(), throttled(), throttled());
+    h.account.fail('ListHostedZonesByName', throttled(), throttled(), throttled());
 
-    await assert.rejects(applyDns(acme, h.options({ retry: { maxAttempts: 3 } })), (err: unknown) => {
+    await assert.rejects(dnsStatus(acme, h.options({ retry: { maxAttempts: 3 } })), (err: unknown) => {
       assert.ok(err instanceof Route53Error);
       assert.equal(err.code, 'DNS_AWS_REQUEST_FAILED');
       assert.equal(err.awsCode, 'Throttling');
@@ -122,7 +115,7 @@ describe('dns retries and errors at the SDK boundary', () => {
 
   it('errors - AccessDenied surfaces as a Route53Error naming the operation and the AWS code, not retried', async () => {
     const denied = awsError('AccessDenied', 'User: arn:aws:iam::123456789012:user/ci is not authorized to perform: route53:ListHostedZonesByName', 403);
-    h.fake.fail('ListHostedZonesByName', denied);
+    h.account.fail('ListHostedZonesByName', denied);
 
     await assert.rejects(dnsStatus(acme, h.options()), (err: unknown) => {
       assert.ok(err instanceof Route53Error && err instanceof DnsError);
@@ -137,17 +130,8 @@ describe('dns retries and errors at the SDK boundary', () => {
     assert.equal(h.fake.mock.commandCalls(ListHostedZonesByNameCommand).length, 1);
   });
 
-  it('errors - InvalidChangeBatch lists every message Route53 gave', async () => {
-    h.fake.fail(
-      'ChangeResourceRecordSets',
-      new InvalidChangeBatch({ $metadata: { httpStatusCode: 400 }, message: 'Invalid change batch', messages: ['first problem', 'second problem'] }),
-    );
-
-    await assert.rejects(applyDns(acme, h.options()), /Route53 ChangeResourceRecordSets failed: InvalidChangeBatch: Invalid change batch \[first problem; second problem\]/);
-  });
-
   it('errors - missing AWS credentials say where the SDK looks for them', async () => {
-    h.fake.fail('ListHostedZonesByName', Object.assign(new Error('Could not load credentials from any providers'), { name: 'CredentialsProviderError' }));
+    h.account.fail('ListHostedZonesByName', Object.assign(new Error('Could not load credentials from any providers'), { name: 'CredentialsProviderError' }));
 
     await assert.rejects(dnsStatus(acme, h.options()), (err: unknown) => {
       assert.ok(err instanceof Route53Error);
@@ -158,9 +142,9 @@ describe('dns retries and errors at the SDK boundary', () => {
   });
 
   it('errors - a missing hosted zone is a HostedZoneNotFoundError naming the zone', async () => {
-    h.fake.zones = [{ Id: '/hostedzone/ZOTHER', Name: 'other.example.com.', CallerReference: 'x' }];
+    h.account.zones = [{ Id: '/hostedzone/ZOTHER', Name: 'other.example.com.', CallerReference: 'x' }];
 
-    await assert.rejects(applyDns(acme, h.options()), (err: unknown) => {
+    await assert.rejects(dnsStatus(acme, h.options()), (err: unknown) => {
       assert.ok(err instanceof HostedZoneNotFoundError);
       assert.equal(err.code, 'DNS_ZONE_NOT_FOUND');
       assert.equal(err.zone, 'acme.example.com');
@@ -170,26 +154,13 @@ describe('dns retries and errors at the SDK boundary', () => {
   });
 
   it('errors - a public zone wins over a private zone of the same name', async () => {
-    h.fake.zones = [
+    h.account.zones = [
       { Id: '/hostedzone/ZPRIVATE', Name: 'acme.example.com.', CallerReference: 'p', Config: { PrivateZone: true } },
       { Id: '/hostedzone/ZACME', Name: 'acme.example.com.', CallerReference: 'z', Config: { PrivateZone: false } },
     ];
 
-    const result = await applyDns(acme, { ...h.options(), dryRun: true });
-    assert.equal(result.plan.hostedZoneId, 'ZACME');
-  });
-
-  it('errors - a change still PENDING after the timeout is a ChangeTimeoutError with the change id', async () => {
-    h.fake.pendingPolls = 1000;
-
-    await assert.rejects(applyDns(acme, h.options({ changePollIntervalMs: 5000, changeTimeoutMs: 20_000 })), (err: unknown) => {
-      assert.ok(err instanceof ChangeTimeoutError);
-      assert.equal(err.code, 'DNS_CHANGE_TIMEOUT');
-      assert.equal(err.changeId, 'C4');
-      assert.match(err.message, /still PENDING after 20 s/);
-      return true;
-    });
-    assert.deepEqual(h.sleeps, [5000, 5000, 5000, 5000]);
+    const plan = await planDns(acme, h.options());
+    assert.equal(plan.hostedZoneId, 'ZACME');
   });
 
   it('defaults - retry policy rides out about 40 s of throttling', () => {

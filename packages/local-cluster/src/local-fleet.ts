@@ -9,6 +9,7 @@ import { ManagementApiError, ManagementClient } from '@fedgate/broker-admin';
 import { ensureLocalSecrets } from './local-secrets.ts';
 import { clusterNodes, launchNode, logTail, nodeCluster, nodePid, stopNode, type ClusterNode, type LocalNode } from './local-node.ts';
 import { formCluster } from './form-cluster.ts';
+import { rabbitmqCli } from './rabbitmq-cli.ts';
 import { waitForLinks } from './wait-for-links.ts';
 import { startWanProxy, stopWanProxy, wanProxySpecs } from './wan-proxy.ts';
 import { brokerRuntime, mountForFleet, unmountForFleet, MIN_RABBITMQ_VERSION, versionAtLeast } from './broker-runtime.ts';
@@ -303,7 +304,8 @@ async function waitUntilServing(fleet: RunningFleet, cluster: Cluster, node: Clu
   const deadline = Date.now() + timeoutMs;
   let sawPid = false;
   while (Date.now() < deadline) {
-    if (await isServing(fleet.nodeAdmin(node))) return;
+    // The management API answers before the boot has imported the definitions; only a finished boot counts.
+    if ((await isServing(fleet.nodeAdmin(node))) && (await bootFinished(node, deadline))) return;
     const pid = await nodePid(node);
     if (pid !== undefined) sawPid = true;
     else if (sawPid) break; // it was up and died: no point waiting
@@ -311,6 +313,14 @@ async function waitUntilServing(fleet: RunningFleet, cluster: Cluster, node: Clu
   }
   throw new LocalFleetError(
     `${cluster.name}: node ${node.nodeName} did not become ready within ${Math.round(timeoutMs / 1000)} s; last log lines:\n${await logTail(node)}`,
+  );
+}
+
+async function bootFinished(node: ClusterNode, deadline: number): Promise<boolean> {
+  const seconds = Math.max(1, Math.round((deadline - Date.now()) / 1000));
+  return rabbitmqCli('rabbitmqctl', node.nodeName, ['await_startup', '--timeout', String(seconds)], (seconds + 10) * 1000).then(
+    () => true,
+    () => false,
   );
 }
 

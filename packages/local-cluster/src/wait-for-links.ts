@@ -41,6 +41,6 @@ export async function waitForLinks(
     const now = waiting.join('; ');
     if (now !== last) progress(`waiting for links: ${now}`);
     last = now;
-    await new Promise((r) => setTimeout(r, 1_000).unref());
+    await new Promise((r) => setTimeout(r, 1_000));
   }
 }

@@ -67,14 +67,16 @@ export function secretsFilePath(topology: Topology, topologyFile: string): strin
 }
 
 /**
- * Resolves every required password from the environment or the secrets file and reports all missing ones at once.
+ * Resolves the passwords in `refs` (every password of the topology by default) from the environment or the
+ * secrets file and reports all missing ones at once. A service passes only the credentials it uses, so it starts
+ * with its own secret and nothing else.
  */
 export async function resolveSecrets(
   topology: Topology,
   topologyFile: string,
   env: NodeJS.ProcessEnv = process.env,
+  refs: readonly CredentialRef[] = requiredCredentials(topology),
 ): Promise<Secrets> {
-  const refs = requiredCredentials(topology);
   const map = new Map<string, string>();
   const file = secretsFilePath(topology, topologyFile);
   if (file === undefined) {

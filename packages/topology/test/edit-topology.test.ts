@@ -45,6 +45,7 @@ describe('topology - region add/remove edits', () => {
       '    downlink: { kind: federation }',
       '    uplink: { kind: shovel }',
       '    maxConnections: 100000',
+      '    proxyProtocol: true',
       '',
     ].join('\n');
     const at = ACME.indexOf('credentials:');

@@ -42,37 +42,37 @@ describe('topology - validation', () => {
 
   it('refuses a duplicate cluster name', () => {
     assert.deepEqual(problems(edited('  - name: eu\n', '  - name: us\n')), [
-      'fleet.yaml:27:11: gateways[1].name: duplicate cluster name "us" (first used at gateways[0].name)',
+      'fleet.yaml:28:11: gateways[1].name: duplicate cluster name "us" (first used at gateways[0].name)',
     ]);
   });
 
   it('refuses a name that is not DNS-safe', () => {
     assert.deepEqual(problems(edited('  - name: eu\n', '  - name: EU_1\n')), [
-      'fleet.yaml:27:11: gateways[1].name: expected a DNS-safe name: lowercase letters, digits and "-", starting with a letter, at most 32 characters',
+      'fleet.yaml:28:11: gateways[1].name: expected a DNS-safe name: lowercase letters, digits and "-", starting with a letter, at most 32 characters',
     ]);
   });
 
   it('refuses an unknown AWS region code', () => {
     assert.deepEqual(problems(edited('region: eu-central-1', 'region: eu-middle-1')), [
-      'fleet.yaml:28:13: gateways[1].region: unknown AWS region code "eu-middle-1" (expected one like eu-west-1)',
+      'fleet.yaml:29:13: gateways[1].region: unknown AWS region code "eu-middle-1" (expected one like eu-west-1)',
     ]);
   });
 
   it('refuses overlapping CIDRs and names the one overlapped', () => {
     assert.deepEqual(problems(edited('cidr: 10.2.0.0/16', 'cidr: 10.1.128.0/17')), [
-      'fleet.yaml:34:11: gateways[1].cidr: overlaps gateways[0].cidr (10.1.0.0/16)',
+      'fleet.yaml:35:11: gateways[1].cidr: overlaps gateways[0].cidr (10.1.0.0/16)',
     ]);
   });
 
   it('refuses a CIDR with host bits set', () => {
     assert.deepEqual(problems(edited('cidr: 10.2.0.0/16', 'cidr: 10.2.3.0/16')), [
-      'fleet.yaml:34:11: gateways[1].cidr: "10.2.3.0/16" is not a network address (host bits must be zero, prefix at most 32)',
+      'fleet.yaml:35:11: gateways[1].cidr: "10.2.3.0/16" is not a network address (host bits must be zero, prefix at most 32)',
     ]);
   });
 
   it('refuses a gateway with no protocol', () => {
     assert.deepEqual(problems(edited('protocols: [mqtt]\n', 'protocols: []\n')), [
-      'fleet.yaml:31:16: gateways[1].protocols: a gateway needs at least one protocol (mqtt, stomp)',
+      'fleet.yaml:32:16: gateways[1].protocols: a gateway needs at least one protocol (mqtt, stomp)',
     ]);
   });
 
@@ -84,7 +84,7 @@ describe('topology - validation', () => {
   });
 
   it('refuses a federation uplink, which cannot attribute events to its gateway', () => {
-    assert.deepEqual(problems(edited('    uplink: { kind: shovel }\n    maxConnections: 100000\n  - name: eu', '    uplink: { kind: federation }\n    maxConnections: 100000\n  - name: eu')), [
+    assert.deepEqual(problems(edited('    uplink: { kind: shovel }\n    maxConnections: 100000\n    proxyProtocol: true\n  - name: eu', '    uplink: { kind: federation }\n    maxConnections: 100000\n    proxyProtocol: true\n  - name: eu')), [
       'fleet.yaml:25:21: gateways[0].uplink.kind: uplink kind "federation" cannot attribute events to their gateway (federation forwards what the device sent); use "shovel"',
     ]);
   });
@@ -123,7 +123,7 @@ describe('topology - validation', () => {
     } catch (err) {
       const [problem] = (err as TopologyValidationError).problems as TopologyProblem[];
       assert.equal(problem!.path, 'gateways[1].region');
-      assert.equal(problem!.line, 28);
+      assert.equal(problem!.line, 29);
     }
   });
 });

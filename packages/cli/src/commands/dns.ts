@@ -1,54 +1,43 @@
 import type { Argv, CommandModule } from 'yargs';
 import { loadTopology } from '@fedgate/topology';
-import type { DnsAnswerReport, DnsApplyResult, DnsPlan, DnsProgressEvent, DnsStatusReport, DrainResult } from '@fedgate/dns';
+import type { DnsAnswerReport, DnsPlan, DnsProgressEvent, DnsStatusReport, DrainResult } from '@fedgate/dns';
 import { withJson, withTopologyFile, type CommandContext, type FedgateCommand, type FedgateCommandModule } from '../command.ts';
 import { EXIT_FAILURE, EXIT_USAGE } from '../exit-codes.ts';
 
 /** The AWS SDK is large: only `fedgate dns …` pays for loading it. */
 const loadDns = () => import('@fedgate/dns');
 
-const AWS_NOTE = 'AWS credentials and region come from the standard AWS SDK chain (AWS_PROFILE, environment, SSO, instance role).';
+const AWS_NOTE =
+  'The DNS stack (fedgate synth, then terraform apply) creates the latency records and health checks; these commands read them, ' +
+  'find the checks by their fedgate:* tags, and drain or undrain a region (attributes the stack ignores). ' +
+  'AWS credentials and region come from the standard AWS SDK chain (AWS_PROFILE, environment, SSO, instance role).';
 
 export const dnsCommand: FedgateCommand = (ctx) => ({
   command: 'dns',
-  describe: 'Steer devices to their nearest healthy gateway with Route53 latency records and health checks',
+  describe: 'Read and operate the Route53 latency records the DNS stack creates: plan, status, drain, undrain, test',
   builder: (y) => {
     let out: Argv = y;
-    for (const sub of [planCommand, applyCommand, statusCommand, drainCommand, undrainCommand, testCommand]) {
+    for (const sub of [planCommand, statusCommand, drainCommand, undrainCommand, testCommand]) {
       out = out.command(sub(ctx) as CommandModule);
     }
-    return out.demandCommand(1, 'Name a dns command: plan, apply, status, drain, undrain or test.').epilogue(AWS_NOTE);
+    return out.demandCommand(1, 'Name a dns command: plan, status, drain, undrain or test.').epilogue(AWS_NOTE);
   },
   handler: () => {},
 });
 
 const planCommand = (ctx: CommandContext): FedgateCommandModule => ({
   command: 'plan',
-  describe: 'Show the latency records and health checks the topology implies, compared with the hosted zone',
-  builder: (y) => withJson(withTopologyFile(y)).example('$0 dns plan -f infra/topologies/acme.example.yaml', 'What apply would change'),
+  describe: 'Compare the hosted zone with what the topology\'s DNS stack creates; changes nothing',
+  builder: (y) =>
+    withJson(withTopologyFile(y))
+      .example('$0 dns plan -f infra/topologies/acme.example.yaml', 'Is the zone what the DNS stack should have left?')
+      .epilogue('Differences are fixed by applying the DNS stack (terraform -chdir=cdktf.out/stacks/dns-<topology> apply). A drained region is not a difference.'),
   handler: (argv: { file: string; json: boolean }) =>
     run(async (dns) => {
       const { topology } = await loadTopology(argv.file);
       const plan = await dns.planDns(topology, { onProgress: progress(ctx) });
       if (argv.json) ctx.io.stdout(JSON.stringify({ ok: true, plan }) + '\n');
       else ctx.io.stdout(formatPlan(plan));
-    }),
-});
-
-const applyCommand = (ctx: CommandContext): FedgateCommandModule => ({
-  command: 'apply',
-  describe: 'Create or update the records and health checks, in change batches, and wait until Route53 is in sync',
-  builder: (y) =>
-    withJson(withTopologyFile(y))
-      .option('dry-run', { type: 'boolean', default: false, describe: 'Show the plan and send nothing' })
-      .example('$0 dns apply -f infra/topologies/acme.example.yaml', 'Steer devices for the example fleet')
-      .epilogue('Idempotent: a zone already in sync gets no change. Drained regions stay drained.'),
-  handler: (argv: { file: string; json: boolean; dryRun: boolean }) =>
-    run(async (dns) => {
-      const { topology } = await loadTopology(argv.file);
-      const result = await dns.applyDns(topology, { dryRun: argv.dryRun, onProgress: progress(ctx) });
-      if (argv.json) ctx.io.stdout(JSON.stringify({ ok: true, dryRun: argv.dryRun, ...result }) + '\n');
-      else ctx.io.stdout(formatApply(result, argv.dryRun));
     }),
 });
 
@@ -148,61 +137,20 @@ function formatProgress(e: DnsProgressEvent): string {
   switch (e.type) {
     case 'retry':
       return `retrying ${e.operation} after ${e.reason} in ${seconds(e.delayMs)} (attempt ${e.attempt}/${e.maxAttempts})`;
-    case 'health-check-created':
-      return `created health check ${e.healthCheckId} for ${e.gateway}`;
     case 'health-check-updated':
       return `updated health check ${e.healthCheckId} of ${e.gateway} (${e.fields.join(', ')})`;
-    case 'health-check-deleted':
-      return `deleted health check ${e.healthCheckId} of ${e.gateway}`;
-    case 'change-submitted':
-      return `submitted change ${e.changeId} (batch ${e.batch}/${e.batches}, ${e.changes} change(s)); waiting for Route53 to sync`;
-    case 'change-pending':
-      return `change ${e.changeId} pending (${seconds(e.elapsedMs)})`;
-    case 'change-insync':
-      return `change ${e.changeId} in sync after ${seconds(e.elapsedMs)}`;
   }
 }
 
 function formatPlan(plan: DnsPlan): string {
-  const head = `${plan.recordName} in zone ${plan.zone} (${plan.hostedZoneId}), ${plan.recordType} latency records\n`;
-  if (plan.inSync) return `${head}in sync with the topology: nothing to change\n`;
-  const lines = [head.trimEnd()];
-  if (plan.conflicts.length > 0) lines.push('conflicts (apply refuses until they are gone):', ...plan.conflicts.map((c) => `  ! ${c}`));
-  if (plan.healthChecks.length > 0) {
-    lines.push('health checks:');
-    for (const hc of plan.healthChecks) {
-      if (hc.action === 'create') {
-        const c = hc.config;
-        lines.push(
-          `  + ${hc.gateway}: create ${c.Type} ${c.FullyQualifiedDomainName ?? c.IPAddress}:${c.Port}${c.ResourcePath} every ${c.RequestInterval} s, ` +
-            `unhealthy after ${c.FailureThreshold} failures${c.Disabled && c.Inverted ? ', drained' : ''} (${hc.reason})`,
-        );
-      } else if (hc.action === 'update') {
-        lines.push(`  ~ ${hc.gateway}: update ${hc.id} (${hc.reason})`);
-      } else {
-        lines.push(`  - ${hc.gateway}: delete ${hc.id} (${hc.reason})`);
-      }
-    }
-  }
-  if (plan.records.length > 0) {
-    lines.push('records:');
-    for (const rc of plan.records) {
-      const r = rc.recordSet;
-      const target = r.AliasTarget ? `alias ${r.AliasTarget.DNSName} (evaluate target health)` : `${(r.ResourceRecords ?? []).map((v) => v.Value).join(', ')} ttl ${r.TTL}`;
-      const check = rc.healthCheckOf !== undefined ? `new health check of ${rc.healthCheckOf}` : (r.HealthCheckId ?? 'no health check');
-      const sign = rc.action === 'DELETE' ? '-' : rc.action === 'CREATE' ? '+' : '~';
-      lines.push(`  ${sign} ${rc.action} ${r.Type} ${rc.setIdentifier} → ${target}, ${check} (${rc.reason})`);
-    }
-  }
-  lines.push(`${plan.healthChecks.length} health check change(s), ${plan.records.length} record change(s)`);
-  return `${lines.join('\n')}\n`;
-}
-
-function formatApply(result: DnsApplyResult, dryRun: boolean): string {
-  const plan = formatPlan(result.plan);
-  if (dryRun) return `${plan}dry run: nothing sent\n`;
-  if (!result.applied) return plan;
-  return `${plan}applied${result.changeIds.length > 0 ? `: change ${result.changeIds.join(', ')} in sync` : ''}\n`;
+  const head = `${plan.recordName} in zone ${plan.zone} (${plan.hostedZoneId})`;
+  if (plan.inSync) return `${head}\nas the DNS stack leaves it: a latency alias and a tagged health check for every region\n`;
+  return [
+    head,
+    `${plan.differences.length} difference(s) from what the DNS stack creates:`,
+    ...plan.differences.map((d) => `  ~ ${d.kind}: ${d.message}`),
+    'apply the DNS stack to fix them (terraform -chdir=<out>/stacks/dns-<topology> apply); fedgate dns changes no record',
+  ].join('\n') + '\n';
 }
 
 function formatStatus(report: DnsStatusReport): string {

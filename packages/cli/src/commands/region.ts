@@ -38,8 +38,10 @@ export const regionCommand: FedgateCommand = (ctx) => ({
         builder: (r: Argv) =>
           withJson(withEditedFile(r))
             .positional('name', { type: 'string', demandOption: true, describe: 'Gateway name' })
-            .example('$0 region remove nordics -f infra/topologies/acme.yaml', 'Remove it again'),
-        handler: (argv: RegionArgs) => removeRegion(ctx, argv),
+            .option('drained', { type: 'boolean', default: false, describe: 'Confirm the region is already drained from DNS (fedgate dns drain), which needs it still in the file' })
+            .example('$0 region remove nordics -f infra/topologies/acme.yaml --drained', 'Remove it after fedgate dns drain nordics')
+            .epilogue('With a dns section the region must leave DNS first: without --drained the file is left alone and the ordered steps are printed.'),
+        handler: (argv: RegionArgs & { drained: boolean }) => removeRegion(ctx, argv),
       })
       .demandCommand(1, 'Name a region command: add or remove.'),
   handler: () => {},
@@ -61,10 +63,15 @@ async function addRegion(ctx: Ctx, argv: RegionArgs & { region: string; cidr?: s
   const next = [
     `fedgate synth -f ${argv.file} --out ${out}`,
     terraform(out, stack, 'apply'),
-    `put the secrets ${names.definitionsSecretName(topology.name, gateway.name)} and ${names.runtimeSecretName(topology.name, gateway.name)}, and refresh ${names.definitionsSecretName(topology.name, topology.backend.name)} (the backend gains this gateway's users and queues); see infra/README`,
+    `fedgate secrets push -f ${argv.file}   (fills ${names.definitionsSecretName(topology.name, gateway.name)} and ${names.runtimeSecretName(topology.name, gateway.name)}, refreshes ${names.definitionsSecretName(topology.name, topology.backend.name)}; add --tls-dir DIR for TLS clusters)`,
     `fedgate apply -f ${argv.file}`,
     `${terraform(out, backendStack, 'apply')}   (the routers roll onto the topology that has ${gateway.name})`,
-    ...(topology.dns ? [dnsStep(argv.file, out, names.dnsStackId(topology.name))] : []),
+    ...(topology.dns
+      ? [
+          `${terraform(out, names.dnsStackId(topology.name), 'apply')}   (the DNS stack adds ${gateway.name}'s latency record and health check)`,
+          `fedgate dns status -f ${argv.file}`,
+        ]
+      : []),
   ];
   if (argv.json) {
     ctx.io.stdout(JSON.stringify({ ok: true, file: argv.file, added: { name: gateway.name, region: gateway.region, cidr: gateway.cidr, cidrPicked: edit.cidrPicked, template: edit.template }, stack, next }) + '\n');
@@ -78,27 +85,35 @@ async function addRegion(ctx: Ctx, argv: RegionArgs & { region: string; cidr?: s
   );
 }
 
-async function removeRegion(ctx: Ctx, argv: RegionArgs): Promise<void> {
+async function removeRegion(ctx: Ctx, argv: RegionArgs & { drained: boolean }): Promise<void> {
   const text = await readTopologyText(argv.file);
   const edit = refuseUnchanged(argv.file, 'region remove', () => removeGateway(text, argv.file, argv.name));
+  if (edit.topology.dns && !argv.drained) {
+    // Draining needs the region in the file; once removed, `dns drain` could no longer name it.
+    throw new UsageError(
+      `region remove refused, ${argv.file} is unchanged: take ${argv.name} out of DNS first, while the file still has it:\n` +
+        `  1. fedgate dns drain ${argv.name} -f ${argv.file}\n` +
+        `  2. fedgate region remove ${argv.name} -f ${argv.file} --drained   (prints the remaining steps)`,
+    );
+  }
   const names = await import('@fedgate/infra');
   const { gateway } = edit;
   const before = { ...edit.topology, gateways: [...edit.topology.gateways, gateway] } satisfies Topology;
   const stack = names.gatewayStackId(gateway.name, gateway.region);
   const teardown = [
     `stack ${stack}: VPC ${gateway.cidr}, ${gateway.nodes} node(s) with their disks (the uplink buffer on them is lost), the device and internal load balancers, the peering to ${before.backend.name} and the backend's routes and AMQP rule for ${gateway.cidr}`,
-    ...(before.dns ? [`DNS: the latency record ${before.dns.record}.${before.dns.zone} for ${gateway.region} and its health check; devices there move to the next-nearest region`] : []),
+    ...(before.dns ? [`DNS stack: the latency record ${before.dns.record}.${before.dns.zone} for ${gateway.region} and its health check; devices there move to the next-nearest region`] : []),
     `backend ${before.backend.name}: the outbox fedgate.to.${gateway.name}.outbox (commands still in it are dropped) and the users of this gateway's links (with fedgate apply --prune)`,
     `secrets ${names.definitionsSecretName(before.name, gateway.name)} and ${names.runtimeSecretName(before.name, gateway.name)}, deleted without a recovery window`,
   ];
   const out = DEFAULT_SYNTH_OUT;
   const backendStack = names.backendStackId(before.backend.name, before.backend.region);
   const next = [
-    ...(before.dns ? [`fedgate dns drain ${gateway.name} -f ${argv.file}   (let devices move away first)`] : []),
     `fedgate synth -f ${argv.file} --out ${out}   (the removed stack's directory stays, reported as stale)`,
+    // The record goes before the load balancer it aliases.
+    ...(before.dns ? [`${terraform(out, names.dnsStackId(before.name), 'apply')}   (the DNS stack drops ${gateway.name}'s latency record and health check)`] : []),
     `${terraform(out, backendStack, 'apply')}   (the routers roll onto the topology without ${gateway.name})`,
     `${terraform(out, stack, 'destroy')}   (the stack as last synthesized; if ${out} lacks it, synthesize the previous topology first)`,
-    ...(before.dns ? [dnsStep(argv.file, out, names.dnsStackId(before.name))] : []),
     `fedgate apply -f ${argv.file} --prune`,
   ];
   await writeInPlace(argv.file, edit.text);
@@ -112,11 +127,6 @@ async function removeRegion(ctx: Ctx, argv: RegionArgs): Promise<void> {
 
 function terraform(out: string, stack: string, action: 'apply' | 'destroy'): string {
   return `terraform -chdir=${out}/stacks/${stack} init && terraform -chdir=${out}/stacks/${stack} ${action}`;
-}
-
-/** DNS records have two possible owners; a zone should use one of them. */
-function dnsStep(file: string, out: string, dnsStack: string): string {
-  return `fedgate dns apply -f ${file}   (or terraform apply ${out}/stacks/${dnsStack}; use one of the two for a zone, not both)`;
 }
 
 async function readTopologyText(file: string): Promise<string> {

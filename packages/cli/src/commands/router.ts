@@ -1,4 +1,4 @@
-import { ROUTER_USER, loadTopology, resolveSecrets } from '@fedgate/topology';
+import { ROUTER_USER, loadTopology, resolveSecrets, type CredentialRef, type Topology } from '@fedgate/topology';
 import { clusterAmqpUri } from '@fedgate/broker-config';
 import { withTopologyFile, type FedgateCommand } from '../command.ts';
 
@@ -11,11 +11,14 @@ export const routerCommand: FedgateCommand = (ctx) => ({
       .option('prefetch', { type: 'number', default: 256, describe: 'Commands in flight per instance' })
       .option('log-level', { type: 'string', default: 'info', choices: ['debug', 'info', 'warn', 'error'] as const })
       .example('$0 router', 'Route for the local fleet; logs JSON lines on stdout')
-      .epilogue('Run several instances for throughput and availability: they share fedgate.router as competing consumers. SIGTERM drains gracefully; a second signal exits at once.'),
+      .epilogue(
+        'Run several instances for throughput and availability: they share fedgate.router as competing consumers. SIGTERM drains gracefully; a second signal exits at once. ' +
+          'Reads only FEDGATE_<BACKEND>_ROUTER_PASSWORD; with TLS it trusts the CAs of the system store plus NODE_EXTRA_CA_CERTS (the fleet CA on AWS instances).',
+      ),
   handler: async (argv: { file: string; port: number; prefetch: number; logLevel: string }) => {
     const [{ RouterService }, { pino }] = await Promise.all([import('@fedgate/router'), import('pino')]);
     const { topology } = await loadTopology(argv.file);
-    const secrets = await resolveSecrets(topology, argv.file);
+    const secrets = await resolveSecrets(topology, argv.file, process.env, routerCredentials(topology));
     const log = pino({ level: argv.logLevel, redact: ['amqpUrl', '*.password'] });
     const router = new RouterService(
       {
@@ -43,3 +46,8 @@ export const routerCommand: FedgateCommand = (ctx) => ({
     await stopped;
   },
 });
+
+/** The only credential the router uses: its own user on the backend (it reads gateway health over that connection). */
+export function routerCredentials(topology: Topology): CredentialRef[] {
+  return [{ cluster: topology.backend.name, user: ROUTER_USER }];
+}

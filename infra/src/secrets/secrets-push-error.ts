@@ -1,0 +1,24 @@
+/** Errors of `fedgate secrets push`. The CLI maps SECRETS_TLS_MISSING to exit 2 (fix the input), the others to 1. */
+export type SecretsPushErrorCode = 'SECRETS_TLS_MISSING' | 'SECRETS_NOT_CREATED' | 'SECRETS_AWS_REQUEST_FAILED' | 'SECRETS_UNREADABLE';
+
+export class SecretsPushError extends Error {
+  override readonly name = 'SecretsPushError';
+  constructor(
+    readonly code: SecretsPushErrorCode,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+
+  /** An AWS SDK failure of `operation` on `secret`, keeping the AWS error name. */
+  static from(err: unknown, operation: string, secret: string): SecretsPushError {
+    if (err instanceof SecretsPushError) return err;
+    const e = (typeof err === 'object' && err !== null ? err : {}) as { name?: string; message?: string };
+    const awsCode = e.name ?? 'Error';
+    if (awsCode === 'ResourceNotFoundException' && operation === 'PutSecretValue') {
+      return new SecretsPushError('SECRETS_NOT_CREATED', `secret ${secret} does not exist: apply the stack that creates it first (fedgate synth, terraform apply)`, { cause: err });
+    }
+    return new SecretsPushError('SECRETS_AWS_REQUEST_FAILED', `Secrets Manager ${operation} ${secret} failed: ${awsCode}: ${e.message ?? String(err)}`, { cause: err });
+  }
+}
