@@ -6,7 +6,8 @@ export type RouterErrorCode =
   | 'ROUTER_FRAME_MAX_UNKNOWN'
   | 'ROUTER_RAW_BODY_UNAVAILABLE'
   | 'ROUTER_SNAPSHOT_CORRUPT'
-  | 'ROUTER_BROKER_ERROR';
+  | 'ROUTER_BROKER_ERROR'
+  | 'ROUTER_NOT_STARTED';
 
 /** Base of every error the router throws or logs as its own. */
 export class RouterError extends Error {

@@ -147,6 +147,14 @@ if [ "$FEDGATE_ROLE" != router ]; then
   systemctl enable rabbitmq-server
   systemctl restart rabbitmq-server
   rabbitmq-diagnostics -q check_running || fail "RabbitMQ did not start; see /var/log/rabbitmq"
+  if [ "$FEDGATE_ROLE" = gateway ] && [ ! -e /var/lib/rabbitmq/.fedgate-event-exchange-ready ]; then
+    # First boot: the definitions import created the vhost after the event exchange plugin started, and the
+    # plugin then reports nothing (RabbitMQ 4.0.5), so presence would never leave this gateway. One application
+    # restart with the vhost in place brings it to life; later boots do not need it.
+    rabbitmqctl -q stop_app && rabbitmqctl -q start_app && rabbitmqctl -q await_startup \
+      || fail "RabbitMQ did not restart its application after the first boot"
+    touch /var/lib/rabbitmq/.fedgate-event-exchange-ready
+  fi
 fi
 
 if [ -n "${FEDGATE_SERVICE:-}" ]; then
