@@ -17,6 +17,7 @@ import { linkCommand } from './link.ts';
 import { gatewayCommand } from './gateway.ts';
 import { wanCommand } from './wan.ts';
 import { secretsCommand } from './secrets.ts';
+import { releaseCommand } from './release.ts';
 
 /** Every fedgate command, in the order `--help` lists them. */
-export const COMMANDS: FedgateCommand[] = [validateCommand, renderCommand, schemaCommand, localCommand, planCommand, applyCommand, statusCommand, gatewayHealthCommand, routerCommand, demoCommand, dnsCommand, synthCommand, secretsCommand, regionCommand, benchCommand, linkCommand, gatewayCommand, wanCommand];
+export const COMMANDS: FedgateCommand[] = [validateCommand, renderCommand, schemaCommand, localCommand, planCommand, applyCommand, statusCommand, gatewayHealthCommand, routerCommand, demoCommand, dnsCommand, synthCommand, releaseCommand, secretsCommand, regionCommand, benchCommand, linkCommand, gatewayCommand, wanCommand];
