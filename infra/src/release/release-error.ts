@@ -17,7 +17,9 @@ export class ReleaseError extends Error {
   /** An AWS SDK failure of `operation` on `target` (s3://bucket/key), keeping the AWS error name. */
   static from(err: unknown, operation: string, target: string): ReleaseError {
     if (err instanceof ReleaseError) return err;
-    const e = (typeof err === 'object' && err !== null ? err : {}) as { name?: string; message?: string };
-    return new ReleaseError('RELEASE_AWS_REQUEST_FAILED', `S3 ${operation} ${target} failed: ${e.name ?? 'Error'}: ${e.message ?? String(err)}`, { cause: err });
+    const e = (typeof err === 'object' && err !== null ? err : {}) as { name?: string; message?: string; $metadata?: { httpStatusCode?: number } };
+    // HEAD answers carry no body, so the SDK can only say "UnknownError"; the status says what happened (403: no access).
+    const status = e.$metadata?.httpStatusCode === undefined ? '' : ` (HTTP ${e.$metadata.httpStatusCode})`;
+    return new ReleaseError('RELEASE_AWS_REQUEST_FAILED', `S3 ${operation} ${target} failed: ${e.name ?? 'Error'}${status}: ${e.message ?? String(err)}`, { cause: err });
   }
 }
