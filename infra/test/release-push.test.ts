@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { HeadObjectCommand, PutObjectCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
 import { mockClient, type AwsClientStub } from 'aws-sdk-client-mock';
@@ -9,20 +8,7 @@ import { planFleet } from '../src/index.ts';
 import { ReleaseError, SHA256_METADATA, pushRelease, type PushReleaseOptions } from '../src/release/index.ts';
 import { acme } from './synthesized-fleet.ts';
 import { S3Endpoint, TEST_S3_CREDENTIALS } from './s3-endpoint.ts';
-
-/** A bundle directory as `npm run release` leaves it, with random tarballs (push never looks inside). */
-export function fakeBundleDir(): { dir: string; sha256: Record<string, string> } {
-  const dir = mkdtempSync(join(tmpdir(), 'fedgate-bundle-'));
-  const sha256: Record<string, string> = {};
-  for (const arch of ['x64', 'arm64']) {
-    const name = `fedgate-linux-${arch}.tar.gz`;
-    const body = randomBytes(4096 + arch.length);
-    sha256[arch] = createHash('sha256').update(body).digest('hex');
-    writeFileSync(join(dir, name), body);
-    writeFileSync(join(dir, `${name}.sha256`), `${sha256[arch]}  ${name}\n`);
-  }
-  return { dir, sha256 };
-}
+import { fakeBundleDir } from './fake-bundle-dir.ts';
 
 const plan = planFleet(acme());
 const KEYS = ['fedgate-linux-x64.tar.gz', 'fedgate-linux-x64.tar.gz.sha256', 'fedgate-linux-arm64.tar.gz', 'fedgate-linux-arm64.tar.gz.sha256'];
