@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { DescribeInstancesCommand, EC2Client, EC2ServiceException } from '@aws-sdk/client-ec2';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { mockClient } from 'aws-sdk-client-mock';
+import { mockClient, type AwsClientStub } from 'aws-sdk-client-mock';
 import { parseBootArgs, runBootCommand, type BootClients } from '../src/boot/boot-command.ts';
 import { BootHelperError } from '../src/boot/boot-helper-error.ts';
 
@@ -16,8 +16,13 @@ async function boot(argv: string[], env: NodeJS.ProcessEnv = { AWS_REGION: 'eu-w
 }
 
 describe('infra - boot helper (fedgate boot): what the boot script asks AWS, through the SDK', () => {
-  const sm = mockClient(SecretsManagerClient);
-  const ec2 = mockClient(EC2Client);
+  // Created when the suite runs, not when the file loads: a class mocked at load time would leak into other files' tests.
+  let sm: AwsClientStub<SecretsManagerClient>;
+  let ec2: AwsClientStub<EC2Client>;
+  before(() => {
+    sm = mockClient(SecretsManagerClient);
+    ec2 = mockClient(EC2Client);
+  });
   afterEach(() => {
     sm.reset();
     ec2.reset();
