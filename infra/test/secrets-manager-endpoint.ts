@@ -13,7 +13,8 @@ export class SecretsManagerEndpoint {
 
   constructor(readonly account: SecretsManagerAccount) {}
 
-  async start(): Promise<string> {
+  /** Listens on `host` (127.0.0.1 unless a sandbox needs another address) at an ephemeral port; returns the base URL. */
+  async start(host = '127.0.0.1'): Promise<string> {
     this.server = createServer(async (req, res) => {
       const chunks: Buffer[] = [];
       for await (const chunk of req) chunks.push(chunk as Buffer);
@@ -42,8 +43,8 @@ export class SecretsManagerEndpoint {
       }
       reply(400, { __type: 'InvalidRequestException', message: `fake: ${operation} is not served` });
     });
-    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
-    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    await new Promise<void>((resolve) => this.server!.listen(0, host, resolve));
+    return `http://${host}:${(this.server.address() as AddressInfo).port}`;
   }
 
   async stop(): Promise<void> {

@@ -87,8 +87,9 @@ printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d
 chmod 0755 /usr/sbin/policy-rc.d
 apt-get update -q
 # shellcheck disable=SC2086 # FEDGATE_PACKAGES is a word list
-# nodejs: Debian 13 ships Node 20, which runs the release bundle (the boot helper, gateway-health, the router).
-apt-get install -y -q --no-install-recommends python3 ca-certificates nodejs $FEDGATE_PACKAGES
+# nodejs: Debian 13 ships Node 20, which runs the release bundle (the boot helper, gateway-health, the router). No AWS
+# CLI and no system CA bundle: the bundle talks to AWS through the SDK with Node's own CA store.
+apt-get install -y -q --no-install-recommends python3 nodejs $FEDGATE_PACKAGES
 rm -f /usr/sbin/policy-rc.d
 
 log "installing the fedgate release from $FEDGATE_BUNDLE_URI ($FEDGATE_BUNDLE_REGION)"
