@@ -163,9 +163,7 @@ function clusterFormationConf(cluster: ClusterPlan): string {
     `# fedgate infra: how the ${cluster.nodes} nodes of ${cluster.name} find each other on AWS. The peer list itself is`,
     '# written at boot (20-fedgate-peers.conf) from the Auto Scaling group. broker-config\'s rabbitmq.conf is untouched.',
     'cluster_formation.peer_discovery_backend = classic_config',
-    '# Nodes booting together wait 5-60 s at random, so one forms the cluster and the others join it.',
-    'cluster_formation.randomized_startup_delay_range.min = 5',
-    'cluster_formation.randomized_startup_delay_range.max = 60',
+    '# Nodes booting together agree on one seed through peer discovery\'s lock; RabbitMQ 4.0 has no randomized delay to set.',
   ];
   if (cluster.nodes >= 3) {
     lines.push('# Nodes span availability zones: a node cut off from the majority pauses instead of diverging.', 'cluster_partition_handling = pause_minority');

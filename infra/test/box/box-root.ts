@@ -84,14 +84,19 @@ export class BoxRoot {
     const args = ['netns', 'exec', this.netns, 'unshare', '--uts', '--', 'sh', '-c', 'hostname "$1" && shift && exec chroot "$@"', 'sh', this.hostname,
       this.root, '/usr/bin/env', '-i', ...assignments, ...command];
     return new Promise((resolve) => {
-      const child = spawn('ip', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+      // Its own process group, so a timeout kills the boot and what it waits on (services detach into their own).
+      const child = spawn('ip', args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
       let stdout = '';
       let stderr = '';
       child.stdout.on('data', (d: Buffer) => void (stdout += d.toString()));
       child.stderr.on('data', (d: Buffer) => void (stderr += d.toString()));
       const timer = setTimeout(() => {
         stderr += `\nbox: ${command.join(' ')} killed after ${timeoutMs} ms\n`;
-        child.kill('SIGKILL');
+        try {
+          process.kill(-child.pid!, 'SIGKILL');
+        } catch {
+          // already gone
+        }
       }, timeoutMs);
       child.on('close', (code) => {
         clearTimeout(timer);
