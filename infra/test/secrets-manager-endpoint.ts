@@ -10,6 +10,8 @@ import { isSecretsManagerFailure, type SecretsManagerAccount } from './secrets-m
 export class SecretsManagerEndpoint {
   private server: Server | undefined;
   readonly operations: string[] = [];
+  /** Every request with the secret it names and the client address it came from (which instance asked). */
+  readonly requests: { operation: string; secret: string; from: string }[] = [];
 
   constructor(readonly account: SecretsManagerAccount) {}
 
@@ -22,6 +24,7 @@ export class SecretsManagerEndpoint {
       const operation = String(req.headers['x-amz-target'] ?? '').replace(/^secretsmanager\./, '');
       const region = /Credential=[^/]+\/\d{8}\/([a-z0-9-]+)\/secretsmanager\/aws4_request/.exec(String(req.headers.authorization))?.[1];
       this.operations.push(operation);
+      this.requests.push({ operation, secret: input.SecretId ?? input.Name ?? '', from: req.socket.remoteAddress?.replace(/^::ffff:/, '') ?? '' });
       const reply = (status: number, body: unknown) => res.writeHead(status, { 'content-type': 'application/x-amz-json-1.1' }).end(JSON.stringify(body));
       const fail = (f: { type: string; message: string }) => reply(400, { __type: f.type, message: f.message });
       if (region === undefined) return reply(403, { __type: 'MissingAuthenticationTokenException', message: 'requests must be signed for secretsmanager' });
