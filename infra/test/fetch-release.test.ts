@@ -2,8 +2,6 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { createHash, createHmac, randomBytes } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -11,6 +9,7 @@ import { SignatureV4 } from '@smithy/signature-v4';
 // @ts-expect-error plain JavaScript without declarations: it runs on instances before the bundle (and TypeScript) is there
 import { objectUrl, signedGetHeaders } from '../src/boot/fetch-release.mjs';
 import { S3Endpoint, TEST_S3_CREDENTIALS } from './s3-endpoint.ts';
+import { InstanceMetadataEndpoint } from './instance-metadata-endpoint.ts';
 
 const FETCHER = 'infra/src/boot/fetch-release.mjs';
 const execFileAsync = promisify(execFile);
@@ -69,7 +68,7 @@ describe('infra - fetch-release.mjs signs like the AWS SDK and downloads the rel
     let s3: S3Endpoint;
     let endpoint: string;
     let dir: string;
-    let imds: Server;
+    let imds: InstanceMetadataEndpoint;
     let imdsUrl: string;
     const bundle = randomBytes(50_000);
     const checksum = `${createHash('sha256').update(bundle).digest('hex')}  fedgate-linux-arm64.tar.gz\n`;
@@ -81,13 +80,12 @@ describe('infra - fetch-release.mjs signs like the AWS SDK and downloads the rel
       s3.putObject('fedgate-artifacts-acme', 'rel/fedgate-linux-arm64.tar.gz', { body: bundle, contentType: 'application/gzip', metadata: {} });
       s3.putObject('fedgate-artifacts-acme', 'rel/fedgate-linux-arm64.tar.gz.sha256', { body: Buffer.from(checksum), contentType: 'text/plain', metadata: {} });
       endpoint = await s3.start();
-      imds = instanceMetadataService('fedgate-acme-us-node', { AccessKeyId: TEST_S3_CREDENTIALS.accessKeyId, SecretAccessKey: TEST_S3_CREDENTIALS.secretAccessKey, Token: 'session-token-from-imds' });
-      await new Promise<void>((resolve) => imds.listen(0, '127.0.0.1', resolve));
-      imdsUrl = `http://127.0.0.1:${(imds.address() as AddressInfo).port}`;
+      imds = new InstanceMetadataEndpoint('fedgate-acme-us-node', { ...TEST_S3_CREDENTIALS, sessionToken: 'session-token-from-imds' });
+      imdsUrl = await imds.start();
     });
     after(async () => {
       await s3.stop();
-      await new Promise<void>((resolve) => imds.close(() => resolve()));
+      await imds.stop();
     });
     beforeEach(() => {
       dir = mkdtempSync(join(tmpdir(), 'fedgate-fetch-'));
@@ -105,6 +103,8 @@ describe('infra - fetch-release.mjs signs like the AWS SDK and downloads the rel
       const run = await fetchRelease(['s3://fedgate-artifacts-acme/rel/fedgate-linux-arm64.tar.gz', 'eu-west-1', dir], { AWS_ENDPOINT_URL_S3: endpoint, AWS_EC2_METADATA_SERVICE_ENDPOINT: imdsUrl });
       assert.equal(run.code, 0, run.stderr);
       assert.deepEqual(readFileSync(join(dir, 'fedgate-linux-arm64.tar.gz')), bundle);
+      assert.deepEqual(imds.requests.slice(0, 2).map((r) => r.request), ['PUT /latest/api/token', 'GET /latest/meta-data/iam/security-credentials/']);
+      assert.ok(imds.requests.slice(1).every((r) => r.withToken), 'IMDSv2: every read carries the token');
     });
 
     it('fails with S3\'s error code (exit 1) for a missing release or the wrong region, and leaves no partial file; exit 2 for a bad URI', async () => {
@@ -121,15 +121,3 @@ describe('infra - fetch-release.mjs signs like the AWS SDK and downloads the rel
     });
   });
 });
-
-/** IMDSv2 as EC2 serves it: a PUT for a token, then the role's credentials only with that token. */
-function instanceMetadataService(role: string, credentials: Record<string, string>): Server {
-  const token = randomBytes(16).toString('hex');
-  return createServer((req, res) => {
-    if (req.method === 'PUT' && req.url === '/latest/api/token' && req.headers['x-aws-ec2-metadata-token-ttl-seconds']) return void res.end(token);
-    if (req.headers['x-aws-ec2-metadata-token'] !== token) return void res.writeHead(401).end();
-    if (req.url === '/latest/meta-data/iam/security-credentials/') return void res.end(role);
-    if (req.url === `/latest/meta-data/iam/security-credentials/${role}`) return void res.end(JSON.stringify({ Code: 'Success', ...credentials }));
-    res.writeHead(404).end();
-  });
-}

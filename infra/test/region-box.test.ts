@@ -124,6 +124,9 @@ describe('infra - a region booted in a box: each instance\'s user data from fedg
   it('boots a backend node: release installed from S3 after its checksum, secrets fetched, RabbitMQ 4.0 running the pushed definitions', async () => {
     await assertRunsPushedDefinitions(core, 'core', 'core.acme.internal');
     assert.match(core.boot.stderr, /fedgate-boot: release "commit":"[0-9a-f]{40}(-dirty)?" installed/);
+    // Credentials came from the instance role (IMDSv2), as on EC2: the boot's environment holds no keys.
+    assert.ok(box!.imds.requests.some((r) => r.request === 'PUT /latest/api/token'));
+    assert.ok(box!.imds.requests.filter((r) => r.request.startsWith('GET')).every((r) => r.withToken));
     const overview = await management(core, 'core', 'core.acme.internal').get<{ rabbitmq_version: string; cluster_name: string }>('/overview');
     assert.match(overview.rabbitmq_version, /^4\.0\./);
     assert.equal(overview.cluster_name, 'core');

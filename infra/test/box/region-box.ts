@@ -21,6 +21,7 @@ import { resources } from '../synthesized-fleet.ts';
 import { BoxError, BoxNetwork } from './box-network.ts';
 import { BoxRoot, type BoxRun } from './box-root.ts';
 import { Ec2Endpoint } from './ec2-endpoint.ts';
+import { InstanceMetadataEndpoint } from '../instance-metadata-endpoint.ts';
 
 /** What one instance of the region is, by its Auto Scaling group. */
 export interface BoxInstance {
@@ -67,10 +68,14 @@ export class RegionBox {
   readonly secretsManager: SecretsManagerEndpoint;
   readonly s3 = new S3Endpoint();
   readonly ec2 = new Ec2Endpoint();
+  /** The instances' role: what every box gets its AWS credentials from, as an instance does (IMDSv2). */
+  readonly imds = new InstanceMetadataEndpoint('fedgate-box-node', { ...TEST_S3_CREDENTIALS, sessionToken: 'box-role-session-token' });
   readonly booted: BootedInstance[] = [];
   private network: BoxNetwork | undefined;
   private pki: TestPki | undefined;
+  /** Service endpoints for everyone; the operator adds static keys, instances the metadata service. */
   private endpoints: Record<string, string> = {};
+  private instanceEnv: Record<string, string> = {};
   private readonly roots: BoxRoot[] = [];
 
   private constructor(
@@ -101,9 +106,9 @@ export class RegionBox {
       AWS_ENDPOINT_URL_SECRETS_MANAGER: await this.secretsManager.start(host),
       AWS_ENDPOINT_URL_S3: await this.s3.start(host),
       AWS_ENDPOINT_URL_EC2: await this.ec2.start(host),
-      AWS_ACCESS_KEY_ID: TEST_S3_CREDENTIALS.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: TEST_S3_CREDENTIALS.secretAccessKey,
     };
+    // No keys in an instance's environment: the bundled SDK and fetch-release.mjs must find the role themselves.
+    this.instanceEnv = { ...this.endpoints, AWS_EC2_METADATA_SERVICE_ENDPOINT: await this.imds.start(host) };
   }
 
   /** The operator's side: `fedgate secrets push` with TLS files from a test PKI, `fedgate release build` and `push`. */
@@ -119,7 +124,8 @@ export class RegionBox {
       await writeFile(join(tlsDir, cluster.name, 'key.pem'), key);
     }
     const releaseDir = join(this.dir, 'release');
-    return withEnv({ ...this.endpoints, AWS_SESSION_TOKEN: '', AWS_PROFILE: '' }, async () => {
+    const operator = { ...this.endpoints, AWS_ACCESS_KEY_ID: TEST_S3_CREDENTIALS.accessKeyId, AWS_SECRET_ACCESS_KEY: TEST_S3_CREDENTIALS.secretAccessKey };
+    return withEnv({ ...operator, AWS_SESSION_TOKEN: '', AWS_PROFILE: '' }, async () => {
       delete process.env.AWS_SESSION_TOKEN;
       delete process.env.AWS_PROFILE;
       const secrets = await runCli(['secrets', 'push', '-f', this.topologyFile, '--tls-dir', tlsDir]);
@@ -172,7 +178,7 @@ export class RegionBox {
       await p.root.writeFiles(p.userData.write_files);
       const [command] = p.userData.runcmd;
       if (!command || p.userData.runcmd.length !== 1) throw new BoxError(`${name}: expected one runcmd entry, got ${JSON.stringify(p.userData.runcmd)}`);
-      const booted = { ...p, boot: await p.root.run(command, this.endpoints, timeoutMs) };
+      const booted = { ...p, boot: await p.root.run(command, this.instanceEnv, timeoutMs) };
       this.booted.push(booted);
       return booted;
     };
@@ -193,6 +199,7 @@ export class RegionBox {
     await attempt(() => this.secretsManager.stop());
     await attempt(() => this.s3.stop());
     await attempt(() => this.ec2.stop());
+    await attempt(() => this.imds.stop());
     this.pki?.remove();
     await attempt(() => rm(this.dir, { recursive: true, force: true }));
     if (failures.length > 0) throw new BoxError(`cleaning up the box: ${failures.map((f) => (f as Error).message).join('; ')}`);
