@@ -153,13 +153,8 @@ describe('infra - gateway stacks of the example topology', () => {
   });
 
   it('lets instanceType override the profile and picks the image for its architecture', () => {
-<<<<<<< HEAD
-    const text = ACME_TEXT.replace('    proxyProtocol: true\n  - name: eu', '    proxyProtocol: true\n    instanceType: c6i.4xlarge\n  - name: eu')
-      .replace(/maxConnections: 100000\n    proxyProtocol: true\n(?=credentials)/, 'maxConnections: 50000\n    proxyProtocol: true\n');
-=======
     const text = ACME_TEXT.replace(/maxConnections: 100000\n(?=(?: {4}\S.*\n)*  - name: eu)/, 'maxConnections: 100000\n    instanceType: c6i.4xlarge\n')
       .replace(LAST_GATEWAY_MAX_CONNECTIONS, 'maxConnections: 50000\n');
->>>>>>> release-box
     const custom = synthesize(parseTopology(text, ACME_FILE));
     const us = stackJson(custom, 'gateway-us-us-east-1');
     assert.ok(Testing.toHaveResourceWithProperties(us, LaunchTemplate.tfResourceType, { instance_type: 'c6i.4xlarge' }));

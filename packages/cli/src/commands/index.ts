@@ -17,15 +17,9 @@ import { linkCommand } from './link.ts';
 import { gatewayCommand } from './gateway.ts';
 import { wanCommand } from './wan.ts';
 import { secretsCommand } from './secrets.ts';
-<<<<<<< HEAD
 import { deviceCommand } from './device.ts';
 import { appCommand } from './app.ts';
-
-/** Every fedgate command, in the order `--help` lists them. */
-export const COMMANDS: FedgateCommand[] = [validateCommand, renderCommand, schemaCommand, localCommand, planCommand, applyCommand, statusCommand, gatewayHealthCommand, routerCommand, demoCommand, dnsCommand, synthCommand, secretsCommand, deviceCommand, appCommand, regionCommand, benchCommand, linkCommand, gatewayCommand, wanCommand];
-=======
 import { releaseCommand } from './release.ts';
 
 /** Every fedgate command, in the order `--help` lists them. */
-export const COMMANDS: FedgateCommand[] = [validateCommand, renderCommand, schemaCommand, localCommand, planCommand, applyCommand, statusCommand, gatewayHealthCommand, routerCommand, demoCommand, dnsCommand, synthCommand, releaseCommand, secretsCommand, regionCommand, benchCommand, linkCommand, gatewayCommand, wanCommand];
->>>>>>> release-box
+export const COMMANDS: FedgateCommand[] = [validateCommand, renderCommand, schemaCommand, localCommand, planCommand, applyCommand, statusCommand, gatewayHealthCommand, routerCommand, demoCommand, dnsCommand, synthCommand, releaseCommand, secretsCommand, deviceCommand, appCommand, regionCommand, benchCommand, linkCommand, gatewayCommand, wanCommand];
