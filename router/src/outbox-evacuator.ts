@@ -59,10 +59,17 @@ export class OutboxEvacuator {
   #moved = 0;
   #expired = 0;
   #held: SyncMessage[] = [];
+  /** Deliveries taken and not yet settled outside `#held` (being fetched or placed). */
+  #inFlight = 0;
   #queueEmpty = false;
 
   constructor(readonly gateway: Gateway, private readonly deps: EvacuatorDeps) {
     this.#log = deps.log.child({ gateway: gateway.name });
+  }
+
+  /** Unacked deliveries this evacuator has on the queue: each counts there as a consumer (see DownlinkHealth). */
+  get ownDeliveries(): number {
+    return this.#held.length + this.#inFlight;
   }
 
   get counts(): EvacuationCounts {
@@ -103,11 +110,16 @@ export class OutboxEvacuator {
     const limit = this.deps.prefetch ?? DEFAULT_EVACUATION_PREFETCH;
     while (!this.#stopping) {
       while (!this.#stopping && this.#held.length < limit) {
-        const msg = await channel.basicGet({ queue, noAck: false });
-        this.#queueEmpty = !msg;
-        if (!msg) break;
-        if (await this.#place(msg)) channel.basicAck({ deliveryTag: msg.deliveryTag });
-        else this.#held.push(msg);
+        this.#inFlight++;
+        try {
+          const msg = await channel.basicGet({ queue, noAck: false });
+          this.#queueEmpty = !msg;
+          if (!msg) break;
+          if (await this.#place(msg)) channel.basicAck({ deliveryTag: msg.deliveryTag });
+          else this.#held.push(msg);
+        } finally {
+          this.#inFlight--;
+        }
       }
       const waiting: SyncMessage[] = [];
       for (const msg of this.#held) {

@@ -21,6 +21,9 @@ import { applySnapshot, readNewestSnapshot } from './snapshot-loader.ts';
 import { SnapshotWriter, type WrittenSnapshot } from './snapshot-writer.ts';
 import { pause } from './with-timeout.ts';
 
+/** Health checks in a row a lost gateway must pass before its evacuation stops. */
+const RETURN_CONFIRMATION_CHECKS = 3;
+
 /** rabbitmq-client's reconnect back-off ceiling; its 30 s default would leave the consumer away that long. */
 const RETRY_HIGH_MS = 5_000;
 
@@ -61,6 +64,7 @@ export class RouterService {
   readonly #unhealthySince = new Map<string, number>();
   readonly #evacuators = new Map<string, OutboxEvacuator>();
   readonly #forced = new Set<string>();
+  readonly #healthySince = new Map<string, number>();
 
   constructor(options: RouterOptions, log: Logger) {
     this.options = normalizeRouterOptions(options);
@@ -108,7 +112,7 @@ export class RouterService {
     this.#publisher = connection.createPublisher({ confirm: true, maxAttempts: 1 });
     // Not the `onReturn` option: rabbitmq-client 5 declares it but never calls it; the event is what it emits.
     this.#publisher.on('basic.return', (msg) => handler.onReturn(msg));
-    this.#health = new DownlinkHealth(connection, this.options.topology.gateways, this.metrics, this.#log, (gw) => this.#evacuators.get(gw)?.counts.holding ?? 0);
+    this.#health = new DownlinkHealth(connection, this.options.topology.gateways, this.metrics, this.#log, (gw) => this.#evacuators.get(gw)?.ownDeliveries ?? 0);
     await this.#health.check();
     this.#healthTimer = setInterval(() => void this.#health!.check().then(() => this.#evacuateLostGateways()), this.options.healthIntervalMs).unref();
     await this.#rebuildDirectory(connection);
@@ -170,10 +174,18 @@ export class RouterService {
       if (this.#health!.isHealthy(gw.name)) {
         this.#unhealthySince.delete(gw.name);
         const evacuator = this.#evacuators.get(gw.name);
+        if (!evacuator) continue;
+        // The queue's consumer count races the evacuator's own unacked deliveries: believe a return only when
+        // it holds over several checks in a row.
+        const since = this.#healthySince.get(gw.name) ?? now;
+        this.#healthySince.set(gw.name, since);
+        if (now - since < RETURN_CONFIRMATION_CHECKS * this.options.healthIntervalMs) continue;
+        this.#healthySince.delete(gw.name);
         this.#evacuators.delete(gw.name);
-        void evacuator?.stop();
+        void evacuator.stop();
         continue;
       }
+      this.#healthySince.delete(gw.name);
       const since = this.#unhealthySince.get(gw.name) ?? now;
       this.#unhealthySince.set(gw.name, since);
       if (now - since < this.options.evacuateAfterMs || this.#evacuators.has(gw.name)) continue;
