@@ -69,6 +69,8 @@ async function unitUid(booted: BootedInstance, unit: string): Promise<number> {
 }
 
 describe('infra - a region booted in a box: each instance\'s user data from fedgate synth, booted against stand-ins filled by fedgate secrets push and release push', function () {
+  // Checks poll until links connect and services answer; npm test's default timeout is shorter than that.
+  this.timeout(READY_TIMEOUT_MS + 60_000);
   let topology: Topology;
   let box: RegionBox | undefined;
   let core: BootedInstance;
