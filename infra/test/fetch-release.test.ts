@@ -41,7 +41,9 @@ class Sha256 {
   }
 }
 
-describe('infra - fetch-release.mjs signs like the AWS SDK and downloads the release before the bundle is there', () => {
+describe('infra - fetch-release.mjs signs like the AWS SDK and downloads the release before the bundle is there', function () {
+  // Each case starts Node processes.
+  this.timeout(60_000);
   it('computes the same SigV4 signature as the SDK\'s signer, with and without a session token, for keys that need escaping', async () => {
     const date = new Date('2026-03-04T05:06:07Z');
     for (const [key, sessionToken] of [['fedgate-linux-x64.tar.gz', undefined], ['releases/v1 (rc)/fedgate+linux*arm64.tar.gz', 'IQoJb3JpZ2luX2VjEJr//token==']] as const) {

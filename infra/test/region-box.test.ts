@@ -22,6 +22,8 @@ const INSTANCES: readonly BoxInstance[] = [
   { name: 'core', group: 'fedgate-acme-core', stack: 'backend-core-eu-west-1', hosts: ['core.acme.internal'] },
   { name: 'us', group: 'fedgate-acme-us', stack: 'gateway-us-us-east-1', hosts: ['us.gw.acme.internal'] },
   { name: 'router', group: 'fedgate-acme-core-router', stack: 'backend-core-eu-west-1', hosts: [] },
+  // Booted last, after its release was tampered with: it must refuse to unpack it.
+  { name: 'eu', group: 'fedgate-acme-eu', stack: 'gateway-eu-eu-central-1', hosts: ['eu.gw.acme.internal'] },
 ];
 
 interface Definitions {
@@ -67,12 +69,15 @@ async function unitUid(booted: BootedInstance, unit: string): Promise<number> {
 }
 
 describe('infra - a region booted in a box: each instance\'s user data from fedgate synth, booted against stand-ins filled by fedgate secrets push and release push', function () {
+  // Checks poll until links connect and services answer; npm test's default timeout is shorter than that.
+  this.timeout(READY_TIMEOUT_MS + 60_000);
   let topology: Topology;
   let box: RegionBox | undefined;
   let core: BootedInstance;
   let us: BootedInstance;
   let router: BootedInstance;
   let operator: { passwords: Record<string, string>; erlangCookies: Record<string, string> };
+  let boot: (name: string, timeoutMs: number) => Promise<BootedInstance>;
   const lower = process.env.FEDGATE_BROKER_ROOT ?? DEFAULT_BROKER_ROOT;
 
   before(async function () {
@@ -87,7 +92,7 @@ describe('infra - a region booted in a box: each instance\'s user data from fedg
     const stacks = await box.synth();
     await box.push();
     operator = JSON.parse(box.account.secrets.get('fedgate/acme/operator')!.string!) as typeof operator;
-    const boot = await box.prepare(INSTANCES, stacks, lower);
+    boot = await box.prepare(INSTANCES, stacks, lower);
     // The backend first, as the apply order has it; the gateway's links and the router connect to it.
     core = await boot('core', BOOT_TIMEOUT_MS);
     [us, router] = await Promise.all([boot('us', BOOT_TIMEOUT_MS), boot('router', BOOT_TIMEOUT_MS)]);
@@ -173,9 +178,24 @@ describe('infra - a region booted in a box: each instance\'s user data from fedg
     assert.deepEqual([...new Set(asked)], ['fedgate/acme/core/router']);
   });
 
+  it('refuses a release whose checksum does not match: the boot fails loudly before unpacking anything', async function () {
+    this.timeout(BOOT_TIMEOUT_MS + 60_000);
+    const plan = planFleet(topology);
+    const arm64 = plan.gateways.find((g) => g.name === 'eu')!.bundle;
+    const stored = box!.s3.object(arm64.bucket, arm64.key)!;
+    const tampered = Buffer.from(stored.body);
+    tampered[tampered.length - 100]! ^= 0xff;
+    box!.s3.putObject(arm64.bucket, arm64.key, { ...stored, body: tampered });
+    const eu = await boot('eu', BOOT_TIMEOUT_MS);
+    assert.equal(eu.boot.code, 1, await diagnostics(eu));
+    assert.match(eu.boot.stderr, /fedgate-boot: FAILED: s3:\/\/fedgate-artifacts-acme\/fedgate-linux-arm64\.tar\.gz has SHA-256 [0-9a-f]{64}, its \.sha256 says [0-9a-f]{64}: not unpacking it/);
+    assert.ok(!existsSync(join(eu.root.root, 'opt/fedgate/bin/fedgate')), 'nothing was unpacked');
+    assert.ok(!existsSync(join(eu.root.root, 'etc/rabbitmq/definitions.json')), 'the boot stopped before fetching secrets');
+  });
+
   it('no boot printed a password or an Erlang cookie', () => {
     const secrets = [...Object.values(operator.passwords), ...Object.values(operator.erlangCookies)];
-    for (const booted of [core, us, router]) {
+    for (const booted of box!.booted) {
       const output = booted.boot.stdout + booted.boot.stderr;
       assert.deepEqual(secrets.filter((s) => output.includes(s)).length, 0, `${booted.instance.name}'s boot output holds a secret`);
     }

@@ -35,7 +35,9 @@ function ancestorsWithNodeModules(dir: string): string[] {
   }
 }
 
-describe('infra - npm run release: the self-contained bundle the instances download', () => {
+describe('infra - npm run release: the self-contained bundle the instances download', function () {
+  // Bundling and starting bundled Node processes takes seconds each on a busy machine.
+  this.timeout(180_000);
   let out: string;
   let unpacked: string;
   let report: ReleaseReport;

@@ -76,9 +76,18 @@ export class BoxNetwork {
     return { netns, address };
   }
 
+  /** What destroy() removes, for a later run to remove it if this process dies first. */
+  get resources(): { bridge: string; namespaces: string[] } {
+    return { bridge: this.bridge, namespaces: [...this.namespaces] };
+  }
+
   /** Deletes every namespace (their veths go with them) and the bridge; safe to call after a partial setup. */
   async destroy(): Promise<void> {
-    for (const netns of this.namespaces.splice(0)) await ip('netns', 'del', netns).catch(() => undefined);
-    await ip('link', 'del', this.bridge).catch(() => undefined);
+    await BoxNetwork.remove({ bridge: this.bridge, namespaces: this.namespaces.splice(0) });
+  }
+
+  static async remove(resources: { bridge: string; namespaces: readonly string[] }): Promise<void> {
+    for (const netns of resources.namespaces) await ip('netns', 'del', netns).catch(() => undefined);
+    await ip('link', 'del', resources.bridge).catch(() => undefined);
   }
 }

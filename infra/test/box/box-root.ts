@@ -106,26 +106,40 @@ export class BoxRoot {
   }
 
   /** Pids of every process whose root is this box (the services the boot started, epmd included). */
-  async processes(): Promise<number[]> {
-    const pids: number[] = [];
-    for (const entry of await readdir('/proc')) {
-      if (!/^\d+$/.test(entry)) continue;
-      if ((await readlink(`/proc/${entry}/root`).catch(() => undefined)) === this.root) pids.push(Number(entry));
-    }
-    return pids;
+  processes(): Promise<number[]> {
+    return processesUnder(this.root);
   }
 
   /** Stops every process of the box (TERM, then KILL after `graceMs`), unmounts and removes it. Safe after a failed boot. */
-  async destroy(graceMs = 5_000): Promise<void> {
-    await signalAll(await this.processes(), 'SIGTERM');
-    const deadline = Date.now() + graceMs;
-    while ((await this.processes()).length > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
-    await signalAll(await this.processes(), 'SIGKILL');
-    for (const point of await mountsUnder(this.root)) {
-      await sh('umount', point).catch(() => sh('umount', '-l', point));
-    }
-    await rm(this.dir, { recursive: true, force: true });
+  destroy(graceMs = 5_000): Promise<void> {
+    return removeBox(this.dir, graceMs);
   }
+}
+
+/** Pids of processes whose root directory is `dir` or below it. */
+async function processesUnder(dir: string): Promise<number[]> {
+  const pids: number[] = [];
+  for (const entry of await readdir('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const root = await readlink(`/proc/${entry}/root`).catch(() => undefined);
+    if (root !== undefined && (root === dir || root.startsWith(`${dir}/`))) pids.push(Number(entry));
+  }
+  return pids;
+}
+
+/**
+ * Stops every process rooted in `dir` (TERM, then KILL after `graceMs`), unmounts everything under it and removes
+ * it: one box's directory, or a whole region box's left by a run that died.
+ */
+export async function removeBox(dir: string, graceMs = 5_000): Promise<void> {
+  await signalAll(await processesUnder(dir), 'SIGTERM');
+  const deadline = Date.now() + graceMs;
+  while ((await processesUnder(dir)).length > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+  await signalAll(await processesUnder(dir), 'SIGKILL');
+  for (const point of await mountsUnder(dir)) {
+    await sh('umount', point).catch(() => sh('umount', '-l', point));
+  }
+  await rm(dir, { recursive: true, force: true });
 }
 
 async function signalAll(pids: readonly number[], signal: NodeJS.Signals): Promise<void> {

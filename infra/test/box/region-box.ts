@@ -5,11 +5,12 @@
  * `fedgate release push` filled. The stand-ins listen on the host side of the box bridge; fleet host names resolve to
  * the boxes through /etc/hosts, as the private hosted zone resolves them to load balancers on AWS.
  */
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import type { Topology } from '@fedgate/topology';
+import { processAlive } from '@fedgate/local-cluster';
 import { LaunchTemplate } from '@cdktf/provider-aws/lib/launch-template/index.js';
 import { main } from '../../../packages/cli/src/main.ts';
 import { createTestPki, type TestPki } from '../../../packages/cli/test/test-certificates.ts';
@@ -19,9 +20,18 @@ import { SecretsManagerEndpoint } from '../secrets-manager-endpoint.ts';
 import { S3Endpoint, TEST_S3_CREDENTIALS } from '../s3-endpoint.ts';
 import { resources } from '../synthesized-fleet.ts';
 import { BoxError, BoxNetwork } from './box-network.ts';
-import { BoxRoot, type BoxRun } from './box-root.ts';
+import { BoxRoot, removeBox, type BoxRun } from './box-root.ts';
 import { Ec2Endpoint } from './ec2-endpoint.ts';
 import { InstanceMetadataEndpoint } from '../instance-metadata-endpoint.ts';
+
+const BOX_DIR_PREFIX = 'fedgate-box-';
+const STATE_FILE = 'box.json';
+
+/** What a run owns outside its directory, and who the run is. */
+interface BoxState {
+  readonly pid: number;
+  readonly network?: { bridge: string; namespaces: string[] };
+}
 
 /** What one instance of the region is, by its Auto Scaling group. */
 export interface BoxInstance {
@@ -88,8 +98,32 @@ export class RegionBox {
   }
 
   static async create(topology: Topology, topologyFile: string): Promise<RegionBox> {
-    const dir = await mkdtemp(join(tmpdir(), 'fedgate-box-'));
-    return new RegionBox(topology, topologyFile, dir, SecretsManagerAccount.afterStacks(topology));
+    await RegionBox.reapAbandoned();
+    const dir = await mkdtemp(join(tmpdir(), BOX_DIR_PREFIX));
+    const box = new RegionBox(topology, topologyFile, dir, SecretsManagerAccount.afterStacks(topology));
+    await box.record();
+    return box;
+  }
+
+  /**
+   * Removes what runs that died without their after hook (a killed mocha) left behind: boxes whose owning process is
+   * gone. Boxes of runs still alive (another engineer's, in parallel) are left alone.
+   */
+  static async reapAbandoned(): Promise<void> {
+    for (const entry of await readdir(tmpdir())) {
+      if (!entry.startsWith(BOX_DIR_PREFIX)) continue;
+      const dir = join(tmpdir(), entry);
+      const state = await readFile(join(dir, STATE_FILE), 'utf8').then((t) => JSON.parse(t) as BoxState, () => undefined);
+      if (state === undefined || processAlive(state.pid)) continue;
+      await removeBox(dir);
+      if (state.network) await BoxNetwork.remove(state.network);
+    }
+  }
+
+  /** Writes what this run owns, so reapAbandoned() can remove it if the process dies first. */
+  private async record(): Promise<void> {
+    const state: BoxState = { pid: process.pid, ...(this.network ? { network: this.network.resources } : {}) };
+    await writeFile(join(this.dir, STATE_FILE), JSON.stringify(state));
   }
 
   get hostAddress(): string {
@@ -100,6 +134,7 @@ export class RegionBox {
   /** Bridge, stand-ins on it, and the release bucket (created as the release stack would). */
   async start(releaseBucket: string, releaseRegion: string): Promise<void> {
     this.network = await BoxNetwork.create();
+    await this.record();
     const host = this.network.hostAddress;
     this.s3.createBucket(releaseBucket, releaseRegion);
     this.endpoints = {
@@ -163,6 +198,7 @@ export class RegionBox {
     const prepared = new Map<string, Omit<BootedInstance, 'boot'>>();
     for (const instance of instances) {
       const { netns, address } = await this.network.attach(instance.name);
+      await this.record();
       // EC2's private DNS name; the node name is rabbit@<its first label>.
       const hostname = `ip-${address.replaceAll('.', '-')}`;
       const root = await BoxRoot.create(join(this.dir, `box-${instance.name}`), lower, hostname, netns);
