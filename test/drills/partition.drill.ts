@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { EVENTS_EXCHANGE, ROUTER_USER, commandRoutingKey, gatewayExchange } from '@fedgate/topology';
+import { APP_USER, COMMANDS_EXCHANGE, EVENTS_EXCHANGE, commandRoutingKey } from '@fedgate/topology';
+import type { RouterService } from '@fedgate/router';
+import { startDrillRouter, waitPlaced } from './drill-router.ts';
 import type { RunningFleet } from '@fedgate/local-cluster';
 import { runCli } from '../run-cli.ts';
 import { tap } from '../amqp-probe.ts';
@@ -18,10 +20,12 @@ export function describePartitionDrill(fleet: () => RunningFleet): void {
   describe('drill - a 10 s partition between the backend and its gateways', function () {
     this.timeout(240_000);
     const swarms: DeviceSwarm[] = [];
+    let router: RouterService | undefined;
 
     after(async () => {
       for (const gw of GATEWAYS) await runCli(['wan', 'heal', gw, '-f', DRILL_TOPOLOGY_FILE]);
       await Promise.all(swarms.splice(0).map((s) => s.close()));
+      await router?.stop();
     });
 
     it('status reports the links down during it and up after; the backlog drains both ways and nothing is lost', async () => {
@@ -37,9 +41,11 @@ export function describePartitionDrill(fleet: () => RunningFleet): void {
       }
       // Federation needs a moment to bind the gateway's exchange upstream; a command before that would be unroutable.
       await waitForHealthy(60_000);
+      router = await startDrillRouter(f);
+      for (const gw of GATEWAYS) await waitPlaced(router, devices.get(gw)!.ids, gw);
       const events = await tap(f.amqpUri('core'), EVENTS_EXCHANGE, `devices.*.events.#`);
       const dead = await DeadLetters.watch(f.amqpUri('core'));
-      const publisher = await ConfirmedPublisher.open(f.amqpUri('core', ROUTER_USER));
+      const publisher = await ConfirmedPublisher.open(f.amqpUri('core', APP_USER));
       try {
         // Cut both gateways off. Everything that follows is published while the WAN is down.
         for (const gw of GATEWAYS) {
@@ -52,7 +58,7 @@ export function describePartitionDrill(fleet: () => RunningFleet): void {
         for (const gw of GATEWAYS) {
           const swarm = devices.get(gw)!;
           const ids = Array.from({ length: COMMANDS_PER_GATEWAY }, (_, n) => `part-${run}-${gw}-cmd-${n}`);
-          ids.forEach((id, n) => publisher.publish(gatewayExchange(gw), commandRoutingKey(swarm.ids[n % swarm.ids.length]!, 'drill'), id));
+          ids.forEach((id, n) => publisher.publish(COMMANDS_EXCHANGE, commandRoutingKey(swarm.ids[n % swarm.ids.length]!, 'drill'), id));
           commands.set(gw, ids);
         }
         await publisher.settle();
