@@ -10,6 +10,7 @@ export function downlinkQueue(gw: Gateway): string {
 
 /** Which gateways' downlinks consume right now, re-read on demand; a gateway never checked counts as healthy. */
 export class DownlinkHealth {
+  readonly #log: Logger;
   readonly #healthy = new Map<string, boolean>();
   #checking: Promise<void> | undefined;
 
@@ -17,8 +18,10 @@ export class DownlinkHealth {
     private readonly connection: Connection,
     private readonly gateways: readonly Gateway[],
     private readonly metrics: RouterMetrics,
-    private readonly log: Logger,
-  ) {}
+    log: Logger,
+  ) {
+    this.#log = log.child({ module: 'downlink-health' });
+  }
 
   isHealthy(gateway: string): boolean {
     return this.#healthy.get(gateway) !== false;
@@ -28,7 +31,7 @@ export class DownlinkHealth {
   check(): Promise<void> {
     this.#checking ??= Promise.all(this.gateways.map((gw) => this.#checkOne(gw))).then(
       () => undefined,
-      (err: unknown) => this.log.warn({ err }, 'gateway health check failed'),
+      (err: unknown) => this.#log.warn({ err }, 'gateway health check failed'),
     ).finally(() => (this.#checking = undefined));
     return this.#checking;
   }
@@ -45,7 +48,7 @@ export class DownlinkHealth {
     } finally {
       await channel?.close().catch(() => undefined);
     }
-    if (this.#healthy.get(gw.name) !== healthy) this.log.info({ gateway: gw.name, healthy }, 'gateway downlink health changed');
+    if (this.#healthy.get(gw.name) !== healthy) this.#log.info({ gateway: gw.name, healthy }, 'gateway downlink health changed');
     this.#healthy.set(gw.name, healthy);
     this.metrics.gatewayHealthy.set({ gateway: gw.name }, healthy ? 1 : 0);
   }

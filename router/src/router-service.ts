@@ -42,6 +42,8 @@ export class RouterService {
   readonly options: NormalizedRouterOptions;
   readonly metrics = new RouterMetrics();
   readonly directory: DeviceDirectory;
+  /** The logger handed in; each module logs through its own child of it. */
+  readonly #baseLog: Logger;
   readonly #log: Logger;
   readonly #instance = randomUUID();
   #connection?: Connection;
@@ -61,7 +63,8 @@ export class RouterService {
   constructor(options: RouterOptions, log: Logger) {
     this.options = normalizeRouterOptions(options);
     this.directory = new DeviceDirectory(this.options.topology.gateways.map((g) => g.name));
-    this.#log = log.child({ module: 'router' });
+    this.#baseLog = log;
+    this.#log = log.child({ module: 'router-service' });
     this.metrics.watchConsumers(() => ({ commands: this.#commandsLive(), presence: this.#presence?.live ?? false }));
   }
 
@@ -100,18 +103,18 @@ export class RouterService {
       maxHeaderBytes: maxHeaderBytesFor(this.#frameMax!, this.options.maxHeaderBytes),
       publishTimeoutMs: this.options.publishTimeoutMs,
       instance: this.#instance,
-      log: this.#log,
+      log: this.#baseLog,
     }));
     this.#publisher = connection.createPublisher({ confirm: true, maxAttempts: 1 });
     // Not the `onReturn` option: rabbitmq-client 5 declares it but never calls it; the event is what it emits.
     this.#publisher.on('basic.return', (msg) => handler.onReturn(msg));
-    this.#health = new DownlinkHealth(connection, this.options.topology.gateways, this.metrics, this.#log);
+    this.#health = new DownlinkHealth(connection, this.options.topology.gateways, this.metrics, this.#baseLog);
     await this.#health.check();
     this.#healthTimer = setInterval(() => void this.#health!.check(), this.options.healthIntervalMs).unref();
     await this.#rebuildDirectory(connection);
     await this.#consumeCommands(connection, handler);
     this.#snapshots = new SnapshotWriter(
-      { connection, directory: this.directory, metrics: this.metrics, coversOffset: () => this.#presence?.lastOffset, log: this.#log },
+      { connection, directory: this.directory, metrics: this.metrics, coversOffset: () => this.#presence?.lastOffset, log: this.#baseLog },
       { intervalMs: this.options.snapshotIntervalMs, partBytes: this.options.snapshotPartBytes, publishTimeoutMs: this.options.publishTimeoutMs },
     );
     this.#snapshots.start();
@@ -178,7 +181,7 @@ export class RouterService {
   /** Newest snapshot, then the presence log from the offset it covers (the whole log when there is none). */
   async #rebuildDirectory(connection: Connection): Promise<void> {
     const started = performance.now();
-    const deps = { connection, publisher: () => this.#publisher!, instance: this.#instance, log: this.#log };
+    const deps = { connection, publisher: () => this.#publisher!, instance: this.#instance, log: this.#baseLog };
     const snapshot = await readNewestSnapshot(deps, snapshotWindow(this.options.snapshotIntervalMs), this.options.snapshotLoadTimeoutMs);
     const loaded = snapshot ? await applySnapshot(snapshot, this.directory) : undefined;
     const snapshotMs = performance.now() - started;
