@@ -9,6 +9,7 @@ import { CommandHandler } from './command-handler.ts';
 import { maxHeaderBytesFor } from './command-headers.ts';
 import { DeviceDirectory } from './device-directory.ts';
 import { DownlinkHealth } from './downlink-health.ts';
+import { guardHeaderTables } from './header-table-guard.ts';
 import { startHttpEndpoints } from './http-endpoints.ts';
 import { PresenceFollower, type PresenceStart } from './presence-follower.ts';
 import { keepRawBodies } from './raw-bodies.ts';
@@ -62,6 +63,7 @@ export class RouterService {
 
   constructor(options: RouterOptions, log: Logger) {
     this.options = normalizeRouterOptions(options);
+    guardHeaderTables();
     this.directory = new DeviceDirectory(this.options.topology.gateways.map((g) => g.name));
     this.#baseLog = log;
     this.#log = log.child({ module: 'router-service' });
