@@ -1,14 +1,29 @@
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import type { MqttClient } from 'mqtt';
 import type { ConsumeMessage } from 'amqplib';
-import { DEAD_EXCHANGE, DEAD_REASON_HEADER, DEADLINE_HEADER, DEVICES_EXCHANGE, ROUTE_HEADER, commandRoutingKey, commandTopicFilter } from '@fedgate/topology';
+import { APP_USER, DEAD_EXCHANGE, DEAD_REASON_HEADER, DEADLINE_HEADER, DEVICES_EXCHANGE, ROUTE_HEADER, commandRoutingKey, commandTopicFilter } from '@fedgate/topology';
 import type { RouterService } from '@fedgate/router';
 import type { RunningFleet } from '@fedgate/local-cluster';
 import { sharedFleet } from '../shared-fleet.ts';
 import { tap, type Tap } from '../amqp-probe.ts';
 import { mqttDevice } from '../device-clients.ts';
 import { counterTotal, deviceId, newRouter, placed, publishCommands, untilAsync, watchReadiness, type OutgoingCommand } from './router-harness.ts';
+
+const execFileAsync = promisify(execFile);
+
+/**
+ * A command whose header table is nested `depth` levels deep: enough to overflow the stack of rabbitmq-client's
+ * recursive decoder in the router, which used to lose its connection on every redelivery. Sent from a process
+ * with a larger stack, since the client encodes recursively too.
+ */
+async function sendDeeplyNested(fleet: RunningFleet, routingKey: string, messageId: string, depth: number): Promise<void> {
+  const sender = fileURLToPath(new URL('./router-deep-header-sender.ts', import.meta.url));
+  await execFileAsync(process.execPath, ['--stack-size=7800', '--import', 'tsx', sender, fleet.amqpUri('core', APP_USER), routingKey, messageId, String(depth)]);
+}
 
 interface Normal {
   readonly id: string;
@@ -81,6 +96,10 @@ describe('router - hostile input mixed into normal commands', function () {
     const readiness = watchReadiness(router);
     try {
       await publishCommands(fleet, burst);
+      await sendDeeplyNested(fleet, commandRoutingKey(target, 'set'), 'headers-nested-6000', 6_000);
+      await publishCommands(fleet, [command('after-deep', Buffer.from('after-deep'), { contentType: 'text/plain' })]);
+      normals.push({ id: 'after-deep', body: Buffer.from('after-deep'), contentType: 'text/plain' });
+      bad.push({ id: 'headers-nested-6000', reason: 'invalid-header', headers: {} });
       const arrived = async (id: string): Promise<ConsumeMessage> => atDevice.next((m) => m.properties.messageId === id, 15_000);
       for (const n of normals) {
         const m = await arrived(n.id);
@@ -110,5 +129,6 @@ describe('router - hostile input mixed into normal commands', function () {
     await untilAsync(async () => (await counterTotal(router, 'fedgate_router_commands_dead_lettered_total', { reason: 'invalid-deadline' })) === 4, 5_000, '4 invalid deadlines counted');
     await untilAsync(async () => (await counterTotal(router, 'fedgate_router_commands_dead_lettered_total', { reason: 'headers-too-large' })) === 1, 5_000, '1 oversized header table counted');
     assert.equal(await counterTotal(router, 'fedgate_router_headers_stripped_total', { header: 'CC' }), 1);
+    await untilAsync(async () => (await counterTotal(router, 'fedgate_router_commands_dead_lettered_total', { reason: 'invalid-header' })) === 1, 5_000, 'the deep table counted');
   });
 });
