@@ -32,6 +32,51 @@ interface Normal {
   readonly contentEncoding?: string;
 }
 
+interface Bad {
+  readonly id: string;
+  readonly reason: string;
+  readonly headers: Record<string, unknown>;
+}
+
+/**
+ * Normal commands (bodies a re-serialising router would change) with the bad ones in between, so a failure on a
+ * bad one would hit the normal ones around it, and one with CC/BCC aimed at `bystander`.
+ */
+function mixedBurst(target: string, bystander: string) {
+  const normals: Normal[] = [
+    { id: 'json-duplicate-keys', body: Buffer.from('{"account":12345678901234567890,"a":1,"a":2}'), contentType: 'application/json' },
+    { id: 'json-string', body: Buffer.from('"reboot"'), contentType: 'application/json' },
+    { id: 'not-json-under-json', body: Buffer.from('{"unterminated": [1, 2'), contentType: 'application/json' },
+    { id: 'invalid-utf8-text', body: Buffer.from([0x6f, 0x6b, 0xff, 0xfe, 0xc3]), contentType: 'text/plain' },
+    { id: 'gzip-json', body: Buffer.from([0x1f, 0x8b, 0x08, 0x00, 0x01]), contentType: 'application/json', contentEncoding: 'gzip' },
+    { id: 'binary', body: randomBytes(256), contentType: 'application/octet-stream' },
+    { id: 'untyped', body: Buffer.from('plain bytes, no content type') },
+    ...Array.from({ length: 20 }, (_, i) => ({ id: `plain-${i}`, body: Buffer.from(`{"n":${i}}`), contentType: 'application/json' })),
+  ];
+  const bad: Bad[] = [
+    { id: 'deadline-1e300', reason: 'invalid-deadline', headers: { [DEADLINE_HEADER]: 1e300 } },
+    { id: 'deadline-1e20', reason: 'invalid-deadline', headers: { [DEADLINE_HEADER]: 1e20 } },
+    { id: 'deadline-minus-1', reason: 'invalid-deadline', headers: { [DEADLINE_HEADER]: -1 } },
+    { id: 'deadline-abc', reason: 'invalid-deadline', headers: { [DEADLINE_HEADER]: 'abc' } },
+    { id: 'headers-64k', reason: 'headers-too-large', headers: { [DEADLINE_HEADER]: Date.now() + 60_000, 'x-big': 'x'.repeat(64 * 1024) } },
+  ];
+  const cc = { id: 'cc-bcc', body: Buffer.from('{"cc":true}') };
+  const command = (id: string, body: Buffer, options: OutgoingCommand['options']): OutgoingCommand => ({
+    routingKey: commandRoutingKey(target, 'set'), body, options: { messageId: id, ...options },
+  });
+  const burst: OutgoingCommand[] = [];
+  normals.forEach((n, i) => {
+    burst.push(command(n.id, n.body, { contentType: n.contentType, contentEncoding: n.contentEncoding }));
+    const b = i % 3 === 1 ? bad[(i - 1) / 3] : undefined;
+    if (b) burst.push(command(b.id, Buffer.from(b.id), { headers: b.headers }));
+    if (i === 3) {
+      const headers = { [DEADLINE_HEADER]: Date.now() + 60_000, CC: [commandRoutingKey(bystander, 'set')], BCC: [commandRoutingKey(bystander, 'spy')] };
+      burst.push(command(cc.id, cc.body, { contentType: 'application/json', headers }));
+    }
+  });
+  return { burst, normals, bad, cc, command };
+}
+
 describe('router - hostile input mixed into normal commands', function () {
   this.timeout(120_000);
   let fleet: RunningFleet;
@@ -62,35 +107,7 @@ describe('router - hostile input mixed into normal commands', function () {
     taps.push(atDevice, atBystander, dead);
     assert.equal(await counterTotal(router, 'fedgate_router_consumer_up', { consumer: 'commands' }), 1, 'consuming before the burst');
 
-    const normals: Normal[] = [
-      { id: 'json-duplicate-keys', body: Buffer.from('{"account":12345678901234567890,"a":1,"a":2}'), contentType: 'application/json' },
-      { id: 'json-string', body: Buffer.from('"reboot"'), contentType: 'application/json' },
-      { id: 'not-json-under-json', body: Buffer.from('{"unterminated": [1, 2'), contentType: 'application/json' },
-      { id: 'invalid-utf8-text', body: Buffer.from([0x6f, 0x6b, 0xff, 0xfe, 0xc3]), contentType: 'text/plain' },
-      { id: 'gzip-json', body: Buffer.from([0x1f, 0x8b, 0x08, 0x00, 0x01]), contentType: 'application/json', contentEncoding: 'gzip' },
-      { id: 'binary', body: randomBytes(256), contentType: 'application/octet-stream' },
-      { id: 'untyped', body: Buffer.from('plain bytes, no content type') },
-      ...Array.from({ length: 20 }, (_, i) => ({ id: `plain-${i}`, body: Buffer.from(`{"n":${i}}`), contentType: 'application/json' })),
-    ];
-    const bad: { id: string; reason: string; headers: Record<string, unknown> }[] = [
-      { id: 'deadline-1e300', reason: 'invalid-deadline', headers: { [DEADLINE_HEADER]: 1e300 } },
-      { id: 'deadline-1e20', reason: 'invalid-deadline', headers: { [DEADLINE_HEADER]: 1e20 } },
-      { id: 'deadline-minus-1', reason: 'invalid-deadline', headers: { [DEADLINE_HEADER]: -1 } },
-      { id: 'deadline-abc', reason: 'invalid-deadline', headers: { [DEADLINE_HEADER]: 'abc' } },
-      { id: 'headers-64k', reason: 'headers-too-large', headers: { [DEADLINE_HEADER]: Date.now() + 60_000, 'x-big': 'x'.repeat(64 * 1024) } },
-    ];
-    const cc = { id: 'cc-bcc', body: Buffer.from('{"cc":true}') };
-    const command = (id: string, body: Buffer, options: OutgoingCommand['options']): OutgoingCommand => ({
-      routingKey: commandRoutingKey(target, 'set'), body, options: { messageId: id, ...options },
-    });
-    // Bad ones in between normal ones, so a failure on a bad one would hit the normal ones around it.
-    const burst: OutgoingCommand[] = [];
-    normals.forEach((n, i) => {
-      burst.push(command(n.id, n.body, { contentType: n.contentType, contentEncoding: n.contentEncoding }));
-      const b = i % 3 === 1 ? bad[(i - 1) / 3] : undefined;
-      if (b) burst.push(command(b.id, Buffer.from(b.id), { headers: b.headers }));
-      if (i === 3) burst.push(command(cc.id, cc.body, { contentType: 'application/json', headers: { [DEADLINE_HEADER]: Date.now() + 60_000, CC: [commandRoutingKey(bystander, 'set')], BCC: [commandRoutingKey(bystander, 'spy')] } }));
-    });
+    const { burst, normals, bad, cc, command } = mixedBurst(target, bystander);
     assert.equal(burst.filter((c) => bad.some((b) => b.id === c.options?.messageId)).length, bad.length, 'every bad command is in the burst');
 
     const readiness = watchReadiness(router);
