@@ -29,7 +29,10 @@ export interface RebuildReport {
   readonly snapshotDevices: number;
   readonly snapshotBytes: number;
   readonly presenceEvents: number;
+  /** Reading and applying the snapshot, then each part of that. */
   readonly snapshotMs: number;
+  readonly snapshotReadMs: number;
+  readonly snapshotApplyMs: number;
   readonly presenceMs: number;
 }
 
@@ -92,7 +95,17 @@ export class RouterService {
     return this.#rebuild;
   }
 
+  /** Starts, or fails with a RouterError after releasing what it opened (the HTTP server would keep the process up). */
   async start(): Promise<void> {
+    try {
+      await this.#start();
+    } catch (err) {
+      await this.stop();
+      throw RouterError.from('starting the router', err);
+    }
+  }
+
+  async #start(): Promise<void> {
     this.#http = await startHttpEndpoints({ metrics: this.metrics, readiness: () => this.readiness, stopping: () => this.#stopping }, this.options.httpPort, this.options.httpHost);
     const connection = await this.#connect();
     const handler = (this.#handler = new CommandHandler({
@@ -171,7 +184,7 @@ export class RouterService {
     connection.on('error', (err) => this.#log.warn({ err }, 'connection error; reconnecting'));
     connection.on('connection', () => this.#log.info('connected to the backend'));
     try {
-      await connection.onConnect(this.options.connectTimeoutMs);
+      await connection.onConnect(this.options.connectTimeoutMs, true); // stop() closes it on failure
       // Fails the start now, with a typed error, if raw bodies cannot be had from this rabbitmq-client.
       await (await connection.acquire()).close();
     } catch (err) {
@@ -185,6 +198,7 @@ export class RouterService {
     const started = performance.now();
     const deps = { connection, publisher: () => this.#publisher!, instance: this.#instance, log: this.#baseLog };
     const snapshot = await readNewestSnapshot(deps, snapshotWindow(this.options.snapshotIntervalMs), this.options.snapshotLoadTimeoutMs);
+    const snapshotReadMs = performance.now() - started;
     const loaded = snapshot ? await applySnapshot(snapshot, this.directory) : undefined;
     const snapshotMs = performance.now() - started;
     if (loaded) this.#log.info({ ...loaded, ms: Math.round(snapshotMs) }, 'directory loaded from a snapshot');
@@ -192,7 +206,10 @@ export class RouterService {
     this.#presence = new PresenceFollower({ ...deps, directory: this.directory, metrics: this.metrics });
     const replay = await this.#presence.follow(start);
     this.#rebuilt = true;
-    this.#rebuild = { snapshotDevices: loaded?.devices ?? 0, snapshotBytes: loaded?.bytes ?? 0, presenceEvents: replay.events, snapshotMs, presenceMs: replay.ms };
+    this.#rebuild = {
+      snapshotDevices: loaded?.devices ?? 0, snapshotBytes: loaded?.bytes ?? 0, presenceEvents: replay.events,
+      snapshotMs, snapshotReadMs, snapshotApplyMs: snapshotMs - snapshotReadMs, presenceMs: replay.ms,
+    };
     this.metrics.directorySize.set(this.directory.size);
     this.metrics.rebuildSeconds.set({ phase: 'snapshot' }, snapshotMs / 1000);
     this.metrics.rebuildSeconds.set({ phase: 'presence' }, replay.ms / 1000);
