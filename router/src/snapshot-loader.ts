@@ -68,9 +68,8 @@ export async function readNewestSnapshot(deps: SnapshotLoaderDeps, window: strin
 
 /** Applies a snapshot's parts to the directory, yielding to the event loop between parts (HTTP stays responsive). */
 export async function applySnapshot(snapshot: CompleteSnapshot, directory: DeviceDirectory): Promise<LoadedSnapshot> {
-  const place = (deviceId: string, gateway: string, since: number) => directory.arrived(deviceId, gateway, since);
   for (const part of snapshot.parts) {
-    applySnapshotPart(part, place);
+    applySnapshotPart(part, directory);
     await yieldToLoop();
   }
   return { coversOffset: snapshot.coversOffset, devices: directory.size, bytes: snapshot.bytes, ageMs: Date.now() - snapshot.createdAt };
