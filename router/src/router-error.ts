@@ -6,6 +6,7 @@ export type RouterErrorCode =
   | 'ROUTER_FRAME_MAX_UNKNOWN'
   | 'ROUTER_RAW_BODY_UNAVAILABLE'
   | 'ROUTER_SNAPSHOT_CORRUPT'
+  | 'ROUTER_STOPPED'
   | 'ROUTER_BROKER_ERROR';
 
 /** Base of every error the router throws or logs as its own. */

@@ -127,6 +127,8 @@ export class RouterService {
     await this.#health.check();
     this.#healthTimer = setInterval(() => void this.#health!.check(), this.options.healthIntervalMs).unref();
     await this.#rebuildDirectory(connection);
+    // A stop during the rebuild closed the connection under it: consuming now would never become ready.
+    if (this.#stopping) throw new RouterError('ROUTER_STOPPED', 'stopped before the directory was rebuilt');
     await this.#consumeCommands(connection, handler);
     this.#snapshots = new SnapshotWriter(
       { connection, directory: this.directory, metrics: this.metrics, coversOffset: () => this.#presence?.lastOffset, log: this.#baseLog },
