@@ -71,3 +71,8 @@ export function boundedName(parts: readonly (string | number)[], max: number): s
   const hash = createHash('sha256').update(full).digest('hex').slice(0, 6);
   return `${full.slice(0, max - hash.length - 1).replace(/-+$/, '')}-${hash}`;
 }
+
+/** The release bucket's stack, one per topology (in the backend's region). */
+export function releaseStackId(topology: string): string {
+  return `release-${topology}`;
+}

@@ -6,13 +6,16 @@ import { parseCidr, type Cluster, type Gateway, type Protocol, type Topology } f
 import { renderEnabledPlugins, renderRabbitmqConf } from '@fedgate/broker-config';
 import { InfraConfigError, type InfraProblem } from './errors.ts';
 import {
-  backendStackId, brokerGroupName, definitionsSecretName, dnsStackId, gatewayStackId, routerSecretName, runtimeSecretName,
+  backendStackId, brokerGroupName, definitionsSecretName, dnsStackId, gatewayStackId, releaseStackId, routerSecretName, runtimeSecretName,
 } from './aws-names.ts';
 import {
   architectureOf, backendInstanceType, DEFAULT_MEMORY_PER_CONNECTION_BYTES, fileDescriptorLimit, gatewayInstanceType, memoryWatermark,
   type Architecture,
 } from './instance-type.ts';
 import { MAX_AZ_COUNT, MAX_VPC_PREFIX, MIN_VPC_PREFIX, subnetLayout, type SubnetLayout } from './subnet-layout.ts';
+import { ARCH_PLACEHOLDER, bundleLocation, releaseArchitecture, type BundleLocation } from './release/release-files.ts';
+
+export { ARCH_PLACEHOLDER, type BundleLocation };
 
 /** Availability zones each VPC spans. @default 3 */
 export const DEFAULT_AZ_COUNT = 3;
@@ -22,8 +25,6 @@ export const DEFAULT_ROUTER_NODES = 2;
 export const DEFAULT_ROUTER_INSTANCE_TYPE = 'c6i.large';
 /** Root volume per broker node in GiB (quorum queue segments and the uplink buffer live there). @default 50 */
 export const DEFAULT_ROOT_VOLUME_GIB = 50;
-/** Placeholder in `bundleUri` replaced by the instance architecture (arm64 or x86_64). */
-export const ARCH_PLACEHOLDER = '{arch}';
 /** Open-file limit of backend nodes: the Debian unit's own value; the backend holds few connections. */
 const BACKEND_FILE_DESCRIPTOR_LIMIT = 65_536;
 
@@ -31,8 +32,10 @@ export interface InfraOptions {
   /** Availability zones per VPC, 2 to 6. @default DEFAULT_AZ_COUNT */
   readonly azCount?: number;
   /**
-   * S3 URI of the fedgate bundle nodes install at boot to run `fedgate gateway-health` and `fedgate router`: a
-   * tar.gz that unpacks into /opt/fedgate and provides /opt/fedgate/bin/fedgate. `{arch}` becomes arm64 or x86_64.
+   * S3 URI of the release bundle every node installs at boot (`npm run release`, `fedgate release push`): a tar.gz that
+   * unpacks into /opt/fedgate and provides /opt/fedgate/bin/fedgate (the boot helper, gateway-health, the router),
+   * with its SHA-256 at the same key plus `.sha256`. `{arch}` becomes x64 or arm64. The bucket is the release stack's,
+   * in the backend's region.
    * @default "s3://fedgate-artifacts-<topology>/fedgate-linux-{arch}.tar.gz"
    */
   readonly bundleUri?: string;
@@ -57,12 +60,6 @@ export interface NormalizedInfraOptions extends Required<Omit<InfraOptions, 'sta
   readonly state?: { readonly bucket: string; readonly region: string };
 }
 
-export interface BundleLocation {
-  readonly uri: string;
-  readonly bucket: string;
-  readonly key: string;
-}
-
 export interface ClusterPlan {
   readonly cluster: Cluster;
   readonly role: 'backend' | 'gateway';
@@ -81,6 +78,8 @@ export interface ClusterPlan {
   readonly runtimeSecret: string;
   readonly groupName: string;
   readonly fileDescriptorLimit: number;
+  /** The release bundle for this cluster's architecture. */
+  readonly bundle: BundleLocation;
 }
 
 /** A port the device-facing load balancer forwards. */
@@ -94,7 +93,6 @@ export interface GatewayPlan extends ClusterPlan {
   readonly gateway: Gateway;
   /** Device protocols the gateway has, then the gateway-health port when the topology has DNS. */
   readonly deviceListeners: readonly DeviceListener[];
-  readonly bundle: BundleLocation;
 }
 
 export interface RouterPlan {
@@ -115,8 +113,18 @@ export interface DnsPlan {
   readonly healthCheck: NonNullable<Topology['dns']>['healthCheck'];
 }
 
+/** The release bucket (`release-<topology>` stack, in the backend's region) every instance downloads the bundle from. */
+export interface ReleasePlan {
+  readonly stackId: string;
+  readonly bucket: string;
+  readonly region: string;
+  /** The bundle URI with `{arch}` still in it. */
+  readonly uriTemplate: string;
+}
+
 export interface FleetPlan {
   readonly topology: Topology;
+  readonly release: ReleasePlan;
   readonly options: NormalizedInfraOptions;
   /** Private hosted zone for cluster hosts: the backend host's parent domain. */
   readonly privateZone: string;
@@ -146,6 +154,9 @@ export function normalizeInfraOptions(topology: Topology, options: InfraOptions 
   };
   if (!/^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]\/.+/.test(normalized.bundleUri)) {
     problems.push({ path: 'options.bundleUri', message: `expected s3://<bucket>/<key>, got "${normalized.bundleUri}"` });
+  } else if (!normalized.bundleUri.split('/').slice(3).join('/').includes(ARCH_PLACEHOLDER)) {
+    // x64 and arm64 instances must download different keys, or one architecture would run the other's release.
+    problems.push({ path: 'options.bundleUri', message: `expected ${ARCH_PLACEHOLDER} in the key, got "${normalized.bundleUri}"` });
   }
   return { options: normalized, problems };
 }
@@ -165,6 +176,7 @@ export function planFleet(topology: Topology, options: InfraOptions = {}): Fleet
       problems.push({ path: `${path}.cidr`, message: `a VPC needs a prefix from /${MIN_VPC_PREFIX} to /${MAX_VPC_PREFIX}, got ${cluster.cidr}` });
     }
     const rabbitmqConf = renderRabbitmqConf(topology, cluster);
+    const architecture = architectureOf(instanceType);
     return {
       cluster,
       name: cluster.name,
@@ -173,7 +185,8 @@ export function planFleet(topology: Topology, options: InfraOptions = {}): Fleet
       subnets: prefixOk ? subnetLayout(cluster.cidr, opts.azCount) : { public: [], private: [] },
       nodes: cluster.nodes,
       instanceType,
-      architecture: architectureOf(instanceType),
+      architecture,
+      bundle: bundleLocation(opts.bundleUri, releaseArchitecture(architecture), topology.backend.region),
       rabbitmqConf,
       enabledPlugins: renderEnabledPlugins(cluster),
       definitionsSecret: definitionsSecretName(topology.name, cluster.name),
@@ -203,7 +216,6 @@ export function planFleet(topology: Topology, options: InfraOptions = {}): Fleet
       stackId: gatewayStackId(gateway.name, gateway.region),
       fileDescriptorLimit: fileDescriptorLimit(gateway),
       deviceListeners: deviceListeners(topology, gateway),
-      bundle: bundleLocation(opts.bundleUri, plan.architecture),
     };
   });
 
@@ -216,7 +228,13 @@ export function planFleet(topology: Topology, options: InfraOptions = {}): Fleet
     architecture: routerArchitecture,
     secret: routerSecretName(topology.name, topology.backend.name),
     groupName: `${brokerGroupName(topology.name, topology.backend.name)}-router`,
-    bundle: bundleLocation(opts.bundleUri, routerArchitecture),
+    bundle: bundleLocation(opts.bundleUri, releaseArchitecture(routerArchitecture), topology.backend.region),
+  };
+  const release: ReleasePlan = {
+    stackId: releaseStackId(topology.name),
+    bucket: router.bundle.bucket,
+    region: topology.backend.region,
+    uriTemplate: opts.bundleUri,
   };
   if (problems.length > 0) throw new InfraConfigError(problems);
 
@@ -226,19 +244,13 @@ export function planFleet(topology: Topology, options: InfraOptions = {}): Fleet
     recordName: `${topology.dns.record}.${topology.dns.zone}`,
     healthCheck: topology.dns.healthCheck,
   };
-  return { topology, options: opts, privateZone, backend, gateways, router, ...(dns ? { dns } : {}) };
+  return { topology, release, options: opts, privateZone, backend, gateways, router, ...(dns ? { dns } : {}) };
 }
 
 function deviceListeners(topology: Topology, gateway: Gateway): DeviceListener[] {
   const listeners: DeviceListener[] = gateway.protocols.map((protocol) => ({ name: protocol, port: gateway.ports[protocol] }));
   if (topology.dns) listeners.push({ name: 'health', port: topology.dns.healthCheck.port });
   return listeners;
-}
-
-function bundleLocation(template: string, architecture: Architecture): BundleLocation {
-  const uri = template.replaceAll(ARCH_PLACEHOLDER, architecture);
-  const [bucket = '', ...key] = uri.slice('s3://'.length).split('/');
-  return { uri, bucket, key: key.join('/') };
 }
 
 /** `core.acme.internal` → `acme.internal`. */

@@ -11,8 +11,10 @@ import { BackendStack } from './stacks/backend-stack.ts';
 import { DnsStack } from './stacks/dns-stack.ts';
 import type { FleetStack, StackKind } from './stacks/fleet-stack.ts';
 import { GatewayStack } from './stacks/gateway-stack.ts';
+import { ReleaseStack } from './stacks/release-stack.ts';
 
 export interface Fleet {
+  readonly release: ReleaseStack;
   readonly backend: BackendStack;
   readonly gateways: readonly GatewayStack[];
   readonly dns?: DnsStack;
@@ -20,18 +22,21 @@ export interface Fleet {
 }
 
 /**
- * Adds the fleet's stacks to `app`: the backend, one per gateway region (each applied after the backend, whose
- * resources it looks up), and the DNS stack (after every gateway, whose load balancers it points at).
- * `onStack` is called after each stack is built, for progress.
+ * Adds the fleet's stacks to `app`: the release bucket (nodes download the bundle from it at boot), the backend, one
+ * per gateway region (each applied after the backend, whose resources it looks up), and the DNS stack (after every
+ * gateway, whose load balancers it points at). `onStack` is called after each stack is built, for progress.
  */
 export function buildFleet(app: App, plan: FleetPlan, onStack: (stack: FleetStack, index: number, total: number) => void = () => {}): Fleet {
-  const total = 1 + plan.gateways.length + (plan.dns ? 1 : 0);
+  const total = 2 + plan.gateways.length + (plan.dns ? 1 : 0);
+  const release = new ReleaseStack(app, plan.release.stackId, plan, plan.release);
+  onStack(release, 1, total);
   const backend = new BackendStack(app, plan.backend.stackId, plan);
-  onStack(backend, 1, total);
+  backend.addDependency(release);
+  onStack(backend, 2, total);
   const gateways = plan.gateways.map((gatewayPlan, i) => {
     const stack = new GatewayStack(app, gatewayPlan.stackId, plan, gatewayPlan);
     stack.addDependency(backend);
-    onStack(stack, i + 2, total);
+    onStack(stack, i + 3, total);
     return stack;
   });
   let dns: DnsStack | undefined;
@@ -40,7 +45,7 @@ export function buildFleet(app: App, plan: FleetPlan, onStack: (stack: FleetStac
     for (const gateway of gateways) dns.addDependency(gateway);
     onStack(dns, total, total);
   }
-  return { backend, gateways, ...(dns ? { dns } : {}), all: [backend, ...gateways, ...(dns ? [dns] : [])] };
+  return { release, backend, gateways, ...(dns ? { dns } : {}), all: [release, backend, ...gateways, ...(dns ? [dns] : [])] };
 }
 
 export interface StackSummary {

@@ -1,7 +1,8 @@
 /**
  * Cloud-init user data for broker nodes and router instances. It carries only what is not secret: broker-config's
- * rabbitmq.conf and enabled_plugins byte for byte, limits, the topology (which never holds secrets) and the boot
- * script. Passwords, definitions, the Erlang cookie and TLS keys are fetched at boot from Secrets Manager.
+ * rabbitmq.conf and enabled_plugins byte for byte, limits, the topology (which never holds secrets), the boot script
+ * and the small fetcher that downloads the release bundle. Passwords, definitions, the Erlang cookie and TLS keys are
+ * fetched at boot from Secrets Manager by the bundle's boot helper.
  */
 import { readFileSync } from 'node:fs';
 import { gunzipSync, gzipSync } from 'node:zlib';
@@ -14,6 +15,8 @@ import { SECRET_WAIT_SECONDS } from './constructs/instance-group.ts';
 /** EC2 refuses user data over 16 KiB (before base64). */
 export const MAX_USER_DATA_BYTES = 16 * 1024;
 export const BOOT_SCRIPT_PATH = '/usr/local/sbin/fedgate-boot';
+/** Where the boot script finds fetch-release.mjs (it runs before the bundle is there). */
+export const RELEASE_FETCHER_PATH = '/usr/local/lib/fedgate/fetch-release.mjs';
 export const BOOT_ENV_PATH = '/etc/fedgate/boot.env';
 export const INSTANCE_TOPOLOGY_PATH = '/etc/fedgate/topology.yaml';
 export const RABBITMQ_CONF_PATH = '/etc/rabbitmq/rabbitmq.conf';
@@ -30,6 +33,7 @@ export const SERVICE_CA_PATH = '/etc/fedgate/tls/ca.pem';
 export const ROUTER_UNIT = 'fedgate-router.service';
 
 const BOOT_SCRIPT = readFileSync(new URL('./boot/fedgate-boot.sh', import.meta.url), 'utf8');
+const RELEASE_FETCHER = readFileSync(new URL('./boot/fetch-release.mjs', import.meta.url), 'utf8');
 /** Listen backlog RabbitMQ uses when the rendered conf sets none. */
 const DEFAULT_BACKLOG = 4096;
 
@@ -57,7 +61,9 @@ export function brokerCloudConfig(fleet: FleetPlan, cluster: ClusterPlan): Cloud
     FEDGATE_RUNTIME_SECRET: cluster.runtimeSecret,
     FEDGATE_TLS: String(cluster.cluster.tls),
     ...(cluster.nodes > 1 ? { FEDGATE_PEER_GROUP: cluster.groupName } : {}),
-    ...(service && gateway ? { FEDGATE_SERVICE: service, FEDGATE_BUNDLE_URI: gateway.bundle.uri } : {}),
+    ...(service ? { FEDGATE_SERVICE: service } : {}),
+    FEDGATE_BUNDLE_URI: cluster.bundle.uri,
+    FEDGATE_BUNDLE_REGION: cluster.bundle.region,
   };
   const files: WriteFile[] = [
     { path: RABBITMQ_CONF_PATH, permissions: '0644', content: cluster.rabbitmqConf },
@@ -87,6 +93,7 @@ export function routerCloudConfig(fleet: FleetPlan): CloudConfig {
     FEDGATE_TLS: String(fleet.topology.backend.tls),
     FEDGATE_SERVICE: ROUTER_UNIT,
     FEDGATE_BUNDLE_URI: router.bundle.uri,
+    FEDGATE_BUNDLE_REGION: router.bundle.region,
   };
   return withBoot(
     [
@@ -102,6 +109,7 @@ function withBoot(files: WriteFile[], env: Record<string, string>): CloudConfig 
     write_files: [
       ...files,
       { path: BOOT_ENV_PATH, permissions: '0644', content: bootEnv({ ...env, FEDGATE_SECRET_WAIT_SECONDS: String(SECRET_WAIT_SECONDS) }) },
+      { path: RELEASE_FETCHER_PATH, permissions: '0644', content: RELEASE_FETCHER },
       { path: BOOT_SCRIPT_PATH, permissions: '0755', content: BOOT_SCRIPT },
     ],
     runcmd: [[BOOT_SCRIPT_PATH]],
@@ -155,9 +163,7 @@ function clusterFormationConf(cluster: ClusterPlan): string {
     `# fedgate infra: how the ${cluster.nodes} nodes of ${cluster.name} find each other on AWS. The peer list itself is`,
     '# written at boot (20-fedgate-peers.conf) from the Auto Scaling group. broker-config\'s rabbitmq.conf is untouched.',
     'cluster_formation.peer_discovery_backend = classic_config',
-    '# Nodes booting together wait 5-60 s at random, so one forms the cluster and the others join it.',
-    'cluster_formation.randomized_startup_delay_range.min = 5',
-    'cluster_formation.randomized_startup_delay_range.max = 60',
+    '# Nodes booting together agree on one seed through peer discovery\'s lock; RabbitMQ 4.0 has no randomized delay to set.',
   ];
   if (cluster.nodes >= 3) {
     lines.push('# Nodes span availability zones: a node cut off from the majority pauses instead of diverging.', 'cluster_partition_handling = pause_minority');

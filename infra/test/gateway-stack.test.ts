@@ -21,7 +21,7 @@ import { parseTopology, type Topology } from '@fedgate/topology';
 import { gatewayStackId } from '../src/index.ts';
 import { NodeFirewall, WORLD } from '../src/constructs/node-firewall.ts';
 import { gatewayIngress } from '../src/stacks/gateway-stack.ts';
-import { ACME_FILE, ACME_TEXT, acme, fakeSecrets, resources, stackJson, synthesize, userData, type SynthesizedFleet } from './synthesized-fleet.ts';
+import { ACME_FILE, ACME_TEXT, LAST_GATEWAY_MAX_CONNECTIONS, acme, fakeSecrets, resources, stackJson, synthesize, userData, type SynthesizedFleet } from './synthesized-fleet.ts';
 
 interface CloudConfigFile {
   path: string;
@@ -74,7 +74,7 @@ describe('infra - gateway stacks of the example topology', () => {
       assert.ok(Testing.toHaveProviderWithProperties(json, 'aws', { region: gateway.region }), `${gateway.name}: provider in ${gateway.region}`);
     }
     assert.deepEqual([...fleet.stacks.keys()], [
-      'backend-core-eu-west-1', 'gateway-us-us-east-1', 'gateway-eu-eu-central-1', 'gateway-ap-ap-southeast-1', 'dns-acme',
+      'release-acme', 'backend-core-eu-west-1', 'gateway-us-us-east-1', 'gateway-eu-eu-central-1', 'gateway-ap-ap-southeast-1', 'dns-acme',
     ]);
   });
 
@@ -153,8 +153,8 @@ describe('infra - gateway stacks of the example topology', () => {
   });
 
   it('lets instanceType override the profile and picks the image for its architecture', () => {
-    const text = ACME_TEXT.replace('    proxyProtocol: true\n  - name: eu', '    proxyProtocol: true\n    instanceType: c6i.4xlarge\n  - name: eu')
-      .replace(/maxConnections: 100000\n    proxyProtocol: true\n(?=credentials)/, 'maxConnections: 50000\n    proxyProtocol: true\n');
+    const text = ACME_TEXT.replace(/maxConnections: 100000\n(?=(?: {4}\S.*\n)*  - name: eu)/, 'maxConnections: 100000\n    instanceType: c6i.4xlarge\n')
+      .replace(LAST_GATEWAY_MAX_CONNECTIONS, 'maxConnections: 50000\n');
     const custom = synthesize(parseTopology(text, ACME_FILE));
     const us = stackJson(custom, 'gateway-us-us-east-1');
     assert.ok(Testing.toHaveResourceWithProperties(us, LaunchTemplate.tfResourceType, { instance_type: 'c6i.4xlarge' }));

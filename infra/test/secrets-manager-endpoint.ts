@@ -10,10 +10,13 @@ import { isSecretsManagerFailure, type SecretsManagerAccount } from './secrets-m
 export class SecretsManagerEndpoint {
   private server: Server | undefined;
   readonly operations: string[] = [];
+  /** Every request with the secret it names and the client address it came from (which instance asked). */
+  readonly requests: { operation: string; secret: string; from: string }[] = [];
 
   constructor(readonly account: SecretsManagerAccount) {}
 
-  async start(): Promise<string> {
+  /** Listens on `host` (127.0.0.1 unless a sandbox needs another address) at an ephemeral port; returns the base URL. */
+  async start(host = '127.0.0.1'): Promise<string> {
     this.server = createServer(async (req, res) => {
       const chunks: Buffer[] = [];
       for await (const chunk of req) chunks.push(chunk as Buffer);
@@ -21,6 +24,7 @@ export class SecretsManagerEndpoint {
       const operation = String(req.headers['x-amz-target'] ?? '').replace(/^secretsmanager\./, '');
       const region = /Credential=[^/]+\/\d{8}\/([a-z0-9-]+)\/secretsmanager\/aws4_request/.exec(String(req.headers.authorization))?.[1];
       this.operations.push(operation);
+      this.requests.push({ operation, secret: input.SecretId ?? input.Name ?? '', from: req.socket.remoteAddress?.replace(/^::ffff:/, '') ?? '' });
       const reply = (status: number, body: unknown) => res.writeHead(status, { 'content-type': 'application/x-amz-json-1.1' }).end(JSON.stringify(body));
       const fail = (f: { type: string; message: string }) => reply(400, { __type: f.type, message: f.message });
       if (region === undefined) return reply(403, { __type: 'MissingAuthenticationTokenException', message: 'requests must be signed for secretsmanager' });
@@ -42,8 +46,8 @@ export class SecretsManagerEndpoint {
       }
       reply(400, { __type: 'InvalidRequestException', message: `fake: ${operation} is not served` });
     });
-    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
-    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    await new Promise<void>((resolve) => this.server!.listen(0, host, resolve));
+    return `http://${host}:${(this.server.address() as AddressInfo).port}`;
   }
 
   async stop(): Promise<void> {

@@ -8,6 +8,8 @@ import { decodeUserData } from '../src/user-data.ts';
 
 export const ACME_FILE = 'infra/topologies/acme.example.yaml';
 export const ACME_TEXT = readFileSync(ACME_FILE, 'utf8');
+/** The last gateway's `maxConnections: 100000` line in ACME_TEXT (the settings after it, up to `credentials:`, may change). */
+export const LAST_GATEWAY_MAX_CONNECTIONS = /maxConnections: 100000\n(?=(?: {4}\S.*\n)*credentials:)/;
 
 export function acme(): Topology {
   return parseTopology(ACME_TEXT, ACME_FILE);

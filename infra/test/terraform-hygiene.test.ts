@@ -38,7 +38,7 @@ describe('infra - Terraform hygiene of the synthesized stacks', () => {
       assert.equal(group.health_check_grace_period, HEALTH_CHECK_GRACE_SECONDS);
     }
     const script = readFileSync('infra/src/boot/fedgate-boot.sh', 'utf8');
-    assert.match(script, /deadline=\$\(\(SECONDS \+ FEDGATE_SECRET_WAIT_SECONDS\)\)/);
+    assert.match(script, /^INPUTS_DEADLINE=\$\(\(SECONDS \+ FEDGATE_SECRET_WAIT_SECONDS\)\)$/m);
   });
 
   it('sends PROXY protocol v2 to device listeners only, so gateways see device addresses and gateway-health stays plain HTTP', () => {

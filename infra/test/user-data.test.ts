@@ -39,6 +39,7 @@ describe('infra - user data', () => {
       "FEDGATE_PEER_GROUP='fedgate-acme-eu'",
       "FEDGATE_SERVICE='fedgate-gateway-health.service'",
       "FEDGATE_BUNDLE_URI='s3://fedgate-artifacts-acme/fedgate-linux-arm64.tar.gz'",
+      "FEDGATE_BUNDLE_REGION='eu-west-1'",
       `FEDGATE_SECRET_WAIT_SECONDS='${SECRET_WAIT_SECONDS}'`,
       '',
     ].join('\n'));

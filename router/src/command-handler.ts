@@ -16,7 +16,6 @@ export interface CommandHandlerDeps {
   /** False once the router is stopping: commands handed over from then on are requeued untouched. */
   readonly accepting: () => boolean;
   readonly directory: DeviceDirectory;
-  readonly isHealthy: (gateway: string) => boolean;
   readonly metrics: RouterMetrics;
   readonly policy: RoutingPolicy;
   /** The header-table bound for this connection's frame size. */
@@ -103,7 +102,6 @@ export class CommandHandler {
     const decision = routeCommand(
       { routingKey: msg.routingKey, bodyBytes: body.length, deadline: inspected.deadline, timestamp: msg.timestamp },
       this.deps.directory,
-      this.deps.isHealthy,
       this.deps.policy,
       Date.now(),
     );

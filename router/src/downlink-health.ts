@@ -19,6 +19,11 @@ export class DownlinkHealth {
     private readonly gateways: readonly Gateway[],
     private readonly metrics: RouterMetrics,
     log: Logger,
+    /**
+     * Consumers of a gateway's queue that are this router's own: a quorum queue (4.0.5) counts each unacked
+     * `basic.get` delivery (the evacuator's) as a consumer, which must not make a lost gateway look healthy.
+     */
+    private readonly ownConsumers: (gateway: string) => number = () => 0,
   ) {
     this.#log = log.child({ module: 'downlink-health' });
   }
@@ -42,7 +47,7 @@ export class DownlinkHealth {
     const channel = await this.connection.acquire().catch(() => undefined);
     try {
       const ok = await channel?.queueDeclare({ queue: downlinkQueue(gw), passive: true });
-      healthy = (ok?.consumerCount ?? 0) > 0;
+      healthy = (ok?.consumerCount ?? 0) - this.ownConsumers(gw.name) > 0;
     } catch {
       healthy = false; // the queue is missing: nothing consumes it
     } finally {

@@ -10,3 +10,4 @@ export { encodeDirectorySnapshot, readSnapshotHeader, forEachSnapshotEntry, Snap
 export { RouterMetrics } from './router-metrics.ts';
 export { benchmarkSnapshotCodec, type SnapshotBenchmark, type SnapshotBenchmarkOptions } from './snapshot-benchmark.ts';
 export type { WrittenSnapshot } from './snapshot-writer.ts';
+export { OutboxEvacuator, EVACUATED_ROUTE, type EvacuationCounts } from './outbox-evacuator.ts';

@@ -29,21 +29,19 @@ export interface CommandFacts {
   readonly timestamp?: number;
 }
 
-/** Pure: where one command goes. Direct only when the location is known, fresh and its gateway healthy. */
-export function routeCommand(
-  command: CommandFacts,
-  directory: DeviceDirectory,
-  isHealthy: (gateway: string) => boolean,
-  policy: RoutingPolicy,
-  now: number,
-): RouteDecision {
+/**
+ * Pure: where one command goes. Direct whenever the location is known and fresh, even while that gateway is
+ * unhealthy: the command then waits in its outbox, and if the gateway stays lost the evacuator moves it to where
+ * the device turns up (one copy; a broadcast would leave one in every outbox).
+ */
+export function routeCommand(command: CommandFacts, directory: DeviceDirectory, policy: RoutingPolicy, now: number): RouteDecision {
   const key = parseCommandRoutingKey(command.routingKey);
   if (!key.ok) return { action: 'dead', reason: key.reason };
   if (command.bodyBytes > policy.maxCommandBytes) return { action: 'dead', reason: 'oversized' };
   const left = remainingMs(command, now, policy.commandTtlMs);
   if (left <= 0) return { action: 'dead', reason: 'expired' };
   const location = directory.lookup(key.deviceId, now, policy.locationTtlMs);
-  if (location && isHealthy(location.gateway)) return { action: 'direct', gateway: location.gateway, deviceId: key.deviceId, remainingMs: left };
+  if (location) return { action: 'direct', gateway: location.gateway, deviceId: key.deviceId, remainingMs: left };
   if (policy.onUnknown === 'dead-letter') return { action: 'dead', reason: 'unknown-device' };
   return { action: 'broadcast', deviceId: key.deviceId, remainingMs: left };
 }

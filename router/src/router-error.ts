@@ -7,7 +7,8 @@ export type RouterErrorCode =
   | 'ROUTER_RAW_BODY_UNAVAILABLE'
   | 'ROUTER_SNAPSHOT_CORRUPT'
   | 'ROUTER_STOPPED'
-  | 'ROUTER_BROKER_ERROR';
+  | 'ROUTER_BROKER_ERROR'
+  | 'ROUTER_NOT_STARTED';
 
 /** Base of every error the router throws or logs as its own. */
 export class RouterError extends Error {

@@ -41,6 +41,10 @@ export interface RouterOptions {
   readonly shutdownTimeoutMs?: number;
   readonly publishTimeoutMs?: number;
   readonly connectTimeoutMs?: number;
+  /** A gateway unhealthy this long is evacuated. @default the topology's routing.evacuateAfterSeconds */
+  readonly evacuateAfterMs?: number;
+  /** false: rebuild the directory and follow presence, but route no command (`fedgate gateway evacuate`). @default true */
+  readonly routeCommands?: boolean;
   /** 0 never writes snapshots (a reader still loads others'). */
   readonly snapshotIntervalMs?: number;
   readonly snapshotLoadTimeoutMs?: number;
@@ -60,6 +64,8 @@ export interface NormalizedRouterOptions {
   readonly shutdownTimeoutMs: number;
   readonly publishTimeoutMs: number;
   readonly connectTimeoutMs: number;
+  readonly evacuateAfterMs: number;
+  readonly routeCommands: boolean;
   readonly snapshotIntervalMs: number;
   readonly snapshotLoadTimeoutMs: number;
   readonly maxHeaderBytes: number;
@@ -88,6 +94,8 @@ export function normalizeRouterOptions(options: RouterOptions): NormalizedRouter
     shutdownTimeoutMs: int('shutdownTimeoutMs', options.shutdownTimeoutMs, DEFAULT_SHUTDOWN_TIMEOUT_MS, 0, 600_000),
     publishTimeoutMs: int('publishTimeoutMs', options.publishTimeoutMs, DEFAULT_PUBLISH_TIMEOUT_MS, 100, 600_000),
     connectTimeoutMs: int('connectTimeoutMs', options.connectTimeoutMs, DEFAULT_CONNECT_TIMEOUT_MS, 100, 3_600_000),
+    routeCommands: options.routeCommands ?? true,
+    evacuateAfterMs: int('evacuateAfterMs', options.evacuateAfterMs, routing.evacuateAfterSeconds * 1000, 100, 86_400_000),
     snapshotIntervalMs,
     snapshotLoadTimeoutMs: int('snapshotLoadTimeoutMs', options.snapshotLoadTimeoutMs, DEFAULT_SNAPSHOT_LOAD_TIMEOUT_MS, 100, 600_000),
     maxHeaderBytes: int('maxHeaderBytes', options.maxHeaderBytes, DEFAULT_MAX_HEADER_BYTES, 0, 1_048_576),

@@ -3,23 +3,27 @@ import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import { Connection, type Consumer, type Publisher } from 'rabbitmq-client';
 import type { Logger } from 'pino';
-import { ROUTER_QUEUE } from '@fedgate/topology';
+import { ROUTER_QUEUE, type Gateway } from '@fedgate/topology';
 import { brokerFrameMax } from './broker-frame-max.ts';
 import { CommandHandler } from './command-handler.ts';
 import { maxHeaderBytesFor } from './command-headers.ts';
 import { DeviceDirectory } from './device-directory.ts';
 import { DownlinkHealth } from './downlink-health.ts';
 import { guardHeaderTables } from './header-table-guard.ts';
+import { OutboxEvacuator, type EvacuationCounts } from './outbox-evacuator.ts';
 import { startHttpEndpoints } from './http-endpoints.ts';
 import { PresenceFollower, type PresenceStart } from './presence-follower.ts';
 import { keepRawBodies } from './raw-bodies.ts';
 import { readiness, type Readiness } from './readiness.ts';
-import { RouterError } from './router-error.ts';
+import { RouterError, RouterOptionsError } from './router-error.ts';
 import { RouterMetrics } from './router-metrics.ts';
 import { normalizeRouterOptions, snapshotWindow, type NormalizedRouterOptions, type RouterOptions } from './router-options.ts';
 import { applySnapshot, readNewestSnapshot } from './snapshot-loader.ts';
 import { SnapshotWriter, type WrittenSnapshot } from './snapshot-writer.ts';
 import { pause } from './with-timeout.ts';
+
+/** Health checks in a row a lost gateway must pass before its evacuation stops. */
+const RETURN_CONFIRMATION_CHECKS = 3;
 
 /** rabbitmq-client's reconnect back-off ceiling; its 30 s default would leave the consumer away that long. */
 const RETRY_HIGH_MS = 5_000;
@@ -63,6 +67,10 @@ export class RouterService {
   #rebuilt = false;
   #stopping = false;
   #rebuild?: RebuildReport;
+  readonly #unhealthySince = new Map<string, number>();
+  readonly #evacuators = new Map<string, OutboxEvacuator>();
+  readonly #forced = new Set<string>();
+  readonly #healthySince = new Map<string, number>();
 
   constructor(options: RouterOptions, log: Logger) {
     this.options = normalizeRouterOptions(options);
@@ -112,7 +120,6 @@ export class RouterService {
       publisher: () => this.#publisher!,
       accepting: () => !this.#stopping,
       directory: this.directory,
-      isHealthy: (gw) => this.#health!.isHealthy(gw),
       metrics: this.metrics,
       policy: this.options.policy,
       maxHeaderBytes: maxHeaderBytesFor(this.#frameMax!, this.options.maxHeaderBytes),
@@ -123,12 +130,13 @@ export class RouterService {
     this.#publisher = connection.createPublisher({ confirm: true, maxAttempts: 1 });
     // Not the `onReturn` option: rabbitmq-client 5 declares it but never calls it; the event is what it emits.
     this.#publisher.on('basic.return', (msg) => handler.onReturn(msg));
-    this.#health = new DownlinkHealth(connection, this.options.topology.gateways, this.metrics, this.#baseLog);
+    this.#health = new DownlinkHealth(connection, this.options.topology.gateways, this.metrics, this.#baseLog, (gw) => this.#evacuators.get(gw)?.ownDeliveries ?? 0);
     await this.#health.check();
-    this.#healthTimer = setInterval(() => void this.#health!.check(), this.options.healthIntervalMs).unref();
+    this.#healthTimer = setInterval(() => void this.#health!.check().then(() => this.#evacuateLostGateways()), this.options.healthIntervalMs).unref();
     await this.#rebuildDirectory(connection);
     // A stop during the rebuild closed the connection under it: consuming now would never become ready.
     if (this.#stopping) throw new RouterError('ROUTER_STOPPED', 'stopped before the directory was rebuilt');
+    if (!this.options.routeCommands) return;
     await this.#consumeCommands(connection, handler);
     this.#snapshots = new SnapshotWriter(
       { connection, directory: this.directory, metrics: this.metrics, coversOffset: () => this.#presence?.lastOffset, log: this.#baseLog },
@@ -153,6 +161,7 @@ export class RouterService {
     this.#stopping = true;
     this.#log.info({ step: 'not-ready' }, 'shutting down');
     clearInterval(this.#healthTimer);
+    await Promise.all([...this.#evacuators.values()].map((e) => e.stop()));
     const bounded = (p: Promise<unknown> | undefined) => Promise.race([p?.catch(() => undefined), pause(this.options.shutdownTimeoutMs)]);
     await bounded(this.#snapshots?.stop());
     const settled = (await this.#handler?.settleInFlight(this.options.shutdownTimeoutMs)) ?? true;
@@ -166,6 +175,70 @@ export class RouterService {
     await bounded(this.#connection?.close());
     await new Promise<void>((resolve) => (this.#http ? this.#http.close(() => resolve()) : resolve()));
     this.#log.info({ step: 'stopped' }, 'stopped');
+  }
+
+  /** Commands moved off lost gateways so far, per gateway (operators, tests). */
+  get evacuations(): ReadonlyMap<string, EvacuationCounts> {
+    return new Map([...this.#evacuators].map(([gw, e]) => [gw, e.counts]));
+  }
+
+  /**
+   * A gateway whose downlink has consumed nothing for `evacuateAfterMs` is lost: its waiting commands follow their
+   * devices (OutboxEvacuator). Once its downlink consumes again, what the evacuator still holds goes back to it.
+   */
+  #evacuateLostGateways(): void {
+    if (this.#stopping || !this.#connection || !this.#publisher) return;
+    const now = Date.now();
+    for (const gw of this.options.topology.gateways) {
+      if (this.#forced.has(gw.name)) continue;
+      if (this.#health!.isHealthy(gw.name)) {
+        this.#unhealthySince.delete(gw.name);
+        const evacuator = this.#evacuators.get(gw.name);
+        if (!evacuator) continue;
+        // The queue's consumer count races the evacuator's own unacked deliveries: believe a return only when
+        // it holds over several checks in a row.
+        const since = this.#healthySince.get(gw.name) ?? now;
+        this.#healthySince.set(gw.name, since);
+        if (now - since < RETURN_CONFIRMATION_CHECKS * this.options.healthIntervalMs) continue;
+        this.#healthySince.delete(gw.name);
+        this.#evacuators.delete(gw.name);
+        void evacuator.stop();
+        continue;
+      }
+      this.#healthySince.delete(gw.name);
+      const since = this.#unhealthySince.get(gw.name) ?? now;
+      this.#unhealthySince.set(gw.name, since);
+      if (now - since < this.options.evacuateAfterMs || this.#evacuators.has(gw.name)) continue;
+      this.#startEvacuator(gw);
+    }
+  }
+
+  /**
+   * Evacuates `gateway` now, whatever its health says (on-call's `fedgate gateway evacuate`); it goes on until
+   * this service stops.
+   */
+  evacuate(gateway: string): OutboxEvacuator {
+    const gw = this.options.topology.gateways.find((g) => g.name === gateway);
+    if (!gw) throw new RouterOptionsError(`no gateway "${gateway}" in the topology`);
+    if (!this.#connection || !this.#publisher) throw new RouterError('ROUTER_NOT_STARTED', 'start the router before evacuating');
+    this.#forced.add(gw.name);
+    return this.#evacuators.get(gw.name) ?? this.#startEvacuator(gw);
+  }
+
+  #startEvacuator(gw: Gateway): OutboxEvacuator {
+    const evacuator = new OutboxEvacuator(gw, {
+      connection: this.#connection!,
+      publisher: () => this.#publisher!,
+      directory: this.directory,
+      isHealthy: (name) => this.#health!.isHealthy(name),
+      policy: this.options.policy,
+      metrics: this.metrics,
+      publishTimeoutMs: this.options.publishTimeoutMs,
+      log: this.#log,
+    });
+    this.#evacuators.set(gw.name, evacuator);
+    evacuator.start();
+    return evacuator;
   }
 
   #commandsLive(): boolean {

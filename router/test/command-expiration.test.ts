@@ -32,7 +32,7 @@ describe('router - command expiration', () => {
     const directory = new DeviceDirectory(['eu']);
     directory.arrived('s-1', 'eu', NOW - 1000);
     const policy: RoutingPolicy = { commandTtlMs: TTL, locationTtlMs: 3_600_000, maxCommandBytes: 1024, onUnknown: 'broadcast' };
-    const decision = routeCommand({ routingKey: 'devices.s-1.commands.x', bodyBytes: 1, deadline: NOW + 10 * TTL }, directory, () => true, policy, NOW);
+    const decision = routeCommand({ routingKey: 'devices.s-1.commands.x', bodyBytes: 1, deadline: NOW + 10 * TTL }, directory, policy, NOW);
     assert.deepEqual(decision, { action: 'direct', gateway: 'eu', deviceId: 's-1', remainingMs: TTL });
   });
 });

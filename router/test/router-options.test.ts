@@ -3,13 +3,15 @@ import type { Topology } from '@fedgate/topology';
 import { normalizeRouterOptions, snapshotWindow } from '../src/router-options.ts';
 import { RouterOptionsError } from '../src/router-error.ts';
 
-const topology = { routing: { commandTtlSeconds: 60, locationTtlSeconds: 86_400, maxCommandBytes: 262_144, onUnknown: 'broadcast' } } as unknown as Topology;
+const topology = { routing: { commandTtlSeconds: 60, locationTtlSeconds: 86_400, maxCommandBytes: 262_144, onUnknown: 'broadcast', evacuateAfterSeconds: 60 } } as unknown as Topology;
 
 describe('router - options', () => {
   it('fills defaults and takes the routing policy from the topology', () => {
     const o = normalizeRouterOptions({ amqpUrl: 'amqp://x', topology });
     assert.equal(o.maxHeaderBytes, 4096);
     assert.equal(o.snapshotIntervalMs, 60_000);
+    assert.equal(o.evacuateAfterMs, 60_000, 'a lost gateway is evacuated after the topology\'s routing.evacuateAfterSeconds');
+    assert.equal(o.routeCommands, true);
     assert.deepEqual(o.policy, { commandTtlMs: 60_000, locationTtlMs: 86_400_000, maxCommandBytes: 262_144, onUnknown: 'broadcast' });
   });
 

@@ -7,7 +7,7 @@ import { RouterError } from '../src/router-error.ts';
 
 const topology = {
   gateways: [],
-  routing: { commandTtlSeconds: 60, locationTtlSeconds: 86_400, maxCommandBytes: 262_144, onUnknown: 'broadcast' },
+  routing: { commandTtlSeconds: 60, locationTtlSeconds: 86_400, maxCommandBytes: 262_144, onUnknown: 'broadcast', evacuateAfterSeconds: 60 },
 } as unknown as Topology;
 
 /** A port nothing listens on: bound, then released. */

@@ -3,7 +3,8 @@
 import type { RunningFleet } from '@fedgate/local-cluster';
 import { runCli } from '../run-cli.ts';
 
-export const DRILL_TOPOLOGY_FILE = 'test/fixtures/drill-fleet.yaml';
+/** Another drill fleet file (own ports) lets a second checkout run drills beside this one. */
+export const DRILL_TOPOLOGY_FILE = process.env.FEDGATE_DRILL_TOPOLOGY ?? 'test/fixtures/drill-fleet.yaml';
 
 /** Keep the drill fleet between runs while developing (it is reused when it answers, and left running). */
 const KEEP = process.env.FEDGATE_KEEP_DRILL_FLEET === '1';

@@ -7,6 +7,7 @@ import { describeGatewayKillDrill } from './gateway-kill.drill.ts';
 import { describeBackendNodeLossDrill } from './backend-node-loss.drill.ts';
 import { describeReconnectStormDrill } from './reconnect-storm.drill.ts';
 import { describeLinkRepairDrill } from './link-repair.drill.ts';
+import { describeRegionFailoverDrill } from './region-failover.drill.ts';
 
 describe('drills - faults on a local fleet of their own', function () {
   this.timeout(600_000);
@@ -32,4 +33,5 @@ describe('drills - faults on a local fleet of their own', function () {
   describeGatewayKillDrill(current);
   describeBackendNodeLossDrill(current);
   describeReconnectStormDrill(current);
+  describeRegionFailoverDrill(current);
 });

@@ -3,37 +3,70 @@
 #
 # cloud-init has already written, from user data, the files that hold no secret: rabbitmq.conf and enabled_plugins
 # exactly as broker-config rendered them, the cluster-formation and limit drop-ins, /etc/fedgate/topology.yaml and
-# this script's parameters in /etc/fedgate/boot.env. Secrets never travel in user data: this script fetches them
-# from AWS Secrets Manager with the instance role, writes them with tight modes, and only then starts services.
-# Nothing here prints a secret: values go from the AWS CLI straight into files.
+# this script's parameters in /etc/fedgate/boot.env and fetch-release.mjs. The script installs the release bundle
+# (downloaded by fetch-release.mjs, checksum verified before it is unpacked), then fetches the secrets from AWS
+# Secrets Manager with the instance role through the bundle's `fedgate boot` helper (the AWS SDK on Debian's Node: no
+# AWS CLI needed), writes them with tight modes, and only then starts services.
+# Nothing here prints a secret: values go from the helper straight into files.
 set -euo pipefail
 umask 077
 set -a # the python step below reads the parameters from its environment
 # shellcheck source=/dev/null
 . /etc/fedgate/boot.env
 set +a
-export DEBIAN_FRONTEND=noninteractive AWS_DEFAULT_REGION="$FEDGATE_REGION"
+export DEBIAN_FRONTEND=noninteractive AWS_REGION="$FEDGATE_REGION"
+FEDGATE=/opt/fedgate/bin/fedgate
+# The release and the secrets are the operator's to put (`fedgate release push`, `fedgate secrets push`); this boot
+# waits for them, with backoff, until FEDGATE_SECRET_WAIT_SECONDS after it started (the Auto Scaling group's
+# health-check grace allows that wait plus the rest of the boot), then fails so the group replaces the instance.
+INPUTS_DEADLINE=$((SECONDS + FEDGATE_SECRET_WAIT_SECONDS))
 
 # Progress goes to stderr (cloud-init-output.log): stdout of some steps is piped into files.
 log() { echo "fedgate-boot: $*" >&2; }
 fail() { log "FAILED: $*"; exit 1; }
 
-# Secrets Manager value of secret $1, field $2 (SecretString or SecretBinary) on stdout. Terraform creates the
-# secrets without a value (so passwords never enter Terraform state); `fedgate secrets push` puts it. Until then this
-# waits, with backoff, up to FEDGATE_SECRET_WAIT_SECONDS (the Auto Scaling group's health-check grace allows that
-# wait plus the rest of the boot), then fails so the group replaces the instance.
-secret_value() {
-  local id=$1 field=$2 delay=10 attempt=0 deadline=$((SECONDS + FEDGATE_SECRET_WAIT_SECONDS))
-  while [ "$SECONDS" -lt "$deadline" ]; do
+# Runs "$@" (which must print nothing on failure) until it succeeds or INPUTS_DEADLINE passes; $1 says what it waits for.
+wait_for() {
+  local what=$1 delay=10 attempt=0
+  shift
+  while [ "$SECONDS" -lt "$INPUTS_DEADLINE" ]; do
     attempt=$((attempt + 1))
-    if aws secretsmanager get-secret-value --secret-id "$id" --query "$field" --output text 2>/tmp/fedgate-secret.err; then
+    if "$@" 2>/run/fedgate-wait.err; then
       return 0
     fi
-    log "no value yet in secret $id (attempt $attempt): $(tr '\n' ' ' </tmp/fedgate-secret.err | head -c 300)"
+    log "$what: not there yet (attempt $attempt): $(tr '\n' ' ' </run/fedgate-wait.err | head -c 300)"
     sleep "$delay"
     delay=$((delay < 60 ? delay * 2 : 60))
   done
   return 1
+}
+
+# Secrets Manager value of secret $1, field $2 (binary or string), as bytes on stdout. Terraform creates the secrets
+# without a value (so passwords never enter Terraform state); `fedgate secrets push` puts it.
+secret_value() {
+  wait_for "secret $1" "$FEDGATE" boot secret-value --secret-id "$1" --field "$2"
+}
+
+# Downloads the release bundle for this architecture and its .sha256, refuses it unless the checksum matches, and
+# unpacks it into /opt/fedgate.
+install_release() {
+  local dir bundle expected actual
+  dir=$(mktemp -d /run/fedgate-release.XXXXXX)
+  wait_for "release $FEDGATE_BUNDLE_URI" node /usr/local/lib/fedgate/fetch-release.mjs "$FEDGATE_BUNDLE_URI" "$FEDGATE_BUNDLE_REGION" "$dir" ||
+    fail "could not download $FEDGATE_BUNDLE_URI and its .sha256"
+  bundle="$dir/${FEDGATE_BUNDLE_URI##*/}"
+  expected=$(head -c 64 "$bundle.sha256")
+  [[ $expected =~ ^[0-9a-f]{64}$ ]] || fail "$FEDGATE_BUNDLE_URI.sha256 holds no SHA-256"
+  actual=$(sha256sum "$bundle" | cut -d' ' -f1)
+  [ "$actual" = "$expected" ] || fail "$FEDGATE_BUNDLE_URI has SHA-256 $actual, its .sha256 says $expected: not unpacking it"
+  # The services run as a DynamicUser: under this script's umask 077 the tree would be root-only, so set modes.
+  install -d -m 0755 /opt/fedgate
+  tar -xzf "$bundle" -C /opt/fedgate --no-same-owner
+  chmod -R u=rwX,go=rX /opt/fedgate
+  rm -rf "$dir"
+  [ -x "$FEDGATE" ] || fail "the bundle has no bin/fedgate"
+  "$FEDGATE" boot --help >/dev/null || fail "the bundle does not run on this Node ($(node --version 2>&1))"
+  log "release $(tr -d '\n ' </opt/fedgate/lib/release.json | grep -o '"commit":"[^"]*"') installed"
 }
 
 # Writes stdin to $1 with mode $2 and owner $3, atomically (no half-written file is ever read).
@@ -54,13 +87,18 @@ printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d
 chmod 0755 /usr/sbin/policy-rc.d
 apt-get update -q
 # shellcheck disable=SC2086 # FEDGATE_PACKAGES is a word list
-apt-get install -y -q --no-install-recommends awscli python3 ca-certificates $FEDGATE_PACKAGES
+# nodejs: Debian 13 ships Node 20, which runs the release bundle (the boot helper, gateway-health, the router). No AWS
+# CLI and no system CA bundle: the bundle talks to AWS through the SDK with Node's own CA store.
+apt-get install -y -q --no-install-recommends python3 nodejs $FEDGATE_PACKAGES
 rm -f /usr/sbin/policy-rc.d
+
+log "installing the fedgate release from $FEDGATE_BUNDLE_URI ($FEDGATE_BUNDLE_REGION)"
+install_release
 
 if [ "$FEDGATE_ROLE" != router ]; then
   log "fetching definitions from $FEDGATE_DEFINITIONS_SECRET"
   # Stored gzip-compressed as SecretBinary: a backend's definitions outgrow the 64 KiB secret limit past ~40 gateways.
-  secret_value "$FEDGATE_DEFINITIONS_SECRET" SecretBinary | base64 -d | gunzip |
+  secret_value "$FEDGATE_DEFINITIONS_SECRET" binary | gunzip |
     install_file /etc/rabbitmq/definitions.json 0640 root:rabbitmq ||
     fail "could not read definitions from $FEDGATE_DEFINITIONS_SECRET"
   python3 -c 'import json,sys; json.load(open(sys.argv[1]))' /etc/rabbitmq/definitions.json ||
@@ -68,7 +106,7 @@ if [ "$FEDGATE_ROLE" != router ]; then
 fi
 
 log "fetching runtime secrets from $FEDGATE_RUNTIME_SECRET"
-secret_value "$FEDGATE_RUNTIME_SECRET" SecretString >/run/fedgate-runtime.json ||
+secret_value "$FEDGATE_RUNTIME_SECRET" string >/run/fedgate-runtime.json ||
   fail "could not read $FEDGATE_RUNTIME_SECRET"
 # The runtime secret is JSON: {"erlangCookie": "...", "tls": {"ca.pem", "cert.pem", "key.pem"}, "env": {...}};
 # the router's is {"tls": {"ca.pem"}, "env": {...}}.
@@ -126,9 +164,7 @@ if [ -n "${FEDGATE_PEER_GROUP:-}" ]; then
   # Peers for classic_config cluster formation: the group's instances at this moment, by their host names
   # (the node name is rabbit@<short host name>). A node that finds none running forms the cluster; the others join
   # it. Built-in discovery keeps enabled_plugins exactly as broker-config rendered it (no peer-discovery plugin).
-  peers=$(aws ec2 describe-instances \
-    --filters "Name=tag:aws:autoscaling:groupName,Values=$FEDGATE_PEER_GROUP" "Name=instance-state-name,Values=pending,running" \
-    --query 'Reservations[].Instances[].PrivateDnsName' --output text) || fail "could not list the instances of $FEDGATE_PEER_GROUP"
+  peers=$("$FEDGATE" boot peers --group "$FEDGATE_PEER_GROUP") || fail "could not list the instances of $FEDGATE_PEER_GROUP"
   {
     echo "# Written by fedgate-boot: the members of $FEDGATE_PEER_GROUP when this node first started."
     i=1
@@ -147,17 +183,18 @@ if [ "$FEDGATE_ROLE" != router ]; then
   systemctl enable rabbitmq-server
   systemctl restart rabbitmq-server
   rabbitmq-diagnostics -q check_running || fail "RabbitMQ did not start; see /var/log/rabbitmq"
+  if [ "$FEDGATE_ROLE" = gateway ] && [ ! -e /var/lib/rabbitmq/.fedgate-event-exchange-ready ]; then
+    # First boot: the definitions import created the vhost after the event exchange plugin started, and the
+    # plugin then reports nothing (RabbitMQ 4.0.5), so presence would never leave this gateway. One application
+    # restart with the vhost in place brings it to life; later boots do not need it.
+    rabbitmqctl -q stop_app && rabbitmqctl -q start_app && rabbitmqctl -q await_startup \
+      || fail "RabbitMQ did not restart its application after the first boot"
+    touch /var/lib/rabbitmq/.fedgate-event-exchange-ready
+  fi
 fi
 
 if [ -n "${FEDGATE_SERVICE:-}" ]; then
-  log "installing the fedgate bundle from $FEDGATE_BUNDLE_URI"
-  aws s3 cp --only-show-errors "$FEDGATE_BUNDLE_URI" /run/fedgate-bundle.tar.gz || fail "could not download $FEDGATE_BUNDLE_URI"
-  # The services run as a DynamicUser: under this script's umask 077 the tree would be root-only, so set modes.
-  install -d -m 0755 /opt/fedgate
-  tar -xzf /run/fedgate-bundle.tar.gz -C /opt/fedgate --no-same-owner
-  chmod -R u=rwX,go=rX /opt/fedgate
-  rm -f /run/fedgate-bundle.tar.gz
-  [ -x /opt/fedgate/bin/fedgate ] || fail "the bundle has no bin/fedgate"
+  log "starting $FEDGATE_SERVICE"
   systemctl enable --now "$FEDGATE_SERVICE"
 fi
 

@@ -18,7 +18,7 @@ const ROLE_NAME_MAX = 64;
  * replaces the instance. @default 1800 (30 minutes)
  */
 export const SECRET_WAIT_SECONDS = 1800;
-/** Installing packages, starting RabbitMQ and the randomized cluster-formation delay (up to 60 s), with room. */
+/** Installing packages and the release, starting RabbitMQ and forming the cluster, with room. */
 export const BOOT_WORK_SECONDS = 600;
 /**
  * Seconds before the group judges a new node by its load balancer health: the whole wait for secrets plus the boot's

@@ -78,7 +78,7 @@ export class BackendStack extends FleetStack {
       securityGroupIds: [firewall.group.id],
       userData: encodeUserData(renderCloudConfig(brokerCloudConfig(fleet, plan))),
       rootVolumeGiB: fleet.options.rootVolumeGiB,
-      statements: brokerStatements({ secrets: [definitions.arn, runtime.arn], peerDiscovery: plan.nodes > 1 }),
+      statements: brokerStatements({ secrets: [definitions.arn, runtime.arn], peerDiscovery: plan.nodes > 1, bundle: plan.bundle }),
       targetGroupArns: internal.targetGroups.map((g) => g.arn),
       tags: owner,
     });

@@ -10,7 +10,7 @@ export const REQUIRED_TERRAFORM_VERSION = '>= 1.10.0';
 /** Local state, relative to the stack's directory (terraform -chdir=<out>/stacks/<id>), wherever synth ran. */
 export const LOCAL_STATE_FILE = 'terraform.tfstate';
 
-export type StackKind = 'backend' | 'gateway' | 'dns';
+export type StackKind = 'release' | 'backend' | 'gateway' | 'dns';
 
 /** What every fedgate stack shares: its kind and region (for summaries), one AWS provider, tags and state. */
 export abstract class FleetStack extends TerraformStack {

@@ -83,7 +83,6 @@ export class GatewayStack extends FleetStack {
       ],
       tags: owner,
     });
-    const healthService = fleet.dns !== undefined;
     new InstanceGroup(this, 'brokers', {
       name: plan.groupName,
       instanceType: plan.instanceType,
@@ -94,11 +93,7 @@ export class GatewayStack extends FleetStack {
       securityGroupIds: [firewall.group.id],
       userData: encodeUserData(renderCloudConfig(brokerCloudConfig(fleet, plan))),
       rootVolumeGiB: fleet.options.rootVolumeGiB,
-      statements: brokerStatements({
-        secrets: [definitions.arn, runtime.arn],
-        peerDiscovery: plan.nodes > 1,
-        ...(healthService ? { bundle: plan.bundle } : {}),
-      }),
+      statements: brokerStatements({ secrets: [definitions.arn, runtime.arn], peerDiscovery: plan.nodes > 1, bundle: plan.bundle }),
       targetGroupArns: [...devices.targetGroups, ...internal.targetGroups].map((g) => g.arn),
       tags: owner,
     });

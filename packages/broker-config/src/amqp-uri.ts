@@ -1,4 +1,5 @@
 import type { Backend, Cluster, Gateway } from '@fedgate/topology';
+import { TLS_DIR } from './render-rabbitmq-conf.ts';
 
 type Credentials = { user: string; password: string };
 
@@ -12,9 +13,19 @@ export function clusterAmqpUri(cluster: Cluster, vhost: string, credentials?: Cr
  * on the gateway's host, so latency and partitions apply to every link of that gateway and to nothing else.
  */
 export function linkBackendUri(backend: Backend, gw: Gateway, vhost: string, credentials: Credentials): string {
-  return gw.wan
+  const uri = gw.wan
     ? amqpUri(backend.tls, gw.host, gw.wan.port, vhost, credentials)
     : clusterAmqpUri(backend, vhost, credentials);
+  return backend.tls ? uri + linkTlsQuery(backend) : uri;
+}
+
+/**
+ * How a link checks the backend over TLS: against the fleet CA the node holds, with the backend host as server name.
+ * Without it Erlang's TLS client (OTP 26+ verifies by default) has no CA to verify with and every link fails with
+ * `{options,incompatible,[{verify,verify_peer},{cacerts,undefined}]}`.
+ */
+function linkTlsQuery(backend: Backend): string {
+  return `?cacertfile=${TLS_DIR}/ca.pem&verify=verify_peer&server_name_indication=${backend.host}`;
 }
 
 function amqpUri(tls: boolean, host: string, port: number, vhost: string, credentials?: Credentials): string {

@@ -1,43 +1,14 @@
-import yargs, { type CommandModule } from 'yargs';
-import type { CommandContext, FedgateCommand } from './command.ts';
-import { handleErrors, processIo, type CliIo } from './handle-errors.ts';
-import { EXIT_OK, EXIT_USAGE } from './exit-codes.ts';
+import type { CommandContext } from './command.ts';
+import { processIo, type CliIo } from './handle-errors.ts';
 import { COMMANDS } from './commands/index.ts';
+import { createCommandCli, runCli } from './run-cli.ts';
 
-/** Builds the `fedgate` parser; tests run it in-process with their own io. */
+/** Builds the `fedgate` parser with every command; tests run it in-process with their own io. */
 export function createCli(argv: string[], ctx: CommandContext) {
-  let cli = yargs(argv)
-    .scriptName('fedgate')
-    .usage('$0 <command> [options]\n\nCompile, run and operate a gateway/backend RabbitMQ fleet from one topology file.')
-    .strict()
-    .demandCommand(1, 'Name a command; `fedgate --help` lists them.')
-    .recommendCommands()
-    .help()
-    .alias('h', 'help')
-    .version(false)
-    .wrap(Math.min(110, process.stdout.columns ?? 100))
-    .epilogue('Exit codes: 0 ok, 1 a runtime failure (broker unreachable, apply failed, link down), 2 invalid input or usage.')
-    .fail((message, err) => {
-      if (err) throw err;
-      // A usage problem yargs found: show it with the command's help, exit 2.
-      ctx.io.stderr(`fedgate: ${message}\nRun with --help for usage.\n`);
-      throw Object.assign(new Error(message), { exitCode: EXIT_USAGE, reported: true });
-    });
-  for (const command of COMMANDS as FedgateCommand[]) cli = cli.command(command(ctx) as CommandModule);
-  return cli;
+  return createCommandCli(argv, ctx, COMMANDS);
 }
 
 /** Runs one invocation and returns the exit code; only the bin calls process.exit. */
-export async function main(argv: string[], io: CliIo = processIo): Promise<number> {
-  const ctx: CommandContext = { io, exitCode: EXIT_OK };
-  const json = argv.includes('--json');
-  try {
-    await createCli(argv, ctx)
-      .exitProcess(false)
-      .parseAsync();
-    return ctx.exitCode;
-  } catch (err) {
-    if ((err as { reported?: boolean }).reported) return EXIT_USAGE;
-    return handleErrors(err, io, json);
-  }
+export function main(argv: string[], io: CliIo = processIo): Promise<number> {
+  return runCli(argv, io, COMMANDS);
 }

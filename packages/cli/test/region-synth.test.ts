@@ -42,7 +42,8 @@ describe('cli - region add/remove and synth', () => {
     const before = await run(['synth', '-f', file, '--out', out, '--json']);
     assert.equal(before.code, 0, before.stderr);
     const beforeReport = JSON.parse(before.stdout) as SynthJson;
-    assert.match(before.stderr, /^synth: \[1\/5\] built backend-core-eu-west-1 \(backend, eu-west-1\)$/m, 'progress on stderr');
+    assert.match(before.stderr, /^synth: \[1\/6\] built release-acme \(release, eu-west-1\)$/m, 'progress on stderr');
+    assert.match(before.stderr, /^synth: \[2\/6\] built backend-core-eu-west-1 \(backend, eu-west-1\)$/m);
 
     const added = await run(['region', 'add', 'nordics', '--region', 'eu-north-1', '-f', file]);
     assert.equal(added.code, 0, added.stderr);
@@ -129,6 +130,7 @@ describe('cli - region add/remove and synth', () => {
     const { code, stdout, stderr } = await run(['synth', '-f', file, '--out', out]);
     assert.equal(code, 0);
     assert.match(stderr, /warning: .*stacks\/gateway-nordics-eu-north-1 is from an earlier synth and not in this topology/);
-    assert.match(stdout, /^5 stacks, \d+ resources, [\d.]+ KiB of Terraform JSON/m);
+    assert.match(stdout, /^6 stacks, \d+ resources, [\d.]+ KiB of Terraform JSON/m);
+    assert.match(stdout, /^apply in order: the release stack \(then fedgate release push\), the backend stack, /m);
   });
 });

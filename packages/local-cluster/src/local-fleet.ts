@@ -1,5 +1,5 @@
 import { resolve, join } from 'node:path';
-import { mkdir, readFile, rm } from 'node:fs/promises';
+import { access, mkdir, readFile, rm } from 'node:fs/promises';
 import {
   ADMIN_USER, isGateway, loadTopology, resolveSecrets, secretsFilePath,
   type Cluster, type Secrets, type Topology,
@@ -144,8 +144,10 @@ export async function upFleet(topologyFile: string, options: FleetOptions = {}):
       if (await nodePid(node)) await stopNode(node); // alive but not serving: restart it clean
       progress(`${nodeLabel(cluster, node)}: starting ${node.nodeName} (${isGateway(cluster) ? 'gateway' : 'backend'})`);
       const artifacts = compileCluster(ctx.topology, nodeCluster(cluster, node.index), secrets, { definitionsFile: join(node.dir, 'definitions.json') });
+      const firstBoot = !(await pathExists(join(node.dir, 'mnesia', node.nodeName)));
       await launchNode(node, artifacts);
       await waitUntilServing(fleet, cluster, node, options.startTimeoutMs ?? DEFAULT_START_TIMEOUT_MS);
+      if (firstBoot && isGateway(cluster)) await restartEventExchange(node, progress);
       await refuseOldNode(fleet.nodeAdmin(node), node);
       if (node.index === 0) await removeGuest(fleet.admin(cluster.name));
       progress(`${nodeLabel(cluster, node)}: ready at http://${cluster.host}:${node.ports.management}`);
@@ -313,6 +315,25 @@ async function waitUntilServing(fleet: RunningFleet, cluster: Cluster, node: Clu
   }
   throw new LocalFleetError(
     `${cluster.name}: node ${node.nodeName} did not become ready within ${Math.round(timeoutMs / 1000)} s; last log lines:\n${await logTail(node)}`,
+  );
+}
+
+/**
+ * On a node's first boot, its vhost is created by the definitions import, after the event exchange plugin
+ * started: the plugin then publishes no event at all (seen on 4.0.5), so presence would never leave the gateway.
+ * Restarting the application once, with the vhost in place, brings it to life; later boots do not need it.
+ */
+async function restartEventExchange(node: ClusterNode, progress: (line: string) => void): Promise<void> {
+  progress(`${node.cluster}: first boot: restarting the application once so the event exchange reports presence`);
+  await rabbitmqCli('rabbitmqctl', node.nodeName, ['stop_app']);
+  await rabbitmqCli('rabbitmqctl', node.nodeName, ['start_app']);
+  await rabbitmqCli('rabbitmqctl', node.nodeName, ['await_startup', '--timeout', '120'], 130_000);
+}
+
+async function pathExists(path: string): Promise<boolean> {
+  return access(path).then(
+    () => true,
+    () => false,
   );
 }
 

@@ -146,6 +146,11 @@ const routing = z.strictObject({
   onUnknown: z.enum(['broadcast', 'dead-letter']).default('broadcast'),
   /** Larger command bodies are dead-lettered as oversized. @default 262144 */
   maxCommandBytes: z.int().min(1).max(128 * 1024 * 1024).default(256 * 1024),
+  /**
+   * A gateway whose downlink has consumed nothing for this many seconds counts as lost: the router moves the
+   * commands waiting for it to the gateways their devices reconnected to. @default 60
+   */
+  evacuateAfterSeconds: z.int().min(1).max(86400).default(60),
 });
 
 export const topologySchema = z.strictObject({

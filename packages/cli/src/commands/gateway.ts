@@ -7,6 +7,7 @@ import {
 import { withJson, withTopologyFile, type CommandContext, type FedgateCommand } from '../command.ts';
 import { UsageError } from '../handle-errors.ts';
 import { gatewayAdmin } from '../gateway-admin.ts';
+import { evacuateGateway, type EvacuateArgs } from '../evacuate-gateway.ts';
 
 interface LimitArgs {
   file: string;
@@ -30,7 +31,7 @@ interface DrainArgs {
 
 export const gatewayCommand: FedgateCommand = (ctx) => ({
   command: 'gateway <command>',
-  describe: 'Protect a gateway from its devices: connection limits and graceful drains',
+  describe: 'Protect a gateway from its devices (connection limits, graceful drains) and move commands off a lost one',
   builder: (y: Argv) =>
     y
       .command({
@@ -50,6 +51,20 @@ export const gatewayCommand: FedgateCommand = (ctx) => ({
             .example('$0 gateway limit eu --reset', 'Remove the device limit')
             .epilogue('Existing connections are never closed by a limit; `fedgate gateway drain` closes them.'),
         handler: (argv: LimitArgs) => limit(ctx, argv),
+      })
+      .command({
+        command: 'evacuate <gateway>',
+        describe: 'Move the commands waiting for a lost gateway to the gateways their devices reconnected to',
+        builder: (e: Argv) =>
+          withJson(withTopologyFile(e))
+            .positional('gateway', { type: 'string', demandOption: true, describe: 'The lost gateway, from the topology' })
+            .option('timeout-seconds', { type: 'number', default: 300, describe: 'Give up after this long; what could not be placed goes back to the queue' })
+            .example('$0 gateway evacuate eu', 'Send what waits in eu\'s outbox to where each device is now')
+            .epilogue(
+              'Routers do this by themselves once a gateway\'s downlink has consumed nothing for routing.evacuateAfterSeconds. ' +
+                'A command whose device has not reconnected elsewhere stays; exit 1 then, and run it again later.',
+            ),
+        handler: (argv: EvacuateArgs) => evacuateGateway(ctx, argv),
       })
       .command({
         command: 'drain <gateway>',

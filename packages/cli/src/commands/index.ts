@@ -19,6 +19,7 @@ import { wanCommand } from './wan.ts';
 import { secretsCommand } from './secrets.ts';
 import { deviceCommand } from './device.ts';
 import { appCommand } from './app.ts';
+import { releaseCommand } from './release.ts';
 
 /** Every fedgate command, in the order `--help` lists them. */
-export const COMMANDS: FedgateCommand[] = [validateCommand, renderCommand, schemaCommand, localCommand, planCommand, applyCommand, statusCommand, gatewayHealthCommand, routerCommand, demoCommand, dnsCommand, synthCommand, secretsCommand, deviceCommand, appCommand, regionCommand, benchCommand, linkCommand, gatewayCommand, wanCommand];
+export const COMMANDS: FedgateCommand[] = [validateCommand, renderCommand, schemaCommand, localCommand, planCommand, applyCommand, statusCommand, gatewayHealthCommand, routerCommand, demoCommand, dnsCommand, synthCommand, releaseCommand, secretsCommand, deviceCommand, appCommand, regionCommand, benchCommand, linkCommand, gatewayCommand, wanCommand];

@@ -14,12 +14,12 @@ interface SynthArgs {
 
 export const synthCommand: FedgateCommand = (ctx) => ({
   command: 'synth',
-  describe: 'Write Terraform JSON for the fleet on AWS: a backend stack, one stack per gateway region, a DNS stack',
+  describe: 'Write Terraform JSON for the fleet on AWS: the release bucket, a backend stack, one stack per gateway region, a DNS stack',
   builder: (y) =>
     withJson(withTopologyFile(y))
       .option('out', { alias: 'o', type: 'string', default: DEFAULT_SYNTH_OUT, describe: 'Directory for <out>/stacks/<stack>/cdk.tf.json', normalize: true })
       .option('state-bucket', { type: 'string', describe: 'S3 bucket for Terraform state (one key per stack); local state files otherwise' })
-      .option('bundle-uri', { type: 'string', describe: 'S3 URI of the fedgate bundle nodes install; {arch} becomes arm64 or x86_64' })
+      .option('bundle-uri', { type: 'string', describe: 'S3 URI of the release bundle nodes install (fedgate release push uploads it there); {arch} becomes x64 or arm64' })
       .example('$0 synth -f infra/topologies/acme.example.yaml', 'Synthesize the example fleet into cdktf.out/')
       .example('$0 synth -f fleet.yaml --state-bucket acme-terraform --json', 'Remote state, machine-readable summary')
       .epilogue('No Terraform binary and no passwords are needed: secrets are fetched by the nodes at boot, never synthesized.'),
@@ -56,7 +56,7 @@ export const synthCommand: FedgateCommand = (ctx) => ({
         `${'stack'.padEnd(width)}  ${'kind'.padEnd(7)}  ${'region'.padEnd(14)}  resources  ${'size'.padStart(9)}`,
         ...rows,
         `${report.stacks.length} stacks, ${report.resources} resources, ${kib(report.bytes)} of Terraform JSON in ${(report.durationMs / 1000).toFixed(1)} s → ${out}/stacks/`,
-        `apply in order: the backend stack, then gateway stacks, then the DNS stack (terraform -chdir=${out}/stacks/<stack> init && terraform -chdir=${out}/stacks/<stack> apply)`,
+        `apply in order: the release stack (then fedgate release push), the backend stack, then gateway stacks, then the DNS stack (terraform -chdir=${out}/stacks/<stack> init && terraform -chdir=${out}/stacks/<stack> apply)`,
       ].join('\n') + '\n',
     );
   },

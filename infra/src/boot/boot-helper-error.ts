@@ -1,0 +1,20 @@
+/** Errors of the boot helper (`fedgate boot …` on an instance). BOOT_USAGE exits 2, the others 1. */
+export type BootHelperErrorCode = 'BOOT_USAGE' | 'BOOT_SECRET_EMPTY' | 'BOOT_AWS_REQUEST_FAILED';
+
+export class BootHelperError extends Error {
+  override readonly name = 'BootHelperError';
+  constructor(
+    readonly code: BootHelperErrorCode,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+
+  /** An AWS SDK failure of `operation` on `target`, keeping the AWS error name (never a value). */
+  static from(err: unknown, operation: string, target: string): BootHelperError {
+    if (err instanceof BootHelperError) return err;
+    const e = (typeof err === 'object' && err !== null ? err : {}) as { name?: string; message?: string };
+    return new BootHelperError('BOOT_AWS_REQUEST_FAILED', `${operation} ${target} failed: ${e.name ?? 'Error'}: ${e.message ?? String(err)}`, { cause: err });
+  }
+}
