@@ -18,7 +18,9 @@ export async function brokerFrameMax(url: string, timeoutMs: number): Promise<nu
   const probe = new Connection({ url, frameMax: UNLIMITED_FRAME_MAX, connectionName: 'fedgate-router-frame-probe' });
   probe.on('error', () => undefined); // onConnect reports the failure that matters
   try {
-    await probe.onConnect(timeoutMs);
+    // No auto-close on timeout: the `finally` closes it, once (a second close of a connection that never
+    // opened waits for a socket event that already happened).
+    await probe.onConnect(timeoutMs, true);
     const negotiated = (probe as unknown as { _state?: { frameMax?: unknown } })._state?.frameMax;
     if (typeof negotiated !== 'number' || !Number.isInteger(negotiated) || negotiated < MIN_FRAME_MAX) {
       throw new RouterError('ROUTER_FRAME_MAX_UNKNOWN', `could not read the negotiated frame_max (got ${String(negotiated)})`);

@@ -23,6 +23,7 @@ export interface CommandHandlerDeps {
   readonly publishTimeoutMs: number;
   /** Unique per router process; prefixes the hop header. */
   readonly instance: string;
+  /** The router's logger; this module logs through a child of it. */
   readonly log: Logger;
 }
 
@@ -39,13 +40,16 @@ interface Forwarded {
  * makes the consumer requeue it; nothing a sender puts in a command reaches the broker unchecked.
  */
 export class CommandHandler {
+  readonly #log: Logger;
   readonly #returned = new Set<string>();
   #hop = 0;
   #inFlight = 0;
   #release: () => void = () => undefined;
   readonly #released = new Promise<void>((resolve) => (this.#release = resolve));
 
-  constructor(private readonly deps: CommandHandlerDeps) {}
+  constructor(private readonly deps: CommandHandlerDeps) {
+    this.#log = deps.log.child({ module: 'command-handler' });
+  }
 
   /** For the publisher's `onReturn`: a mandatory republish nobody was bound for. */
   onReturn(msg: ReturnedMessage): void {
@@ -89,7 +93,7 @@ export class CommandHandler {
     const { body, contentType } = rawBodyOf(msg);
     const inspected = inspectCommandHeaders({ ...msg, contentType }, this.deps.maxHeaderBytes);
     if (!inspected.ok) {
-      this.deps.log.debug({ routingKey: msg.routingKey, reason: inspected.reason, detail: inspected.detail }, 'refused a command');
+      this.#log.debug({ routingKey: msg.routingKey, reason: inspected.reason, detail: inspected.detail }, 'refused a command');
       await this.#deadLetter(msg, { body, contentType, headers: inspected.headers }, inspected.reason);
       return;
     }
@@ -141,7 +145,7 @@ export class CommandHandler {
       headers: { ...forwarded.headers, [DEAD_REASON_HEADER]: reason },
     }, forwarded.body);
     this.deps.metrics.deadLettered.inc({ reason });
-    this.deps.log.debug({ routingKey: msg.routingKey, reason }, 'dead-lettered a command');
+    this.#log.debug({ routingKey: msg.routingKey, reason }, 'dead-lettered a command');
   }
 
   async #send(doing: string, envelope: Envelope, body: Buffer): Promise<void> {

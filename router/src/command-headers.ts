@@ -1,5 +1,6 @@
 import { DEAD_REASON_HEADER, DEADLINE_HEADER, GATEWAY_HEADER, ROUTE_HEADER } from '@fedgate/topology';
 import { measureFieldTable } from './field-table-size.ts';
+import { UNDECODABLE_HEADERS } from './header-table-guard.ts';
 
 /** Marks each republish so a broker return can be matched to it; router-owned, never taken from a sender. */
 export const HOP_HEADER = 'x-fedgate-hop';
@@ -58,6 +59,8 @@ export function maxHeaderBytesFor(frameMax: number, preferred = DEFAULT_MAX_HEAD
 
 /** Pure: checks every property and header the router would republish, before anything is published. */
 export function inspectCommandHeaders(props: CommandProperties, maxHeaderBytes: number): InspectedHeaders {
+  const undecodable = props.headers?.[UNDECODABLE_HEADERS];
+  if (typeof undecodable === 'string') return { ok: false, reason: 'invalid-header', detail: undecodable, headers: { [UNDECODABLE_HEADERS]: undecodable } };
   const { headers, stripped } = stripHeaders(props.headers);
   const table = measureFieldTable(headers);
   const safe = table.ok && table.bytes <= maxHeaderBytes ? headers : {};

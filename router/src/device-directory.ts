@@ -33,6 +33,11 @@ export class DeviceDirectory {
     return this.#gateways;
   }
 
+  /** The index of `gateway` in `gateways`, or undefined for a gateway this fleet does not have. */
+  gatewayIndex(gateway: string): number | undefined {
+    return this.#gatewayIndex.get(gateway);
+  }
+
   /**
    * Every known device as [deviceId, gateway index, since], for snapshots. Safe to pause between entries: a
    * device placed meanwhile may or may not be visited, one removed meanwhile is not.
@@ -44,10 +49,14 @@ export class DeviceDirectory {
   /** The device subscribed at `gateway` at `since`: the newest event wins, whatever order events arrive in. */
   arrived(deviceId: string, gateway: string, since: number): boolean {
     const index = this.#gatewayIndex.get(gateway);
-    if (index === undefined) return false;
+    return index === undefined ? false : this.arrivedAt(deviceId, index, since);
+  }
+
+  /** `arrived` by gateway index (see `gateways`), for bulk loads that resolved the names once. */
+  arrivedAt(deviceId: string, gatewayIndex: number, since: number): boolean {
     const current = this.#entries.get(deviceId);
     if (current !== undefined && unpackSince(current) > since) return false;
-    this.#entries.set(deviceId, since * GATEWAY_BITS + index);
+    this.#entries.set(deviceId, since * GATEWAY_BITS + gatewayIndex);
     return true;
   }
 

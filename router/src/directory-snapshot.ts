@@ -180,17 +180,28 @@ export function readSnapshotHeader(buf: Buffer): SnapshotPartHeader {
   return { id, part, last, coversOffset, createdAt, gateways, entries, entriesAt: offset + 4 };
 }
 
-/** Calls `visit` for every entry of a part, with its gateway's name; throws SnapshotCorruptError on a bad entry. */
-export function forEachSnapshotEntry(buf: Buffer, header: SnapshotPartHeader, visit: (deviceId: string, gateway: string, since: number) => void): void {
+/**
+ * Calls `visit` for every entry of a part with the entry's gateway index *in the reader's list*: `indexOf` maps
+ * the part's gateway names once (undefined drops that gateway's devices). Throws SnapshotCorruptError on a bad
+ * entry.
+ */
+export function forEachSnapshotEntry(
+  buf: Buffer,
+  header: SnapshotPartHeader,
+  indexOf: (gateway: string) => number | undefined,
+  visit: (deviceId: string, gatewayIndex: number, since: number) => void,
+): void {
+  const mapped = header.gateways.map(indexOf);
   let offset = header.entriesAt;
   for (let i = 0; i < header.entries; i++) {
     if (offset >= buf.length) throw new SnapshotCorruptError(`entry ${i} of ${header.entries} missing`);
     const idBytes = buf.readUInt8(offset);
     const end = offset + 1 + idBytes;
     if (idBytes === 0 || end + 1 + SINCE_BYTES > buf.length) throw new SnapshotCorruptError(`entry ${i} truncated`);
-    const gateway = header.gateways[buf.readUInt8(end)];
-    if (gateway === undefined) throw new SnapshotCorruptError(`entry ${i} names gateway ${buf.readUInt8(end)} of ${header.gateways.length}`);
-    visit(buf.toString('utf8', offset + 1, end), gateway, buf.readUIntBE(end + 1, SINCE_BYTES));
+    const index = buf.readUInt8(end);
+    if (index >= mapped.length) throw new SnapshotCorruptError(`entry ${i} names gateway ${index} of ${header.gateways.length}`);
+    const target = mapped[index];
+    if (target !== undefined) visit(buf.toString('utf8', offset + 1, end), target, buf.readUIntBE(end + 1, SINCE_BYTES));
     offset = end + 1 + SINCE_BYTES;
   }
   if (offset !== buf.length) throw new SnapshotCorruptError(`${buf.length - offset} bytes after the last entry`);

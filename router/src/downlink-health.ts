@@ -10,6 +10,7 @@ export function downlinkQueue(gw: Gateway): string {
 
 /** Which gateways' downlinks consume right now, re-read on demand; a gateway never checked counts as healthy. */
 export class DownlinkHealth {
+  readonly #log: Logger;
   readonly #healthy = new Map<string, boolean>();
   #checking: Promise<void> | undefined;
 
@@ -17,13 +18,15 @@ export class DownlinkHealth {
     private readonly connection: Connection,
     private readonly gateways: readonly Gateway[],
     private readonly metrics: RouterMetrics,
-    private readonly log: Logger,
+    log: Logger,
     /**
      * Consumers of a gateway's queue that are this router's own: a quorum queue (4.0.5) counts each unacked
      * `basic.get` delivery (the evacuator's) as a consumer, which must not make a lost gateway look healthy.
      */
     private readonly ownConsumers: (gateway: string) => number = () => 0,
-  ) {}
+  ) {
+    this.#log = log.child({ module: 'downlink-health' });
+  }
 
   isHealthy(gateway: string): boolean {
     return this.#healthy.get(gateway) !== false;
@@ -33,7 +36,7 @@ export class DownlinkHealth {
   check(): Promise<void> {
     this.#checking ??= Promise.all(this.gateways.map((gw) => this.#checkOne(gw))).then(
       () => undefined,
-      (err: unknown) => this.log.warn({ err }, 'gateway health check failed'),
+      (err: unknown) => this.#log.warn({ err }, 'gateway health check failed'),
     ).finally(() => (this.#checking = undefined));
     return this.#checking;
   }
@@ -50,7 +53,7 @@ export class DownlinkHealth {
     } finally {
       await channel?.close().catch(() => undefined);
     }
-    if (this.#healthy.get(gw.name) !== healthy) this.log.info({ gateway: gw.name, healthy }, 'gateway downlink health changed');
+    if (this.#healthy.get(gw.name) !== healthy) this.#log.info({ gateway: gw.name, healthy }, 'gateway downlink health changed');
     this.#healthy.set(gw.name, healthy);
     this.metrics.gatewayHealthy.set({ gateway: gw.name }, healthy ? 1 : 0);
   }

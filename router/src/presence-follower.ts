@@ -28,11 +28,14 @@ export type PresenceStart = 'first' | number;
  * from there instead of replaying what it already has.
  */
 export class PresenceFollower {
+  readonly #log: Logger;
   #consumer: Consumer | undefined;
   #lastOffset: number | undefined;
   #events = 0;
 
-  constructor(private readonly deps: PresenceFollowerDeps) {}
+  constructor(private readonly deps: PresenceFollowerDeps) {
+    this.#log = deps.log.child({ module: 'presence-follower' });
+  }
 
   /** Offset of the last event applied, or undefined when none was. */
   get lastOffset(): number | undefined {
@@ -58,7 +61,7 @@ export class PresenceFollower {
       if (msg.routingKey === marker) caughtUp();
       else this.#apply(msg, args);
     });
-    this.#consumer.on('error', (err) => this.deps.log.warn({ err }, 'presence consumer error'));
+    this.#consumer.on('error', (err) => this.#log.warn({ err }, 'presence consumer error'));
     await this.deps.publisher().send({ exchange: PRESENCE_EXCHANGE, routingKey: marker, durable: false }, Buffer.alloc(0));
     const before = this.#events;
     await done;

@@ -23,8 +23,12 @@ export const DEFAULT_CONNECT_TIMEOUT_MS = 60_000;
 export const DEFAULT_SNAPSHOT_INTERVAL_MS = 60_000;
 /** Longest start spends reading the snapshot stream before falling back to the whole presence log. @default 15000 ms */
 export const DEFAULT_SNAPSHOT_LOAD_TIMEOUT_MS = 15_000;
-/** A starting router looks this many snapshot intervals back for the newest complete snapshot. */
-export const SNAPSHOT_WINDOW_INTERVALS = 3;
+/**
+ * A starting router looks this many snapshot intervals back for the newest complete snapshot: a live writer
+ * (jitter ±10 %, a write taking seconds) always finished one within two intervals, and each interval read back
+ * is one more directory's worth of bytes to fetch.
+ */
+export const SNAPSHOT_WINDOW_INTERVALS = 2;
 
 export interface RouterOptions {
   readonly amqpUrl: string;

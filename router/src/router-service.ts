@@ -9,6 +9,7 @@ import { CommandHandler } from './command-handler.ts';
 import { maxHeaderBytesFor } from './command-headers.ts';
 import { DeviceDirectory } from './device-directory.ts';
 import { DownlinkHealth } from './downlink-health.ts';
+import { guardHeaderTables } from './header-table-guard.ts';
 import { OutboxEvacuator, type EvacuationCounts } from './outbox-evacuator.ts';
 import { startHttpEndpoints } from './http-endpoints.ts';
 import { PresenceFollower, type PresenceStart } from './presence-follower.ts';
@@ -32,7 +33,10 @@ export interface RebuildReport {
   readonly snapshotDevices: number;
   readonly snapshotBytes: number;
   readonly presenceEvents: number;
+  /** Reading and applying the snapshot, then each part of that. */
   readonly snapshotMs: number;
+  readonly snapshotReadMs: number;
+  readonly snapshotApplyMs: number;
   readonly presenceMs: number;
 }
 
@@ -46,6 +50,8 @@ export class RouterService {
   readonly options: NormalizedRouterOptions;
   readonly metrics = new RouterMetrics();
   readonly directory: DeviceDirectory;
+  /** The logger handed in; each module logs through its own child of it. */
+  readonly #baseLog: Logger;
   readonly #log: Logger;
   readonly #instance = randomUUID();
   #connection?: Connection;
@@ -68,8 +74,10 @@ export class RouterService {
 
   constructor(options: RouterOptions, log: Logger) {
     this.options = normalizeRouterOptions(options);
+    guardHeaderTables();
     this.directory = new DeviceDirectory(this.options.topology.gateways.map((g) => g.name));
-    this.#log = log.child({ module: 'router' });
+    this.#baseLog = log;
+    this.#log = log.child({ module: 'router-service' });
     this.metrics.watchConsumers(() => ({ commands: this.#commandsLive(), presence: this.#presence?.live ?? false }));
   }
 
@@ -95,7 +103,17 @@ export class RouterService {
     return this.#rebuild;
   }
 
+  /** Starts, or fails with a RouterError after releasing what it opened (the HTTP server would keep the process up). */
   async start(): Promise<void> {
+    try {
+      await this.#start();
+    } catch (err) {
+      await this.stop();
+      throw RouterError.from('starting the router', err);
+    }
+  }
+
+  async #start(): Promise<void> {
     this.#http = await startHttpEndpoints({ metrics: this.metrics, readiness: () => this.readiness, stopping: () => this.#stopping }, this.options.httpPort, this.options.httpHost);
     const connection = await this.#connect();
     const handler = (this.#handler = new CommandHandler({
@@ -107,19 +125,21 @@ export class RouterService {
       maxHeaderBytes: maxHeaderBytesFor(this.#frameMax!, this.options.maxHeaderBytes),
       publishTimeoutMs: this.options.publishTimeoutMs,
       instance: this.#instance,
-      log: this.#log,
+      log: this.#baseLog,
     }));
     this.#publisher = connection.createPublisher({ confirm: true, maxAttempts: 1 });
     // Not the `onReturn` option: rabbitmq-client 5 declares it but never calls it; the event is what it emits.
     this.#publisher.on('basic.return', (msg) => handler.onReturn(msg));
-    this.#health = new DownlinkHealth(connection, this.options.topology.gateways, this.metrics, this.#log, (gw) => this.#evacuators.get(gw)?.ownDeliveries ?? 0);
+    this.#health = new DownlinkHealth(connection, this.options.topology.gateways, this.metrics, this.#baseLog, (gw) => this.#evacuators.get(gw)?.ownDeliveries ?? 0);
     await this.#health.check();
     this.#healthTimer = setInterval(() => void this.#health!.check().then(() => this.#evacuateLostGateways()), this.options.healthIntervalMs).unref();
     await this.#rebuildDirectory(connection);
+    // A stop during the rebuild closed the connection under it: consuming now would never become ready.
+    if (this.#stopping) throw new RouterError('ROUTER_STOPPED', 'stopped before the directory was rebuilt');
     if (!this.options.routeCommands) return;
     await this.#consumeCommands(connection, handler);
     this.#snapshots = new SnapshotWriter(
-      { connection, directory: this.directory, metrics: this.metrics, coversOffset: () => this.#presence?.lastOffset, log: this.#log },
+      { connection, directory: this.directory, metrics: this.metrics, coversOffset: () => this.#presence?.lastOffset, log: this.#baseLog },
       { intervalMs: this.options.snapshotIntervalMs, partBytes: this.options.snapshotPartBytes, publishTimeoutMs: this.options.publishTimeoutMs },
     );
     this.#snapshots.start();
@@ -239,7 +259,7 @@ export class RouterService {
     connection.on('error', (err) => this.#log.warn({ err }, 'connection error; reconnecting'));
     connection.on('connection', () => this.#log.info('connected to the backend'));
     try {
-      await connection.onConnect(this.options.connectTimeoutMs);
+      await connection.onConnect(this.options.connectTimeoutMs, true); // stop() closes it on failure
       // Fails the start now, with a typed error, if raw bodies cannot be had from this rabbitmq-client.
       await (await connection.acquire()).close();
     } catch (err) {
@@ -251,8 +271,9 @@ export class RouterService {
   /** Newest snapshot, then the presence log from the offset it covers (the whole log when there is none). */
   async #rebuildDirectory(connection: Connection): Promise<void> {
     const started = performance.now();
-    const deps = { connection, publisher: () => this.#publisher!, instance: this.#instance, log: this.#log };
+    const deps = { connection, publisher: () => this.#publisher!, instance: this.#instance, log: this.#baseLog };
     const snapshot = await readNewestSnapshot(deps, snapshotWindow(this.options.snapshotIntervalMs), this.options.snapshotLoadTimeoutMs);
+    const snapshotReadMs = performance.now() - started;
     const loaded = snapshot ? await applySnapshot(snapshot, this.directory) : undefined;
     const snapshotMs = performance.now() - started;
     if (loaded) this.#log.info({ ...loaded, ms: Math.round(snapshotMs) }, 'directory loaded from a snapshot');
@@ -260,7 +281,10 @@ export class RouterService {
     this.#presence = new PresenceFollower({ ...deps, directory: this.directory, metrics: this.metrics });
     const replay = await this.#presence.follow(start);
     this.#rebuilt = true;
-    this.#rebuild = { snapshotDevices: loaded?.devices ?? 0, snapshotBytes: loaded?.bytes ?? 0, presenceEvents: replay.events, snapshotMs, presenceMs: replay.ms };
+    this.#rebuild = {
+      snapshotDevices: loaded?.devices ?? 0, snapshotBytes: loaded?.bytes ?? 0, presenceEvents: replay.events,
+      snapshotMs, snapshotReadMs, snapshotApplyMs: snapshotMs - snapshotReadMs, presenceMs: replay.ms,
+    };
     this.metrics.directorySize.set(this.directory.size);
     this.metrics.rebuildSeconds.set({ phase: 'snapshot' }, snapshotMs / 1000);
     this.metrics.rebuildSeconds.set({ phase: 'presence' }, replay.ms / 1000);

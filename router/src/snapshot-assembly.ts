@@ -52,12 +52,15 @@ function newer(a: Pick<SnapshotPartHeader, 'coversOffset' | 'createdAt'>, b: Pic
   return a.coversOffset > b.coversOffset || (a.coversOffset === b.coversOffset && a.createdAt > b.createdAt);
 }
 
-/** Where a snapshot's entries go: the directory's `arrived`, which ignores gateways it does not know. */
-export type SnapshotTarget = (deviceId: string, gateway: string, since: number) => unknown;
+/** Where a snapshot's entries go: a directory (which knows its gateways by name and index). */
+export interface SnapshotTarget {
+  gatewayIndex(gateway: string): number | undefined;
+  arrivedAt(deviceId: string, gatewayIndex: number, since: number): unknown;
+}
 
-/** Applies one part's entries; returns how many it held. */
+/** Applies one part's entries, skipping gateways the target does not have; returns how many the part held. */
 export function applySnapshotPart(part: Buffer, target: SnapshotTarget): number {
   const header = readSnapshotHeader(part);
-  forEachSnapshotEntry(part, header, target);
+  forEachSnapshotEntry(part, header, (gw) => target.gatewayIndex(gw), (id, index, since) => target.arrivedAt(id, index, since));
   return header.entries;
 }

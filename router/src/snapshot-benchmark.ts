@@ -42,7 +42,7 @@ export function benchmarkSnapshotCodec(options: SnapshotBenchmarkOptions): Snaps
 
   const loadStart = performance.now();
   const target = new DeviceDirectory(gateways);
-  for (const part of parts) applySnapshotPart(part, (id, gw, since) => target.arrived(id, gw, since));
+  for (const part of parts) applySnapshotPart(part, target);
   const loadMs = performance.now() - loadStart;
   if (target.size !== source.size) throw new Error(`loaded ${target.size} of ${source.size} devices`);
   const bytes = parts.reduce((n, p) => n + p.length, 0);

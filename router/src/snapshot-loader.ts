@@ -32,9 +32,10 @@ export interface LoadedSnapshot {
  * is missing (a fleet not re-applied yet) or the marker does not come back within `timeoutMs`.
  */
 export async function readNewestSnapshot(deps: SnapshotLoaderDeps, window: string, timeoutMs: number): Promise<CompleteSnapshot | undefined> {
+  const log = deps.log.child({ module: 'snapshot-loader' });
   const exists = await deps.connection.queueDeclare({ queue: SNAPSHOT_STREAM, passive: true }).then(() => true, () => false);
   if (!exists) {
-    deps.log.warn({ stream: SNAPSHOT_STREAM }, 'no snapshot stream on the backend; replaying the whole presence log');
+    log.warn({ stream: SNAPSHOT_STREAM }, 'no snapshot stream on the backend; replaying the whole presence log');
     return undefined;
   }
   const marker = `${SYNC_PREFIX}${deps.instance}`;
@@ -50,15 +51,15 @@ export async function readNewestSnapshot(deps: SnapshotLoaderDeps, window: strin
         assembly.add(rawBodyOf(msg).body);
       } catch (err) {
         if (!(err instanceof SnapshotCorruptError)) throw err;
-        deps.log.warn({ err }, 'skipped a snapshot part that does not decode');
+        log.warn({ err }, 'skipped a snapshot part that does not decode');
       }
     },
   );
-  consumer.on('error', (err) => deps.log.warn({ err }, 'snapshot consumer error'));
+  consumer.on('error', (err) => log.warn({ err }, 'snapshot consumer error'));
   try {
     await deps.publisher().send({ exchange: DIRECTORY_EXCHANGE, routingKey: marker, durable: false }, Buffer.alloc(0));
     const complete = await Promise.race([done, pause(timeoutMs).then(() => false)]);
-    if (!complete) deps.log.warn({ timeoutMs }, 'the snapshot stream did not catch up in time; replaying the whole presence log');
+    if (!complete) log.warn({ timeoutMs }, 'the snapshot stream did not catch up in time; replaying the whole presence log');
     return complete ? assembly.newest : undefined;
   } finally {
     await consumer.close().catch(() => undefined);
@@ -67,9 +68,8 @@ export async function readNewestSnapshot(deps: SnapshotLoaderDeps, window: strin
 
 /** Applies a snapshot's parts to the directory, yielding to the event loop between parts (HTTP stays responsive). */
 export async function applySnapshot(snapshot: CompleteSnapshot, directory: DeviceDirectory): Promise<LoadedSnapshot> {
-  const place = (deviceId: string, gateway: string, since: number) => directory.arrived(deviceId, gateway, since);
   for (const part of snapshot.parts) {
-    applySnapshotPart(part, place);
+    applySnapshotPart(part, directory);
     await yieldToLoop();
   }
   return { coversOffset: snapshot.coversOffset, devices: directory.size, bytes: snapshot.bytes, ageMs: Date.now() - snapshot.createdAt };

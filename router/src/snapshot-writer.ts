@@ -37,12 +37,15 @@ export interface WrittenSnapshot {
  * on its next tick). Nothing is written when no presence event arrived since the last snapshot.
  */
 export class SnapshotWriter {
+  readonly #log: Logger;
   #publisher: Publisher | undefined;
   #timer: NodeJS.Timeout | undefined;
   #writing: Promise<unknown> | undefined;
   #lastCovers: number | undefined;
 
-  constructor(private readonly deps: SnapshotWriterDeps, private readonly options: SnapshotWriterOptions) {}
+  constructor(private readonly deps: SnapshotWriterDeps, private readonly options: SnapshotWriterOptions) {
+    this.#log = deps.log.child({ module: 'snapshot-writer' });
+  }
 
   start(): void {
     if (this.options.intervalMs <= 0) return;
@@ -61,7 +64,7 @@ export class SnapshotWriter {
     try {
       return await round;
     } catch (err) {
-      this.deps.log.warn({ err }, 'directory snapshot not written');
+      this.#log.warn({ err }, 'directory snapshot not written');
       return undefined;
     } finally {
       this.#writing = undefined;
@@ -105,7 +108,7 @@ export class SnapshotWriter {
     const written = { coversOffset: covers, devices, parts, bytes, ms: performance.now() - started };
     this.deps.metrics.snapshotsWritten.inc();
     this.deps.metrics.snapshotBytes.set(bytes);
-    this.deps.log.info(written, 'directory snapshot written');
+    this.#log.info(written, 'directory snapshot written');
     return written;
   }
 

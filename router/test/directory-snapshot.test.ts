@@ -23,7 +23,7 @@ function entriesOf(d: DeviceDirectory): string[] {
 
 function load(parts: readonly Buffer[], gateways: readonly string[]): DeviceDirectory {
   const d = new DeviceDirectory(gateways);
-  for (const part of parts) applySnapshotPart(part, (id, gw, since) => d.arrived(id, gw, since));
+  for (const part of parts) applySnapshotPart(part, d);
   return d;
 }
 
@@ -96,7 +96,7 @@ describe('router - directory snapshot codec', () => {
     const [part] = encodeDirectorySnapshot(directoryOf(10), { id: ID, coversOffset: 1, createdAt: T0 });
     const corrupt = (mutate: (b: Buffer) => Buffer) => () => {
       const b = mutate(Buffer.from(part!));
-      forEachSnapshotEntry(b, readSnapshotHeader(b), () => undefined);
+      forEachSnapshotEntry(b, readSnapshotHeader(b), () => 0, () => undefined);
     };
     assert.throws(corrupt((b) => b.fill(0, 0, 4)), SnapshotCorruptError, 'bad magic');
     assert.throws(corrupt((b) => { b.writeUInt8(SNAPSHOT_VERSION + 1, 4); return b; }), /version 2/);

@@ -21,9 +21,9 @@ describe('router - options', () => {
     assert.throws(() => normalizeRouterOptions({ amqpUrl: 'amqp://x', topology, snapshotIntervalMs: 10 }), /snapshotIntervalMs must be 0 or from 1000/);
   });
 
-  it('reads snapshots three intervals back, as an x-stream-offset interval', () => {
-    assert.equal(snapshotWindow(60_000), '180s');
-    assert.equal(snapshotWindow(1_500), '5s');
-    assert.equal(snapshotWindow(0), '180s', 'a router that never writes still reads the default writers\' window');
+  it('reads snapshots two intervals back, as an x-stream-offset interval', () => {
+    assert.equal(snapshotWindow(60_000), '120s');
+    assert.equal(snapshotWindow(1_500), '3s');
+    assert.equal(snapshotWindow(0), '120s', 'a router that never writes still reads the default writers\' window');
   });
 });

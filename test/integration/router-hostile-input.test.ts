@@ -1,8 +1,11 @@
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import type { MqttClient } from 'mqtt';
 import type { ConsumeMessage } from 'amqplib';
-import { DEAD_EXCHANGE, DEAD_REASON_HEADER, DEADLINE_HEADER, DEVICES_EXCHANGE, ROUTE_HEADER, commandRoutingKey, commandTopicFilter } from '@fedgate/topology';
+import { APP_USER, DEAD_EXCHANGE, DEAD_REASON_HEADER, DEADLINE_HEADER, DEVICES_EXCHANGE, ROUTE_HEADER, commandRoutingKey, commandTopicFilter } from '@fedgate/topology';
 import type { RouterService } from '@fedgate/router';
 import type { RunningFleet } from '@fedgate/local-cluster';
 import { sharedFleet } from '../shared-fleet.ts';
@@ -10,11 +13,68 @@ import { tap, type Tap } from '../amqp-probe.ts';
 import { mqttDevice } from '../device-clients.ts';
 import { counterTotal, deviceId, newRouter, placed, publishCommands, untilAsync, watchReadiness, type OutgoingCommand } from './router-harness.ts';
 
+const execFileAsync = promisify(execFile);
+
+/**
+ * A command whose header table is nested `depth` levels deep: enough to overflow the stack of rabbitmq-client's
+ * recursive decoder in the router, which used to lose its connection on every redelivery. Sent from a process
+ * with a larger stack, since the client encodes recursively too.
+ */
+async function sendDeeplyNested(fleet: RunningFleet, routingKey: string, messageId: string, depth: number): Promise<void> {
+  const sender = fileURLToPath(new URL('./router-deep-header-sender.ts', import.meta.url));
+  await execFileAsync(process.execPath, ['--stack-size=7800', '--import', 'tsx', sender, fleet.amqpUri('core', APP_USER), routingKey, messageId, String(depth)]);
+}
+
 interface Normal {
   readonly id: string;
   readonly body: Buffer;
   readonly contentType?: string;
   readonly contentEncoding?: string;
+}
+
+interface Bad {
+  readonly id: string;
+  readonly reason: string;
+  readonly headers: Record<string, unknown>;
+}
+
+/**
+ * Normal commands (bodies a re-serialising router would change) with the bad ones in between, so a failure on a
+ * bad one would hit the normal ones around it, and one with CC/BCC aimed at `bystander`.
+ */
+function mixedBurst(target: string, bystander: string) {
+  const normals: Normal[] = [
+    { id: 'json-duplicate-keys', body: Buffer.from('{"account":12345678901234567890,"a":1,"a":2}'), contentType: 'application/json' },
+    { id: 'json-string', body: Buffer.from('"reboot"'), contentType: 'application/json' },
+    { id: 'not-json-under-json', body: Buffer.from('{"unterminated": [1, 2'), contentType: 'application/json' },
+    { id: 'invalid-utf8-text', body: Buffer.from([0x6f, 0x6b, 0xff, 0xfe, 0xc3]), contentType: 'text/plain' },
+    { id: 'gzip-json', body: Buffer.from([0x1f, 0x8b, 0x08, 0x00, 0x01]), contentType: 'application/json', contentEncoding: 'gzip' },
+    { id: 'binary', body: randomBytes(256), contentType: 'application/octet-stream' },
+    { id: 'untyped', body: Buffer.from('plain bytes, no content type') },
+    ...Array.from({ length: 20 }, (_, i) => ({ id: `plain-${i}`, body: Buffer.from(`{"n":${i}}`), contentType: 'application/json' })),
+  ];
+  const bad: Bad[] = [
+    { id: 'deadline-1e300', reason: 'invalid-deadline', headers: { [DEADLINE_HEADER]: 1e300 } },
+    { id: 'deadline-1e20', reason: 'invalid-deadline', headers: { [DEADLINE_HEADER]: 1e20 } },
+    { id: 'deadline-minus-1', reason: 'invalid-deadline', headers: { [DEADLINE_HEADER]: -1 } },
+    { id: 'deadline-abc', reason: 'invalid-deadline', headers: { [DEADLINE_HEADER]: 'abc' } },
+    { id: 'headers-64k', reason: 'headers-too-large', headers: { [DEADLINE_HEADER]: Date.now() + 60_000, 'x-big': 'x'.repeat(64 * 1024) } },
+  ];
+  const cc = { id: 'cc-bcc', body: Buffer.from('{"cc":true}') };
+  const command = (id: string, body: Buffer, options: OutgoingCommand['options']): OutgoingCommand => ({
+    routingKey: commandRoutingKey(target, 'set'), body, options: { messageId: id, ...options },
+  });
+  const burst: OutgoingCommand[] = [];
+  normals.forEach((n, i) => {
+    burst.push(command(n.id, n.body, { contentType: n.contentType, contentEncoding: n.contentEncoding }));
+    const b = i % 3 === 1 ? bad[(i - 1) / 3] : undefined;
+    if (b) burst.push(command(b.id, Buffer.from(b.id), { headers: b.headers }));
+    if (i === 3) {
+      const headers = { [DEADLINE_HEADER]: Date.now() + 60_000, CC: [commandRoutingKey(bystander, 'set')], BCC: [commandRoutingKey(bystander, 'spy')] };
+      burst.push(command(cc.id, cc.body, { contentType: 'application/json', headers }));
+    }
+  });
+  return { burst, normals, bad, cc, command };
 }
 
 describe('router - hostile input mixed into normal commands', function () {
@@ -47,40 +107,16 @@ describe('router - hostile input mixed into normal commands', function () {
     taps.push(atDevice, atBystander, dead);
     assert.equal(await counterTotal(router, 'fedgate_router_consumer_up', { consumer: 'commands' }), 1, 'consuming before the burst');
 
-    const normals: Normal[] = [
-      { id: 'json-duplicate-keys', body: Buffer.from('{"account":12345678901234567890,"a":1,"a":2}'), contentType: 'application/json' },
-      { id: 'json-string', body: Buffer.from('"reboot"'), contentType: 'application/json' },
-      { id: 'not-json-under-json', body: Buffer.from('{"unterminated": [1, 2'), contentType: 'application/json' },
-      { id: 'invalid-utf8-text', body: Buffer.from([0x6f, 0x6b, 0xff, 0xfe, 0xc3]), contentType: 'text/plain' },
-      { id: 'gzip-json', body: Buffer.from([0x1f, 0x8b, 0x08, 0x00, 0x01]), contentType: 'application/json', contentEncoding: 'gzip' },
-      { id: 'binary', body: randomBytes(256), contentType: 'application/octet-stream' },
-      { id: 'untyped', body: Buffer.from('plain bytes, no content type') },
-      ...Array.from({ length: 20 }, (_, i) => ({ id: `plain-${i}`, body: Buffer.from(`{"n":${i}}`), contentType: 'application/json' })),
-    ];
-    const bad: { id: string; reason: string; headers: Record<string, unknown> }[] = [
-      { id: 'deadline-1e300', reason: 'invalid-deadline', headers: { [DEADLINE_HEADER]: 1e300 } },
-      { id: 'deadline-1e20', reason: 'invalid-deadline', headers: { [DEADLINE_HEADER]: 1e20 } },
-      { id: 'deadline-minus-1', reason: 'invalid-deadline', headers: { [DEADLINE_HEADER]: -1 } },
-      { id: 'deadline-abc', reason: 'invalid-deadline', headers: { [DEADLINE_HEADER]: 'abc' } },
-      { id: 'headers-64k', reason: 'headers-too-large', headers: { [DEADLINE_HEADER]: Date.now() + 60_000, 'x-big': 'x'.repeat(64 * 1024) } },
-    ];
-    const cc = { id: 'cc-bcc', body: Buffer.from('{"cc":true}') };
-    const command = (id: string, body: Buffer, options: OutgoingCommand['options']): OutgoingCommand => ({
-      routingKey: commandRoutingKey(target, 'set'), body, options: { messageId: id, ...options },
-    });
-    // Bad ones in between normal ones, so a failure on a bad one would hit the normal ones around it.
-    const burst: OutgoingCommand[] = [];
-    normals.forEach((n, i) => {
-      burst.push(command(n.id, n.body, { contentType: n.contentType, contentEncoding: n.contentEncoding }));
-      const b = i % 3 === 1 ? bad[(i - 1) / 3] : undefined;
-      if (b) burst.push(command(b.id, Buffer.from(b.id), { headers: b.headers }));
-      if (i === 3) burst.push(command(cc.id, cc.body, { contentType: 'application/json', headers: { [DEADLINE_HEADER]: Date.now() + 60_000, CC: [commandRoutingKey(bystander, 'set')], BCC: [commandRoutingKey(bystander, 'spy')] } }));
-    });
+    const { burst, normals, bad, cc, command } = mixedBurst(target, bystander);
     assert.equal(burst.filter((c) => bad.some((b) => b.id === c.options?.messageId)).length, bad.length, 'every bad command is in the burst');
 
     const readiness = watchReadiness(router);
     try {
       await publishCommands(fleet, burst);
+      await sendDeeplyNested(fleet, commandRoutingKey(target, 'set'), 'headers-nested-6000', 6_000);
+      await publishCommands(fleet, [command('after-deep', Buffer.from('after-deep'), { contentType: 'text/plain' })]);
+      normals.push({ id: 'after-deep', body: Buffer.from('after-deep'), contentType: 'text/plain' });
+      bad.push({ id: 'headers-nested-6000', reason: 'invalid-header', headers: {} });
       const arrived = async (id: string): Promise<ConsumeMessage> => atDevice.next((m) => m.properties.messageId === id, 15_000);
       for (const n of normals) {
         const m = await arrived(n.id);
@@ -110,5 +146,6 @@ describe('router - hostile input mixed into normal commands', function () {
     await untilAsync(async () => (await counterTotal(router, 'fedgate_router_commands_dead_lettered_total', { reason: 'invalid-deadline' })) === 4, 5_000, '4 invalid deadlines counted');
     await untilAsync(async () => (await counterTotal(router, 'fedgate_router_commands_dead_lettered_total', { reason: 'headers-too-large' })) === 1, 5_000, '1 oversized header table counted');
     assert.equal(await counterTotal(router, 'fedgate_router_headers_stripped_total', { header: 'CC' }), 1);
+    await untilAsync(async () => (await counterTotal(router, 'fedgate_router_commands_dead_lettered_total', { reason: 'invalid-header' })) === 1, 5_000, 'the deep table counted');
   });
 });
