@@ -101,7 +101,8 @@ export async function counterTotal(router: RouterService, name: string, labels: 
 
 /** Records the router's readiness on every tick until stopped: the states it went through, in order. */
 export function watchReadiness(router: RouterService): { states: string[]; stop(): void } {
-  const states: string[] = [];
+  // The state now, then every change: a busy event loop may run the first interval tick late.
+  const states: string[] = [router.readiness.reason];
   const timer = setInterval(() => {
     const reason = router.readiness.reason;
     if (states.at(-1) !== reason) states.push(reason);
