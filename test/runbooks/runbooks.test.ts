@@ -5,7 +5,7 @@ import type { CommandContext } from '../../packages/cli/src/command.ts';
 import { parseFedgate, runbookCommands, runbookFiles, words, type RunbookCommand } from './runbook-commands.ts';
 import { alertNames } from '../ops/alert-rules.ts';
 
-/** The incidents and procedures issue 7 asks a runbook for. */
+/** The incidents and procedures on-call needs a runbook for. */
 const REQUIRED_RUNBOOKS = [
   'runbooks/gateway-region-down.md',
   'runbooks/backend-node-lost.md',
@@ -29,7 +29,7 @@ function registeredCommands(): Set<string> {
 describe('runbooks - every fedgate command in them parses with the real CLI', () => {
   const all: RunbookCommand[] = runbookFiles().flatMap((file) => runbookCommands(file));
 
-  it('has a runbook for each incident and procedure of issue 7, each with steps, verification and roll-back', () => {
+  it('has a runbook for each incident and procedure on-call needs, each with steps, verification and roll-back', () => {
     for (const file of REQUIRED_RUNBOOKS) {
       assert.ok(existsSync(file), `${file} exists`);
       const text = readFileSync(file, 'utf8');
