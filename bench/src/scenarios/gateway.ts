@@ -89,7 +89,6 @@ async function storm(target: StormTarget, variant: GatewayVariant, round: number
     { label: 'bench', pids: () => [process.pid] },
   ]);
   const started = performance.now();
-  const connectMs: number[] = [];
   const subscribedMs: number[] = [];
   let failed = 0;
   let dropped = 0;
@@ -106,7 +105,6 @@ async function storm(target: StormTarget, variant: GatewayVariant, round: number
     let everConnected = false;
     let subscribed = false;
     client.on('connect', () => {
-      if (!everConnected) connectMs.push(performance.now() - started);
       everConnected = true;
       lastProgress = performance.now();
       if (subscribed) return;
