@@ -10,6 +10,7 @@
  * for every rabbitmq-client connection of the process, changing only frames that would have broken it.
  */
 import { createRequire } from 'node:module';
+import * as codecNamespace from 'rabbitmq-client/lib/codec.js';
 import { MAX_TABLE_DEPTH } from './field-table-size.ts';
 
 /** Header the guard puts in place of a table that could not be decoded; its value says why. */
@@ -31,9 +32,22 @@ const LONG_STRING = new Set([0x53, 0x78]); // S, x
 const TABLE = 0x46; // F
 const ARRAY = 0x41; // A
 
+/**
+ * The CommonJS module object the client's own modules read `decodeFrame` from, so patching it reaches them. Under
+ * node and tsx that is what `require` returns; in the release bundle (no node_modules) it is the bundled module,
+ * which the static import below brings in and exposes as the namespace's default.
+ */
+function clientCodec(): Codec {
+  try {
+    return createRequire(import.meta.url)('rabbitmq-client/lib/codec.js') as Codec;
+  } catch {
+    return (codecNamespace as unknown as { default: Codec }).default;
+  }
+}
+
 /** Installs the guard once per process. */
 export function guardHeaderTables(): void {
-  const codec = createRequire(import.meta.url)('rabbitmq-client/lib/codec.js') as Codec;
+  const codec = clientCodec();
   if (codec.decodeFrame.guarded) return;
   const decode = codec.decodeFrame;
   const guarded = async (read: Read) => {
