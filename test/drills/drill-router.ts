@@ -7,7 +7,7 @@ import { RouterService } from '@fedgate/router';
 import { waitFor } from './drill-fleet.ts';
 
 /** Starts a router connected to `node` of the backend (default: the cluster's first node). */
-export async function startDrillRouter(fleet: RunningFleet, node?: ClusterNode): Promise<RouterService> {
+export async function startDrillRouter(fleet: RunningFleet, node?: ClusterNode, options: { evacuateAfterMs?: number } = {}): Promise<RouterService> {
   const router = new RouterService(
     {
       amqpUrl: node ? fleet.nodeAmqpUri(node, ROUTER_USER) : fleet.amqpUri('core', ROUTER_USER),
@@ -16,6 +16,7 @@ export async function startDrillRouter(fleet: RunningFleet, node?: ClusterNode):
       httpHost: '127.0.0.1',
       healthIntervalMs: 1_000,
       snapshotIntervalMs: 0,
+      ...options,
     },
     pino({ level: 'warn' }),
   );

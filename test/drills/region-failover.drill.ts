@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import mqtt, { type MqttClient } from 'mqtt';
-import { pino } from 'pino';
-import { APP_USER, COMMANDS_EXCHANGE, DEVICE_USER, ROUTER_USER, commandRoutingKey, commandTopicFilter, type Gateway } from '@fedgate/topology';
+import { APP_USER, COMMANDS_EXCHANGE, DEVICE_USER, commandRoutingKey, commandTopicFilter, type Gateway } from '@fedgate/topology';
 import { killNode, nodePid, processAlive, type RunningFleet } from '@fedgate/local-cluster';
-import { EVACUATED_ROUTE, RouterService } from '@fedgate/router';
+import { EVACUATED_ROUTE, type RouterService } from '@fedgate/router';
+import { startDrillRouter, waitPlaced } from './drill-router.ts';
 import { ConfirmedPublisher, DeadLetters } from './drill-clients.ts';
 import { reportRecovery, restartStoppedNodes, seconds, sleep, waitFor, waitForHealthy } from './drill-fleet.ts';
 
@@ -85,19 +85,7 @@ export function describeRegionFailoverDrill(fleet: () => RunningFleet): void {
     it('kills every node of a gateway region; lost 0, dead-lettered 0; stranded commands move to where devices reconnected', async () => {
       const f = fleet();
       await waitForHealthy(120_000);
-      router = new RouterService(
-        {
-          amqpUrl: f.amqpUri('core', ROUTER_USER),
-          topology: f.topology,
-          httpPort: 0,
-          httpHost: '127.0.0.1',
-          healthIntervalMs: 1_000,
-          evacuateAfterMs: EVACUATE_AFTER_MS,
-          snapshotIntervalMs: 0,
-        },
-        pino({ level: 'warn' }),
-      );
-      await router.start();
+      router = await startDrillRouter(f, undefined, { evacuateAfterMs: EVACUATE_AFTER_MS });
 
       // The DNS stand-in: the lost region's health check fails right after the kill (TTL and back-off left out).
       let regionLost = false;
@@ -106,7 +94,7 @@ export function describeRegionFailoverDrill(fleet: () => RunningFleet): void {
       const received = new Map<string, number>();
       for (let i = 0; i < DEVICES; i++) devices.push(new FailoverDevice(`region-${run}-${i}`, f, dns, i % 2 === 0 ? 4 : 5, received));
       await waitFor(() => devices.every((d) => d.subscribed), 120_000, () => `${DEVICES} devices on ${LOST}`);
-      await waitFor(() => devices.every((d) => router!.directory.lookup(d.id, Date.now(), 86_400_000)?.gateway === LOST), 60_000, () => `the router to place every device at ${LOST}`);
+      await waitPlaced(router, devices.map((d) => d.id), LOST);
 
       const dead = await DeadLetters.watch(f.amqpUri('core'));
       const publisher = await ConfirmedPublisher.open(f.amqpUri('core', APP_USER));
@@ -139,7 +127,7 @@ export function describeRegionFailoverDrill(fleet: () => RunningFleet): void {
         const dnsAt = performance.now();
         const movedAt = performance.now() + (await waitFor(() => devices.every((d) => d.gateway === SURVIVOR && d.subscribed), 180_000, () => `devices to reconnect at ${SURVIVOR} (${devices.filter((d) => d.gateway === SURVIVOR && d.subscribed).length} have)`));
         // After: the router has seen them at the surviving region and routes there directly.
-        await waitFor(() => devices.every((d) => router!.directory.lookup(d.id, Date.now(), 86_400_000)?.gateway === SURVIVOR), 60_000, () => `the router to place every device at ${SURVIVOR}`);
+        await waitPlaced(router, devices.map((d) => d.id), SURVIVOR);
         const placedAt = performance.now();
         await publishPhase('after');
 

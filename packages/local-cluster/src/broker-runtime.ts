@@ -204,7 +204,8 @@ function killQuietly(pid: number): void {
   }
 }
 
-async function exists(path: string): Promise<boolean> {
+/** Whether `path` exists (any kind of file). */
+export async function exists(path: string): Promise<boolean> {
   return access(path).then(
     () => true,
     () => false,

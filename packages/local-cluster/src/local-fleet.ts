@@ -1,5 +1,5 @@
 import { resolve, join } from 'node:path';
-import { access, mkdir, readFile, rm } from 'node:fs/promises';
+import { mkdir, readFile, rm } from 'node:fs/promises';
 import {
   ADMIN_USER, isGateway, loadTopology, resolveSecrets, secretsFilePath,
   type Cluster, type Secrets, type Topology,
@@ -12,7 +12,7 @@ import { formCluster } from './form-cluster.ts';
 import { rabbitmqCli } from './rabbitmq-cli.ts';
 import { waitForLinks } from './wait-for-links.ts';
 import { startWanProxy, stopWanProxy, wanProxySpecs } from './wan-proxy.ts';
-import { brokerRuntime, mountForFleet, unmountForFleet, MIN_RABBITMQ_VERSION, versionAtLeast } from './broker-runtime.ts';
+import { brokerRuntime, exists, mountForFleet, unmountForFleet, MIN_RABBITMQ_VERSION, versionAtLeast } from './broker-runtime.ts';
 
 /** A node takes ~10 s to boot here; on a loaded 2-core machine give it much longer before calling it failed. */
 export const DEFAULT_START_TIMEOUT_MS = 120_000;
@@ -144,7 +144,7 @@ export async function upFleet(topologyFile: string, options: FleetOptions = {}):
       if (await nodePid(node)) await stopNode(node); // alive but not serving: restart it clean
       progress(`${nodeLabel(cluster, node)}: starting ${node.nodeName} (${isGateway(cluster) ? 'gateway' : 'backend'})`);
       const artifacts = compileCluster(ctx.topology, nodeCluster(cluster, node.index), secrets, { definitionsFile: join(node.dir, 'definitions.json') });
-      const firstBoot = !(await pathExists(join(node.dir, 'mnesia', node.nodeName)));
+      const firstBoot = !(await exists(join(node.dir, 'mnesia', node.nodeName)));
       await launchNode(node, artifacts);
       await waitUntilServing(fleet, cluster, node, options.startTimeoutMs ?? DEFAULT_START_TIMEOUT_MS);
       if (firstBoot && isGateway(cluster)) await restartEventExchange(node, progress);
@@ -328,13 +328,6 @@ async function restartEventExchange(node: ClusterNode, progress: (line: string) 
   await rabbitmqCli('rabbitmqctl', node.nodeName, ['stop_app']);
   await rabbitmqCli('rabbitmqctl', node.nodeName, ['start_app']);
   await rabbitmqCli('rabbitmqctl', node.nodeName, ['await_startup', '--timeout', '120'], 130_000);
-}
-
-async function pathExists(path: string): Promise<boolean> {
-  return access(path).then(
-    () => true,
-    () => false,
-  );
 }
 
 async function bootFinished(node: ClusterNode, deadline: number): Promise<boolean> {
