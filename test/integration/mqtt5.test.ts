@@ -10,9 +10,10 @@ import { until } from '../device-clients.ts';
 /** MQTT's largest session expiry (never expire), which a gateway must bound. */
 const FOREVER = 0xffffffff;
 
-async function device(fleet: RunningFleet, gateway: string, clientId: string, protocolVersion: 4 | 5): Promise<MqttClient> {
+/** Connects; `onMessage` listens before the CONNACK, since a resumed session's messages may arrive in the same read. */
+async function device(fleet: RunningFleet, gateway: string, clientId: string, protocolVersion: 4 | 5, onMessage?: (topic: string) => void): Promise<MqttClient> {
   const gw = fleet.topology.gateways.find((g) => g.name === gateway) as Gateway;
-  return mqtt.connectAsync(`mqtt://${gw.host}:${gw.ports.mqtt}`, {
+  const client = mqtt.connect(`mqtt://${gw.host}:${gw.ports.mqtt}`, {
     clientId,
     username: DEVICE_USER,
     password: fleet.secrets.password(gateway, DEVICE_USER),
@@ -21,6 +22,12 @@ async function device(fleet: RunningFleet, gateway: string, clientId: string, pr
     ...(protocolVersion === 5 ? { properties: { sessionExpiryInterval: FOREVER } } : {}),
     reconnectPeriod: 0,
   });
+  if (onMessage) client.on('message', (topic) => onMessage(topic));
+  await new Promise<void>((resolve, reject) => {
+    client.once('connect', () => resolve());
+    client.once('error', reject);
+  });
+  return client;
 }
 
 describe('mqtt 5 - devices on RabbitMQ 4.0 gateways, beside MQTT 3.1.1', function () {
@@ -92,10 +99,9 @@ describe('mqtt 5 - devices on RabbitMQ 4.0 gateways, beside MQTT 3.1.1', functio
       await publishConfirmed(fleet.amqpUri('core'), gatewayExchange('eu'), commandRoutingKey(clientId, name), name, { expiration, persistent: true });
     }
     await new Promise((r) => setTimeout(r, 1_500));
-    const back = await device(fleet, 'eu', clientId, 5);
-    open.push(back);
     const topics: string[] = [];
-    back.on('message', (topic) => topics.push(topic));
+    const back = await device(fleet, 'eu', clientId, 5, (topic) => topics.push(topic));
+    open.push(back);
     await back.subscribeAsync(`devices/${clientId}/commands/#`, { qos: 1 });
     await until(() => topics.length > 0, 10_000, 'the fresh command');
     await new Promise((r) => setTimeout(r, 500));
