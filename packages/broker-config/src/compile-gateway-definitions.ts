@@ -10,6 +10,7 @@ import {
   emptyDefinitions, escapeRegex, exactly, exchange, exchangeBinding, policy, queueBinding, quorumQueue, sortDefinitions,
 } from './definition-builders.ts';
 import { linkBackendUri } from './amqp-uri.ts';
+import { DEFAULT_TLS_DIR } from './tls-files.ts';
 import { user } from './users.ts';
 
 /** How long the uplink may buffer while the backend is unreachable before dropping the oldest. */
@@ -20,11 +21,15 @@ export const DEFAULT_LINK_RECONNECT_DELAY_SECONDS = 5;
 const LOCAL_URI = 'amqp://';
 
 /** Gateway cluster: the devices exchange, uplink and presence queues, and the links to the backend. */
-export function compileGatewayDefinitions(topology: Topology, gw: Gateway, secrets: Secrets): Definitions {
+export function compileGatewayDefinitions(topology: Topology, gw: Gateway, secrets: Secrets, options: { readonly tlsDir?: string } = {}): Definitions {
   const { vhost, backend } = topology;
   const d = emptyDefinitions(vhost);
+  const tlsDir = options.tlsDir ?? DEFAULT_TLS_DIR;
   const backendUri = (linkUser: string) =>
-    linkBackendUri(backend, gw, vhost, { user: linkUser, password: secrets.password(backend.name, linkUser) });
+    linkBackendUri(
+      backend, gw, vhost,
+      backend.tls ? { kind: 'certificate', user: linkUser, tlsDir } : { kind: 'password', user: linkUser, password: secrets.password(backend.name, linkUser) },
+    );
 
   d.exchanges.push(exchange(vhost, DEVICES_EXCHANGE, 'topic'));
   d.queues.push(quorumQueue(vhost, UPLINK_QUEUE), quorumQueue(vhost, PRESENCE_OUT_QUEUE));
@@ -105,12 +110,22 @@ export function compileGatewayDefinitions(topology: Topology, gw: Gateway, secre
   d.parameters.push({ component: 'vhost-limits', vhost, name: 'limits', value: { 'max-connections': gw.maxConnections } });
 
   const admin = user(gw.name, vhost, { name: ADMIN_USER, tags: ['administrator'], configure: '.*', write: '.*', read: '.*' }, secrets);
+  d.users.push(admin.user);
+  d.permissions.push(admin.permission);
+  // Over TLS devices log in with their certificates and fedgate's authorisation endpoint answers for each one;
+  // no device user exists in the gateway's database.
+  if (!gw.tls) addSharedDeviceUser(d, gw, vhost, secrets);
+  return sortDefinitions(d);
+}
+
+/** A plain gateway's one device login: `{client_id}` topic permissions keep each MQTT device to its own topics. */
+function addSharedDeviceUser(d: Definitions, gw: Gateway, vhost: string, secrets: Secrets): void {
   // Devices: the MQTT plugin's subscription queues and the devices exchange, nothing else.
   const deviceObjects = `^(${escapeRegex(DEVICES_EXCHANGE)}|mqtt-subscription-.*|stomp-subscription-.*|amq\\.gen-.*)$`;
   const device = user(gw.name, vhost, { name: DEVICE_USER, configure: '^(mqtt-subscription-.*|stomp-subscription-.*|amq\\.gen-.*)$', write: deviceObjects, read: deviceObjects }, secrets);
-  d.users.push(admin.user, device.user);
-  d.permissions.push(admin.permission, device.permission);
-  // Each device only its own topics: `{client_id}` is the MQTT client id (RabbitMQ expands it in topic permissions only).
+  d.users.push(device.user);
+  d.permissions.push(device.permission);
+  // `{client_id}` is the MQTT client id (RabbitMQ expands it in topic permissions only).
   d.topic_permissions.push({
     user: DEVICE_USER,
     vhost,
@@ -118,7 +133,6 @@ export function compileGatewayDefinitions(topology: Topology, gw: Gateway, secre
     write: '^devices\\.{client_id}\\.events\\.',
     read: '^devices\\.{client_id}\\.commands\\.',
   });
-  return sortDefinitions(d);
 }
 
 function shovel(vhost: string, name: string, value: Record<string, unknown>): ParameterDefinition {
