@@ -144,15 +144,18 @@ function logins(cluster: Cluster, options: RenderConfOptions): Line[] {
     ['auth_backends.2 = cache', 'Devices next: answers are cached, so a reconnect storm costs one request per device and cache period.'],
     ['auth_cache.cached_backend = http', 'fedgate\'s authorisation endpoint on this node answers for devices by exact prefixes; no device user exists.'],
     [`auth_cache.cache_ttl = ${DEFAULT_AUTH_CACHE_TTL_MS}`, 'A minute: long enough to absorb a storm, short enough for a revoked device to fall out soon.'],
-    ...authHttpPaths(cluster),
+    ...authHttpPaths(cluster, options.tlsDir ?? DEFAULT_TLS_DIR),
   );
   if (options.tokenKeyId !== undefined) lines.push(...appTokenLogins(options.tokenKeyId, options.tlsDir ?? DEFAULT_TLS_DIR));
   return lines;
 }
 
-function authHttpPaths(gw: Gateway): Line[] {
+function authHttpPaths(gw: Gateway, tlsDir: string): Line[] {
   const base = `http://127.0.0.1:${authzPort(gw)}/auth`;
+  const why = 'Given so Erlang\'s HTTP client does not read the system trust store, which it does even for http:// and fails on a node without one (seen on 4.0.5 / OTP 27: every device login an internal error).';
   return [
+    ['auth_http.ssl_options.verify = verify_peer', why],
+    [`auth_http.ssl_options.cacertfile = ${nodeTlsFiles(tlsDir).ca}`, 'The fleet CA, should the endpoint ever move to https.'],
     ['auth_http.http_method = post', 'POST keeps device names out of request lines and access logs.'],
     [`auth_http.user_path = ${base}/user`, 'Who may log in: a valid device id with its certificate and no password.'],
     [`auth_http.vhost_path = ${base}/vhost`, 'Devices use the fleet\'s vhost only.'],

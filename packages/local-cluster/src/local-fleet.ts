@@ -1,5 +1,5 @@
 import { resolve, join } from 'node:path';
-import { mkdir, readFile, rm } from 'node:fs/promises';
+import { chmod, chown, mkdir, readFile, rm } from 'node:fs/promises';
 import {
   ADMIN_USER, isGateway, loadTopology, resolveSecrets, secretsFilePath,
   type Cluster, type Secrets, type Topology,
@@ -12,7 +12,9 @@ import { formCluster } from './form-cluster.ts';
 import { rabbitmqCli } from './rabbitmq-cli.ts';
 import { waitForLinks } from './wait-for-links.ts';
 import { startWanProxy, stopWanProxy, wanProxySpecs } from './wan-proxy.ts';
-import { brokerRuntime, mountForFleet, unmountForFleet, MIN_RABBITMQ_VERSION, versionAtLeast } from './broker-runtime.ts';
+import { brokerRuntime, mountForFleet, unmountForFleet, MIN_RABBITMQ_VERSION, versionAtLeast, type BrokerRuntime } from './broker-runtime.ts';
+import { ensureFleetTls, installNodeTls, loadFleetTls, needsTlsFiles, type FleetTls } from './fleet-tls.ts';
+import { deviceAuthzSpecs, startDeviceAuthz, stopDeviceAuthz } from './device-authz-process.ts';
 
 /** A node takes ~10 s to boot here; on a loaded 2-core machine give it much longer before calling it failed. */
 export const DEFAULT_START_TIMEOUT_MS = 120_000;
@@ -58,6 +60,13 @@ export interface RunningFleet {
   readonly topology: Topology;
   readonly secrets: Secrets;
   readonly clusters: readonly ClusterStatus[];
+  /** The fleet CA and the tools' client certificate, when any cluster speaks TLS. */
+  readonly tls: FleetTls | undefined;
+  /**
+   * Socket options an AMQP client (amqplib, rabbitmq-client's `tls`) needs for `cluster`: the fleet CA to trust and
+   * the tools' client certificate (TLS gateways refuse clients without one). Empty for a plain cluster.
+   */
+  amqpTlsOptions(cluster: string): AmqpTlsOptions;
   /** An administrator client of one cluster's management API. */
   admin(cluster: string): ManagementClient;
   /** AMQP URI with the given user's credentials (default: the administrator). */
@@ -73,6 +82,13 @@ export interface RunningFleet {
   down(): Promise<void>;
 }
 
+/** The node:tls options fedgate's AMQP clients use (what amqplib's socket options and rabbitmq-client's `tls` take). */
+export interface AmqpTlsOptions {
+  readonly ca?: string[];
+  readonly cert?: string;
+  readonly key?: string;
+}
+
 interface FleetContext {
   readonly topologyFile: string;
   readonly topology: Topology;
@@ -81,6 +97,10 @@ interface FleetContext {
   readonly nodes: Map<string, ClusterNode>;
   /** Every node of each cluster. */
   readonly members: Map<string, ClusterNode[]>;
+  /** Read when the fleet speaks TLS and its CA exists. */
+  readonly tls: FleetTls | undefined;
+  /** The tools' client certificate and key, read once. */
+  readonly toolsIdentity: { cert: string; key: string } | undefined;
 }
 
 async function fleetContext(topologyFile: string, options: FleetOptions): Promise<FleetContext> {
@@ -88,7 +108,13 @@ async function fleetContext(topologyFile: string, options: FleetOptions): Promis
   const stateDir = resolve(options.stateDir ?? join('.fedgate', topology.name));
   const members = new Map(allClusters(topology).map((c) => [c.name, clusterNodes(stateDir, topology.name, c)]));
   const nodes = new Map([...members].map(([name, list]) => [name, list[0]!]));
-  return { topologyFile, topology, stateDir, nodes, members };
+  return withTls({ topologyFile, topology, stateDir, nodes, members, tls: undefined, toolsIdentity: undefined }, await loadFleetTls(stateDir, topology));
+}
+
+async function withTls(ctx: FleetContext, tls: FleetTls | undefined): Promise<FleetContext> {
+  if (!tls) return { ...ctx, tls };
+  const [cert, key] = await Promise.all([readFile(tls.toolsCertFile, 'utf8'), readFile(tls.toolsKeyFile, 'utf8')]);
+  return { ...ctx, tls, toolsIdentity: { cert, key } };
 }
 
 function allClusters(topology: Topology): Cluster[] {
@@ -101,7 +127,7 @@ function allClusters(topology: Topology): Cluster[] {
  * one RabbitMQ cluster, and removes the default guest account. Idempotent.
  */
 export async function upFleet(topologyFile: string, options: FleetOptions = {}): Promise<RunningFleet & { alreadyRunning: boolean }> {
-  const ctx = await fleetContext(topologyFile, options);
+  let ctx = await fleetContext(topologyFile, options);
   const progress = options.onProgress ?? (() => {});
   const secretsFile = secretsFilePath(ctx.topology, topologyFile);
   if (secretsFile) {
@@ -109,14 +135,11 @@ export async function upFleet(topologyFile: string, options: FleetOptions = {}):
     if (generated > 0) progress(`generated ${generated} local password(s) in ${secretsFile} (mode 0600)`);
   }
   const secrets = await resolveSecrets(ctx.topology, topologyFile);
+  await mkdir(ctx.stateDir, { recursive: true, mode: 0o700 });
+  ctx = await withTls(ctx, await ensureFleetTls(ctx.stateDir, ctx.topology));
+  if (ctx.tls) progress(`TLS: fleet CA ${ctx.tls.caFile}; node, link and tools certificates in ${ctx.tls.pkiDir}`);
   const fleet = runningFleet(ctx, secrets, []);
-
-  // The proxies first: links connect through them from the moment their gateway boots.
-  for (const spec of wanProxySpecs(ctx.topology)) {
-    if ((await startWanProxy(ctx.stateDir, spec)) === 'started') {
-      progress(`${spec.gateway}: WAN proxy on ${spec.listenHost}:${spec.listenPort} → backend (${spec.conditions.latencyMs} ms ± ${spec.conditions.jitterMs} ms)`);
-    }
-  }
+  await startSidecars(ctx, progress);
 
   const toStart: [Cluster, ClusterNode][] = [];
   for (const cluster of allClusters(ctx.topology)) {
@@ -135,22 +158,11 @@ export async function upFleet(topologyFile: string, options: FleetOptions = {}):
   if (toStart.length > 0) {
     const runtime = await brokerRuntime();
     progress(`RabbitMQ ${runtime.version} from ${runtime.root ?? 'this host\'s packages'}`);
-    await mkdir(ctx.stateDir, { recursive: true });
+    await narrowStateDir(ctx.stateDir, runtime);
     await mountForFleet(runtime, ctx.stateDir);
   }
   // All nodes boot in parallel; links retry until the backend answers, clustered nodes wait for their peers.
-  await Promise.all(
-    toStart.map(async ([cluster, node]) => {
-      if (await nodePid(node)) await stopNode(node); // alive but not serving: restart it clean
-      progress(`${nodeLabel(cluster, node)}: starting ${node.nodeName} (${isGateway(cluster) ? 'gateway' : 'backend'})`);
-      const artifacts = compileCluster(ctx.topology, nodeCluster(cluster, node.index), secrets, { definitionsFile: join(node.dir, 'definitions.json') });
-      await launchNode(node, artifacts);
-      await waitUntilServing(fleet, cluster, node, options.startTimeoutMs ?? DEFAULT_START_TIMEOUT_MS);
-      await refuseOldNode(fleet.nodeAdmin(node), node);
-      if (node.index === 0) await removeGuest(fleet.admin(cluster.name));
-      progress(`${nodeLabel(cluster, node)}: ready at http://${cluster.host}:${node.ports.management}`);
-    }),
-  );
+  await Promise.all(toStart.map(([cluster, node]) => startNode(ctx, fleet, cluster, node, secrets, options, progress)));
   for (const cluster of allClusters(ctx.topology)) {
     await formCluster(cluster, ctx.members.get(cluster.name)!, ctx.topology.vhost, fleet.admin(cluster.name), progress);
   }
@@ -160,6 +172,51 @@ export async function upFleet(topologyFile: string, options: FleetOptions = {}):
     progress(`links: all ${report.links.length} running, a canary crossed each (slowest ${Math.max(0, ...trips)} ms)`);
   }
   return Object.assign(runningFleet(ctx, secrets, await statuses(ctx, fleet)), { alreadyRunning: toStart.length === 0 });
+}
+
+/** What runs beside the nodes: WAN proxies first (links connect through them from the start), device endpoints. */
+async function startSidecars(ctx: FleetContext, progress: (line: string) => void): Promise<void> {
+  for (const spec of wanProxySpecs(ctx.topology)) {
+    if ((await startWanProxy(ctx.stateDir, spec)) === 'started') {
+      progress(`${spec.gateway}: WAN proxy on ${spec.listenHost}:${spec.listenPort} → backend (${spec.conditions.latencyMs} ms ± ${spec.conditions.jitterMs} ms)`);
+    }
+  }
+  for (const spec of deviceAuthzSpecs(ctx.topology)) {
+    if ((await startDeviceAuthz(ctx.stateDir, spec)) === 'started') {
+      progress(`${spec.gateway}: device authorisation endpoint on ${spec.host}:${spec.port}${spec.node > 0 ? ` (node ${spec.node + 1})` : ''}`);
+    }
+  }
+}
+
+/**
+ * The fleet's state is private: 0700, or with nodes running as the broker's account 0710 with that account's group,
+ * so a node can reach its own directory (0700, its own) and nothing else; the CA's directory stays root's.
+ */
+async function narrowStateDir(stateDir: string, runtime: BrokerRuntime): Promise<void> {
+  if (runtime.account) {
+    await chown(stateDir, process.getuid?.() ?? 0, runtime.account.gid);
+    await chmod(stateDir, 0o710);
+  } else await chmod(stateDir, 0o700);
+}
+
+async function startNode(
+  ctx: FleetContext, fleet: RunningFleet, cluster: Cluster, node: ClusterNode, secrets: Secrets, options: FleetOptions, progress: (line: string) => void,
+): Promise<void> {
+  if (await nodePid(node)) await stopNode(node); // alive but not serving: restart it clean
+  progress(`${nodeLabel(cluster, node)}: starting ${node.nodeName} (${isGateway(cluster) ? 'gateway' : 'backend'})`);
+  const tlsDir = join(node.dir, 'tls');
+  if (ctx.tls && needsTlsFiles(ctx.topology, cluster)) await installNodeTls(ctx.tls, ctx.topology, cluster, tlsDir);
+  const artifacts = compileCluster(ctx.topology, nodeCluster(cluster, node.index), secrets, {
+    definitionsFile: join(node.dir, 'definitions.json'),
+    tlsDir,
+    adminListenIp: '127.0.0.1',
+    ...(ctx.tls ? { tokenKeyId: ctx.tls.tokenKeyId } : {}),
+  });
+  await launchNode(node, artifacts);
+  await waitUntilServing(fleet, cluster, node, options.startTimeoutMs ?? DEFAULT_START_TIMEOUT_MS);
+  await refuseOldNode(fleet.nodeAdmin(node), node);
+  if (node.index === 0) await removeGuest(fleet.admin(cluster.name));
+  progress(`${nodeLabel(cluster, node)}: ready at ${clusterManagementUrl(nodeCluster(cluster, node.index))}`);
 }
 
 /** `core` for a single-node cluster's node, `core node 2` for the others. */
@@ -183,6 +240,9 @@ export async function downFleet(topologyFile: string, options: FleetOptions = {}
   );
   for (const spec of wanProxySpecs(ctx.topology)) {
     if (await stopWanProxy(ctx.stateDir, spec.gateway)) progress(`${spec.gateway}: WAN proxy stopped`);
+  }
+  for (const spec of deviceAuthzSpecs(ctx.topology)) {
+    if (await stopDeviceAuthz(ctx.stateDir, spec)) progress(`${spec.gateway}: device authorisation endpoint stopped`);
   }
   // Also after a crash: whatever the runtime mounted for this fleet goes, even when no node was running.
   const runtime = await brokerRuntime().catch(() => undefined);
@@ -265,19 +325,22 @@ function runningFleet(ctx: FleetContext, secrets: Secrets, clusters: ClusterStat
     if (!found) throw new LocalFleetError(`no cluster "${name}" in ${ctx.topologyFile}`);
     return found;
   };
+  const managementTls = ctx.tls ? { tls: { ca: ctx.tls.ca } } : {};
+  const admin = (c: Cluster) =>
+    new ManagementClient({ baseUrl: clusterManagementUrl(c), user: ADMIN_USER, password: secrets.password(c.name, ADMIN_USER), ...managementTls });
   return {
     topologyFile: ctx.topologyFile,
     stateDir: ctx.stateDir,
     topology: ctx.topology,
     secrets,
     clusters,
-    admin: (name) =>
-      new ManagementClient({ baseUrl: clusterManagementUrl(cluster(name)), user: ADMIN_USER, password: secrets.password(name, ADMIN_USER) }),
+    tls: ctx.tls,
+    amqpTlsOptions: (name) => (cluster(name).tls && ctx.tls && ctx.toolsIdentity ? { ca: [ctx.tls.ca], ...ctx.toolsIdentity } : {}),
+    admin: (name) => admin(cluster(name)),
     amqpUri: (name, user = ADMIN_USER) => clusterAmqpUri(cluster(name), ctx.topology.vhost, { user, password: secrets.password(name, user) }),
     node: (name) => ctx.nodes.get(cluster(name).name)!,
     nodes: (name) => ctx.members.get(cluster(name).name)!,
-    nodeAdmin: (node) =>
-      new ManagementClient({ baseUrl: clusterManagementUrl(nodeCluster(cluster(node.cluster), node.index)), user: ADMIN_USER, password: secrets.password(node.cluster, ADMIN_USER) }),
+    nodeAdmin: (node) => admin(nodeCluster(cluster(node.cluster), node.index)),
     nodeAmqpUri: (node, user = ADMIN_USER) =>
       clusterAmqpUri(nodeCluster(cluster(node.cluster), node.index), ctx.topology.vhost, { user, password: secrets.password(node.cluster, user) }),
     down: async () => {

@@ -138,7 +138,8 @@ describe('pki - fleet CA and certificates (real openssl)', () => {
 
   it('device - invalid ids are refused before anything is written, naming the id and the rule', async () => {
     const out = join(root, 'refused');
-    for (const bad of ['.hidden', '-flag', 'a/b', 'a b', 'sensor.1', '', 'x'.repeat(65), '../../etc/passwd']) {
+    // fedgate-admin would log in as the administrator wherever a certificate login finds that user.
+    for (const bad of ['.hidden', '-flag', 'a/b', 'a b', 'sensor.1', '', 'x'.repeat(65), '../../etc/passwd', 'fedgate-admin', 'FedGate-x']) {
       await assert.rejects(
         issueDeviceCertificate(ca, bad, { outDir: out }),
         pkiError('PKI_INVALID_DEVICE_ID', new RegExp(`^invalid device id ${escapeRegExp(JSON.stringify(bad))}: expected 1 to 64 characters of letters, digits, "_" and "-", not starting with "-"`)),
