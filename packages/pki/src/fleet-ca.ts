@@ -121,7 +121,8 @@ export async function issueNodeCertificate(ca: FleetCa, node: { cluster: string;
 }
 
 /**
- * A link's client certificate, CN = the broker user it logs in as. With `rabbitmq_auth_mechanism_ssl`
+ * A link's client certificate, CN = DNS SAN = the broker user it logs in as (the SAN pins the MQTT client id a
+ * gateway would take from it to that reserved name, so its holder cannot pose as a device). With `rabbitmq_auth_mechanism_ssl`
  * and `ssl_cert_login_from = common_name` the upstream broker takes that user from the certificate
  * (SASL EXTERNAL), so the link's URI carries no password. Written as `<outDir>/<user>.key` and
  * `<user>.pem`, by default in `<ca dir>/links/`.
@@ -131,8 +132,8 @@ export async function issueLinkCertificate(ca: FleetCa, link: { user: string }, 
   const outDir = options.outDir ?? join(ca.dir, 'links');
   return issue(ca, {
     commonName: user,
-    profile: { kind: 'link' },
-    subjectAltNames: [],
+    profile: { kind: 'link', user },
+    subjectAltNames: [`DNS:${user}`],
     outDir,
     ownDir: options.outDir === undefined,
     keyFile: join(outDir, `${user}.key`),
