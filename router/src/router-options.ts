@@ -1,3 +1,4 @@
+import type { ConnectionOptions as TlsOptions } from 'node:tls';
 import type { Topology } from '@fedgate/topology';
 import type { RoutingPolicy } from './route-command.ts';
 
@@ -12,6 +13,8 @@ export const DEFAULT_SHUTDOWN_TIMEOUT_MS = 10_000;
 
 export interface RouterOptions {
   readonly amqpUrl: string;
+  /** node:tls options for an amqps URL, e.g. the fleet CA. @default the process's trust store (NODE_EXTRA_CA_CERTS included) */
+  readonly tls?: TlsOptions;
   readonly topology: Topology;
   readonly prefetch?: number;
   readonly healthIntervalMs?: number;
@@ -23,6 +26,7 @@ export interface RouterOptions {
 
 export interface NormalizedRouterOptions {
   readonly amqpUrl: string;
+  readonly tls: TlsOptions | undefined;
   readonly topology: Topology;
   readonly prefetch: number;
   readonly healthIntervalMs: number;
@@ -48,6 +52,7 @@ export function normalizeRouterOptions(options: RouterOptions): NormalizedRouter
   const { routing } = options.topology;
   return {
     amqpUrl: options.amqpUrl,
+    tls: options.tls,
     topology: options.topology,
     prefetch: int('prefetch', options.prefetch, DEFAULT_PREFETCH, 1, 65_535),
     healthIntervalMs: int('healthIntervalMs', options.healthIntervalMs, DEFAULT_HEALTH_INTERVAL_MS, 100, 600_000),

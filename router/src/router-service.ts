@@ -60,7 +60,11 @@ export class RouterService {
 
   async start(): Promise<void> {
     await this.#startHttp();
-    const connection = new Connection({ url: this.options.amqpUrl, connectionName: `fedgate-router-${this.#instance.slice(0, 8)}` });
+    const connection = new Connection({
+      url: this.options.amqpUrl,
+      connectionName: `fedgate-router-${this.#instance.slice(0, 8)}`,
+      ...(this.options.tls === undefined ? {} : { tls: this.options.tls }),
+    });
     this.#connection = connection;
     connection.on('error', (err) => this.#log.warn({ err }, 'connection error; reconnecting'));
     connection.on('connection', () => this.#log.info('connected to the backend'));

@@ -1,5 +1,5 @@
 import {
-  ADMIN_USER, BINDING_CREATED, BINDING_DELETED, BROKER_EVENT_EXCHANGE, DEVICE_USER, DEVICES_EXCHANGE,
+  ADMIN_USER, BINDING_CREATED, BROKER_EVENT_EXCHANGE, DEVICE_USER, DEVICES_EXCHANGE,
   EVENTS_EXCHANGE, PRESENCE_EXCHANGE, PRESENCE_OUT_QUEUE, UPLINK_BINDING_KEY, UPLINK_QUEUE,
   downlinkName, downlinkUser, gatewayExchange, outboxQueue, policyName, presenceLinkName, upstreamName,
   uplinkName, uplinkUser,
@@ -17,6 +17,8 @@ import { user } from './users.ts';
 export const DEFAULT_UPLINK_MAX_LENGTH = 1_000_000;
 /** Seconds a link waits before reconnecting after the other side went away. */
 export const DEFAULT_LINK_RECONNECT_DELAY_SECONDS = 5;
+/** Matches exactly the event exchange's `binding.created` and `binding.deleted`. */
+const PRESENCE_EVENTS_KEY = `${BINDING_CREATED.split('.')[0]}.*`;
 /** Local direct connection: links run on the gateway, so their gateway end needs no credentials. */
 const LOCAL_URI = 'amqp://';
 
@@ -35,9 +37,10 @@ export function compileGatewayDefinitions(topology: Topology, gw: Gateway, secre
   d.queues.push(quorumQueue(vhost, UPLINK_QUEUE), quorumQueue(vhost, PRESENCE_OUT_QUEUE));
   d.bindings.push(
     queueBinding(vhost, DEVICES_EXCHANGE, UPLINK_QUEUE, UPLINK_BINDING_KEY),
-    // Subscriptions appearing and disappearing are where devices are; the event exchange reports them.
-    queueBinding(vhost, BROKER_EVENT_EXCHANGE, PRESENCE_OUT_QUEUE, BINDING_CREATED),
-    queueBinding(vhost, BROKER_EVENT_EXCHANGE, PRESENCE_OUT_QUEUE, BINDING_DELETED),
+    // Subscriptions appearing and disappearing are where devices are; the event exchange reports them. One
+    // binding, not one per event: the exchange starts emitting only when told of its *first* binding, and two
+    // bindings imported at once at boot each saw the other (4.0.5), so no event was ever emitted.
+    queueBinding(vhost, BROKER_EVENT_EXCHANGE, PRESENCE_OUT_QUEUE, PRESENCE_EVENTS_KEY),
   );
   d.policies.push(
     policy(vhost, policyName('uplink'), exactly(UPLINK_QUEUE, PRESENCE_OUT_QUEUE), 'queues', { 'max-length': DEFAULT_UPLINK_MAX_LENGTH }),

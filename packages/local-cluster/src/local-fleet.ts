@@ -4,7 +4,7 @@ import {
   ADMIN_USER, isGateway, loadTopology, resolveSecrets, secretsFilePath,
   type Cluster, type Secrets, type Topology,
 } from '@fedgate/topology';
-import { clusterAmqpUri, clusterManagementUrl, compileCluster } from '@fedgate/broker-config';
+import { clusterAmqpUri, clusterManagementUrl, compileCluster, type RenderConfOptions } from '@fedgate/broker-config';
 import { ManagementApiError, ManagementClient } from '@fedgate/broker-admin';
 import { ensureLocalSecrets } from './local-secrets.ts';
 import { clusterNodes, launchNode, logTail, nodeCluster, nodePid, stopNode, type ClusterNode, type LocalNode } from './local-node.ts';
@@ -15,6 +15,8 @@ import { startWanProxy, stopWanProxy, wanProxySpecs } from './wan-proxy.ts';
 import { brokerRuntime, mountForFleet, unmountForFleet, MIN_RABBITMQ_VERSION, versionAtLeast, type BrokerRuntime } from './broker-runtime.ts';
 import { ensureFleetTls, installNodeTls, loadFleetTls, needsTlsFiles, type FleetTls } from './fleet-tls.ts';
 import { deviceAuthzSpecs, startDeviceAuthz, stopDeviceAuthz } from './device-authz-process.ts';
+import { fileExists } from './file-exists.ts';
+import { localAppToken, localDeviceTls, type DeviceTls } from './local-identities.ts';
 
 /** A node takes ~10 s to boot here; on a loaded 2-core machine give it much longer before calling it failed. */
 export const DEFAULT_START_TIMEOUT_MS = 120_000;
@@ -67,6 +69,14 @@ export interface RunningFleet {
    * the tools' client certificate (TLS gateways refuse clients without one). Empty for a plain cluster.
    */
   amqpTlsOptions(cluster: string): AmqpTlsOptions;
+  /** `amqpUri` and `amqpTlsOptions` together, for helpers that connect by themselves. */
+  amqpEndpoint(cluster: string, user?: string): AmqpEndpoint;
+  /** How local mode compiles the cluster (its first node's files), for apply and link re-creation to match. */
+  compileOptions(cluster: string): RenderConfOptions;
+  /** A device's certificate from the fleet CA (issued on first use, under `<stateDir>/devices`). Throws without TLS. */
+  deviceTls(deviceId: string): Promise<DeviceTls>;
+  /** A signed token for STOMP app `app` (the CONNECT passcode on a TLS gateway). Throws without TLS. */
+  appToken(app: string): Promise<string>;
   /** An administrator client of one cluster's management API. */
   admin(cluster: string): ManagementClient;
   /** AMQP URI with the given user's credentials (default: the administrator). */
@@ -80,6 +90,12 @@ export interface RunningFleet {
   /** AMQP URI of one node's own listener, with the given user's credentials (default: the administrator). */
   nodeAmqpUri(node: ClusterNode, user?: string): string;
   down(): Promise<void>;
+}
+
+/** Where and how an AMQP client connects: amqplib takes `url` and `socketOptions`. */
+export interface AmqpEndpoint {
+  readonly url: string;
+  readonly socketOptions: AmqpTlsOptions;
 }
 
 /** The node:tls options fedgate's AMQP clients use (what amqplib's socket options and rabbitmq-client's `tls` take). */
@@ -204,19 +220,24 @@ async function startNode(
 ): Promise<void> {
   if (await nodePid(node)) await stopNode(node); // alive but not serving: restart it clean
   progress(`${nodeLabel(cluster, node)}: starting ${node.nodeName} (${isGateway(cluster) ? 'gateway' : 'backend'})`);
-  const tlsDir = join(node.dir, 'tls');
-  if (ctx.tls && needsTlsFiles(ctx.topology, cluster)) await installNodeTls(ctx.tls, ctx.topology, cluster, tlsDir);
-  const artifacts = compileCluster(ctx.topology, nodeCluster(cluster, node.index), secrets, {
-    definitionsFile: join(node.dir, 'definitions.json'),
-    tlsDir,
-    adminListenIp: '127.0.0.1',
-    ...(ctx.tls ? { tokenKeyId: ctx.tls.tokenKeyId } : {}),
-  });
+  const compileOptions = nodeCompileOptions(ctx, node);
+  if (ctx.tls && needsTlsFiles(ctx.topology, cluster)) await installNodeTls(ctx.tls, ctx.topology, cluster, compileOptions.tlsDir);
+  const artifacts = compileCluster(ctx.topology, nodeCluster(cluster, node.index), secrets, compileOptions);
   await launchNode(node, artifacts);
   await waitUntilServing(fleet, cluster, node, options.startTimeoutMs ?? DEFAULT_START_TIMEOUT_MS);
   await refuseOldNode(fleet.nodeAdmin(node), node);
   if (node.index === 0) await removeGuest(fleet.admin(cluster.name));
   progress(`${nodeLabel(cluster, node)}: ready at ${clusterManagementUrl(nodeCluster(cluster, node.index))}`);
+}
+
+/** How local mode compiles a node: its own files, TLS directory and signing key id; management on loopback. */
+function nodeCompileOptions(ctx: FleetContext, node: ClusterNode): RenderConfOptions & { tlsDir: string } {
+  return {
+    definitionsFile: join(node.dir, 'definitions.json'),
+    tlsDir: join(node.dir, 'tls'),
+    adminListenIp: '127.0.0.1',
+    ...(ctx.tls ? { tokenKeyId: ctx.tls.tokenKeyId } : {}),
+  };
 }
 
 /** `core` for a single-node cluster's node, `core node 2` for the others. */
@@ -284,6 +305,17 @@ export async function fleetStatus(topologyFile: string, options: FleetOptions = 
   return statuses(ctx, secrets ? runningFleet(ctx, secrets, []) : undefined);
 }
 
+/**
+ * A handle on the local fleet of `topologyFile` if `local up` ever ran it from here (its backend's node has a
+ * rabbitmq.conf), without asking any node anything; undefined otherwise (a deployed fleet). Commands use it to
+ * trust the fleet CA and compile as local mode does; `secrets` holds only what the command needs.
+ */
+export async function localFleetAccess(topologyFile: string, secrets: Secrets, options: FleetOptions = {}): Promise<RunningFleet | undefined> {
+  const ctx = await fleetContext(topologyFile, options);
+  if (!(await fileExists(join(ctx.nodes.get(ctx.topology.backend.name)!.dir, 'rabbitmq.conf')))) return undefined;
+  return runningFleet(ctx, secrets, []);
+}
+
 /** A handle on the fleet of `topologyFile` as it is now, for commands and tests that need it running. */
 export async function connectFleet(topologyFile: string, options: FleetOptions = {}): Promise<RunningFleet> {
   const ctx = await fleetContext(topologyFile, options);
@@ -326,6 +358,8 @@ function runningFleet(ctx: FleetContext, secrets: Secrets, clusters: ClusterStat
     return found;
   };
   const managementTls = ctx.tls ? { tls: { ca: ctx.tls.ca } } : {};
+  const amqpTls = (name: string): AmqpTlsOptions =>
+    cluster(name).tls && ctx.tls && ctx.toolsIdentity ? { ca: [ctx.tls.ca], ...ctx.toolsIdentity } : {};
   const admin = (c: Cluster) =>
     new ManagementClient({ baseUrl: clusterManagementUrl(c), user: ADMIN_USER, password: secrets.password(c.name, ADMIN_USER), ...managementTls });
   return {
@@ -335,7 +369,14 @@ function runningFleet(ctx: FleetContext, secrets: Secrets, clusters: ClusterStat
     secrets,
     clusters,
     tls: ctx.tls,
-    amqpTlsOptions: (name) => (cluster(name).tls && ctx.tls && ctx.toolsIdentity ? { ca: [ctx.tls.ca], ...ctx.toolsIdentity } : {}),
+    amqpTlsOptions: (name) => amqpTls(name),
+    amqpEndpoint: (name, user = ADMIN_USER) => ({
+      url: clusterAmqpUri(cluster(name), ctx.topology.vhost, { user, password: secrets.password(name, user) }),
+      socketOptions: amqpTls(name),
+    }),
+    compileOptions: (name) => nodeCompileOptions(ctx, ctx.nodes.get(cluster(name).name)!),
+    deviceTls: (deviceId) => localDeviceTls(ctx.stateDir, ctx.topology, needTls(ctx), deviceId),
+    appToken: (app) => localAppToken(ctx.topology, needTls(ctx), app),
     admin: (name) => admin(cluster(name)),
     amqpUri: (name, user = ADMIN_USER) => clusterAmqpUri(cluster(name), ctx.topology.vhost, { user, password: secrets.password(name, user) }),
     node: (name) => ctx.nodes.get(cluster(name).name)!,
@@ -347,6 +388,11 @@ function runningFleet(ctx: FleetContext, secrets: Secrets, clusters: ClusterStat
       await downFleet(ctx.topologyFile, { stateDir: ctx.stateDir });
     },
   };
+}
+
+function needTls(ctx: FleetContext): FleetTls {
+  if (!ctx.tls) throw new LocalFleetError(`${ctx.topologyFile}: no cluster speaks TLS (or \`local up\` has not run), so there are no device certificates or app tokens`);
+  return ctx.tls;
 }
 
 async function isServing(admin: ManagementClient): Promise<boolean> {
