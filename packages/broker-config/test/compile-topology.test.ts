@@ -92,8 +92,8 @@ describe('broker-config - message flow', () => {
     assert.doesNotMatch('fedgate.commands', new RegExp(up.write));
   });
 
-  it('restricts each device to its own command and event topics', async () => {
-    const [, eu] = await compile('infra/topologies/local.yaml');
+  it('restricts each device of a plain gateway to its own command and event topics', async () => {
+    const [, eu] = await compile('test/fixtures/drill-fleet.yaml');
     const [topic] = eu!.definitions.topic_permissions;
     assert.equal(topic!.user, 'fedgate-device');
     const read = new RegExp(topic!.read.replace('{client_id}', 'sensor-1'));
