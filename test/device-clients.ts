@@ -52,7 +52,7 @@ export async function connectStomp(fleet: RunningFleet, gateway: string, connect
   const client = new StompClient({ webSocketFactory: () => stompSocket(fleet, gateway), connectHeaders, reconnectDelay: 0, debug: () => {} });
   await new Promise<void>((resolve, reject) => {
     client.onConnect = () => resolve();
-    client.onStompError = (frame) => reject(new Error(frame.headers.message));
+    client.onStompError = (frame) => reject(new Error(`${frame.headers.message ?? 'ERROR'}: ${frame.body.trim()}`));
     client.onWebSocketClose = () => reject(new Error('the STOMP connection closed before CONNECTED'));
     client.activate();
   });

@@ -25,7 +25,7 @@ export function clusterAmqpUri(cluster: Cluster, vhost: string, credentials?: Cr
  * certificate does not name), then SASL EXTERNAL with the link's own certificate. The URI carries no password.
  */
 export function linkBackendUri(backend: Backend, gw: Gateway, vhost: string, login: LinkLogin): string {
-  const [host, port] = gw.wan ? [gw.host, gw.wan.port] : [backend.host, backend.ports.amqp];
+  const { host, port } = linkBackendEndpoint(backend, gw);
   if (login.kind === 'password') return amqpUri(backend.tls, host, port, vhost, login);
   const node = nodeTlsFiles(login.tlsDir);
   const link = linkTlsFiles(login.tlsDir, login.user);
@@ -38,6 +38,11 @@ export function linkBackendUri(backend: Backend, gw: Gateway, vhost: string, log
     ['auth_mechanism', 'external'],
   ].map(([key, value]) => `${key}=${queryValue(value!)}`);
   return `${amqpUri(true, host, port, vhost)}?${query.join('&')}`;
+}
+
+/** Where `gw`'s links connect (the backend, or its WAN proxy) and the name the backend's certificate must carry. */
+export function linkBackendEndpoint(backend: Backend, gw: Gateway): { host: string; port: number; serverName: string } {
+  return gw.wan ? { host: gw.host, port: gw.wan.port, serverName: backend.host } : { host: backend.host, port: backend.ports.amqp, serverName: backend.host };
 }
 
 function amqpUri(tls: boolean, host: string, port: number, vhost: string, credentials?: Credentials): string {

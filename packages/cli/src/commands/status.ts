@@ -1,6 +1,6 @@
 import type { Cluster } from '@fedgate/topology';
 import { fleetStatus } from '@fedgate/broker-admin';
-import { maskSecrets } from '@fedgate/broker-config';
+import { linkBackendEndpoint, maskSecrets } from '@fedgate/broker-config';
 import { fleetAccess } from '../fleet-access.ts';
 import { withJson, withTopologyFile, type FedgateCommand } from '../command.ts';
 import { EXIT_FAILURE } from '../exit-codes.ts';
@@ -14,9 +14,15 @@ export const statusCommand: FedgateCommand = (ctx) => ({
       .example('$0 status', 'Check the local fleet')
       .example('$0 status --json | jq .links', 'Link states for a script'),
   handler: async (argv: { file: string; json: boolean; canary: boolean }) => {
-    const { topology, adminFor } = await fleetAccess(argv.file);
+    const { topology, adminFor, amqpTls } = await fleetAccess(argv.file);
     const clusters = new Map<string, Cluster>([topology.backend, ...topology.gateways].map((c) => [c.name, c]));
-    const report = await fleetStatus(topology, (name) => adminFor(clusters.get(name)!), { canaries: argv.canary });
+    const { backend } = topology;
+    const ca = amqpTls(backend).ca?.[0];
+    const report = await fleetStatus(topology, (name) => adminFor(clusters.get(name)!), {
+      canaries: argv.canary,
+      // A link that fails its TLS handshake only says "starting": check its endpoint as the link would, for the reason.
+      linkEndpoint: (gw) => (backend.tls ? { ...linkBackendEndpoint(backend, gw), ...(ca === undefined ? {} : { ca }) } : undefined),
+    });
     if (!report.ok) ctx.exitCode = EXIT_FAILURE;
     if (argv.json) {
       ctx.io.stdout(maskSecrets(JSON.stringify(report)) + '\n');
