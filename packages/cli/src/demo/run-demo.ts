@@ -100,7 +100,11 @@ export async function runDemo(fleet: RunningFleet, say: (step: DemoStep) => void
   // The app's token lets it use its own queues only, so it names one instead of STOMP's shared default.
   stomp.subscribe(`/topic/devices.${app}.commands.#`, (m) => appGot.push(m.headers.destination ?? ''), { 'x-queue-name': appSubscriptionQueue(app) });
   await new Promise((r) => setTimeout(r, 1_000)); // presence travels gateway → backend → router
-  step(true, `MQTT device ${sensor} connected to gateway ${first.name}; STOMP app ${app} connected to gateway ${second.name}`);
+  const how = (gw: Gateway, tlsWay: string) => (gw.tls ? ` (${tlsWay})` : '');
+  step(
+    true,
+    `MQTT device ${sensor} connected to gateway ${first.name}${how(first, 'its own certificate')}; STOMP app ${app} connected to gateway ${second.name}${how(second, 'a signed token')}`,
+  );
 
   try {
     await service.sendCommand(sensor, 'reboot', { delaySeconds: 5 });
