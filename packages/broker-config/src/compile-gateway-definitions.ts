@@ -70,10 +70,27 @@ export function compileGatewayDefinitions(topology: Topology, gw: Gateway, secre
     }),
   );
 
+  addDownlink(d, topology, gw, backendUri(downlinkUser(gw.name)));
+
+  // Reconnect-storm guard: past this many connections the node refuses new ones instead of running out of descriptors.
+  d.parameters.push({ component: 'vhost-limits', vhost, name: 'limits', value: { 'max-connections': gw.maxConnections } });
+
+  const admin = user(gw.name, vhost, { name: ADMIN_USER, tags: ['administrator'], configure: '.*', write: '.*', read: '.*' }, secrets);
+  d.users.push(admin.user);
+  d.permissions.push(admin.permission);
+  // Over TLS devices log in with their certificates and fedgate's authorisation endpoint answers for each one;
+  // no device user exists in the gateway's database.
+  if (!gw.tls) addSharedDeviceUser(d, gw, vhost, secrets);
+  return sortDefinitions(d);
+}
+
+/** Commands reach the gateway by a shovel from its outbox, or by federation of its backend exchange. */
+function addDownlink(d: Definitions, topology: Topology, gw: Gateway, backendUri: string): void {
+  const { vhost } = topology;
   if (gw.downlink.kind === 'shovel') {
     d.parameters.push(
       shovel(vhost, downlinkName(gw.name), {
-        'src-uri': backendUri(downlinkUser(gw.name)),
+        'src-uri': backendUri,
         'src-queue': outboxQueue(gw.name),
         'dest-uri': LOCAL_URI,
         'dest-exchange': DEVICES_EXCHANGE,
@@ -91,7 +108,7 @@ export function compileGatewayDefinitions(topology: Topology, gw: Gateway, secre
       vhost,
       name: upstreamName(gw.name),
       value: {
-        uri: backendUri(downlinkUser(gw.name)),
+        uri: backendUri,
         exchange: gatewayExchange(gw.name),
         'ack-mode': gw.downlink.ackMode,
         'prefetch-count': gw.downlink.prefetch,
@@ -108,17 +125,6 @@ export function compileGatewayDefinitions(topology: Topology, gw: Gateway, secre
       policy(vhost, policyName('downlink'), exactly(gatewayExchange(gw.name)), 'exchanges', { 'federation-upstream': upstreamName(gw.name) }),
     );
   }
-
-  // Reconnect-storm guard: past this many connections the node refuses new ones instead of running out of descriptors.
-  d.parameters.push({ component: 'vhost-limits', vhost, name: 'limits', value: { 'max-connections': gw.maxConnections } });
-
-  const admin = user(gw.name, vhost, { name: ADMIN_USER, tags: ['administrator'], configure: '.*', write: '.*', read: '.*' }, secrets);
-  d.users.push(admin.user);
-  d.permissions.push(admin.permission);
-  // Over TLS devices log in with their certificates and fedgate's authorisation endpoint answers for each one;
-  // no device user exists in the gateway's database.
-  if (!gw.tls) addSharedDeviceUser(d, gw, vhost, secrets);
-  return sortDefinitions(d);
 }
 
 /** A plain gateway's one device login: `{client_id}` topic permissions keep each MQTT device to its own topics. */
