@@ -13,10 +13,11 @@ export interface RenderConfOptions {
   /** The node's TLS directory (see tls-files.ts); local mode passes each node's own. @default DEFAULT_TLS_DIR */
   readonly tlsDir?: string;
   /**
-   * Address the management and Prometheus listeners bind, so they are never reachable where devices are; local
-   * mode passes 127.0.0.1. @default every interface (deployed nodes: security groups keep them private)
+   * Address every listener binds (AMQP, MQTT, STOMP, management, Prometheus): local mode passes 127.0.0.1, so a
+   * developer's fleet is not on the machine's network. @default every interface (deployed nodes: device listeners
+   * face the load balancer, security groups keep management and Prometheus private)
    */
-  readonly adminListenIp?: string;
+  readonly listenIp?: string;
   /**
    * Key id (`kid`) of the fleet's app-token signing key. A TLS gateway lets STOMP apps log in with signed tokens
    * (OAuth 2 backend) only when it is given, since the broker looks keys up by id. @default no app logins
@@ -53,25 +54,30 @@ function identity(cluster: Cluster, definitionsFile: string): Line[] {
 
 function listeners(cluster: Cluster, options: RenderConfOptions): Line[] {
   const { ports } = cluster;
-  const ip = options.adminListenIp;
+  const ip = options.listenIp;
   const lines: Line[] = cluster.tls
     ? [
         ['listeners.tcp = none', 'Plain AMQP is off when the cluster speaks TLS.'],
-        [`listeners.ssl.default = ${ports.amqp}`, 'AMQP over TLS for links, the router and microservices.'],
+        [`listeners.ssl.default = ${at(ip, ports.amqp)}`, 'AMQP over TLS for links, the router and microservices.'],
         ...peerVerification(cluster, options.tlsDir ?? DEFAULT_TLS_DIR),
         [`management.ssl.port = ${ports.management}`, 'Management API over TLS; never behind the device load balancer.'],
-        ...(ip ? [[`management.ssl.ip = ${ip}`, 'Only this address: the management API is not reachable from where devices are.'] as Line] : []),
+        ...(ip ? [[`management.ssl.ip = ${ip}`, 'Only this address (local mode: loopback), like every listener.'] as Line] : []),
         ...tlsFiles('management.ssl', options.tlsDir ?? DEFAULT_TLS_DIR),
       ]
     : [
-        [`listeners.tcp.default = ${ports.amqp}`, 'AMQP for links, the router and microservices.'],
+        [`listeners.tcp.default = ${at(ip, ports.amqp)}`, 'AMQP for links, the router and microservices.'],
         [`management.tcp.port = ${ports.management}`, 'Management API for fedgate plan/apply/status; never behind the device load balancer.'],
-        ...(ip ? [[`management.tcp.ip = ${ip}`, 'Only this address: the management API is not reachable from where devices are.'] as Line] : []),
+        ...(ip ? [[`management.tcp.ip = ${ip}`, 'Only this address (local mode: loopback), like every listener.'] as Line] : []),
       ];
   lines.push([`prometheus.tcp.port = ${ports.prometheus}`, 'Prometheus scrape endpoint for dashboards and alerts.']);
-  if (ip) lines.push([`prometheus.tcp.ip = ${ip}`, 'Only this address, like management.']);
-  if (isGateway(cluster)) lines.push(...deviceListeners(cluster));
+  if (ip) lines.push([`prometheus.tcp.ip = ${ip}`, 'Only this address, like every listener.']);
+  if (isGateway(cluster)) lines.push(...deviceListeners(cluster, ip));
   return lines;
+}
+
+/** A listener's value: the port alone (every interface), or `ip:port`. */
+function at(ip: string | undefined, port: number): string {
+  return ip === undefined ? String(port) : `${ip}:${port}`;
 }
 
 function tlsFiles(prefix: string, tlsDir: string): Line[] {
@@ -99,18 +105,18 @@ function peerVerification(cluster: Cluster, tlsDir: string): Line[] {
   ];
 }
 
-function deviceListeners(gw: Gateway): Line[] {
+function deviceListeners(gw: Gateway, ip: string | undefined): Line[] {
   const lines: Line[] = [];
   const tls = gw.tls ? 'ssl' : 'tcp';
   if (gw.protocols.includes('mqtt')) {
     lines.push(
-      [`mqtt.listeners.${tls}.default = ${gw.ports.mqtt}`, gw.tls ? 'MQTT for devices, over TLS with the node\'s ssl_options.' : 'MQTT for devices.'],
+      [`mqtt.listeners.${tls}.default = ${at(ip, gw.ports.mqtt)}`, gw.tls ? 'MQTT for devices, over TLS with the node\'s ssl_options.' : 'MQTT for devices.'],
       ...(gw.tls ? [['mqtt.listeners.tcp = none', 'Devices connect over TLS only.'] as Line] : []),
     );
   }
   if (gw.protocols.includes('stomp')) {
     lines.push(
-      [`stomp.listeners.${tls}.1 = ${gw.ports.stomp}`, gw.tls ? 'STOMP for apps, over TLS with the node\'s ssl_options.' : 'STOMP for devices and apps.'],
+      [`stomp.listeners.${tls}.1 = ${at(ip, gw.ports.stomp)}`, gw.tls ? 'STOMP for apps, over TLS with the node\'s ssl_options.' : 'STOMP for devices and apps.'],
       ...(gw.tls ? [['stomp.listeners.tcp = none', 'STOMP over TLS only.'] as Line] : []),
     );
   }

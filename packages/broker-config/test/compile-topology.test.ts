@@ -26,7 +26,7 @@ async function compileLocal(file: string): Promise<ClusterArtifacts[]> {
     compileCluster(topology, cluster, fakeSecrets(topology), {
       definitionsFile: `/state/${cluster.name}/definitions.json`,
       tlsDir: `/state/${cluster.name}/tls`,
-      adminListenIp: '127.0.0.1',
+      listenIp: '127.0.0.1',
       tokenKeyId: 'fedgate-0123456789abcdef',
     }),
   );

@@ -87,11 +87,14 @@ describe('broker-config - TLS clusters', () => {
     assert.ok(withKey.includes('auth_oauth2.preferred_username_claims.1 = sub'));
   });
 
-  it('binds management and Prometheus to the address local mode gives, and to every interface otherwise', () => {
-    const local = lines(conf('eu', { adminListenIp: '127.0.0.1' }));
-    assert.ok(local.includes('management.ssl.ip = 127.0.0.1'));
-    assert.ok(local.includes('prometheus.tcp.ip = 127.0.0.1'));
+  it('binds every listener to the address local mode gives, and to every interface otherwise', () => {
+    const local = lines(conf('eu', { listenIp: '127.0.0.1' }));
+    for (const setting of [
+      'listeners.ssl.default = 127.0.0.1:6200', 'mqtt.listeners.ssl.default = 127.0.0.1:2100', 'stomp.listeners.ssl.1 = 127.0.0.1:61900',
+      'management.ssl.ip = 127.0.0.1', 'prometheus.tcp.ip = 127.0.0.1',
+    ]) assert.ok(local.includes(setting), setting);
     assert.ok(!conf('eu').includes('.ip ='));
+    assert.ok(lines(conf('eu')).includes('mqtt.listeners.ssl.default = 2100'));
   });
 
   it('puts each node\'s own TLS directory in its files and link URIs', () => {

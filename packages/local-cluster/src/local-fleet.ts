@@ -235,7 +235,7 @@ function nodeCompileOptions(ctx: FleetContext, node: ClusterNode): RenderConfOpt
   return {
     definitionsFile: join(node.dir, 'definitions.json'),
     tlsDir: join(node.dir, 'tls'),
-    adminListenIp: '127.0.0.1',
+    listenIp: '127.0.0.1',
     ...(ctx.tls ? { tokenKeyId: ctx.tls.tokenKeyId } : {}),
   };
 }
