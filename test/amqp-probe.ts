@@ -1,5 +1,14 @@
 // Small AMQP helpers for integration tests: a temporary queue bound somewhere, and waiting for messages on it.
 import amqp, { type Channel, type ChannelModel, type ConsumeMessage } from 'amqplib';
+import type { AmqpEndpoint } from '@fedgate/local-cluster';
+
+/** A URI, or a fleet's endpoint with the TLS options its cluster needs (`fleet.amqpEndpoint(cluster)`). */
+export type AmqpTarget = string | AmqpEndpoint;
+
+/** Connects with the fleet CA (and the tools' client certificate) when the target carries them. */
+export function connectAmqp(target: AmqpTarget): Promise<ChannelModel> {
+  return typeof target === 'string' ? amqp.connect(target) : amqp.connect(target.url, { ...target.socketOptions });
+}
 
 export interface Tap {
   readonly messages: ConsumeMessage[];
@@ -9,8 +18,8 @@ export interface Tap {
 }
 
 /** Binds a server-named, exclusive queue to `exchange` with `key` and records everything it receives. */
-export async function tap(uri: string, exchange: string, key = '#'): Promise<Tap> {
-  const connection: ChannelModel = await amqp.connect(uri);
+export async function tap(target: AmqpTarget, exchange: string, key = '#'): Promise<Tap> {
+  const connection: ChannelModel = await connectAmqp(target);
   const channel: Channel = await connection.createChannel();
   const { queue } = await channel.assertQueue('', { exclusive: true, autoDelete: true });
   await channel.bindQueue(queue, exchange, key);
@@ -43,8 +52,8 @@ export async function tap(uri: string, exchange: string, key = '#'): Promise<Tap
 }
 
 /** Publishes with publisher confirms and waits for the broker's ack. */
-export async function publishConfirmed(uri: string, exchange: string, routingKey: string, body: string, options: amqp.Options.Publish = {}) {
-  const connection = await amqp.connect(uri);
+export async function publishConfirmed(target: AmqpTarget, exchange: string, routingKey: string, body: string, options: amqp.Options.Publish = {}) {
+  const connection = await connectAmqp(target);
   try {
     const channel = await connection.createConfirmChannel();
     channel.publish(exchange, routingKey, Buffer.from(body), options);

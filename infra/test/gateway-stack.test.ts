@@ -180,7 +180,8 @@ describe('infra - gateway stacks of the example topology', () => {
       assert.equal(files.get('/etc/rabbitmq/enabled_plugins'), artifacts.enabledPlugins, `${cluster.name}: enabled_plugins byte for byte`);
 
       // No password, password hash or definitions document anywhere: not in user data, not in the stack's JSON.
-      const hashes = artifacts.definitions.users.map((u) => u.password_hash);
+      // Link users of a TLS backend have no password at all (an empty hash), so there is nothing of theirs to leak.
+      const hashes = artifacts.definitions.users.map((u) => u.password_hash).filter((h) => h !== '');
       for (const text of [...userData(json).values(), json]) {
         for (const secret of [...passwords, ...hashes]) assert.ok(!text.includes(secret), `${cluster.name}: a secret leaked into the synthesized output`);
         assert.ok(!text.includes(definitionsText(artifacts.definitions).slice(0, 200)), `${cluster.name}: definitions embedded`);

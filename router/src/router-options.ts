@@ -1,3 +1,4 @@
+import type { ConnectionOptions as TlsOptions } from 'node:tls';
 import type { Topology } from '@fedgate/topology';
 import { DEFAULT_MAX_HEADER_BYTES } from './command-headers.ts';
 import { DEFAULT_MAX_PART_BYTES } from './directory-snapshot.ts';
@@ -32,6 +33,8 @@ export const SNAPSHOT_WINDOW_INTERVALS = 2;
 
 export interface RouterOptions {
   readonly amqpUrl: string;
+  /** node:tls options for an amqps URL, e.g. the fleet CA. @default the process's trust store (NODE_EXTRA_CA_CERTS included) */
+  readonly tls?: TlsOptions;
   readonly topology: Topology;
   readonly prefetch?: number;
   readonly healthIntervalMs?: number;
@@ -56,6 +59,7 @@ export interface RouterOptions {
 
 export interface NormalizedRouterOptions {
   readonly amqpUrl: string;
+  readonly tls: TlsOptions | undefined;
   readonly topology: Topology;
   readonly prefetch: number;
   readonly healthIntervalMs: number;
@@ -86,6 +90,7 @@ export function normalizeRouterOptions(options: RouterOptions): NormalizedRouter
   if (snapshotIntervalMs > 0 && snapshotIntervalMs < 1_000) throw new RouterOptionsError(`snapshotIntervalMs must be 0 or from 1000 to 3600000, got ${snapshotIntervalMs}`);
   return {
     amqpUrl: options.amqpUrl,
+    tls: options.tls,
     topology: options.topology,
     prefetch: int('prefetch', options.prefetch, DEFAULT_PREFETCH, 1, 65_535),
     healthIntervalMs: int('healthIntervalMs', options.healthIntervalMs, DEFAULT_HEALTH_INTERVAL_MS, 100, 600_000),

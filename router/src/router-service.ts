@@ -253,6 +253,7 @@ export class RouterService {
       frameMax: this.#frameMax,
       retryHigh: RETRY_HIGH_MS,
       connectionName: `fedgate-router-${this.#instance.slice(0, 8)}`,
+      ...(this.options.tls === undefined ? {} : { tls: this.options.tls }),
     });
     this.#connection = connection;
     keepRawBodies(connection);

@@ -13,7 +13,7 @@ describe('demo - the walk-through npm start ends with', function () {
 
   before(async () => {
     fleet = await sharedFleet();
-    router = new RouterService({ amqpUrl: fleet.amqpUri('core', ROUTER_USER), topology: fleet.topology, httpPort: 0, httpHost: '127.0.0.1' }, pino({ level: 'silent' }));
+    router = new RouterService({ amqpUrl: fleet.amqpUri('core', ROUTER_USER), tls: fleet.amqpTlsOptions('core'), topology: fleet.topology, httpPort: 0, httpHost: '127.0.0.1' }, pino({ level: 'silent' }));
     await router.start();
   });
   after(async () => {

@@ -33,16 +33,16 @@ describe('links - end to end on the local fleet', function () {
       const got: string[] = [];
       mqttClient.on('message', (_topic, payload) => got.push(payload.toString()));
       await mqttClient.subscribeAsync(`devices/${device}/commands/#`, { qos: 1 });
-      const stomp = await stompApp(fleet, gateway);
+      const stomp = await stompApp(fleet, gateway, device);
       open.push(stomp);
-      const stompGot = stompCollect(stomp, `devices.${device}.commands.#`);
-      const elsewhere = await tap(fleet.amqpUri(other), DEVICES_EXCHANGE, `devices.${device}.#`);
+      const stompGot = stompCollect(stomp, device);
+      const elsewhere = await tap(fleet.amqpEndpoint(other), DEVICES_EXCHANGE, `devices.${device}.#`);
       try {
         // Federation needs a moment to propagate the new binding upstream; retry publishing until it lands.
         const body = `reboot-${device}`;
         const deadline = Date.now() + 20_000;
         while (got.length === 0 && Date.now() < deadline) {
-          await publishConfirmed(fleet.amqpUri('core'), gatewayExchange(gateway), commandRoutingKey(device, 'reboot'), body);
+          await publishConfirmed(fleet.amqpEndpoint('core'), gatewayExchange(gateway), commandRoutingKey(device, 'reboot'), body);
           await until(() => got.length > 0, 2_000, 'MQTT delivery').catch(() => undefined);
         }
         assert.ok(got.includes(body), 'MQTT subscriber received the command');
@@ -58,7 +58,7 @@ describe('links - end to end on the local fleet', function () {
 
   it('uplink: a device event reaches backend fedgate.events attributed to its gateway, whatever headers were sent', async () => {
     const device = `dev-${randomUUID().slice(0, 8)}`;
-    const events = await tap(fleet.amqpUri('core'), EVENTS_EXCHANGE, `devices.${device}.events.#`);
+    const events = await tap(fleet.amqpEndpoint('core'), EVENTS_EXCHANGE, `devices.${device}.events.#`);
     try {
       const client = await mqttDevice(fleet, 'eu', device);
       open.push(client);
@@ -69,7 +69,7 @@ describe('links - end to end on the local fleet', function () {
       assert.equal(fromMqtt.properties.userId, uplinkUser('eu'));
 
       // A STOMP client can set headers and properties; the link overrides the ones that attribute.
-      const stomp = await stompApp(fleet, 'us');
+      const stomp = await stompApp(fleet, 'us', device);
       open.push(stomp);
       stomp.publish({
         destination: `/topic/devices.${device}.events.spoof`,
@@ -86,7 +86,7 @@ describe('links - end to end on the local fleet', function () {
 
   it('presence: a subscription shows on backend fedgate.presence, and its disconnect removes it', async () => {
     const device = `dev-${randomUUID().slice(0, 8)}`;
-    const presence = await tap(fleet.amqpUri('core'), PRESENCE_EXCHANGE, '#');
+    const presence = await tap(fleet.amqpEndpoint('core'), PRESENCE_EXCHANGE, '#');
     const mine = (type: string) => (m: { fields: { routingKey: string }; properties: { headers?: Record<string, unknown> } }) =>
       m.fields.routingKey === type && String(m.properties.headers?.routing_key) === `devices.${device}.commands.#`;
     try {
@@ -113,7 +113,7 @@ describe('links - end to end on the local fleet', function () {
   });
 
   it('device isolation: publishing as another device is refused', async () => {
-    const events = await tap(fleet.amqpUri('core'), EVENTS_EXCHANGE, 'devices.sensor-d.events.#');
+    const events = await tap(fleet.amqpEndpoint('core'), EVENTS_EXCHANGE, 'devices.sensor-d.events.#');
     try {
       const client = await mqttDevice(fleet, 'eu', 'sensor-c');
       open.push(client);

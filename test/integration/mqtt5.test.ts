@@ -1,22 +1,20 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import mqtt, { type IConnackPacket, type IPublishPacket, type MqttClient } from 'mqtt';
-import { DEADLINE_HEADER, DEVICE_USER, commandRoutingKey, gatewayExchange, type Gateway } from '@fedgate/topology';
+import { DEADLINE_HEADER, commandRoutingKey, gatewayExchange } from '@fedgate/topology';
 import type { RunningFleet } from '@fedgate/local-cluster';
 import { sharedFleet } from '../shared-fleet.ts';
 import { publishConfirmed } from '../amqp-probe.ts';
-import { until } from '../device-clients.ts';
+import { mqttDeviceOptions, until } from '../device-clients.ts';
 
 /** MQTT's largest session expiry (never expire), which a gateway must bound. */
 const FOREVER = 0xffffffff;
 
 /** Connects; `onMessage` listens before the CONNACK, since a resumed session's messages may arrive in the same read. */
 async function device(fleet: RunningFleet, gateway: string, clientId: string, protocolVersion: 4 | 5, onMessage?: (topic: string) => void): Promise<MqttClient> {
-  const gw = fleet.topology.gateways.find((g) => g.name === gateway) as Gateway;
-  const client = mqtt.connect(`mqtt://${gw.host}:${gw.ports.mqtt}`, {
-    clientId,
-    username: DEVICE_USER,
-    password: fleet.secrets.password(gateway, DEVICE_USER),
+  const { url, options } = await mqttDeviceOptions(fleet, gateway, clientId);
+  const client = mqtt.connect(url, {
+    ...options,
     protocolVersion,
     clean: false, // persistent sessions, as fleets run them
     ...(protocolVersion === 5 ? { properties: { sessionExpiryInterval: FOREVER } } : {}),
@@ -43,11 +41,9 @@ describe('mqtt 5 - devices on RabbitMQ 4.0 gateways, beside MQTT 3.1.1', functio
   });
 
   it('bounds the session expiry a device asks for to the topology\'s location TTL', async () => {
-    const gw = fleet.topology.gateways.find((g) => g.name === 'eu') as Gateway;
-    const client = mqtt.connect(`mqtt://${gw.host}:${gw.ports.mqtt}`, {
-      clientId: `m5-${randomUUID().slice(0, 8)}`,
-      username: DEVICE_USER,
-      password: fleet.secrets.password('eu', DEVICE_USER),
+    const { url, options } = await mqttDeviceOptions(fleet, 'eu', `m5-${randomUUID().slice(0, 8)}`);
+    const client = mqtt.connect(url, {
+      ...options,
       protocolVersion: 5,
       clean: false,
       properties: { sessionExpiryInterval: FOREVER },
@@ -77,7 +73,7 @@ describe('mqtt 5 - devices on RabbitMQ 4.0 gateways, beside MQTT 3.1.1', functio
       const body = JSON.stringify({ account: '12345678901234567890', id });
       for (const client of [v5, v311]) {
         // As the router republishes: the time left as expiration, the sender's deadline as a header.
-        await publishConfirmed(fleet.amqpUri('core'), gatewayExchange(gateway), commandRoutingKey(client.options.clientId!, 'reboot'), body, {
+        await publishConfirmed(fleet.amqpEndpoint('core'), gatewayExchange(gateway), commandRoutingKey(client.options.clientId!, 'reboot'), body, {
           expiration: '30000',
           persistent: true,
           headers: { [DEADLINE_HEADER]: deadline },
@@ -96,7 +92,7 @@ describe('mqtt 5 - devices on RabbitMQ 4.0 gateways, beside MQTT 3.1.1', functio
     await first.subscribeAsync(`devices/${clientId}/commands/#`, { qos: 1 });
     await first.endAsync();
     for (const [name, expiration] of [['stale', '200'], ['fresh', '60000']] as const) {
-      await publishConfirmed(fleet.amqpUri('core'), gatewayExchange('eu'), commandRoutingKey(clientId, name), name, { expiration, persistent: true });
+      await publishConfirmed(fleet.amqpEndpoint('core'), gatewayExchange('eu'), commandRoutingKey(clientId, name), name, { expiration, persistent: true });
     }
     await new Promise((r) => setTimeout(r, 1_500));
     const topics: string[] = [];

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { seg } from '@fedgate/broker-admin';
 import type { RunningFleet } from '@fedgate/local-cluster';
+import { requiredCredentials } from '@fedgate/topology';
 import { runCli as cli } from '../run-cli.ts';
 import { sharedFleet, TEST_TOPOLOGY_FILE } from '../shared-fleet.ts';
 
@@ -28,7 +29,8 @@ describe('reconciler - plan and apply on the local fleet', function () {
     const core = plan.clusters.find((c) => c.cluster === 'core')!;
     assert.deepEqual(eu.changes.map((c) => `${c.action} ${c.kind} ${c.id}`), ['create parameter shovel fedgate-down-eu']);
     assert.deepEqual(core.changes.map((c) => `${c.action} ${c.kind} ${c.id}`), ['create policy fedgate-commands']);
-    assert.doesNotMatch(JSON.stringify(plan), new RegExp(fleet.secrets.password('core', 'fedgate-down-eu')));
+    // No password of the fleet in the plan, whether a link has one (plain backend) or logs in by certificate (TLS).
+    for (const ref of requiredCredentials(fleet.topology)) assert.ok(!JSON.stringify(plan).includes(fleet.secrets.password(ref.cluster, ref.user)), `${ref.user} on ${ref.cluster}`);
 
     const applied = await cli(['apply', '-f', TEST_TOPOLOGY_FILE]);
     assert.equal(applied.code, 0, applied.stdout + applied.stderr);
@@ -70,11 +72,13 @@ describe('reconciler - plan and apply on the local fleet', function () {
     // Same fleet, but gateway us's management port points where nothing listens.
     const file = join(dir, 'fleet.yaml');
     const secrets = join(dir, 'secrets.json');
-    copyFileSync(join(dirname(TEST_TOPOLOGY_FILE), '../../.fedgate/test-secrets.json'), secrets);
-    writeFileSync(file, readFileSync(TEST_TOPOLOGY_FILE, 'utf8').replace('management: 15830', 'management: 15899').replace('path: ../../.fedgate/test-secrets.json', `path: ${secrets}`));
+    const secretsPath = (fleet.topology.credentials as { path: string }).path;
+    copyFileSync(join(dirname(TEST_TOPOLOGY_FILE), secretsPath), secrets);
+    const usManagement = fleet.topology.gateways.find((g) => g.name === 'us')!.ports.management;
+    writeFileSync(file, readFileSync(TEST_TOPOLOGY_FILE, 'utf8').replace(`management: ${usManagement}`, 'management: 15899').replace(`path: ${secretsPath}`, `path: ${secrets}`));
     const { code, stdout } = await cli(['plan', '-f', file]);
     assert.equal(code, 1);
-    assert.match(stdout, /^us: FAILED — management API at http:\/\/127\.0\.0\.1:15899 is unreachable/m);
+    assert.match(stdout, /^us: FAILED — management API at https?:\/\/127\.0\.0\.1:15899 is unreachable/m);
     assert.match(stdout, /^core: 0 change\(s\) to apply$/m);
     assert.match(stdout, /^eu: 0 change\(s\) to apply$/m);
   });

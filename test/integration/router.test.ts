@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import amqp from 'amqplib';
 import type { MqttClient } from 'mqtt';
 import { pino } from 'pino';
 import {
@@ -10,18 +9,18 @@ import {
 import { RouterService } from '@fedgate/router';
 import type { RunningFleet } from '@fedgate/local-cluster';
 import { sharedFleet, TEST_TOPOLOGY_FILE } from '../shared-fleet.ts';
-import { tap, type Tap } from '../amqp-probe.ts';
+import { connectAmqp, tap, type Tap } from '../amqp-probe.ts';
 import { mqttDevice, until } from '../device-clients.ts';
 
 const quiet = pino({ level: 'silent' });
 
 function newRouter(fleet: RunningFleet): RouterService {
-  return new RouterService({ amqpUrl: fleet.amqpUri('core', ROUTER_USER), topology: fleet.topology, httpPort: 0, httpHost: '127.0.0.1', healthIntervalMs: 500 }, quiet);
+  return new RouterService({ amqpUrl: fleet.amqpUri('core', ROUTER_USER), tls: fleet.amqpTlsOptions('core'), topology: fleet.topology, httpPort: 0, httpHost: '127.0.0.1', healthIntervalMs: 500 }, quiet);
 }
 
 /** Publishes commands with confirms, as a microservice would; returns the message ids the broker confirmed. */
 async function sendCommands(fleet: RunningFleet, deviceId: string, count: number, options: { onConfirmed?: (n: number) => void } = {}): Promise<string[]> {
-  const connection = await amqp.connect(fleet.amqpUri('core', 'fedgate-app'));
+  const connection = await connectAmqp(fleet.amqpEndpoint('core', 'fedgate-app'));
   try {
     const channel = await connection.createConfirmChannel();
     const ids: string[] = [];
@@ -81,8 +80,8 @@ describe('router - location-aware routing on the local fleet', function () {
     const device = `r-${randomUUID().slice(0, 8)}`;
     const { got } = await deviceAt('us', device);
     await until(() => router.directory.lookup(device, Date.now(), 60_000)?.gateway === 'us', 5_000, 'the directory to place the device at us');
-    const otherGateway = await tap(fleet.amqpUri('eu'), DEVICES_EXCHANGE, `devices.${device}.#`);
-    const towardOther = await tap(fleet.amqpUri('core'), gatewayExchange('eu'), `devices.${device}.#`);
+    const otherGateway = await tap(fleet.amqpEndpoint('eu'), DEVICES_EXCHANGE, `devices.${device}.#`);
+    const towardOther = await tap(fleet.amqpEndpoint('core'), gatewayExchange('eu'), `devices.${device}.#`);
     taps.push(otherGateway, towardOther);
     await sendCommands(fleet, device, 3);
     await until(() => got.length === 3, 10_000, 'three commands at the device');
@@ -93,8 +92,8 @@ describe('router - location-aware routing on the local fleet', function () {
 
   it('broadcasts a command for an unknown device to every gateway, marked broadcast', async () => {
     const device = `unknown-${randomUUID().slice(0, 8)}`;
-    const atEu = await tap(fleet.amqpUri('eu'), DEVICES_EXCHANGE, `devices.${device}.#`);
-    const atUs = await tap(fleet.amqpUri('us'), DEVICES_EXCHANGE, `devices.${device}.#`);
+    const atEu = await tap(fleet.amqpEndpoint('eu'), DEVICES_EXCHANGE, `devices.${device}.#`);
+    const atUs = await tap(fleet.amqpEndpoint('us'), DEVICES_EXCHANGE, `devices.${device}.#`);
     taps.push(atEu, atUs);
     await sendCommands(fleet, device, 1);
     for (const t of [atEu, atUs]) {
@@ -116,9 +115,9 @@ describe('router - location-aware routing on the local fleet', function () {
   });
 
   it('dead-letters malformed commands with their reason and keeps serving', async () => {
-    const dead = await tap(fleet.amqpUri('core'), DEAD_EXCHANGE, '#');
+    const dead = await tap(fleet.amqpEndpoint('core'), DEAD_EXCHANGE, '#');
     taps.push(dead);
-    const connection = await amqp.connect(fleet.amqpUri('core'));
+    const connection = await connectAmqp(fleet.amqpEndpoint('core'));
     const channel = await connection.createConfirmChannel();
     const big = Buffer.alloc(fleet.topology.routing.maxCommandBytes + 1);
     // The router's queue also takes anything the admin sends it directly, so malformed keys reach the router.
@@ -145,7 +144,7 @@ describe('router - location-aware routing on the local fleet', function () {
     await router.stop();
     router = newRouter(fleet);
     await router.start();
-    const atUs = await tap(fleet.amqpUri('us'), DEVICES_EXCHANGE, `devices.${device}.#`);
+    const atUs = await tap(fleet.amqpEndpoint('us'), DEVICES_EXCHANGE, `devices.${device}.#`);
     taps.push(atUs);
     await sendCommands(fleet, device, 1);
     const m = await atUs.next(undefined, 10_000);
@@ -184,7 +183,7 @@ describe('router - SIGKILL in the middle of 5,000 commands', function () {
     const got = new Set<string>();
     client.on('message', (_t, payload) => got.add(payload.toString()));
     await client.subscribeAsync(`devices/${device}/commands/#`, { qos: 1 });
-    const dead = await tap(fleet.amqpUri('core'), DEAD_EXCHANGE, `devices.${device}.#`);
+    const dead = await tap(fleet.amqpEndpoint('core'), DEAD_EXCHANGE, `devices.${device}.#`);
     try {
       child = await startRouterProcess();
       const first = child;

@@ -4,6 +4,7 @@ import {
 } from '@fedgate/topology';
 import { seg, type ManagementClient } from './management-client.ts';
 import { runCanaries, type CanaryResult } from './canary.ts';
+import { probeLinkEndpoint, type LinkEndpoint } from './link-endpoint-probe.ts';
 
 export interface LinkStatus {
   readonly gateway: string;
@@ -39,7 +40,12 @@ interface QueueInfo { messages?: number; consumers?: number }
 export async function fleetStatus(
   topology: Topology,
   adminFor: (cluster: string) => ManagementClient,
-  options: { canaries?: boolean; canaryTimeoutMs?: number } = {},
+  options: {
+    canaries?: boolean;
+    canaryTimeoutMs?: number;
+    /** Where a gateway's links connect over TLS: probed for the reason when one is not running and says none. */
+    linkEndpoint?: (gw: Gateway) => LinkEndpoint | undefined;
+  } = {},
 ): Promise<FleetStatusReport> {
   const v = seg(topology.vhost);
   const clusters = await Promise.all(
@@ -53,7 +59,11 @@ export async function fleetStatus(
     }),
   );
   const reachable = new Set(clusters.filter((c) => c.reachable).map((c) => c.name));
-  const links = (await Promise.all(topology.gateways.map((gw) => gatewayLinks(gw, adminFor(gw.name), reachable.has(gw.name))))).flat();
+  const links = (
+    await Promise.all(
+      topology.gateways.map(async (gw) => explainLinks(await gatewayLinks(gw, adminFor(gw.name), reachable.has(gw.name)), options.linkEndpoint?.(gw))),
+    )
+  ).flat();
 
   const wanted: [string, string][] = [
     [topology.backend.name, ROUTER_QUEUE],
@@ -85,6 +95,14 @@ export async function fleetStatus(
     canaries.every((c) => c.delivered) &&
     queues.every((q) => !q.missing);
   return { ok, clusters, links, queues, canaries };
+}
+
+/** Links that do not run and give no reason get the one a probe of their endpoint finds (one probe per gateway). */
+async function explainLinks(links: LinkStatus[], endpoint: LinkEndpoint | undefined): Promise<LinkStatus[]> {
+  const silent = links.filter((l) => l.state !== 'running' && l.reason === undefined && l.state !== 'unknown');
+  if (endpoint === undefined || silent.length === 0) return links;
+  const reason = await probeLinkEndpoint(endpoint);
+  return reason === undefined ? links : links.map((l) => (silent.includes(l) ? { ...l, reason } : l));
 }
 
 /** The expected links of one gateway and their state as its management API reports them. */

@@ -1,5 +1,5 @@
 import { ADMIN_USER, type Cluster, type Secrets, type Topology } from '@fedgate/topology';
-import { clusterManagementUrl, compileCluster } from '@fedgate/broker-config';
+import { clusterManagementUrl, compileCluster, type RenderConfOptions } from '@fedgate/broker-config';
 import { ManagementClient } from './management-client.ts';
 import { applyPlan, planCluster } from './apply-plan.ts';
 import type { Change, ClusterPlan } from './plan-changes.ts';
@@ -20,7 +20,15 @@ export interface ClusterOutcome {
 export async function reconcileTopology(
   topology: Topology,
   secrets: Secrets,
-  options: { apply: boolean; prune?: boolean; cluster?: string; onProgress?: (line: string) => void; adminFor?: (c: Cluster) => ManagementClient },
+  options: {
+    apply: boolean;
+    prune?: boolean;
+    cluster?: string;
+    onProgress?: (line: string) => void;
+    adminFor?: (c: Cluster) => ManagementClient;
+    /** How the fleet's nodes were compiled (local mode's TLS paths differ from a deployed node's). @default the deployed layout */
+    compileOptions?: (c: Cluster) => RenderConfOptions;
+  },
 ): Promise<ClusterOutcome[]> {
   const clusters = [topology.backend, ...topology.gateways].filter((c) => options.cluster === undefined || c.name === options.cluster);
   const adminFor =
@@ -31,7 +39,7 @@ export async function reconcileTopology(
       const client = adminFor(cluster);
       let plan: ClusterPlan | undefined;
       try {
-        plan = await planCluster(cluster.name, client, compileCluster(topology, cluster, secrets).definitions);
+        plan = await planCluster(cluster.name, client, compileCluster(topology, cluster, secrets, options.compileOptions?.(cluster)).definitions);
         if (!options.apply) return { cluster: cluster.name, plan };
         options.onProgress?.(`${cluster.name}: applying ${plan.changes.length + (options.prune ? plan.extra.length : 0)} change(s)`);
         const applied = await applyPlan(client, plan, { prune: options.prune });

@@ -114,7 +114,8 @@ export function compileBackendDefinitions(topology: Topology, secrets: Secrets):
       write: `^(${escapeRegex(COMMANDS_EXCHANGE)}|amq\\.gen-.*)$`,
       read: `^(${escapeRegex(EVENTS_EXCHANGE)}|${escapeRegex(DEAD_EXCHANGE)}|amq\\.gen-.*)$`,
     },
-    ...gateways.flatMap((gw) => [downlinkUserSpec(gw), uplinkUserSpec(gw)]),
+    // Over TLS the links log in with their certificates (EXTERNAL): their users have no password to steal.
+    ...gateways.flatMap((gw) => [downlinkUserSpec(gw), uplinkUserSpec(gw)]).map((spec): UserSpec => ({ ...spec, login: backend.tls ? 'certificate' : 'password' })),
   ];
   for (const spec of specs) {
     const { user: u, permission } = user(backend.name, vhost, spec, secrets);

@@ -1,5 +1,5 @@
 import {
-  ADMIN_USER, BINDING_CREATED, BINDING_DELETED, BROKER_EVENT_EXCHANGE, DEVICE_USER, DEVICES_EXCHANGE,
+  ADMIN_USER, BINDING_CREATED, BROKER_EVENT_EXCHANGE, DEVICE_USER, DEVICES_EXCHANGE,
   EVENTS_EXCHANGE, PRESENCE_EXCHANGE, PRESENCE_OUT_QUEUE, UPLINK_BINDING_KEY, UPLINK_QUEUE,
   downlinkName, downlinkUser, gatewayExchange, outboxQueue, policyName, presenceLinkName, upstreamName,
   uplinkName, uplinkUser,
@@ -10,29 +10,37 @@ import {
   emptyDefinitions, escapeRegex, exactly, exchange, exchangeBinding, policy, queueBinding, quorumQueue, sortDefinitions,
 } from './definition-builders.ts';
 import { linkBackendUri } from './amqp-uri.ts';
+import { DEFAULT_TLS_DIR } from './tls-files.ts';
 import { user } from './users.ts';
 
 /** How long the uplink may buffer while the backend is unreachable before dropping the oldest. */
 export const DEFAULT_UPLINK_MAX_LENGTH = 1_000_000;
 /** Seconds a link waits before reconnecting after the other side went away. */
 export const DEFAULT_LINK_RECONNECT_DELAY_SECONDS = 5;
+/** Matches exactly the event exchange's `binding.created` and `binding.deleted`. */
+const PRESENCE_EVENTS_KEY = `${BINDING_CREATED.split('.')[0]}.*`;
 /** Local direct connection: links run on the gateway, so their gateway end needs no credentials. */
 const LOCAL_URI = 'amqp://';
 
 /** Gateway cluster: the devices exchange, uplink and presence queues, and the links to the backend. */
-export function compileGatewayDefinitions(topology: Topology, gw: Gateway, secrets: Secrets): Definitions {
+export function compileGatewayDefinitions(topology: Topology, gw: Gateway, secrets: Secrets, options: { readonly tlsDir?: string } = {}): Definitions {
   const { vhost, backend } = topology;
   const d = emptyDefinitions(vhost);
+  const tlsDir = options.tlsDir ?? DEFAULT_TLS_DIR;
   const backendUri = (linkUser: string) =>
-    linkBackendUri(backend, gw, vhost, { user: linkUser, password: secrets.password(backend.name, linkUser) });
+    linkBackendUri(
+      backend, gw, vhost,
+      backend.tls ? { kind: 'certificate', user: linkUser, tlsDir } : { kind: 'password', user: linkUser, password: secrets.password(backend.name, linkUser) },
+    );
 
   d.exchanges.push(exchange(vhost, DEVICES_EXCHANGE, 'topic'));
   d.queues.push(quorumQueue(vhost, UPLINK_QUEUE), quorumQueue(vhost, PRESENCE_OUT_QUEUE));
   d.bindings.push(
     queueBinding(vhost, DEVICES_EXCHANGE, UPLINK_QUEUE, UPLINK_BINDING_KEY),
-    // Subscriptions appearing and disappearing are where devices are; the event exchange reports them.
-    queueBinding(vhost, BROKER_EVENT_EXCHANGE, PRESENCE_OUT_QUEUE, BINDING_CREATED),
-    queueBinding(vhost, BROKER_EVENT_EXCHANGE, PRESENCE_OUT_QUEUE, BINDING_DELETED),
+    // Subscriptions appearing and disappearing are where devices are; the event exchange reports them. One
+    // binding, not one per event: the exchange starts emitting only when told of its *first* binding, and two
+    // bindings imported at once at boot each saw the other (4.0.5), so no event was ever emitted.
+    queueBinding(vhost, BROKER_EVENT_EXCHANGE, PRESENCE_OUT_QUEUE, PRESENCE_EVENTS_KEY),
   );
   d.policies.push(
     policy(vhost, policyName('uplink'), exactly(UPLINK_QUEUE, PRESENCE_OUT_QUEUE), 'queues', { 'max-length': DEFAULT_UPLINK_MAX_LENGTH }),
@@ -62,10 +70,27 @@ export function compileGatewayDefinitions(topology: Topology, gw: Gateway, secre
     }),
   );
 
+  addDownlink(d, topology, gw, backendUri(downlinkUser(gw.name)));
+
+  // Reconnect-storm guard: past this many connections the node refuses new ones instead of running out of descriptors.
+  d.parameters.push({ component: 'vhost-limits', vhost, name: 'limits', value: { 'max-connections': gw.maxConnections } });
+
+  const admin = user(gw.name, vhost, { name: ADMIN_USER, tags: ['administrator'], configure: '.*', write: '.*', read: '.*' }, secrets);
+  d.users.push(admin.user);
+  d.permissions.push(admin.permission);
+  // Over TLS devices log in with their certificates and fedgate's authorisation endpoint answers for each one;
+  // no device user exists in the gateway's database.
+  if (!gw.tls) addSharedDeviceUser(d, gw, vhost, secrets);
+  return sortDefinitions(d);
+}
+
+/** Commands reach the gateway by a shovel from its outbox, or by federation of its backend exchange. */
+function addDownlink(d: Definitions, topology: Topology, gw: Gateway, backendUri: string): void {
+  const { vhost } = topology;
   if (gw.downlink.kind === 'shovel') {
     d.parameters.push(
       shovel(vhost, downlinkName(gw.name), {
-        'src-uri': backendUri(downlinkUser(gw.name)),
+        'src-uri': backendUri,
         'src-queue': outboxQueue(gw.name),
         'dest-uri': LOCAL_URI,
         'dest-exchange': DEVICES_EXCHANGE,
@@ -83,7 +108,7 @@ export function compileGatewayDefinitions(topology: Topology, gw: Gateway, secre
       vhost,
       name: upstreamName(gw.name),
       value: {
-        uri: backendUri(downlinkUser(gw.name)),
+        uri: backendUri,
         exchange: gatewayExchange(gw.name),
         'ack-mode': gw.downlink.ackMode,
         'prefetch-count': gw.downlink.prefetch,
@@ -100,17 +125,16 @@ export function compileGatewayDefinitions(topology: Topology, gw: Gateway, secre
       policy(vhost, policyName('downlink'), exactly(gatewayExchange(gw.name)), 'exchanges', { 'federation-upstream': upstreamName(gw.name) }),
     );
   }
+}
 
-  // Reconnect-storm guard: past this many connections the node refuses new ones instead of running out of descriptors.
-  d.parameters.push({ component: 'vhost-limits', vhost, name: 'limits', value: { 'max-connections': gw.maxConnections } });
-
-  const admin = user(gw.name, vhost, { name: ADMIN_USER, tags: ['administrator'], configure: '.*', write: '.*', read: '.*' }, secrets);
+/** A plain gateway's one device login: `{client_id}` topic permissions keep each MQTT device to its own topics. */
+function addSharedDeviceUser(d: Definitions, gw: Gateway, vhost: string, secrets: Secrets): void {
   // Devices: the MQTT plugin's subscription queues and the devices exchange, nothing else.
   const deviceObjects = `^(${escapeRegex(DEVICES_EXCHANGE)}|mqtt-subscription-.*|stomp-subscription-.*|amq\\.gen-.*)$`;
   const device = user(gw.name, vhost, { name: DEVICE_USER, configure: '^(mqtt-subscription-.*|stomp-subscription-.*|amq\\.gen-.*)$', write: deviceObjects, read: deviceObjects }, secrets);
-  d.users.push(admin.user, device.user);
-  d.permissions.push(admin.permission, device.permission);
-  // Each device only its own topics: `{client_id}` is the MQTT client id (RabbitMQ expands it in topic permissions only).
+  d.users.push(device.user);
+  d.permissions.push(device.permission);
+  // `{client_id}` is the MQTT client id (RabbitMQ expands it in topic permissions only).
   d.topic_permissions.push({
     user: DEVICE_USER,
     vhost,
@@ -118,7 +142,6 @@ export function compileGatewayDefinitions(topology: Topology, gw: Gateway, secre
     write: '^devices\\.{client_id}\\.events\\.',
     read: '^devices\\.{client_id}\\.commands\\.',
   });
-  return sortDefinitions(d);
 }
 
 function shovel(vhost: string, name: string, value: Record<string, unknown>): ParameterDefinition {

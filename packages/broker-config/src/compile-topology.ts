@@ -26,7 +26,7 @@ export function compileCluster(topology: Topology, cluster: Cluster, secrets: Se
   return {
     cluster,
     role: gateway ? 'gateway' : 'backend',
-    definitions: gateway ? compileGatewayDefinitions(topology, cluster, secrets) : compileBackendDefinitions(topology, secrets),
+    definitions: gateway ? compileGatewayDefinitions(topology, cluster, secrets, options) : compileBackendDefinitions(topology, secrets),
     rabbitmqConf: renderRabbitmqConf(topology, cluster, options),
     enabledPlugins: renderEnabledPlugins(cluster),
   };

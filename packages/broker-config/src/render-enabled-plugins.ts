@@ -8,9 +8,13 @@ export function renderEnabledPlugins(cluster: Cluster): string {
     plugins.push('rabbitmq_shovel', 'rabbitmq_shovel_management', 'rabbitmq_federation', 'rabbitmq_federation_management', 'rabbitmq_event_exchange');
     if (cluster.protocols.includes('mqtt')) plugins.push('rabbitmq_mqtt');
     if (cluster.protocols.includes('stomp')) plugins.push('rabbitmq_stomp');
+    // Over TLS: devices are answered by fedgate's endpoint through the cache; apps log in with signed tokens.
+    if (cluster.tls) plugins.push('rabbitmq_auth_backend_cache', 'rabbitmq_auth_backend_http', 'rabbitmq_auth_backend_oauth2');
   } else {
     // Federation upstream objects live here; shovel management lets status read link state from either side.
     plugins.push('rabbitmq_federation', 'rabbitmq_shovel', 'rabbitmq_consistent_hash_exchange');
+    // Over TLS, links log in with their client certificates (SASL EXTERNAL).
+    if (cluster.tls) plugins.push('rabbitmq_auth_mechanism_ssl');
   }
   return `[${plugins.sort().join(',')}].\n`;
 }

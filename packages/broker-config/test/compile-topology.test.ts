@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import {
   credentialFileKey, downlinkUser, loadTopology, requiredCredentials, secretsFromMap, uplinkUser, type Topology,
 } from '@fedgate/topology';
-import { compileTopology, definitionsText, maskSecrets, type ClusterArtifacts } from '@fedgate/broker-config';
+import { compileCluster, compileTopology, definitionsText, maskSecrets, type ClusterArtifacts } from '@fedgate/broker-config';
 
 const GOLDEN_DIR = 'packages/broker-config/test/golden';
 const UPDATE = process.env.UPDATE_GOLDEN === '1';
@@ -17,6 +17,19 @@ export function fakeSecrets(topology: Topology) {
 async function compile(file: string): Promise<ClusterArtifacts[]> {
   const { topology } = await loadTopology(file);
   return compileTopology(topology, fakeSecrets(topology));
+}
+
+/** As local mode compiles each node: files in the node's own directory, management and Prometheus on loopback. */
+async function compileLocal(file: string): Promise<ClusterArtifacts[]> {
+  const { topology } = await loadTopology(file);
+  return [topology.backend, ...topology.gateways].map((cluster) =>
+    compileCluster(topology, cluster, fakeSecrets(topology), {
+      definitionsFile: `/state/${cluster.name}/definitions.json`,
+      tlsDir: `/state/${cluster.name}/tls`,
+      listenIp: '127.0.0.1',
+      tokenKeyId: 'fedgate-0123456789abcdef',
+    }),
+  );
 }
 
 function checkGolden(name: string, artifacts: ClusterArtifacts[]) {
@@ -38,7 +51,7 @@ function checkGolden(name: string, artifacts: ClusterArtifacts[]) {
 }
 
 describe('broker-config - golden files', () => {
-  it('compiles the local topology to the stored files', async () => checkGolden('local', await compile('infra/topologies/local.yaml')));
+  it('compiles the local topology, as local mode does, to the stored files', async () => checkGolden('local', await compileLocal('infra/topologies/local.yaml')));
   it('compiles the acme example topology to the stored files', async () => checkGolden('acme', await compile('infra/topologies/acme.example.yaml')));
 });
 
@@ -79,8 +92,8 @@ describe('broker-config - message flow', () => {
     assert.doesNotMatch('fedgate.commands', new RegExp(up.write));
   });
 
-  it('restricts each device to its own command and event topics', async () => {
-    const [, eu] = await compile('infra/topologies/local.yaml');
+  it('restricts each device of a plain gateway to its own command and event topics', async () => {
+    const [, eu] = await compile('test/fixtures/drill-fleet.yaml');
     const [topic] = eu!.definitions.topic_permissions;
     assert.equal(topic!.user, 'fedgate-device');
     const read = new RegExp(topic!.read.replace('{client_id}', 'sensor-1'));

@@ -1,6 +1,7 @@
-import { ADMIN_USER, loadTopology, resolveSecrets, type Gateway, type Secrets, type Topology } from '@fedgate/topology';
-import { ManagementClient } from '@fedgate/broker-admin';
-import { clusterManagementUrl } from '@fedgate/broker-config';
+import { loadTopology, type Gateway, type Secrets, type Topology } from '@fedgate/topology';
+import type { ManagementClient } from '@fedgate/broker-admin';
+import type { RenderConfOptions } from '@fedgate/broker-config';
+import { fleetAccess } from './fleet-access.ts';
 import { UsageError } from './handle-errors.ts';
 
 /** One gateway of a topology, for commands that operate on it: a name not in the topology is a usage error. */
@@ -11,10 +12,12 @@ export async function findGateway(file: string, name: string): Promise<{ topolog
   return { topology, gw };
 }
 
-/** The gateway and an administrator client of its management API. */
-export async function gatewayAdmin(file: string, name: string): Promise<{ topology: Topology; gw: Gateway; secrets: Secrets; client: ManagementClient }> {
-  const { topology, gw } = await findGateway(file, name);
-  const secrets = await resolveSecrets(topology, file);
-  const client = new ManagementClient({ baseUrl: clusterManagementUrl(gw), user: ADMIN_USER, password: secrets.password(gw.name, ADMIN_USER) });
-  return { topology, gw, secrets, client };
+/** The gateway, an administrator client of its management API, and how its nodes were compiled. */
+export async function gatewayAdmin(
+  file: string,
+  name: string,
+): Promise<{ topology: Topology; gw: Gateway; secrets: Secrets; client: ManagementClient; compileOptions: RenderConfOptions }> {
+  const { gw } = await findGateway(file, name);
+  const access = await fleetAccess(file);
+  return { topology: access.topology, gw, secrets: access.secrets, client: access.adminFor(gw), compileOptions: access.compileOptions(gw) };
 }

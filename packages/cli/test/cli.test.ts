@@ -25,7 +25,10 @@ describe('cli - validate, render, schema', () => {
     assert.equal(code, 0);
     const report = JSON.parse(stdout);
     assert.equal(report.ok, true);
-    assert.ok(report.credentials.some((c: { from: string }) => c.from === 'FEDGATE_CORE_DOWN_US_PASSWORD'));
+    const from = report.credentials.map((c: { from: string }) => c.from);
+    assert.ok(from.includes('FEDGATE_US_ADMIN_PASSWORD'));
+    // Over TLS links log in with certificates and devices with theirs: neither has a password to provide.
+    assert.ok(!from.includes('FEDGATE_CORE_DOWN_US_PASSWORD') && !from.includes('FEDGATE_US_DEVICE_PASSWORD'), from.join());
   });
 
   it('validate exits 2 with every problem located', async () => {
@@ -64,14 +67,16 @@ describe('cli - validate, render, schema', () => {
       assert.ok(statSync(join(out, cluster, 'rabbitmq.conf')).isFile());
       assert.ok(statSync(join(out, cluster, 'enabled_plugins')).isFile());
     }
-    assert.match(readFileSync(join(out, 'us', 'definitions.json'), 'utf8'), /secret-core-fedgate-down-us/);
+    const us = readFileSync(join(out, 'us', 'definitions.json'), 'utf8');
+    assert.match(us, /amqps:\/\/core\.acme\.internal:5671\/%2F\?cacertfile=.*&auth_mechanism=external/);
+    assert.doesNotMatch(us, /secret-/);
   });
 
   it('render exits 2 and names every missing password variable', async () => {
     const out = mkdtempSync(join(tmpdir(), 'fedgate-render-'));
     const { code, stderr } = await run(['render', '-f', 'infra/topologies/acme.example.yaml', '--out', out]);
     assert.equal(code, 2);
-    assert.match(stderr, /missing 15 password\(s\): FEDGATE_CORE_ADMIN_PASSWORD/);
+    assert.match(stderr, /missing 6 password\(s\): FEDGATE_CORE_ADMIN_PASSWORD/);
   });
 
   it('schema prints a JSON Schema that requires backend and gateways', async () => {

@@ -22,6 +22,9 @@ describe('cli - link, gateway and wan refuse bad input with exit 2, before touch
     [['gateway', 'drain', 'eu', '-f', DRILL, '--batch-size', '0'], /batch-size must be an integer from 1 to 100000, got 0/],
     [['link', 'restart', 'eu', '-f', DRILL, '--direction', 'sideways'], /Choices: "down", "up", "presence"/],
     [['link', 'restart', 'nope', '-f', DRILL], /no gateway "nope"/],
+    // A TLS gateway has no shared device user: its device limit and drain are refused, not silently empty.
+    [['gateway', 'drain', 'eu', '-f', 'infra/topologies/local.yaml'], /eu speaks TLS: its devices log in with their own certificates, so there is no shared device user/],
+    [['gateway', 'limit', 'eu', '-f', 'infra/topologies/local.yaml', '--max-connections', '0'], /no shared device user to limit or drain; use --scope vhost/],
     [['wan', 'partition', 'eu', '-f', 'infra/topologies/local.yaml'], /gateway "eu" in infra\/topologies\/local\.yaml has no wan section/],
     [['wan', 'status', '-f', 'infra/topologies/local.yaml'], /no gateway in infra\/topologies\/local\.yaml has a wan section/],
     [['wan', 'set', 'eu', '-f', DRILL], /give --latency-ms, --jitter-ms or both/],

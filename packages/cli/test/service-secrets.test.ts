@@ -24,8 +24,8 @@ function closed(server: HttpsServer | TcpServer): Promise<void> {
 describe('cli - services start with only their own secret', () => {
   it('router - needs the backend router password and none of the topology\'s other passwords', async () => {
     const topology = acme();
-    assert.ok(requiredCredentials(topology).length > 10, 'the topology has many passwords');
     const refs = routerCredentials(topology);
+    assert.ok(requiredCredentials(topology).length > refs.length + 3, 'the topology has many passwords');
     const env = { [credentialEnvVar(refs[0]!)]: 'router-pw' };
     const secrets = await resolveSecrets(topology, ACME_FILE, env, refs);
     assert.equal(secrets.password('core', 'fedgate-router'), 'router-pw');

@@ -44,7 +44,21 @@ export interface CommonOptions {
 export interface ConnectWithUrl {
   /** e.g. `amqps://fedgate-app:<password>@core.internal:5671/`; the password never appears in an error. */
   readonly url: string;
+  /**
+   * TLS for an amqps URL: the fleet CA to trust (PEM), and a client certificate where the broker asks for one.
+   * @default the process's trust store (NODE_EXTRA_CA_CERTS included), no client certificate
+   */
+  readonly tls?: ClientTlsOptions;
   readonly connection?: undefined;
+}
+
+/** What an amqps connection needs from the caller; passed to node:tls. */
+export interface ClientTlsOptions {
+  readonly ca?: string | readonly string[];
+  readonly cert?: string;
+  readonly key?: string;
+  /** The name the broker's certificate must carry, when the URL names an address that it does not. */
+  readonly servername?: string;
 }
 
 /** The client opens its own channels on a connection the service already has, and never closes that connection. */
@@ -57,7 +71,9 @@ export interface ConnectWithConnection {
 export type ClientOptions = CommonOptions & (ConnectWithUrl | ConnectWithConnection);
 
 export interface NormalizedClientOptions {
-  readonly connect: { readonly kind: 'url'; readonly url: string } | { readonly kind: 'connection'; readonly connection: ChannelModel };
+  readonly connect:
+    | { readonly kind: 'url'; readonly url: string; readonly tls: ClientTlsOptions | undefined }
+    | { readonly kind: 'connection'; readonly connection: ChannelModel };
   readonly commandTtlSeconds: number;
   readonly prefetch: number;
   readonly confirmTimeoutMs: number;
@@ -79,7 +95,10 @@ export function normalizeClientOptions(options: ClientOptions): NormalizedClient
     connect = { kind: 'connection', connection };
   } else {
     if (typeof url !== 'string' || !/^amqps?:\/\/[^\s]+$/i.test(url)) throw new InvalidOptionsError('url', 'an amqp:// or amqps:// URI', url);
-    connect = { kind: 'url', url };
+    const tls = (options as ConnectWithUrl).tls;
+    if (tls !== undefined && (typeof tls !== 'object' || tls === null)) throw new InvalidOptionsError('tls', 'an object with ca, cert, key or servername', tls);
+    if (tls !== undefined && !/^amqps:/i.test(url)) throw new InvalidOptionsError('tls', 'absent for an amqp:// URI (TLS needs amqps://)', tls);
+    connect = { kind: 'url', url, tls };
   }
 
   const topologyTtl = options.topology?.routing.commandTtlSeconds;

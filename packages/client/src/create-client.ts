@@ -56,10 +56,12 @@ export interface FedgateClient {
 export async function createClient(options: ClientOptions): Promise<FedgateClient> {
   const normalized = normalizeClientOptions(options);
   if (normalized.connect.kind === 'connection') return new AmqpFedgateClient(normalized.connect.connection, false, normalized);
-  const { url } = normalized.connect;
+  const { url, tls } = normalized.connect;
   let connection: ChannelModel;
   try {
-    connection = await amqp.connect(url, { clientProperties: { connection_name: normalized.connectionName } });
+    // amqplib hands its socket options to node:tls for amqps URLs.
+    const socketOptions = tls === undefined ? {} : { ...tls, ca: tls.ca === undefined ? undefined : [tls.ca].flat() };
+    connection = await amqp.connect(url, { ...socketOptions, clientProperties: { connection_name: normalized.connectionName } });
   } catch (err) {
     throw new ConnectFailedError(url, { cause: err });
   }

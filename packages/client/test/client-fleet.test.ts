@@ -7,10 +7,10 @@ import {
   APP_USER, COMMANDS_EXCHANGE, DEADLINE_HEADER, DEAD_EXCHANGE, DEAD_REASON_HEADER, EVENTS_EXCHANGE, GATEWAY_HEADER,
   commandRoutingKey, eventRoutingKey,
 } from '@fedgate/topology';
-import type { RunningFleet } from '@fedgate/local-cluster';
+import type { AmqpEndpoint, RunningFleet } from '@fedgate/local-cluster';
 import { seg } from '@fedgate/broker-admin';
 import { sharedFleet } from '../../../test/shared-fleet.ts';
-import { publishConfirmed, tap } from '../../../test/amqp-probe.ts';
+import { connectAmqp, publishConfirmed, tap } from '../../../test/amqp-probe.ts';
 import { mqttDevice, stompApp, until } from '../../../test/device-clients.ts';
 import {
   createClient, encodeCommand, eventPattern, type DeadLetter, type DeviceEvent, type FedgateClient, type FedgateClientError,
@@ -32,13 +32,16 @@ describe('client - on the local fleet, as fedgate-app', function () {
   this.timeout(120_000);
   let fleet: RunningFleet;
   let appUri: string;
-  let adminUri: string;
+  let adminUri: AmqpEndpoint;
+  /** The fleet CA when the backend speaks TLS: what a service passes as `tls`. */
+  let tls: { ca?: string[] };
   const cleanups: (() => Promise<unknown>)[] = [];
 
   before(async () => {
     fleet = await sharedFleet();
     appUri = fleet.amqpUri('core', APP_USER);
-    adminUri = fleet.amqpUri('core');
+    adminUri = fleet.amqpEndpoint('core');
+    tls = fleet.tls && fleet.topology.backend.tls ? { ca: [fleet.tls.ca] } : {};
   });
   afterEach(async () => {
     for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch(() => undefined);
@@ -46,13 +49,14 @@ describe('client - on the local fleet, as fedgate-app', function () {
 
   async function client(options: Partial<Parameters<typeof createClient>[0]> = {}): Promise<FedgateClient> {
     const errors: FedgateClientError[] = [];
-    const c = await createClient({ url: appUri, topology: fleet.topology, onError: (e) => errors.push(e), ...options } as Parameters<typeof createClient>[0]);
+    const viaUrl = options.connection === undefined && tls.ca ? { tls } : {};
+    const c = await createClient({ url: appUri, ...viaUrl, topology: fleet.topology, onError: (e) => errors.push(e), ...options } as Parameters<typeof createClient>[0]);
     cleanups.push(() => c.close());
     return c;
   }
 
   async function adminConnection(): Promise<ChannelModel> {
-    const connection = await amqp.connect(adminUri);
+    const connection = await connectAmqp(adminUri);
     cleanups.push(() => connection.close());
     return connection;
   }
@@ -142,7 +146,7 @@ describe('client - on the local fleet, as fedgate-app', function () {
     });
 
     it('rejects with BrokerError 403 when the user may not publish there, and recovers on a fresh channel', async () => {
-      const app = await amqp.connect(appUri);
+      const app = await amqp.connect(appUri, { ...tls });
       cleanups.push(() => app.close());
       const forbidden = new CommandPublisher(() => app.createConfirmChannel(), { exchange: EVENTS_EXCHANGE, confirmTimeoutMs: 10_000 });
       const command = () => encodeCommand({ deviceId: 'd1', name: 'x', payload: {}, ttlSeconds: 5, now: Date.now(), messageId: randomUUID() });
@@ -155,7 +159,7 @@ describe('client - on the local fleet, as fedgate-app', function () {
     });
 
     it('rejects with ConnectionClosedError when the connection dies, in flight and afterwards, and reports the loss', async () => {
-      const connection = await amqp.connect(appUri);
+      const connection = await amqp.connect(appUri, { ...tls });
       connection.on('error', () => undefined);
       const errors: FedgateClientError[] = [];
       const c = await client({ connection, url: undefined, onError: (e: FedgateClientError) => errors.push(e) });
@@ -179,7 +183,7 @@ describe('client - on the local fleet, as fedgate-app', function () {
 
     it('a URL with a wrong password fails with ConnectFailedError that never shows the password', async () => {
       const wrong = appUri.replace(/:[^:@/]+@/, ':not-the-Pa55word@');
-      const err = await failure(createClient({ url: wrong }));
+      const err = await failure(createClient({ url: wrong, ...(tls.ca ? { tls } : {}) }));
       assert.equal(err.code, 'CONNECT_FAILED');
       assert.ok(!err.message.includes('not-the-Pa55word'), err.message);
       assert.ok(!String((err.cause as Error | undefined)?.message).includes('not-the-Pa55word'));
@@ -218,7 +222,7 @@ describe('client - on the local fleet, as fedgate-app', function () {
       assert.ok(fromMqtt.receivedAt instanceof Date);
 
       // A STOMP app at us claims to be eu in every way it can; only the broker-checked user_id counts.
-      const stomp = await stompApp(fleet, 'us');
+      const stomp = await stompApp(fleet, 'us', device);
       devices.push(stomp);
       stomp.publish({
         destination: `/topic/${eventRoutingKey(device, 'spoof')}`,
@@ -350,7 +354,7 @@ describe('client - on the local fleet, as fedgate-app', function () {
 
   describe('close', () => {
     it('on an existing connection, close() leaves the connection open and usable, and removes its consumers', async () => {
-      const connection = await amqp.connect(appUri);
+      const connection = await amqp.connect(appUri, { ...tls });
       cleanups.push(() => connection.close());
       const closeListeners = connection.listenerCount('close');
       const errorListeners = connection.listenerCount('error');
@@ -376,7 +380,7 @@ describe('client - on the local fleet, as fedgate-app', function () {
       const finished: string[] = [];
       let started!: () => void;
       const handlerStarted = new Promise<void>((r) => (started = r));
-      const c = await createClient({ url: appUri, connectionName: name });
+      const c = await createClient({ url: appUri, connectionName: name, ...(tls.ca ? { tls } : {}) });
       await c.onEvent(eventPattern({ deviceId: device }), async (e) => {
         started();
         await new Promise((r) => setTimeout(r, 300));

@@ -21,7 +21,7 @@ function invalid(options: unknown, field: string, message: RegExp) {
 describe('client options (pure)', () => {
   it('options - fills every default for a URL', () => {
     const o = normalizeClientOptions({ url });
-    assert.deepEqual(o.connect, { kind: 'url', url });
+    assert.deepEqual(o.connect, { kind: 'url', url, tls: undefined });
     assert.equal(o.commandTtlSeconds, DEFAULT_COMMAND_TTL_SECONDS);
     assert.equal(o.commandTtlSeconds, 60);
     assert.equal(o.prefetch, DEFAULT_PREFETCH);
@@ -29,6 +29,12 @@ describe('client options (pure)', () => {
     assert.equal(o.closeTimeoutMs, DEFAULT_CLOSE_TIMEOUT_MS);
     assert.equal(o.connectionName, DEFAULT_CONNECTION_NAME);
     assert.equal(typeof o.onError, 'function');
+  });
+
+  it('options - TLS settings go with an amqps URL only', () => {
+    const tls = { ca: '-----BEGIN CERTIFICATE-----\n…', servername: 'core.internal' };
+    assert.deepEqual(normalizeClientOptions({ url: 'amqps://core.internal:5671/', tls }).connect, { kind: 'url', url: 'amqps://core.internal:5671/', tls });
+    assert.throws(() => normalizeClientOptions({ url: 'amqp://core.internal:5672/', tls }), (err: unknown) => err instanceof InvalidOptionsError && err.field === 'tls');
   });
 
   it('options - the command TTL comes from the option, else the topology, else 60 s', () => {

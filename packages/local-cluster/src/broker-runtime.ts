@@ -1,7 +1,8 @@
 import { execFile } from 'node:child_process';
-import { access, mkdir, readdir, readFile, readlink } from 'node:fs/promises';
+import { mkdir, readdir, readFile, readlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { fileExists } from './file-exists.ts';
 
 const execFileAsync = promisify(execFile);
 
@@ -73,7 +74,7 @@ async function locateRuntime(): Promise<BrokerRuntime> {
     return { root: undefined, version: hostVersion, account: asRoot ? await hostAccount() : undefined };
   }
   const root = process.env.FEDGATE_BROKER_ROOT ?? DEFAULT_BROKER_ROOT;
-  const rootVersion = (await exists(join(root, '.fedgate-ready'))) ? await installedVersion(root) : undefined;
+  const rootVersion = (await fileExists(join(root, '.fedgate-ready'))) ? await installedVersion(root) : undefined;
   if (!rootVersion) {
     const seen = hostVersion ? `this host has RabbitMQ ${hostVersion}, older than ${MIN_RABBITMQ_VERSION}` : 'this host has no RabbitMQ';
     throw new BrokerRuntimeError(`no RabbitMQ ≥ ${MIN_RABBITMQ_VERSION} found: ${seen} and ${root} holds no runtime; run \`bash scripts/setup\``);
@@ -202,12 +203,4 @@ function killQuietly(pid: number): void {
   } catch {
     // already gone
   }
-}
-
-/** Whether `path` exists (any kind of file). */
-export async function exists(path: string): Promise<boolean> {
-  return access(path).then(
-    () => true,
-    () => false,
-  );
 }

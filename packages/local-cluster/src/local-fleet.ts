@@ -1,10 +1,10 @@
 import { resolve, join } from 'node:path';
-import { mkdir, readFile, rm } from 'node:fs/promises';
+import { chmod, chown, mkdir, readFile, rm } from 'node:fs/promises';
 import {
   ADMIN_USER, isGateway, loadTopology, resolveSecrets, secretsFilePath,
   type Cluster, type Secrets, type Topology,
 } from '@fedgate/topology';
-import { clusterAmqpUri, clusterManagementUrl, compileCluster } from '@fedgate/broker-config';
+import { clusterAmqpUri, clusterManagementUrl, compileCluster, type RenderConfOptions } from '@fedgate/broker-config';
 import { ManagementApiError, ManagementClient } from '@fedgate/broker-admin';
 import { ensureLocalSecrets } from './local-secrets.ts';
 import { clusterNodes, launchNode, logTail, nodeCluster, nodePid, stopNode, type ClusterNode, type LocalNode } from './local-node.ts';
@@ -12,7 +12,11 @@ import { formCluster } from './form-cluster.ts';
 import { rabbitmqCli } from './rabbitmq-cli.ts';
 import { waitForLinks } from './wait-for-links.ts';
 import { startWanProxy, stopWanProxy, wanProxySpecs } from './wan-proxy.ts';
-import { brokerRuntime, exists, mountForFleet, unmountForFleet, MIN_RABBITMQ_VERSION, versionAtLeast } from './broker-runtime.ts';
+import { brokerRuntime, mountForFleet, unmountForFleet, MIN_RABBITMQ_VERSION, versionAtLeast, type BrokerRuntime } from './broker-runtime.ts';
+import { ensureFleetTls, installNodeTls, loadFleetTls, needsTlsFiles, type FleetTls } from './fleet-tls.ts';
+import { deviceAuthzSpecs, startDeviceAuthz, stopDeviceAuthz } from './device-authz-process.ts';
+import { fileExists } from './file-exists.ts';
+import { localAppToken, localDeviceTls, type DeviceTls } from './local-identities.ts';
 
 /** A node takes ~10 s to boot here; on a loaded 2-core machine give it much longer before calling it failed. */
 export const DEFAULT_START_TIMEOUT_MS = 120_000;
@@ -58,6 +62,21 @@ export interface RunningFleet {
   readonly topology: Topology;
   readonly secrets: Secrets;
   readonly clusters: readonly ClusterStatus[];
+  /** The fleet CA and the tools' client certificate, when any cluster speaks TLS. */
+  readonly tls: FleetTls | undefined;
+  /**
+   * Socket options an AMQP client (amqplib, rabbitmq-client's `tls`) needs for `cluster`: the fleet CA to trust and
+   * the tools' client certificate (TLS gateways refuse clients without one). Empty for a plain cluster.
+   */
+  amqpTlsOptions(cluster: string): AmqpTlsOptions;
+  /** `amqpUri` and `amqpTlsOptions` together, for helpers that connect by themselves. */
+  amqpEndpoint(cluster: string, user?: string): AmqpEndpoint;
+  /** How local mode compiles the cluster (its first node's files), for apply and link re-creation to match. */
+  compileOptions(cluster: string): RenderConfOptions;
+  /** A device's certificate from the fleet CA (issued on first use, under `<stateDir>/devices`). Throws without TLS. */
+  deviceTls(deviceId: string): Promise<DeviceTls>;
+  /** A signed token for STOMP app `app` (the CONNECT passcode on a TLS gateway). Throws without TLS. */
+  appToken(app: string): Promise<string>;
   /** An administrator client of one cluster's management API. */
   admin(cluster: string): ManagementClient;
   /** AMQP URI with the given user's credentials (default: the administrator). */
@@ -73,6 +92,19 @@ export interface RunningFleet {
   down(): Promise<void>;
 }
 
+/** Where and how an AMQP client connects: amqplib takes `url` and `socketOptions`. */
+export interface AmqpEndpoint {
+  readonly url: string;
+  readonly socketOptions: AmqpTlsOptions;
+}
+
+/** The node:tls options fedgate's AMQP clients use (what amqplib's socket options and rabbitmq-client's `tls` take). */
+export interface AmqpTlsOptions {
+  readonly ca?: string[];
+  readonly cert?: string;
+  readonly key?: string;
+}
+
 interface FleetContext {
   readonly topologyFile: string;
   readonly topology: Topology;
@@ -81,6 +113,10 @@ interface FleetContext {
   readonly nodes: Map<string, ClusterNode>;
   /** Every node of each cluster. */
   readonly members: Map<string, ClusterNode[]>;
+  /** Read when the fleet speaks TLS and its CA exists. */
+  readonly tls: FleetTls | undefined;
+  /** The tools' client certificate and key, read once. */
+  readonly toolsIdentity: { cert: string; key: string } | undefined;
 }
 
 async function fleetContext(topologyFile: string, options: FleetOptions): Promise<FleetContext> {
@@ -88,7 +124,13 @@ async function fleetContext(topologyFile: string, options: FleetOptions): Promis
   const stateDir = resolve(options.stateDir ?? join('.fedgate', topology.name));
   const members = new Map(allClusters(topology).map((c) => [c.name, clusterNodes(stateDir, topology.name, c)]));
   const nodes = new Map([...members].map(([name, list]) => [name, list[0]!]));
-  return { topologyFile, topology, stateDir, nodes, members };
+  return withTls({ topologyFile, topology, stateDir, nodes, members, tls: undefined, toolsIdentity: undefined }, await loadFleetTls(stateDir, topology));
+}
+
+async function withTls(ctx: FleetContext, tls: FleetTls | undefined): Promise<FleetContext> {
+  if (!tls) return { ...ctx, tls };
+  const [cert, key] = await Promise.all([readFile(tls.toolsCertFile, 'utf8'), readFile(tls.toolsKeyFile, 'utf8')]);
+  return { ...ctx, tls, toolsIdentity: { cert, key } };
 }
 
 function allClusters(topology: Topology): Cluster[] {
@@ -101,7 +143,7 @@ function allClusters(topology: Topology): Cluster[] {
  * one RabbitMQ cluster, and removes the default guest account. Idempotent.
  */
 export async function upFleet(topologyFile: string, options: FleetOptions = {}): Promise<RunningFleet & { alreadyRunning: boolean }> {
-  const ctx = await fleetContext(topologyFile, options);
+  let ctx = await fleetContext(topologyFile, options);
   const progress = options.onProgress ?? (() => {});
   const secretsFile = secretsFilePath(ctx.topology, topologyFile);
   if (secretsFile) {
@@ -109,14 +151,11 @@ export async function upFleet(topologyFile: string, options: FleetOptions = {}):
     if (generated > 0) progress(`generated ${generated} local password(s) in ${secretsFile} (mode 0600)`);
   }
   const secrets = await resolveSecrets(ctx.topology, topologyFile);
+  await mkdir(ctx.stateDir, { recursive: true, mode: 0o700 });
+  ctx = await withTls(ctx, await ensureFleetTls(ctx.stateDir, ctx.topology));
+  if (ctx.tls) progress(`TLS: fleet CA ${ctx.tls.caFile}; node, link and tools certificates in ${ctx.tls.pkiDir}`);
   const fleet = runningFleet(ctx, secrets, []);
-
-  // The proxies first: links connect through them from the moment their gateway boots.
-  for (const spec of wanProxySpecs(ctx.topology)) {
-    if ((await startWanProxy(ctx.stateDir, spec)) === 'started') {
-      progress(`${spec.gateway}: WAN proxy on ${spec.listenHost}:${spec.listenPort} → backend (${spec.conditions.latencyMs} ms ± ${spec.conditions.jitterMs} ms)`);
-    }
-  }
+  await startSidecars(ctx, progress);
 
   const toStart: [Cluster, ClusterNode][] = [];
   for (const cluster of allClusters(ctx.topology)) {
@@ -135,24 +174,11 @@ export async function upFleet(topologyFile: string, options: FleetOptions = {}):
   if (toStart.length > 0) {
     const runtime = await brokerRuntime();
     progress(`RabbitMQ ${runtime.version} from ${runtime.root ?? 'this host\'s packages'}`);
-    await mkdir(ctx.stateDir, { recursive: true });
+    await narrowStateDir(ctx.stateDir, runtime);
     await mountForFleet(runtime, ctx.stateDir);
   }
   // All nodes boot in parallel; links retry until the backend answers, clustered nodes wait for their peers.
-  await Promise.all(
-    toStart.map(async ([cluster, node]) => {
-      if (await nodePid(node)) await stopNode(node); // alive but not serving: restart it clean
-      progress(`${nodeLabel(cluster, node)}: starting ${node.nodeName} (${isGateway(cluster) ? 'gateway' : 'backend'})`);
-      const artifacts = compileCluster(ctx.topology, nodeCluster(cluster, node.index), secrets, { definitionsFile: join(node.dir, 'definitions.json') });
-      const firstBoot = !(await exists(join(node.dir, 'mnesia', node.nodeName)));
-      await launchNode(node, artifacts);
-      await waitUntilServing(fleet, cluster, node, options.startTimeoutMs ?? DEFAULT_START_TIMEOUT_MS);
-      if (firstBoot && isGateway(cluster)) await restartEventExchange(node, progress);
-      await refuseOldNode(fleet.nodeAdmin(node), node);
-      if (node.index === 0) await removeGuest(fleet.admin(cluster.name));
-      progress(`${nodeLabel(cluster, node)}: ready at http://${cluster.host}:${node.ports.management}`);
-    }),
-  );
+  await Promise.all(toStart.map(([cluster, node]) => startNode(ctx, fleet, cluster, node, secrets, options, progress)));
   for (const cluster of allClusters(ctx.topology)) {
     await formCluster(cluster, ctx.members.get(cluster.name)!, ctx.topology.vhost, fleet.admin(cluster.name), progress);
   }
@@ -162,6 +188,58 @@ export async function upFleet(topologyFile: string, options: FleetOptions = {}):
     progress(`links: all ${report.links.length} running, a canary crossed each (slowest ${Math.max(0, ...trips)} ms)`);
   }
   return Object.assign(runningFleet(ctx, secrets, await statuses(ctx, fleet)), { alreadyRunning: toStart.length === 0 });
+}
+
+/** What runs beside the nodes: WAN proxies first (links connect through them from the start), device endpoints. */
+async function startSidecars(ctx: FleetContext, progress: (line: string) => void): Promise<void> {
+  for (const spec of wanProxySpecs(ctx.topology)) {
+    if ((await startWanProxy(ctx.stateDir, spec)) === 'started') {
+      progress(`${spec.gateway}: WAN proxy on ${spec.listenHost}:${spec.listenPort} → backend (${spec.conditions.latencyMs} ms ± ${spec.conditions.jitterMs} ms)`);
+    }
+  }
+  for (const spec of deviceAuthzSpecs(ctx.topology)) {
+    if ((await startDeviceAuthz(ctx.stateDir, spec)) === 'started') {
+      progress(`${spec.gateway}: device authorisation endpoint on ${spec.host}:${spec.port}${spec.node > 0 ? ` (node ${spec.node + 1})` : ''}`);
+    }
+  }
+}
+
+/**
+ * The fleet's state is private: 0700, or with nodes running as the broker's account 0710 with that account's group,
+ * so a node can reach its own directory (0700, its own) and nothing else; the CA's directory stays root's.
+ */
+async function narrowStateDir(stateDir: string, runtime: BrokerRuntime): Promise<void> {
+  if (runtime.account) {
+    await chown(stateDir, process.getuid?.() ?? 0, runtime.account.gid);
+    await chmod(stateDir, 0o710);
+  } else await chmod(stateDir, 0o700);
+}
+
+async function startNode(
+  ctx: FleetContext, fleet: RunningFleet, cluster: Cluster, node: ClusterNode, secrets: Secrets, options: FleetOptions, progress: (line: string) => void,
+): Promise<void> {
+  if (await nodePid(node)) await stopNode(node); // alive but not serving: restart it clean
+  progress(`${nodeLabel(cluster, node)}: starting ${node.nodeName} (${isGateway(cluster) ? 'gateway' : 'backend'})`);
+  const compileOptions = nodeCompileOptions(ctx, node);
+  if (ctx.tls && needsTlsFiles(ctx.topology, cluster)) await installNodeTls(ctx.tls, ctx.topology, cluster, compileOptions.tlsDir);
+  const artifacts = compileCluster(ctx.topology, nodeCluster(cluster, node.index), secrets, compileOptions);
+  const firstBoot = !(await fileExists(join(node.dir, 'mnesia', node.nodeName)));
+  await launchNode(node, artifacts);
+  await waitUntilServing(fleet, cluster, node, options.startTimeoutMs ?? DEFAULT_START_TIMEOUT_MS);
+  if (firstBoot && isGateway(cluster)) await restartEventExchange(node, progress);
+  await refuseOldNode(fleet.nodeAdmin(node), node);
+  if (node.index === 0) await removeGuest(fleet.admin(cluster.name));
+  progress(`${nodeLabel(cluster, node)}: ready at ${clusterManagementUrl(nodeCluster(cluster, node.index))}`);
+}
+
+/** How local mode compiles a node: its own files, TLS directory and signing key id; management on loopback. */
+function nodeCompileOptions(ctx: FleetContext, node: ClusterNode): RenderConfOptions & { tlsDir: string } {
+  return {
+    definitionsFile: join(node.dir, 'definitions.json'),
+    tlsDir: join(node.dir, 'tls'),
+    listenIp: '127.0.0.1',
+    ...(ctx.tls ? { tokenKeyId: ctx.tls.tokenKeyId } : {}),
+  };
 }
 
 /** `core` for a single-node cluster's node, `core node 2` for the others. */
@@ -185,6 +263,9 @@ export async function downFleet(topologyFile: string, options: FleetOptions = {}
   );
   for (const spec of wanProxySpecs(ctx.topology)) {
     if (await stopWanProxy(ctx.stateDir, spec.gateway)) progress(`${spec.gateway}: WAN proxy stopped`);
+  }
+  for (const spec of deviceAuthzSpecs(ctx.topology)) {
+    if (await stopDeviceAuthz(ctx.stateDir, spec)) progress(`${spec.gateway}: device authorisation endpoint stopped`);
   }
   // Also after a crash: whatever the runtime mounted for this fleet goes, even when no node was running.
   const runtime = await brokerRuntime().catch(() => undefined);
@@ -224,6 +305,17 @@ export async function fleetStatus(topologyFile: string, options: FleetOptions = 
   const ctx = await fleetContext(topologyFile, options);
   const secrets = await resolveSecrets(ctx.topology, topologyFile).catch(() => undefined);
   return statuses(ctx, secrets ? runningFleet(ctx, secrets, []) : undefined);
+}
+
+/**
+ * A handle on the local fleet of `topologyFile` if `local up` ever ran it from here (its backend's node has a
+ * rabbitmq.conf), without asking any node anything; undefined otherwise (a deployed fleet). Commands use it to
+ * trust the fleet CA and compile as local mode does; `secrets` holds only what the command needs.
+ */
+export async function localFleetAccess(topologyFile: string, secrets: Secrets, options: FleetOptions = {}): Promise<RunningFleet | undefined> {
+  const ctx = await fleetContext(topologyFile, options);
+  if (!(await fileExists(join(ctx.nodes.get(ctx.topology.backend.name)!.dir, 'rabbitmq.conf')))) return undefined;
+  return runningFleet(ctx, secrets, []);
 }
 
 /** A handle on the fleet of `topologyFile` as it is now, for commands and tests that need it running. */
@@ -267,25 +359,42 @@ function runningFleet(ctx: FleetContext, secrets: Secrets, clusters: ClusterStat
     if (!found) throw new LocalFleetError(`no cluster "${name}" in ${ctx.topologyFile}`);
     return found;
   };
+  const managementTls = ctx.tls ? { tls: { ca: ctx.tls.ca } } : {};
+  const amqpTls = (name: string): AmqpTlsOptions =>
+    cluster(name).tls && ctx.tls && ctx.toolsIdentity ? { ca: [ctx.tls.ca], ...ctx.toolsIdentity } : {};
+  const admin = (c: Cluster) =>
+    new ManagementClient({ baseUrl: clusterManagementUrl(c), user: ADMIN_USER, password: secrets.password(c.name, ADMIN_USER), ...managementTls });
   return {
     topologyFile: ctx.topologyFile,
     stateDir: ctx.stateDir,
     topology: ctx.topology,
     secrets,
     clusters,
-    admin: (name) =>
-      new ManagementClient({ baseUrl: clusterManagementUrl(cluster(name)), user: ADMIN_USER, password: secrets.password(name, ADMIN_USER) }),
+    tls: ctx.tls,
+    amqpTlsOptions: (name) => amqpTls(name),
+    amqpEndpoint: (name, user = ADMIN_USER) => ({
+      url: clusterAmqpUri(cluster(name), ctx.topology.vhost, { user, password: secrets.password(name, user) }),
+      socketOptions: amqpTls(name),
+    }),
+    compileOptions: (name) => nodeCompileOptions(ctx, ctx.nodes.get(cluster(name).name)!),
+    deviceTls: (deviceId) => localDeviceTls(ctx.stateDir, ctx.topology, needTls(ctx), deviceId),
+    appToken: (app) => localAppToken(ctx.topology, needTls(ctx), app),
+    admin: (name) => admin(cluster(name)),
     amqpUri: (name, user = ADMIN_USER) => clusterAmqpUri(cluster(name), ctx.topology.vhost, { user, password: secrets.password(name, user) }),
     node: (name) => ctx.nodes.get(cluster(name).name)!,
     nodes: (name) => ctx.members.get(cluster(name).name)!,
-    nodeAdmin: (node) =>
-      new ManagementClient({ baseUrl: clusterManagementUrl(nodeCluster(cluster(node.cluster), node.index)), user: ADMIN_USER, password: secrets.password(node.cluster, ADMIN_USER) }),
+    nodeAdmin: (node) => admin(nodeCluster(cluster(node.cluster), node.index)),
     nodeAmqpUri: (node, user = ADMIN_USER) =>
       clusterAmqpUri(nodeCluster(cluster(node.cluster), node.index), ctx.topology.vhost, { user, password: secrets.password(node.cluster, user) }),
     down: async () => {
       await downFleet(ctx.topologyFile, { stateDir: ctx.stateDir });
     },
   };
+}
+
+function needTls(ctx: FleetContext): FleetTls {
+  if (!ctx.tls) throw new LocalFleetError(`${ctx.topologyFile}: no cluster speaks TLS (or \`local up\` has not run), so there are no device certificates or app tokens`);
+  return ctx.tls;
 }
 
 async function isServing(admin: ManagementClient): Promise<boolean> {

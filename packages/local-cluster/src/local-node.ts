@@ -1,5 +1,5 @@
 import { spawn, execFile } from 'node:child_process';
-import { mkdir, open, readFile, rm } from 'node:fs/promises';
+import { chmod, mkdir, open, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { isGateway, type Cluster } from '@fedgate/topology';
@@ -63,12 +63,24 @@ export function fdLimitFor(cluster: Cluster): number {
   return isGateway(cluster) ? cluster.maxConnections + GATEWAY_FD_HEADROOM : BACKEND_FD_LIMIT;
 }
 
+/**
+ * Local nodes talk Erlang distribution only on loopback: the node's distribution listener binds 127.0.0.1, and so
+ * does epmd when this node is the one that starts it. Whoever reaches a distribution port with the cookie owns
+ * the node, so it must not be on the machine's network.
+ */
+export const LOOPBACK_DISTRIBUTION: Readonly<Record<string, string>> = {
+  RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS: '-kernel inet_dist_use_interface {127,0,0,1}',
+  ERL_EPMD_ADDRESS: '127.0.0.1',
+};
+
 /** Writes the node's files and launches it in the background; returns once the process is spawned. */
 export async function launchNode(node: LocalNode, artifacts: ClusterArtifacts): Promise<void> {
   const cluster = artifacts.cluster;
   const runtime = await brokerRuntime();
   await mkdir(join(node.dir, 'mnesia'), { recursive: true });
   await mkdir(join(node.dir, 'log'), { recursive: true });
+  // The node's data, logs and keys are its own: no other account on the machine reads them.
+  await chmod(node.dir, 0o700);
   await writeArtifacts(artifacts, node.dir);
   await rm(node.pidFile, { force: true });
   if (runtime.account) await chownTree(node.dir, runtime.account); // the node runs as `rabbitmq`
@@ -93,6 +105,7 @@ export async function launchNode(node: LocalNode, artifacts: ClusterArtifacts): 
       RABBITMQ_PID_FILE: node.pidFile,
       // Erlang ports (sockets, files) must not be the limit below the descriptor limit.
       ERL_MAX_PORTS: String(Math.max(wanted, 65536)),
+      ...LOOPBACK_DISTRIBUTION,
     },
   });
   child.unref();

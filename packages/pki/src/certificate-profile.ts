@@ -7,8 +7,12 @@ export type CertificateProfile =
   | { readonly kind: 'ca' }
   /** A RabbitMQ node: TLS server for clients and links, TLS client when it opens links itself. */
   | { readonly kind: 'node'; readonly subjectAltNames: readonly string[] }
-  /** A link (shovel or federation) logging in with EXTERNAL as the user in its common name. */
-  | { readonly kind: 'link' }
+  /**
+   * A link (shovel or federation) logging in with EXTERNAL as the user in its common name. The user is also its
+   * DNS SAN: a gateway takes an MQTT client id from a certificate's SAN, and one without would let its holder
+   * choose any client id there.
+   */
+  | { readonly kind: 'link'; readonly user: string }
   /** A device: TLS client whose MQTT client id is its DNS SAN. */
   | { readonly kind: 'device'; readonly deviceId: string };
 
@@ -41,7 +45,7 @@ function extensions(profile: CertificateProfile): string[] {
     case 'node':
       return [...leaf, 'extendedKeyUsage = serverAuth, clientAuth', `subjectAltName = ${profile.subjectAltNames.join(', ')}`];
     case 'link':
-      return [...leaf, 'extendedKeyUsage = clientAuth'];
+      return [...leaf, 'extendedKeyUsage = clientAuth', `subjectAltName = DNS:${profile.user}`];
     case 'device':
       return [...leaf, 'extendedKeyUsage = clientAuth', `subjectAltName = DNS:${profile.deviceId}`];
   }

@@ -15,11 +15,28 @@ export const CERTIFICATE_NAME_RULE = '1 to 64 characters of letters, digits, "."
  * MQTT plugin maps a "." in a topic to "/" in the routing key, and the router and `@fedgate/client`
  * refuse such ids, so a certificate for one would authenticate a device nobody can send a command to.
  */
-export const DEVICE_ID_RULE = '1 to 64 characters of letters, digits, "_" and "-", not starting with "-" (no ".": the id is one routing-key word)';
+export const DEVICE_ID_RULE =
+  '1 to 64 characters of letters, digits, "_" and "-", not starting with "-" nor with "fedgate" (no ".": the id is one routing-key word)';
+
+/**
+ * fedgate's own users (`fedgate-admin`, link users) and canaries start with this. A certificate for such a name
+ * would log in as that user wherever it exists without a password (a certificate login asks for none), so no
+ * device or app may be named so.
+ */
+export const RESERVED_NAME_PREFIX = 'fedgate';
 
 /** Checks a device id before anything is issued for it; the error names the id and the rule. */
 export function validateDeviceId(deviceId: unknown): string {
   return checkRoutable(deviceId, 'device id', 'PKI_INVALID_DEVICE_ID');
+}
+
+/** Whether `name` is a device id fedgate would issue a certificate for: the same rule as validateDeviceId. */
+export function isDeviceId(name: unknown): name is string {
+  return typeof name === 'string' && CERTIFICATE_NAME_PATTERN.test(name) && DEVICE_ID_PATTERN.test(name) && !isReserved(name);
+}
+
+function isReserved(name: string): boolean {
+  return name.toLowerCase().startsWith(RESERVED_NAME_PREFIX);
 }
 
 /** App names become the device-like id an app's STOMP topics and token scopes are built from. */
@@ -48,7 +65,7 @@ function checkName(value: unknown, what: string, code: PkiErrorCode): string {
 }
 
 function checkRoutable(value: unknown, what: string, code: PkiErrorCode): string {
-  if (typeof value !== 'string' || !CERTIFICATE_NAME_PATTERN.test(value) || !DEVICE_ID_PATTERN.test(value)) {
+  if (!isDeviceId(value)) {
     throw new PkiError(code, `invalid ${what} ${JSON.stringify(value)}: expected ${DEVICE_ID_RULE}`);
   }
   return value;

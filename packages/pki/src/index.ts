@@ -3,6 +3,8 @@ export {
   CERTIFICATE_NAME_PATTERN,
   CERTIFICATE_NAME_RULE,
   DEVICE_ID_RULE,
+  RESERVED_NAME_PREFIX,
+  isDeviceId,
   validateAppName,
   validateBrokerUser,
   validateClusterName,

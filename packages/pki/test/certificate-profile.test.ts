@@ -28,10 +28,10 @@ describe('pki - openssl config per certificate kind (pure)', () => {
     assert.equal(ext.authorityKeyIdentifier, 'keyid:always');
   });
 
-  it('link - client auth only and no SAN: the broker takes the user from the CN', () => {
-    const ext = extensionsOf(opensslConfig({ kind: 'link' }));
+  it('link - client auth only; the user is also its DNS SAN, so a gateway takes no client id of the holder\'s choosing from it', () => {
+    const ext = extensionsOf(opensslConfig({ kind: 'link', user: 'fedgate-down-eu' }));
     assert.equal(ext.extendedKeyUsage, 'clientAuth');
-    assert.equal(ext.subjectAltName, undefined);
+    assert.equal(ext.subjectAltName, 'DNS:fedgate-down-eu');
   });
 
   it('device - client auth only, DNS SAN = the device id for the MQTT client id', () => {

@@ -1,4 +1,4 @@
-import { backendSchema, gatewaySchema, type Cluster } from './schema.ts';
+import { DEFAULT_AUTHZ_PORT, backendSchema, gatewaySchema, type Cluster } from './schema.ts';
 import { cidrsOverlap, parseCidr, type Cidr } from './cidr.ts';
 import { formatPath } from './errors.ts';
 
@@ -129,6 +129,10 @@ function portCollisions(clusters: Located<Cluster>[]): RawProblem[] {
       Array.from({ length: value.nodes }, (_, node): [PropertyKey[], number, number] => [[...path, 'ports', listener], port + node, node]),
     );
     if ('wan' in value && value.wan) listeners.push([[...path, 'wan', 'port'], value.wan.port, 0]);
+    // A TLS gateway runs its device authorisation endpoint on the default port unless it names one.
+    if ('protocols' in value && value.tls && value.ports.authz === undefined) {
+      listeners.push(...Array.from({ length: value.nodes }, (_, node): [PropertyKey[], number, number] => [[...path, 'ports', 'authz'], DEFAULT_AUTHZ_PORT + node, node]));
+    }
     for (const [portPath, port, node] of listeners) {
       const key = `${value.host}:${port}`;
       const label = formatPath(portPath) + (node > 0 ? ` (node ${node + 1})` : '');

@@ -11,7 +11,10 @@ export interface CredentialRef {
   readonly user: string;
 }
 
-/** Every user the compiled definitions create, per cluster. */
+/**
+ * Every password the compiled definitions use, per cluster. With TLS fewer exist: links log in to a TLS backend
+ * with their client certificates (EXTERNAL), and devices on a TLS gateway with theirs, so neither has a password.
+ */
 export function requiredCredentials(topology: Topology): CredentialRef[] {
   const backend = topology.backend.name;
   return [
@@ -19,10 +22,9 @@ export function requiredCredentials(topology: Topology): CredentialRef[] {
     { cluster: backend, user: ROUTER_USER },
     { cluster: backend, user: APP_USER },
     ...topology.gateways.flatMap((g) => [
-      { cluster: backend, user: downlinkUser(g.name) },
-      { cluster: backend, user: uplinkUser(g.name) },
+      ...(topology.backend.tls ? [] : [{ cluster: backend, user: downlinkUser(g.name) }, { cluster: backend, user: uplinkUser(g.name) }]),
       { cluster: g.name, user: ADMIN_USER },
-      { cluster: g.name, user: DEVICE_USER },
+      ...(g.tls ? [] : [{ cluster: g.name, user: DEVICE_USER }]),
     ]),
   ];
 }

@@ -58,6 +58,11 @@ const backendPorts = z.strictObject({
 const gatewayPorts = backendPorts.extend({
   mqtt: port.default(1883),
   stomp: port.default(61613),
+  /**
+   * fedgate's device authorisation endpoint on each gateway node, which RabbitMQ's HTTP auth backend asks on
+   * 127.0.0.1. Only gateways with `tls: true` run it (devices log in with certificates there). @default 15680
+   */
+  authz: port.optional(),
 });
 
 /**
@@ -176,6 +181,14 @@ export type WanSettings = NonNullable<Gateway['wan']>;
 
 export function isGateway(cluster: Cluster): cluster is Gateway {
   return 'protocols' in cluster;
+}
+
+/** Default port of a TLS gateway's device authorisation endpoint (`ports.authz`). */
+export const DEFAULT_AUTHZ_PORT = 15680;
+
+/** The port a TLS gateway's device authorisation endpoint listens on, on 127.0.0.1. */
+export function authzPort(gw: Gateway): number {
+  return gw.ports.authz ?? DEFAULT_AUTHZ_PORT;
 }
 
 /** JSON Schema of the topology file, for editor completion (`fedgate schema`). */

@@ -1,6 +1,6 @@
-import { loadTopology, resolveSecrets } from '@fedgate/topology';
 import { reconcileTopology } from '@fedgate/broker-admin';
 import { withJson, withTopologyFile, type FedgateCommand } from '../command.ts';
+import { fleetAccess } from '../fleet-access.ts';
 import { printOutcomes } from '../print-outcomes.ts';
 import { EXIT_FAILURE } from '../exit-codes.ts';
 
@@ -14,9 +14,10 @@ export const applyCommand: FedgateCommand = (ctx) => ({
       .example('$0 apply', 'Converge the local fleet')
       .example('$0 apply --prune --cluster eu', 'Converge one gateway and remove what the topology dropped'),
   handler: async (argv: { file: string; json: boolean; cluster?: string; prune: boolean }) => {
-    const { topology } = await loadTopology(argv.file);
-    const secrets = await resolveSecrets(topology, argv.file);
+    const { topology, secrets, adminFor, compileOptions } = await fleetAccess(argv.file);
     const outcomes = await reconcileTopology(topology, secrets, {
+      adminFor,
+      compileOptions,
       apply: true,
       prune: argv.prune,
       cluster: argv.cluster,

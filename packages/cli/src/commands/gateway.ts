@@ -1,4 +1,5 @@
 import type { Argv } from 'yargs';
+import type { Gateway } from '@fedgate/topology';
 import {
   drainDevices, normalizeConnectionLimit, normalizeDrainOptions, readConnectionLimits, setConnectionLimit,
   BrokerAdminError, DEFAULT_DRAIN_BATCH_SIZE, DEFAULT_DRAIN_PAUSE_MS, DEFAULT_DRAIN_TIMEOUT_MS, LIMIT_SCOPES,
@@ -6,7 +7,7 @@ import {
 } from '@fedgate/broker-admin';
 import { withJson, withTopologyFile, type CommandContext, type FedgateCommand } from '../command.ts';
 import { UsageError } from '../handle-errors.ts';
-import { gatewayAdmin } from '../gateway-admin.ts';
+import { findGateway, gatewayAdmin } from '../gateway-admin.ts';
 import { evacuateGateway, type EvacuateArgs } from '../evacuate-gateway.ts';
 
 interface LimitArgs {
@@ -98,10 +99,24 @@ function usage<T>(check: () => T): T {
   }
 }
 
+/**
+ * The device limit and the drain act on the shared device user of a plain gateway. A TLS gateway has none (each
+ * device logs in as itself), so saying "done" there would admit and keep every device: refuse instead.
+ */
+function refuseWithoutSharedDeviceUser(gw: Gateway): void {
+  if (gw.tls) {
+    throw new UsageError(
+      `${gw.name} speaks TLS: its devices log in with their own certificates, so there is no shared device user to limit or drain; ` +
+        'use --scope vhost for a limit (it also counts the links)',
+    );
+  }
+}
+
 const shown = (limit: number | null) => (limit === null ? 'none' : String(limit));
 
 async function limit(ctx: CommandContext, argv: LimitArgs): Promise<void> {
   const wanted = argv.maxConnections === undefined ? undefined : usage(() => normalizeConnectionLimit(argv.maxConnections));
+  if ((wanted !== undefined || argv.reset) && argv.scope === 'devices') refuseWithoutSharedDeviceUser((await findGateway(argv.file, argv.gateway)).gw);
   const { topology, gw, client } = await gatewayAdmin(argv.file, argv.gateway);
   if (wanted === undefined && !argv.reset) {
     const now = await readConnectionLimits(client, topology.vhost);
@@ -132,6 +147,7 @@ async function drain(ctx: CommandContext, argv: DrainArgs): Promise<void> {
   const options = usage(() =>
     normalizeDrainOptions({ batchSize: argv.batchSize, pauseMs: argv.pauseMs, timeoutMs: argv.timeoutSeconds * 1000, dryRun: argv.dryRun }),
   );
+  refuseWithoutSharedDeviceUser((await findGateway(argv.file, argv.gateway)).gw);
   const { topology, gw, client } = await gatewayAdmin(argv.file, argv.gateway);
   if (!argv.dryRun) ctx.io.stderr(`${gw.name}: device limit → 0; closing device connections in batches of ${options.batchSize}\n`);
   const report = await drainDevices(client, topology.vhost, {

@@ -42,10 +42,10 @@ export const linkCommand: FedgateCommand = (ctx) => ({
 });
 
 async function restart(ctx: Parameters<FedgateCommand>[0], argv: RestartArgs): Promise<void> {
-  const { topology, gw, secrets, client } = await gatewayAdmin(argv.file, argv.gateway);
+  const { topology, gw, secrets, client, compileOptions } = await gatewayAdmin(argv.file, argv.gateway);
   const results = await restartLinks(topology, gw, client, {
     ...(argv.direction ? { directions: [DIRECTIONS[argv.direction]] } : {}),
-    ...(argv.recreate ? { recreateFrom: compileCluster(topology, gw, secrets).definitions } : {}),
+    ...(argv.recreate ? { recreateFrom: compileCluster(topology, gw, secrets, compileOptions).definitions } : {}),
     dryRun: argv.dryRun,
     waitMs: Math.max(0, argv.wait) * 1000,
     onProgress: (line) => ctx.io.stderr(`${line}\n`),

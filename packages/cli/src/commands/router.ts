@@ -1,6 +1,7 @@
-import { ROUTER_USER, loadTopology, resolveSecrets, type CredentialRef, type Topology } from '@fedgate/topology';
+import { ROUTER_USER, type CredentialRef, type Topology } from '@fedgate/topology';
 import { clusterAmqpUri } from '@fedgate/broker-config';
 import { withTopologyFile, type FedgateCommand } from '../command.ts';
+import { fleetAccess } from '../fleet-access.ts';
 
 export const routerCommand: FedgateCommand = (ctx) => ({
   command: 'router',
@@ -13,16 +14,17 @@ export const routerCommand: FedgateCommand = (ctx) => ({
       .example('$0 router', 'Route for the local fleet; logs JSON lines on stdout')
       .epilogue(
         'Run several instances for throughput and availability: they share fedgate.router as competing consumers. SIGTERM drains gracefully; a second signal exits at once. ' +
-          'Reads only FEDGATE_<BACKEND>_ROUTER_PASSWORD; with TLS it trusts the CAs of the system store plus NODE_EXTRA_CA_CERTS (the fleet CA on AWS instances).',
+          'Reads only FEDGATE_<BACKEND>_ROUTER_PASSWORD; with TLS it trusts the CAs of the system store plus NODE_EXTRA_CA_CERTS (the fleet CA on AWS instances), and a local fleet\'s own CA.',
       ),
   handler: async (argv: { file: string; port: number; prefetch: number; logLevel: string }) => {
     const [{ RouterService }, { pino }] = await Promise.all([import('@fedgate/router'), import('pino')]);
-    const { topology } = await loadTopology(argv.file);
-    const secrets = await resolveSecrets(topology, argv.file, process.env, routerCredentials(topology));
+    const { topology, secrets, amqpTls } = await fleetAccess(argv.file, routerCredentials);
     const log = pino({ level: argv.logLevel, redact: ['amqpUrl', '*.password'] });
+    const tls = amqpTls(topology.backend);
     const router = new RouterService(
       {
         amqpUrl: clusterAmqpUri(topology.backend, topology.vhost, { user: ROUTER_USER, password: secrets.password(topology.backend.name, ROUTER_USER) }),
+        ...(tls.ca ? { tls } : {}),
         topology,
         httpPort: argv.port,
         prefetch: argv.prefetch,

@@ -1,6 +1,7 @@
-import { ADMIN_USER, loadTopology, resolveSecrets, type Cluster } from '@fedgate/topology';
-import { ManagementClient, fleetStatus } from '@fedgate/broker-admin';
-import { clusterManagementUrl, maskSecrets } from '@fedgate/broker-config';
+import type { Cluster } from '@fedgate/topology';
+import { fleetStatus } from '@fedgate/broker-admin';
+import { linkBackendEndpoint, maskSecrets } from '@fedgate/broker-config';
+import { fleetAccess } from '../fleet-access.ts';
 import { withJson, withTopologyFile, type FedgateCommand } from '../command.ts';
 import { EXIT_FAILURE } from '../exit-codes.ts';
 
@@ -13,14 +14,15 @@ export const statusCommand: FedgateCommand = (ctx) => ({
       .example('$0 status', 'Check the local fleet')
       .example('$0 status --json | jq .links', 'Link states for a script'),
   handler: async (argv: { file: string; json: boolean; canary: boolean }) => {
-    const { topology } = await loadTopology(argv.file);
-    const secrets = await resolveSecrets(topology, argv.file);
+    const { topology, adminFor, amqpTls } = await fleetAccess(argv.file);
     const clusters = new Map<string, Cluster>([topology.backend, ...topology.gateways].map((c) => [c.name, c]));
-    const report = await fleetStatus(
-      topology,
-      (name) => new ManagementClient({ baseUrl: clusterManagementUrl(clusters.get(name)!), user: ADMIN_USER, password: secrets.password(name, ADMIN_USER) }),
-      { canaries: argv.canary },
-    );
+    const { backend } = topology;
+    const ca = amqpTls(backend).ca?.[0];
+    const report = await fleetStatus(topology, (name) => adminFor(clusters.get(name)!), {
+      canaries: argv.canary,
+      // A link that fails its TLS handshake only says "starting": check its endpoint as the link would, for the reason.
+      linkEndpoint: (gw) => (backend.tls ? { ...linkBackendEndpoint(backend, gw), ...(ca === undefined ? {} : { ca }) } : undefined),
+    });
     if (!report.ok) ctx.exitCode = EXIT_FAILURE;
     if (argv.json) {
       ctx.io.stdout(maskSecrets(JSON.stringify(report)) + '\n');

@@ -8,6 +8,8 @@ import {
 } from '@fedgate/topology';
 import type { RunningFleet } from '@fedgate/local-cluster';
 import { createClient, type DeviceEvent } from '@fedgate/client';
+import { appSubscriptionQueue } from '@fedgate/pki';
+import { tlsStompSocket } from './tls-stomp-socket.ts';
 
 /** One line of the demonstration's story, and whether what it claims was observed. */
 export interface DemoStep {
@@ -28,7 +30,7 @@ async function until(check: () => boolean, timeoutMs = WAIT_MS): Promise<boolean
 
 /** Messages for `deviceId` seen on a gateway's devices exchange, whoever they were for. */
 async function watchGateway(fleet: RunningFleet, gateway: string, deviceId: string) {
-  const connection = await amqp.connect(fleet.amqpUri(gateway, ADMIN_USER));
+  const connection = await amqp.connect(fleet.amqpUri(gateway, ADMIN_USER), { ...fleet.amqpTlsOptions(gateway) });
   const channel = await connection.createChannel();
   const { queue } = await channel.assertQueue('', { exclusive: true });
   // Not `devices.<id>.commands.#`: that binding would look like the device subscribing here.
@@ -38,14 +40,37 @@ async function watchGateway(fleet: RunningFleet, gateway: string, deviceId: stri
   return { seen, close: () => connection.close() };
 }
 
+/** A device on `gw`: over TLS with its own certificate (client id and login come from it), else the shared password. */
 async function mqttDevice(gw: Gateway, fleet: RunningFleet, clientId: string): Promise<{ client: MqttClient; got: string[] }> {
-  const client = await mqtt.connectAsync(`mqtt://${gw.host}:${gw.ports.mqtt}`, {
-    clientId, username: DEVICE_USER, password: fleet.secrets.password(gw.name, DEVICE_USER), reconnectPeriod: 0,
-  });
+  const login = gw.tls
+    ? { ...(await fleet.deviceTls(clientId)) }
+    : { username: DEVICE_USER, password: fleet.secrets.password(gw.name, DEVICE_USER) };
+  const client = await mqtt.connectAsync(`${gw.tls ? 'mqtts' : 'mqtt'}://${gw.host}:${gw.ports.mqtt}`, { clientId, ...login, reconnectPeriod: 0 });
   const got: string[] = [];
   client.on('message', (topic) => got.push(topic));
   await client.subscribeAsync(`devices/${clientId}/commands/#`, { qos: 1 });
   return { client, got };
+}
+
+/**
+ * A STOMP app on `gw`: over TLS it logs in with a signed token whose scopes name only its own topics and queues
+ * (the login is ignored); a plain gateway has no app identities, so there it is the administrator.
+ */
+async function stompApp(gw: Gateway, fleet: RunningFleet, app: string): Promise<StompClient> {
+  const stomp = new StompClient({
+    webSocketFactory: () => (gw.tls ? tlsStompSocket(gw.host, gw.ports.stomp, fleet.amqpTlsOptions(gw.name)) : new TCPWrapper(gw.host, gw.ports.stomp)),
+    connectHeaders: gw.tls
+      ? { login: app, passcode: await fleet.appToken(app), host: fleet.topology.vhost }
+      : { login: ADMIN_USER, passcode: fleet.secrets.password(gw.name, ADMIN_USER), host: fleet.topology.vhost },
+    reconnectDelay: 0,
+    debug: () => {},
+  });
+  await new Promise<void>((resolve, reject) => {
+    stomp.onConnect = () => resolve();
+    stomp.onStompError = (f) => reject(new Error(f.headers.message));
+    stomp.activate();
+  });
+  return stomp;
 }
 
 /**
@@ -64,25 +89,22 @@ export async function runDemo(fleet: RunningFleet, say: (step: DemoStep) => void
     say({ ok, text });
   };
 
-  const service = await createClient({ url: fleet.amqpUri(fleet.topology.backend.name, APP_USER), topology: fleet.topology });
+  const backend = fleet.topology.backend;
+  const serviceTls = backend.tls && fleet.tls ? { tls: { ca: fleet.tls.ca } } : {};
+  const service = await createClient({ url: fleet.amqpUri(backend.name, APP_USER), ...serviceTls, topology: fleet.topology });
   const events: DeviceEvent[] = [];
   await service.onEvent('devices.*.events.#', (e) => void events.push(e));
   const device = await mqttDevice(first, fleet, sensor);
-  const stomp = new StompClient({
-    webSocketFactory: () => new TCPWrapper(second.host, second.ports.stomp),
-    connectHeaders: { login: ADMIN_USER, passcode: fleet.secrets.password(second.name, ADMIN_USER), host: fleet.topology.vhost },
-    reconnectDelay: 0,
-    debug: () => {},
-  });
-  await new Promise<void>((resolve, reject) => {
-    stomp.onConnect = () => resolve();
-    stomp.onStompError = (f) => reject(new Error(f.headers.message));
-    stomp.activate();
-  });
+  const stomp = await stompApp(second, fleet, app);
   const appGot: string[] = [];
-  stomp.subscribe(`/topic/devices.${app}.commands.#`, (m) => appGot.push(m.headers.destination ?? ''));
+  // The app's token lets it use its own queues only, so it names one instead of STOMP's shared default.
+  stomp.subscribe(`/topic/devices.${app}.commands.#`, (m) => appGot.push(m.headers.destination ?? ''), { 'x-queue-name': appSubscriptionQueue(app) });
   await new Promise((r) => setTimeout(r, 1_000)); // presence travels gateway → backend → router
-  step(true, `MQTT device ${sensor} connected to gateway ${first.name}; STOMP app ${app} connected to gateway ${second.name}`);
+  const how = (gw: Gateway, tlsWay: string) => (gw.tls ? ` (${tlsWay})` : '');
+  step(
+    true,
+    `MQTT device ${sensor} connected to gateway ${first.name}${how(first, 'its own certificate')}; STOMP app ${app} connected to gateway ${second.name}${how(second, 'a signed token')}`,
+  );
 
   try {
     await service.sendCommand(sensor, 'reboot', { delaySeconds: 5 });
