@@ -1,7 +1,7 @@
 export { RouterService, type RebuildReport } from './router-service.ts';
 export { downlinkQueue } from './downlink-health.ts';
 export { DeviceDirectory, type Location } from './device-directory.ts';
-export { parsePresenceEvent, type PresenceEvent } from './presence-event.ts';
+export { devicePresenceHeaders, parsePresenceEvent, readPresenceEvent, type PresenceEvent, type PresenceReading } from './presence-event.ts';
 export { routeCommand, type RouteDecision, type RoutingPolicy, type DeadReason } from './route-command.ts';
 export { normalizeRouterOptions, type RouterOptions } from './router-options.ts';
 export { RouterError, RouterOptionsError, SnapshotCorruptError, type RouterErrorCode } from './router-error.ts';

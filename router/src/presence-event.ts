@@ -1,5 +1,5 @@
 import {
-  BINDING_CREATED, BINDING_DELETED, DEVICES_EXCHANGE, deviceOfBindingKey, gatewayOfUplinkUser,
+  BINDING_CREATED, BINDING_DELETED, DEVICE_USER, DEVICES_EXCHANGE, commandBindingKey, deviceOfBindingKey, deviceSessionQueues, gatewayOfUplinkUser,
 } from '@fedgate/topology';
 
 export interface PresenceEvent {
@@ -18,20 +18,62 @@ export interface PresenceMessage {
   readonly headers?: Record<string, unknown>;
 }
 
+/** Why a binding that names a device's commands does not count as that device's presence. */
+export type UntrustedReason = 'not-its-session-queue' | 'not-its-identity';
+
 /**
- * Pure: a `binding.created`/`binding.deleted` event from a gateway's event exchange → a presence change, or
- * undefined for bindings that are not device command subscriptions (links, canaries, apps). The gateway comes
- * from the broker-checked `user_id` the presence link stamps, never from the event's content.
+ * A presence message read: a device's presence, a binding that is no device's presence at all (links, canaries,
+ * apps' own queues), or one that claims a device's commands without being that device's — counted, never applied.
  */
-export function parsePresenceEvent(message: PresenceMessage): PresenceEvent | undefined {
+export type PresenceReading =
+  | { readonly kind: 'presence'; readonly event: PresenceEvent }
+  | { readonly kind: 'other' }
+  | { readonly kind: 'untrusted'; readonly reason: UntrustedReason; readonly deviceId: string; readonly gateway: string };
+
+const OTHER = { kind: 'other' } as const;
+
+/**
+ * Pure: a `binding.created`/`binding.deleted` event from a gateway's event exchange → a presence change. The
+ * gateway comes from the broker-checked `user_id` the presence link stamps, never from the event's content. A
+ * device is present only through its *own* session: the binding's queue is one of the device's MQTT session
+ * queues and the login that made it is the device (its certificate's name; on a plain gateway the shared device
+ * login, whose client-id rule ties the queue to the device). An app or another device binding a queue of its
+ * own to someone's commands, which the gateway may allow an app, never moves that device.
+ */
+export function readPresenceEvent(message: PresenceMessage): PresenceReading {
   const type = message.routingKey === BINDING_CREATED ? 'arrived' : message.routingKey === BINDING_DELETED ? 'left' : undefined;
-  if (!type) return undefined;
+  if (!type) return OTHER;
   const gateway = gatewayOfUplinkUser(message.userId);
   const headers = message.headers ?? {};
-  if (!gateway || String(headers.source_name) !== DEVICES_EXCHANGE || String(headers.destination_kind ?? 'queue') !== 'queue') return undefined;
+  if (!gateway || String(headers.source_name) !== DEVICES_EXCHANGE || String(headers.destination_kind ?? 'queue') !== 'queue') return OTHER;
   const deviceId = deviceOfBindingKey(String(headers.routing_key ?? ''));
-  if (!deviceId || deviceId.startsWith('fedgate-')) return undefined;
+  if (!deviceId || deviceId.startsWith('fedgate-')) return OTHER;
+  if (!deviceSessionQueues(deviceId).includes(String(headers.destination_name))) return { kind: 'untrusted', reason: 'not-its-session-queue', deviceId, gateway };
+  const actor = String(headers.user_who_performed_action ?? '');
+  if (actor !== deviceId && actor !== DEVICE_USER) return { kind: 'untrusted', reason: 'not-its-identity', deviceId, gateway };
   const at = Number(headers.timestamp_in_ms ?? (message.timestamp ?? 0) * 1000);
-  if (!Number.isFinite(at) || at <= 0) return undefined;
-  return { type, deviceId, gateway, at };
+  if (!Number.isFinite(at) || at <= 0) return OTHER;
+  return { kind: 'presence', event: { type, deviceId, gateway, at } };
+}
+
+/** The presence change a message carries, or undefined (see readPresenceEvent for what does not count). */
+export function parsePresenceEvent(message: PresenceMessage): PresenceEvent | undefined {
+  const reading = readPresenceEvent(message);
+  return reading.kind === 'presence' ? reading.event : undefined;
+}
+
+/**
+ * The fields of a `binding.created`/`binding.deleted` event that readPresenceEvent reads, as a gateway's event
+ * exchange sends them for `deviceId`'s own QoS 1 subscription to its commands: for tools that fill a presence
+ * log (benchmarks, tests) without connecting a device per entry.
+ */
+export function devicePresenceHeaders(deviceId: string, at: number): Record<string, unknown> {
+  return {
+    source_name: DEVICES_EXCHANGE,
+    destination_kind: 'queue',
+    destination_name: deviceSessionQueues(deviceId)[1],
+    routing_key: commandBindingKey(deviceId),
+    user_who_performed_action: deviceId,
+    timestamp_in_ms: at,
+  };
 }

@@ -2,10 +2,13 @@ import type { AsyncMessage, Connection, Consumer, ConsumerProps, Publisher } fro
 import type { Logger } from 'pino';
 import { PRESENCE_EXCHANGE, PRESENCE_STREAM } from '@fedgate/topology';
 import type { DeviceDirectory } from './device-directory.ts';
-import { parsePresenceEvent } from './presence-event.ts';
+import { FlapDetector } from './flap-detector.ts';
+import { readPresenceEvent } from './presence-event.ts';
 import type { RouterMetrics } from './router-metrics.ts';
 
 const SYNC_PREFIX = 'router.sync.';
+/** A device that arrives at another gateway within this long of its last arrival is flapping (alert FedgateDeviceFlapping). */
+export const FLAP_WINDOW_MS = 60_000;
 /** Stream consumers get credit in prefetch units; large enough that replay is not a round trip per event. */
 const PRESENCE_PREFETCH = 2_000;
 
@@ -29,6 +32,7 @@ export type PresenceStart = 'first' | number;
  */
 export class PresenceFollower {
   readonly #log: Logger;
+  readonly #flaps = new FlapDetector(FLAP_WINDOW_MS);
   #consumer: Consumer | undefined;
   #lastOffset: number | undefined;
   #events = 0;
@@ -80,8 +84,13 @@ export class PresenceFollower {
       args['x-stream-offset'] = offset + 1;
     }
     this.#events++;
-    const event = parsePresenceEvent({ routingKey: msg.routingKey, userId: msg.userId, timestamp: msg.timestamp, headers: msg.headers });
-    if (!event) return;
+    const reading = readPresenceEvent({ routingKey: msg.routingKey, userId: msg.userId, timestamp: msg.timestamp, headers: msg.headers });
+    if (reading.kind === 'untrusted') this.deps.metrics.presenceUntrusted.inc({ gateway: reading.gateway, reason: reading.reason });
+    if (reading.kind !== 'presence') return;
+    const { event } = reading;
+    // A replayed log holds old moves; only those still inside the window are flapping now.
+    const flappedFrom = event.type === 'arrived' ? this.#flaps.arrived(event.deviceId, event.gateway, event.at) : undefined;
+    if (flappedFrom !== undefined && Date.now() - event.at < FLAP_WINDOW_MS) this.deps.metrics.presenceFlaps.inc({ from: flappedFrom, to: event.gateway });
     const { directory } = this.deps;
     const changed = event.type === 'arrived' ? directory.arrived(event.deviceId, event.gateway, event.at) : directory.left(event.deviceId, event.gateway, event.at);
     this.deps.metrics.presenceEvents.inc({ type: changed ? event.type : 'ignored' });

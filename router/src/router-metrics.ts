@@ -39,6 +39,20 @@ export class RouterMetrics {
     labelNames: ['type'] as const,
     registers: [this.registry],
   });
+
+  readonly presenceFlaps = new Counter({
+    name: 'fedgate_router_presence_flaps_total',
+    help: 'Devices that arrived at another gateway within a minute of their last arrival, by gateway left and reached',
+    labelNames: ['from', 'to'] as const,
+    registers: [this.registry],
+  });
+
+  readonly presenceUntrusted = new Counter({
+    name: 'fedgate_router_presence_untrusted_total',
+    help: 'Bindings to a device\'s commands that were not that device\'s own session, by reason; never applied',
+    labelNames: ['gateway', 'reason'] as const,
+    registers: [this.registry],
+  });
   readonly routingLatency = new Histogram({
     name: 'fedgate_router_routing_latency_seconds',
     help: 'From receiving a command to the broker confirming its republish',

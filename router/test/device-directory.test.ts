@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
+import { DEVICE_USER } from '@fedgate/topology';
 import { DeviceDirectory } from '../src/device-directory.ts';
-import { parsePresenceEvent } from '../src/presence-event.ts';
+import { devicePresenceHeaders, parsePresenceEvent, readPresenceEvent } from '../src/presence-event.ts';
 import { routeCommand, type RoutingPolicy } from '../src/route-command.ts';
 
 const HOUR = 3_600_000;
@@ -39,10 +40,14 @@ describe('router - directory', () => {
 
 describe('router - presence events', () => {
   const created = (headers: Record<string, unknown>, userId = 'fedgate-up-eu') => ({ routingKey: 'binding.created', userId, headers });
-  const base = { source_name: 'fedgate.devices', destination_kind: 'queue', routing_key: 'devices.s-42.commands.#', timestamp_in_ms: 1_700_000_000_000 };
+  const base = devicePresenceHeaders('s-42', 1_700_000_000_000);
 
   it('reads a device command subscription, attributed by the link\'s user', () => {
     assert.deepEqual(parsePresenceEvent(created(base)), { type: 'arrived', deviceId: 's-42', gateway: 'eu', at: 1_700_000_000_000 });
+  });
+
+  it('takes a plain gateway\'s shared device login, whose client-id rule ties the session queue to the device', () => {
+    assert.equal(readPresenceEvent(created({ ...base, user_who_performed_action: DEVICE_USER })).kind, 'presence');
   });
 
   it('ignores events not stamped by a gateway link, other exchanges and canaries', () => {
@@ -50,6 +55,16 @@ describe('router - presence events', () => {
     assert.equal(parsePresenceEvent(created({ ...base, source_name: 'amq.topic' })), undefined);
     assert.equal(parsePresenceEvent(created({ ...base, routing_key: 'devices.fedgate-canary-eu.commands.#' })), undefined);
     assert.equal(parsePresenceEvent(created({ ...base, routing_key: 'devices.*.events.#' })), undefined);
+  });
+
+  it('refuses, and says why, a binding to a device\'s commands that is not that device\'s own session', () => {
+    const attacker = { destination_name: 'mqtt-subscription-attackerqos1', user_who_performed_action: 'attacker' };
+    assert.deepEqual(readPresenceEvent(created({ ...base, ...attacker })), { kind: 'untrusted', reason: 'not-its-session-queue', deviceId: 's-42', gateway: 'eu' });
+    // A queue named like the victim's session but bound by another login (an app, another device).
+    assert.deepEqual(readPresenceEvent(created({ ...base, user_who_performed_action: 'stomp-app' })), { kind: 'untrusted', reason: 'not-its-identity', deviceId: 's-42', gateway: 'eu' });
+    assert.equal(readPresenceEvent(created({ ...base, user_who_performed_action: undefined })).kind, 'untrusted');
+    assert.equal(readPresenceEvent(created({ ...base, destination_name: 'stomp-subscription-x' })).kind, 'untrusted');
+    assert.equal(readPresenceEvent(created({ ...base, destination_name: 'mqtt-subscription-s-42qos1x' })).kind, 'untrusted');
   });
 });
 

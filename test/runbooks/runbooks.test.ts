@@ -15,6 +15,7 @@ const REQUIRED_RUNBOOKS = [
   'runbooks/new-region.md',
   'runbooks/rolling-upgrade-gateway.md',
   'runbooks/rotate-link-credentials.md',
+  'runbooks/presence-untrusted.md',
 ];
 
 /** Alert names as runbooks write them: `FedgateSomething` or `RabbitmqSomething`, in backticks. */

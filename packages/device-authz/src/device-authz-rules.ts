@@ -1,4 +1,4 @@
-import { DEVICES_EXCHANGE } from '@fedgate/topology';
+import { DEVICES_EXCHANGE, deviceSessionQueues } from '@fedgate/topology';
 import { isDeviceId } from '@fedgate/pki';
 import type { AuthzRequest } from './authz-request.ts';
 
@@ -59,11 +59,6 @@ function decideLogin(id: string, fields: Readonly<Record<string, string>>): Auth
   if (fields.client_id !== id) return deny('no MQTT client id from a certificate: devices log in over MQTT with certificates only');
   if (fields.password !== undefined && fields.password !== 'none') return deny('a password was given: devices log in with certificates only');
   return ALLOW;
-}
-
-/** The queues the MQTT plugin declares for a device's session: QoS 0 and QoS 1 subscriptions. */
-export function deviceSessionQueues(deviceId: string): readonly string[] {
-  return [`mqtt-subscription-${deviceId}qos0`, `mqtt-subscription-${deviceId}qos1`];
 }
 
 function decideResource(id: string, fields: Readonly<Record<string, string>>): AuthzDecision {

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { decideAuthz, deviceSessionQueues, parseAuthzRequest, type AuthzDecision } from '@fedgate/device-authz';
+import { decideAuthz, parseAuthzRequest, type AuthzDecision } from '@fedgate/device-authz';
+import { deviceSessionQueues } from '@fedgate/topology';
 
 const policy = { vhost: '/' };
 

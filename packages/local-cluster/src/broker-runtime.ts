@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdir, readdir, readFile, readlink } from 'node:fs/promises';
+import { mkdir, readdir, readFile, readlink, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { fileExists } from './file-exists.ts';
@@ -157,11 +157,22 @@ export function mountForFleet(runtime: BrokerRuntime, stateDir: string): Promise
     const mounted = new Set(await mountsUnder(root));
     if (!mounted.has(join(root, 'proc'))) await execFileAsync('mount', ['-t', 'proc', 'proc', join(root, 'proc')]);
     const inside = join(root, stateDir);
+    if (mounted.has(inside) && !(await sameDirectory(inside, stateDir))) {
+      // Left by a run that was killed before it unmounted, of a state directory deleted since: nodes would write
+      // into the deleted one (RabbitMQ cannot even create its feature-flags file there).
+      await execFileAsync('umount', ['-l', inside]);
+      mounted.delete(inside);
+    }
     if (!mounted.has(inside)) {
       await mkdir(inside, { recursive: true });
       await execFileAsync('mount', ['--bind', stateDir, inside]);
     }
   });
+}
+
+async function sameDirectory(a: string, b: string): Promise<boolean> {
+  const [sa, sb] = await Promise.all([stat(a), stat(b)]);
+  return sa.dev === sb.dev && sa.ino === sb.ino;
 }
 
 /**

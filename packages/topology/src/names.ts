@@ -140,6 +140,11 @@ export function parseCommandRoutingKey(routingKey: string): ParsedCommandKey {
 }
 
 /** The device whose command subscription a binding key is, e.g. `devices.s-42.commands.#` → `s-42`. */
+/** The queues the MQTT plugin declares for a device's session: QoS 0 and QoS 1 subscriptions. */
+export function deviceSessionQueues(deviceId: string): readonly string[] {
+  return [`mqtt-subscription-${deviceId}qos0`, `mqtt-subscription-${deviceId}qos1`];
+}
+
 export function deviceOfBindingKey(bindingKey: string): string | undefined {
   const match = /^devices\.([A-Za-z0-9_-]{1,128})\.commands\.(#|\*|.+)$/.exec(bindingKey);
   return match?.[1];
