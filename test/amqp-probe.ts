@@ -1,9 +1,25 @@
 // Small AMQP helpers for integration tests: a temporary queue bound somewhere, and waiting for messages on it.
 import amqp, { type Channel, type ChannelModel, type ConsumeMessage } from 'amqplib';
-import type { AmqpEndpoint } from '@fedgate/local-cluster';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { AmqpEndpoint, RunningFleet } from '@fedgate/local-cluster';
 
-/** A URI, or a fleet's endpoint with the TLS options its cluster needs (`fleet.amqpEndpoint(cluster)`). */
-export type AmqpTarget = string | AmqpEndpoint;
+/** A URI, or an endpoint with the TLS options (and credentials) its cluster needs (`fleet.amqpEndpoint(cluster)`). */
+export type AmqpTarget = string | AmqpEndpoint | { readonly url: string; readonly socketOptions: Record<string, unknown> };
+
+/**
+ * How a gateway link logs in to the backend, for tests that act as one (the presence link, say): on a TLS
+ * backend with the link's own certificate (SASL EXTERNAL; link users have no password), else with its password.
+ */
+export async function linkUserEndpoint(fleet: RunningFleet, user: string): Promise<AmqpTarget> {
+  const backend = fleet.topology.backend;
+  if (!backend.tls || !fleet.tls) return fleet.amqpEndpoint(backend.name, user);
+  const file = (ext: string) => readFile(join(fleet.tls!.pkiDir, 'links', `${user}.${ext}`), 'utf8');
+  return {
+    url: `amqps://${backend.host}:${backend.ports.amqp}/${encodeURIComponent(fleet.topology.vhost)}`,
+    socketOptions: { ca: [fleet.tls.ca], cert: await file('pem'), key: await file('key'), credentials: amqp.credentials.external() },
+  };
+}
 
 /** Connects with the fleet CA (and the tools' client certificate) when the target carries them. */
 export function connectAmqp(target: AmqpTarget): Promise<ChannelModel> {

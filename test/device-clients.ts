@@ -41,9 +41,9 @@ export function stompSocket(fleet: RunningFleet, gateway: string) {
  * STOMP app `app` on a gateway: over TLS it logs in with a token whose scopes name only its own topics and queues
  * (the passcode; the login is ignored); on a plain gateway, where STOMP has no identity, as the administrator.
  */
-export async function stompApp(fleet: RunningFleet, gateway: string, app: string): Promise<StompClient> {
+export async function stompApp(fleet: RunningFleet, gateway: string, app: string, extraScopes?: readonly string[]): Promise<StompClient> {
   const gw = gatewayOf(fleet, gateway);
-  const [login, passcode] = gw.tls ? [app, await fleet.appToken(app)] : [ADMIN_USER, fleet.secrets.password(gateway, ADMIN_USER)];
+  const [login, passcode] = gw.tls ? [app, await fleet.appToken(app, extraScopes)] : [ADMIN_USER, fleet.secrets.password(gateway, ADMIN_USER)];
   return connectStomp(fleet, gateway, { login, passcode, host: fleet.topology.vhost });
 }
 

@@ -5,7 +5,7 @@
  * With that, any header frame a sender managed to publish also fits the router's connection, and the router's
  * own republish stays within the bound the header checks keep.
  */
-import { Connection } from 'rabbitmq-client';
+import { Connection, type ConnectionOptions } from 'rabbitmq-client';
 import { RouterError } from './router-error.ts';
 
 /** Offered in the probe so the broker's value wins the negotiation (min of both sides). */
@@ -13,9 +13,9 @@ const UNLIMITED_FRAME_MAX = 2 ** 32 - 1;
 /** AMQP 0-9-1's smallest frame_max; anything less is not a broker answer. */
 export const MIN_FRAME_MAX = 4096;
 
-/** Connects once as the router would, reads the negotiated frame_max, closes. Throws after `timeoutMs`. */
-export async function brokerFrameMax(url: string, timeoutMs: number): Promise<number> {
-  const probe = new Connection({ url, frameMax: UNLIMITED_FRAME_MAX, connectionName: 'fedgate-router-frame-probe' });
+/** Connects once as the router would (same URL and TLS), reads the negotiated frame_max, closes. Throws after `timeoutMs`. */
+export async function brokerFrameMax(url: string, timeoutMs: number, tls?: ConnectionOptions['tls']): Promise<number> {
+  const probe = new Connection({ url, frameMax: UNLIMITED_FRAME_MAX, connectionName: 'fedgate-router-frame-probe', ...(tls === undefined ? {} : { tls }) });
   probe.on('error', () => undefined); // onConnect reports the failure that matters
   try {
     // No auto-close on timeout: the `finally` closes it, once (a second close of a connection that never

@@ -1,5 +1,5 @@
 import {
-  BINDING_CREATED, BINDING_DELETED, DEVICE_USER, DEVICES_EXCHANGE, commandBindingKey, deviceOfBindingKey, deviceSessionQueues, gatewayOfUplinkUser,
+  BINDING_CREATED, BINDING_DELETED, DEVICE_USER, DEVICES_EXCHANGE, commandBindingKey, deviceOfBindingKey, deviceSessionQueues, gatewayOfUplinkUser, isOwnQueue,
 } from '@fedgate/topology';
 
 export interface PresenceEvent {
@@ -34,11 +34,11 @@ const OTHER = { kind: 'other' } as const;
 
 /**
  * Pure: a `binding.created`/`binding.deleted` event from a gateway's event exchange → a presence change. The
- * gateway comes from the broker-checked `user_id` the presence link stamps, never from the event's content. A
- * device is present only through its *own* session: the binding's queue is one of the device's MQTT session
- * queues and the login that made it is the device (its certificate's name; on a plain gateway the shared device
- * login, whose client-id rule ties the queue to the device). An app or another device binding a queue of its
- * own to someone's commands, which the gateway may allow an app, never moves that device.
+ * gateway comes from the broker-checked `user_id` the presence link stamps, never from the event's content. An
+ * identity is present only through its *own* queue: one of a device's MQTT session queues, or an app's
+ * `fedgate.app.<app>.*` queue, bound by that identity's login (a certificate's or token's name; on a plain
+ * gateway the shared device login, whose client-id rule ties the session queue to the device). Anyone binding a
+ * queue of theirs to another's commands, which a gateway may allow an app, never moves that identity.
  */
 export function readPresenceEvent(message: PresenceMessage): PresenceReading {
   const type = message.routingKey === BINDING_CREATED ? 'arrived' : message.routingKey === BINDING_DELETED ? 'left' : undefined;
@@ -48,7 +48,7 @@ export function readPresenceEvent(message: PresenceMessage): PresenceReading {
   if (!gateway || String(headers.source_name) !== DEVICES_EXCHANGE || String(headers.destination_kind ?? 'queue') !== 'queue') return OTHER;
   const deviceId = deviceOfBindingKey(String(headers.routing_key ?? ''));
   if (!deviceId || deviceId.startsWith('fedgate-')) return OTHER;
-  if (!deviceSessionQueues(deviceId).includes(String(headers.destination_name))) return { kind: 'untrusted', reason: 'not-its-session-queue', deviceId, gateway };
+  if (!isOwnQueue(deviceId, String(headers.destination_name))) return { kind: 'untrusted', reason: 'not-its-session-queue', deviceId, gateway };
   const actor = String(headers.user_who_performed_action ?? '');
   if (actor !== deviceId && actor !== DEVICE_USER) return { kind: 'untrusted', reason: 'not-its-identity', deviceId, gateway };
   const at = Number(headers.timestamp_in_ms ?? (message.timestamp ?? 0) * 1000);

@@ -247,7 +247,7 @@ export class RouterService {
 
   /** Probes the broker's frame size, then opens the connection every channel of the router shares. */
   async #connect(): Promise<Connection> {
-    this.#frameMax = await brokerFrameMax(this.options.amqpUrl, this.options.connectTimeoutMs);
+    this.#frameMax = await brokerFrameMax(this.options.amqpUrl, this.options.connectTimeoutMs, this.options.tls);
     const connection = new Connection({
       url: this.options.amqpUrl,
       frameMax: this.#frameMax,

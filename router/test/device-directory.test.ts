@@ -50,6 +50,12 @@ describe('router - presence events', () => {
     assert.equal(readPresenceEvent(created({ ...base, user_who_performed_action: DEVICE_USER })).kind, 'presence');
   });
 
+  it('takes an app\'s binding of its own fedgate.app.<app>.* queue, made with its token, as the app\'s presence', () => {
+    const app = { routing_key: 'devices.billing.commands.#', destination_name: 'fedgate.app.billing.commands', user_who_performed_action: 'billing' };
+    assert.equal(readPresenceEvent(created({ ...base, ...app })).kind, 'presence');
+    assert.equal(readPresenceEvent(created({ ...base, ...app, destination_name: 'fedgate.app.billingx.commands' })).kind, 'untrusted');
+  });
+
   it('ignores events not stamped by a gateway link, other exchanges and canaries', () => {
     assert.equal(parsePresenceEvent(created(base, 'fedgate-admin')), undefined);
     assert.equal(parsePresenceEvent(created({ ...base, source_name: 'amq.topic' })), undefined);

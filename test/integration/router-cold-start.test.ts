@@ -45,7 +45,7 @@ describe('router - cold start from a directory snapshot plus the presence log\'s
     const tailEvents = newcomers.length + departed.length + moved.length;
 
     // A command for a device that only the tail knows about, waiting before the new router starts.
-    const atUs = await tap(fleet.amqpUri('us'), DEVICES_EXCHANGE, `devices.${moved[0]}.#`);
+    const atUs = await tap(fleet.amqpEndpoint('us'), DEVICES_EXCHANGE, `devices.${moved[0]}.#`);
     try {
       await publishCommands(fleet, [{ routingKey: commandRoutingKey(moved[0]!, 'hello'), body: Buffer.from('first command') }]);
       const reader = await startRouter();

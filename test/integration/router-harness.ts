@@ -1,22 +1,22 @@
 // What the router integration suites share: a router on the shared fleet, commands published as an app would,
 // devices placed by presence events, and the router's HTTP state.
 import { randomUUID } from 'node:crypto';
-import amqp from 'amqplib';
 import { Connection, type Envelope } from 'rabbitmq-client';
 import { pino } from 'pino';
 import {
-  APP_USER, BINDING_CREATED, BINDING_DELETED, COMMANDS_EXCHANGE, DEADLINE_HEADER, DEVICES_EXCHANGE, PRESENCE_EXCHANGE, ROUTER_USER,
-  commandBindingKey, uplinkUser,
+  APP_USER, BINDING_CREATED, BINDING_DELETED, COMMANDS_EXCHANGE, DEADLINE_HEADER, PRESENCE_EXCHANGE, ROUTER_USER,
+  uplinkUser,
 } from '@fedgate/topology';
-import { RouterService, type RouterOptions } from '@fedgate/router';
+import { RouterService, devicePresenceHeaders, type RouterOptions } from '@fedgate/router';
 import type { RunningFleet } from '@fedgate/local-cluster';
 import { until } from '../device-clients.ts';
+import { connectAmqp, linkUserEndpoint } from '../amqp-probe.ts';
 
 export const quiet = pino({ level: 'silent' });
 
 export function newRouter(fleet: RunningFleet, options: Partial<RouterOptions> = {}): RouterService {
   return new RouterService(
-    { amqpUrl: fleet.amqpUri('core', ROUTER_USER), topology: fleet.topology, httpPort: 0, httpHost: '127.0.0.1', healthIntervalMs: 500, ...options },
+    { amqpUrl: fleet.amqpUri('core', ROUTER_USER), tls: fleet.amqpTlsOptions('core'), topology: fleet.topology, httpPort: 0, httpHost: '127.0.0.1', healthIntervalMs: 500, ...options },
     quiet,
   );
 }
@@ -39,7 +39,7 @@ export interface OutgoingCommand {
  * table), and a hostile sender must be able to send one.
  */
 export async function publishCommands(fleet: RunningFleet, commands: readonly OutgoingCommand[]): Promise<void> {
-  const connection = new Connection({ url: fleet.amqpUri('core', APP_USER), frameMax: 131_072 });
+  const connection = new Connection({ url: fleet.amqpUri('core', APP_USER), tls: fleet.amqpTlsOptions('core'), frameMax: 131_072 });
   try {
     const publisher = connection.createPublisher({ confirm: true });
     await Promise.all(commands.map((c) => publisher.send(
@@ -60,11 +60,11 @@ export async function publishPresence(fleet: RunningFleet, gateway: string, ids:
   const user = uplinkUser(gateway);
   const routingKey = options.type === 'left' ? BINDING_DELETED : BINDING_CREATED;
   const at = options.at ?? Date.now();
-  const connection = await amqp.connect(fleet.amqpUri('core', user));
+  const connection = await connectAmqp(await linkUserEndpoint(fleet, user));
   try {
     const channel = await connection.createConfirmChannel();
     for (const [i, id] of ids.entries()) {
-      const headers = { source_name: DEVICES_EXCHANGE, destination_kind: 'queue', routing_key: commandBindingKey(id), timestamp_in_ms: at };
+      const headers = devicePresenceHeaders(id, at);
       if (!channel.publish(PRESENCE_EXCHANGE, routingKey, Buffer.alloc(0), { userId: user, appId: gateway, headers })) {
         await new Promise((resolve) => channel.once('drain', resolve));
       }

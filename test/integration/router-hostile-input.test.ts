@@ -22,7 +22,10 @@ const execFileAsync = promisify(execFile);
  */
 async function sendDeeplyNested(fleet: RunningFleet, routingKey: string, messageId: string, depth: number): Promise<void> {
   const sender = fileURLToPath(new URL('./router-deep-header-sender.ts', import.meta.url));
-  await execFileAsync(process.execPath, ['--stack-size=7800', '--import', 'tsx', sender, fleet.amqpUri('core', APP_USER), routingKey, messageId, String(depth)]);
+  // TLS options by environment, not argv: the tools' key must not show in the process list.
+  await execFileAsync(process.execPath, ['--stack-size=7800', '--import', 'tsx', sender, fleet.amqpUri('core', APP_USER), routingKey, messageId, String(depth)], {
+    env: { ...process.env, FEDGATE_SENDER_TLS: JSON.stringify(fleet.amqpTlsOptions('core')) },
+  });
 }
 
 interface Normal {
@@ -101,9 +104,9 @@ describe('router - hostile input mixed into normal commands', function () {
     device = await mqttDevice(fleet, 'eu', target);
     await device.subscribeAsync(commandTopicFilter(target), { qos: 1 });
     await placed(router, target, 'eu');
-    const atDevice = await tap(fleet.amqpUri('eu'), DEVICES_EXCHANGE, `devices.${target}.#`);
-    const atBystander = await tap(fleet.amqpUri('eu'), DEVICES_EXCHANGE, `devices.${bystander}.#`);
-    const dead = await tap(fleet.amqpUri('core'), DEAD_EXCHANGE, `devices.${target}.#`);
+    const atDevice = await tap(fleet.amqpEndpoint('eu'), DEVICES_EXCHANGE, `devices.${target}.#`);
+    const atBystander = await tap(fleet.amqpEndpoint('eu'), DEVICES_EXCHANGE, `devices.${bystander}.#`);
+    const dead = await tap(fleet.amqpEndpoint('core'), DEAD_EXCHANGE, `devices.${target}.#`);
     taps.push(atDevice, atBystander, dead);
     assert.equal(await counterTotal(router, 'fedgate_router_consumer_up', { consumer: 'commands' }), 1, 'consuming before the burst');
 

@@ -77,8 +77,8 @@ describe('router - lifecycle: readiness before the rebuild, ordered shutdown, a 
 
   it('SIGTERM: not ready, stops consuming, settles in-flight commands, closes, exits 0 — none lost, none twice', async () => {
     const target = deviceId('drain');
-    const atDevice = await tap(fleet.amqpUri('eu'), DEVICES_EXCHANGE, `devices.${target}.#`);
-    const dead = await tap(fleet.amqpUri('core'), DEAD_EXCHANGE, `devices.${target}.#`);
+    const atDevice = await tap(fleet.amqpEndpoint('eu'), DEVICES_EXCHANGE, `devices.${target}.#`);
+    const dead = await tap(fleet.amqpEndpoint('core'), DEAD_EXCHANGE, `devices.${target}.#`);
     taps.push(atDevice, dead);
     const router = await startRouterProcess();
     processes.push(router.proc);

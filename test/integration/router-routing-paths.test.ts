@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import amqp from 'amqplib';
 import type { MqttClient } from 'mqtt';
 import {
   DEAD_EXCHANGE, DEAD_REASON_HEADER, DEVICES_EXCHANGE, ROUTE_HEADER, commandRoutingKey, commandTopicFilter, gatewayExchange, type Gateway, type Topology,
@@ -8,7 +7,7 @@ import { seg } from '@fedgate/broker-admin';
 import { downlinkQueue, type RouterService } from '@fedgate/router';
 import type { RunningFleet } from '@fedgate/local-cluster';
 import { sharedFleet } from '../shared-fleet.ts';
-import { tap, type Tap } from '../amqp-probe.ts';
+import { connectAmqp, tap, type Tap } from '../amqp-probe.ts';
 import { mqttDevice, until } from '../device-clients.ts';
 import { counterTotal, deviceId, newRouter, placed, publishCommands, untilAsync } from './router-harness.ts';
 
@@ -36,7 +35,7 @@ describe('router - dead-letter, unroutable and scale-out paths on the local flee
   }
 
   async function openTap(cluster: string, exchange: string, key: string): Promise<Tap> {
-    const t = await tap(fleet.amqpUri(cluster), exchange, key);
+    const t = await tap(fleet.amqpEndpoint(cluster), exchange, key);
     taps.push(t);
     return t;
   }
@@ -79,7 +78,7 @@ describe('router - dead-letter, unroutable and scale-out paths on the local flee
     const admin = fleet.admin('core');
     await admin.put(`/exchanges/${seg('/')}/${seg(gatewayExchange(ghost))}`, { type: 'topic', durable: false, auto_delete: false });
     const healthQueue = downlinkQueue(ghostGateway);
-    const connection = await amqp.connect(fleet.amqpUri('core'));
+    const connection = await connectAmqp(fleet.amqpEndpoint('core'));
     try {
       const channel = await connection.createChannel();
       await channel.assertQueue(healthQueue, { durable: false, autoDelete: true }); // not exclusive: the router declares it passively

@@ -7,10 +7,11 @@ import {
   COMMANDS_EXCHANGE, DEAD_EXCHANGE, DEAD_REASON_HEADER, DEADLINE_HEADER, DEVICES_EXCHANGE, ROUTE_HEADER, ROUTER_USER, commandRoutingKey, gatewayExchange,
 } from '@fedgate/topology';
 import { RouterService } from '@fedgate/router';
+import { scopeLiteral } from '@fedgate/pki';
 import type { RunningFleet } from '@fedgate/local-cluster';
 import { sharedFleet, TEST_TOPOLOGY_FILE } from '../shared-fleet.ts';
 import { connectAmqp, tap, type Tap } from '../amqp-probe.ts';
-import { mqttDevice, until } from '../device-clients.ts';
+import { mqttDevice, stompApp, stompCollect, until } from '../device-clients.ts';
 
 const quiet = pino({ level: 'silent' });
 
@@ -112,6 +113,31 @@ describe('router - location-aware routing on the local fleet', function () {
     await sendCommands(fleet, device, 1);
     await until(() => second.got.length === 1, 1_000, 'the command at us');
     assert.ok(Date.now() - second.subscribedAt < 2_000);
+  });
+
+  it('an app allowed to read a device\'s commands does not move the device: the router counts its binding as untrusted', async () => {
+    const victim = `victim-${randomUUID().slice(0, 8)}`;
+    const app = `monitor-${randomUUID().slice(0, 8)}`;
+    const { got } = await deviceAt('eu', victim);
+    await until(() => router.directory.lookup(victim, Date.now(), 60_000)?.gateway === 'eu', 5_000, 'the victim placed at eu');
+    const untrusted = async () => (await router.metrics.presenceUntrusted.get()).values.reduce((n, v) => n + v.value, 0);
+    const before = await untrusted();
+    // Granted read on the victim's commands (a monitoring app, or a token with too wide a scope), at the other gateway.
+    const grant = `fedgate.read:${scopeLiteral(fleet.topology.vhost)}/${DEVICES_EXCHANGE}/${scopeLiteral(`devices.${victim}.commands.`)}*`;
+    const stomp = await stompApp(fleet, 'us', app, [grant]);
+    try {
+      const spied = stompCollect(stomp, app, `devices.${victim}.commands.#`);
+      const deadline = Date.now() + 10_000;
+      while ((await untrusted()) === before && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+      assert.equal(await untrusted(), before + 1, 'the app\'s binding reached the router and was counted untrusted');
+      assert.equal(router.directory.lookup(victim, Date.now(), 60_000)?.gateway, 'eu', 'the victim was not moved');
+      await sendCommands(fleet, victim, 1);
+      await until(() => got.length === 1, 10_000, 'the command at the victim');
+      await new Promise((r) => setTimeout(r, 500));
+      assert.equal(spied.length, 0, 'the command was routed to eu only; nothing reached the app at us');
+    } finally {
+      await stomp.deactivate();
+    }
   });
 
   it('dead-letters malformed commands with their reason and keeps serving', async () => {

@@ -75,8 +75,11 @@ export interface RunningFleet {
   compileOptions(cluster: string): RenderConfOptions;
   /** A device's certificate from the fleet CA (issued on first use, under `<stateDir>/devices`). Throws without TLS. */
   deviceTls(deviceId: string): Promise<DeviceTls>;
-  /** A signed token for STOMP app `app` (the CONNECT passcode on a TLS gateway). Throws without TLS. */
-  appToken(app: string): Promise<string>;
+  /**
+   * A signed token for STOMP app `app` (the CONNECT passcode on a TLS gateway): its own topics and queues, plus
+   * `extraScopes` (full scope strings) for an app granted more. Throws without TLS.
+   */
+  appToken(app: string, extraScopes?: readonly string[]): Promise<string>;
   /** An administrator client of one cluster's management API. */
   admin(cluster: string): ManagementClient;
   /** AMQP URI with the given user's credentials (default: the administrator). */
@@ -378,7 +381,7 @@ function runningFleet(ctx: FleetContext, secrets: Secrets, clusters: ClusterStat
     }),
     compileOptions: (name) => nodeCompileOptions(ctx, ctx.nodes.get(cluster(name).name)!),
     deviceTls: (deviceId) => localDeviceTls(ctx.stateDir, ctx.topology, needTls(ctx), deviceId),
-    appToken: (app) => localAppToken(ctx.topology, needTls(ctx), app),
+    appToken: (app, extraScopes) => localAppToken(ctx.topology, needTls(ctx), app, { extraScopes }),
     admin: (name) => admin(cluster(name)),
     amqpUri: (name, user = ADMIN_USER) => clusterAmqpUri(cluster(name), ctx.topology.vhost, { user, password: secrets.password(name, user) }),
     node: (name) => ctx.nodes.get(cluster(name).name)!,

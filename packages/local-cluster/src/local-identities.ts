@@ -29,8 +29,11 @@ export async function localDeviceTls(stateDir: string, topology: Topology, tls: 
   return { ca: tls.ca, cert, key };
 }
 
-/** A signed token that lets app `app` use exactly its own topics and queues on the fleet's gateways. @default ttl 1 hour */
-export async function localAppToken(topology: Topology, tls: FleetTls, app: string, ttlSeconds = 3600): Promise<string> {
+/** A signed token that lets app `app` use its own topics and queues on the fleet's gateways, and `extraScopes`. */
+export async function localAppToken(
+  topology: Topology, tls: FleetTls, app: string, options: { ttlSeconds?: number; extraScopes?: readonly string[] | undefined } = {},
+): Promise<string> {
   const key = await ensureTokenSigningKey(tls.pkiDir);
-  return (await signAppToken(key, { app, scopes: appScopes(app, topology.vhost), ttlSeconds })).token;
+  const scopes = [...appScopes(app, topology.vhost), ...(options.extraScopes ?? [])];
+  return (await signAppToken(key, { app, scopes, ttlSeconds: options.ttlSeconds ?? 3600 })).token;
 }

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 // current with the JOSE RFCs, and it gets the details a hand-rolled signer gets wrong (base64url
 // without padding, the ES256 signature encoding, claim types) right for whoever changes the algorithm later.
 import { SignJWT } from 'jose';
-import { DEVICES_EXCHANGE, commandBindingKey } from '@fedgate/topology';
+import { APP_QUEUE_PREFIX, DEVICES_EXCHANGE, commandBindingKey } from '@fedgate/topology';
 import { PkiError } from './errors.ts';
 import { validateAppName } from './identity-names.ts';
 import type { TokenSigningKey } from './token-signing-key.ts';
@@ -15,8 +15,6 @@ export const DEFAULT_TOKEN_TTL_SECONDS = 3600;
 /** Longest a token may live: 30 days. A token cannot be revoked before it expires, so keep them short. */
 export const MAX_TOKEN_TTL_SECONDS = 30 * 86_400;
 
-/** An app's STOMP subscription queues are `fedgate.app.<app>.<name>`; the app's token allows no other queue. */
-export const APP_QUEUE_PREFIX = 'fedgate.app.';
 
 /**
  * The queue an app names in its SUBSCRIBE frame's `x-queue-name` header. The STOMP plugin's default,

@@ -25,7 +25,6 @@ export {
 } from './fleet-ca.ts';
 export { TOKEN_ALGORITHM, ensureTokenSigningKey, type TokenSigningKey } from './token-signing-key.ts';
 export {
-  APP_QUEUE_PREFIX,
   DEFAULT_RESOURCE_SERVER_ID,
   DEFAULT_TOKEN_TTL_SECONDS,
   MAX_TOKEN_TTL_SECONDS,

@@ -140,9 +140,17 @@ export function parseCommandRoutingKey(routingKey: string): ParsedCommandKey {
 }
 
 /** The device whose command subscription a binding key is, e.g. `devices.s-42.commands.#` → `s-42`. */
+/** An app's STOMP subscription queues are `fedgate.app.<app>.<name>`; the app's token allows no other queue. */
+export const APP_QUEUE_PREFIX = 'fedgate.app.';
+
 /** The queues the MQTT plugin declares for a device's session: QoS 0 and QoS 1 subscriptions. */
 export function deviceSessionQueues(deviceId: string): readonly string[] {
   return [`mqtt-subscription-${deviceId}qos0`, `mqtt-subscription-${deviceId}qos1`];
+}
+
+/** Whether `queue` is one only identity `id` can have: a device's MQTT session queue or an app's own queue. */
+export function isOwnQueue(id: string, queue: string): boolean {
+  return deviceSessionQueues(id).includes(queue) || queue.startsWith(`${APP_QUEUE_PREFIX}${id}.`);
 }
 
 export function deviceOfBindingKey(bindingKey: string): string | undefined {
