@@ -78,7 +78,7 @@ describe('infra - npm run release: the self-contained bundle the instances downl
     }
   });
 
-  it('runs router, gateway-health and boot --help with plain node from a directory with no node_modules above it', async () => {
+  it('runs router, gateway-health, device-authz and boot --help with plain node from a directory with no node_modules above it', async () => {
     assert.deepEqual(ancestorsWithNodeModules(unpacked), []);
     const router = await launch(unpacked, ['router', '--help']);
     assert.equal(router.code, 0, router.stderr);
@@ -86,6 +86,9 @@ describe('infra - npm run release: the self-contained bundle the instances downl
     const health = await launch(unpacked, ['gateway-health', '--help']);
     assert.equal(health.code, 0, health.stderr);
     assert.match(health.stdout, /--node-address/);
+    const authz = await launch(unpacked, ['device-authz', '--help']);
+    assert.equal(authz.code, 0, authz.stderr);
+    assert.match(authz.stdout, /--gateway/);
     const boot = await launch(unpacked, ['boot', '--help']);
     assert.equal(boot.code, 0, boot.stderr);
     assert.match(boot.stdout, /^usage: fedgate boot secret-value/);
@@ -94,11 +97,14 @@ describe('infra - npm run release: the self-contained bundle the instances downl
     assert.match(unknown.stderr, /this release has no command "apply" \(commands: router, gateway-health, device-authz, boot\)/);
   });
 
-  it('the bundled services reach their handlers: gateway-health refuses an unknown gateway, the router names the one password it lacks (exit 2)', async () => {
+  it('the bundled services reach their handlers: gateway-health and device-authz refuse an unknown gateway, the router names the one password it lacks (exit 2)', async () => {
     const topology = join(process.cwd(), 'infra/topologies/acme.example.yaml');
     const health = await launch(unpacked, ['gateway-health', '--gateway', 'nordics', '-f', topology]);
     assert.equal(health.code, 2);
     assert.match(health.stderr, /no gateway "nordics" .* \(gateways: us, eu, ap\)/);
+    const authz = await launch(unpacked, ['device-authz', '--gateway', 'nordics', '-f', topology]);
+    assert.equal(authz.code, 2);
+    assert.match(authz.stderr, /no gateway "nordics" .* \(gateways: us, eu, ap\)/);
     const router = await launch(unpacked, ['router', '-f', topology]);
     assert.equal(router.code, 2);
     assert.match(router.stderr, /missing 1 password\(s\): FEDGATE_CORE_ROUTER_PASSWORD/);
