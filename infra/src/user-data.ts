@@ -7,10 +7,11 @@
 import { readFileSync } from 'node:fs';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { stringify } from 'yaml';
-import type { Topology } from '@fedgate/topology';
+import { authzPort, type Topology } from '@fedgate/topology';
 import type { ClusterPlan, FleetPlan, GatewayPlan } from './fleet-plan.ts';
 import { InfraError } from './errors.ts';
 import { SECRET_WAIT_SECONDS } from './constructs/instance-group.ts';
+import { brokerTlsFileNames, routerTlsFileNames, type InstanceTlsFileNames } from './tls-material.ts';
 
 /** EC2 refuses user data over 16 KiB (before base64). */
 export const MAX_USER_DATA_BYTES = 16 * 1024;
@@ -25,6 +26,8 @@ export const CLUSTER_FORMATION_PATH = '/etc/rabbitmq/conf.d/10-fedgate-cluster.c
 export const RABBITMQ_LIMITS_PATH = '/etc/systemd/system/rabbitmq-server.service.d/10-fedgate-limits.conf';
 export const SYSCTL_PATH = '/etc/sysctl.d/60-fedgate.conf';
 export const GATEWAY_HEALTH_UNIT = 'fedgate-gateway-health.service';
+/** The device authorisation endpoint on every node of a TLS gateway; RabbitMQ's HTTP auth backend asks it. */
+export const DEVICE_AUTHZ_UNIT = 'fedgate-device-authz.service';
 /**
  * The fleet CA as fedgate's services read it: written at boot from the instance's secret, mode 0644 (a CA
  * certificate is public) so the services' DynamicUser can read it, unlike RabbitMQ's own copy (0640 root:rabbitmq).
@@ -52,6 +55,8 @@ export interface CloudConfig {
 export function brokerCloudConfig(fleet: FleetPlan, cluster: ClusterPlan): CloudConfig {
   const gateway = cluster.role === 'gateway' ? (cluster as GatewayPlan) : undefined;
   const service = gateway && fleet.dns ? GATEWAY_HEALTH_UNIT : undefined;
+  // A TLS gateway has no device users: its broker asks the endpoint on 127.0.0.1 about every device login.
+  const authz = gateway && gateway.cluster.tls ? { unit: DEVICE_AUTHZ_UNIT, port: authzPort(gateway.gateway) } : undefined;
   const env: Record<string, string> = {
     FEDGATE_ROLE: cluster.role,
     FEDGATE_CLUSTER: cluster.name,
@@ -59,8 +64,9 @@ export function brokerCloudConfig(fleet: FleetPlan, cluster: ClusterPlan): Cloud
     FEDGATE_PACKAGES: 'rabbitmq-server',
     FEDGATE_DEFINITIONS_SECRET: cluster.definitionsSecret,
     FEDGATE_RUNTIME_SECRET: cluster.runtimeSecret,
-    FEDGATE_TLS: String(cluster.cluster.tls),
+    ...tlsFilesEnv(brokerTlsFileNames(fleet.topology, cluster.cluster)),
     ...(cluster.nodes > 1 ? { FEDGATE_PEER_GROUP: cluster.groupName } : {}),
+    ...(authz ? { FEDGATE_AUTHZ_SERVICE: authz.unit, FEDGATE_AUTHZ_HEALTH_URL: `http://127.0.0.1:${authz.port}/healthz` } : {}),
     ...(service ? { FEDGATE_SERVICE: service } : {}),
     FEDGATE_BUNDLE_URI: cluster.bundle.uri,
     FEDGATE_BUNDLE_REGION: cluster.bundle.region,
@@ -72,12 +78,9 @@ export function brokerCloudConfig(fleet: FleetPlan, cluster: ClusterPlan): Cloud
     { path: RABBITMQ_LIMITS_PATH, permissions: '0644', content: rabbitmqLimits(cluster) },
     { path: SYSCTL_PATH, permissions: '0644', content: sysctlConf(cluster) },
   ];
-  if (service && gateway) {
-    files.push(
-      { path: INSTANCE_TOPOLOGY_PATH, permissions: '0644', content: instanceTopology(fleet.topology, gateway.name) },
-      { path: `/etc/systemd/system/${service}`, permissions: '0644', content: gatewayHealthUnit(gateway) },
-    );
-  }
+  if ((service || authz) && gateway) files.push({ path: INSTANCE_TOPOLOGY_PATH, permissions: '0644', content: instanceTopology(fleet.topology, gateway.name) });
+  if (service && gateway) files.push({ path: `/etc/systemd/system/${service}`, permissions: '0644', content: gatewayHealthUnit(gateway) });
+  if (authz && gateway) files.push({ path: `/etc/systemd/system/${authz.unit}`, permissions: '0644', content: deviceAuthzUnit(gateway, authz.port) });
   return withBoot(files, env);
 }
 
@@ -90,7 +93,7 @@ export function routerCloudConfig(fleet: FleetPlan): CloudConfig {
     FEDGATE_REGION: router.region,
     FEDGATE_PACKAGES: '',
     FEDGATE_RUNTIME_SECRET: router.secret,
-    FEDGATE_TLS: String(fleet.topology.backend.tls),
+    ...tlsFilesEnv(routerTlsFileNames(fleet.topology)),
     FEDGATE_SERVICE: ROUTER_UNIT,
     FEDGATE_BUNDLE_URI: router.bundle.uri,
     FEDGATE_BUNDLE_REGION: router.bundle.region,
@@ -146,6 +149,14 @@ export function instanceTopology(topology: Topology, gateway?: string): string {
   };
   const scope = gateway === undefined ? 'every gateway' : `the backend and gateway ${gateway}`;
   return `# Topology "${topology.name}" as fedgate's services on this instance see it (${scope}), written by fedgate synth.\n` + stringify(copy, { lineWidth: 0 });
+}
+
+/**
+ * The TLS file names the boot script accepts in the instance's secret: every required one, and the optional ones;
+ * any other name makes the boot fail. Space-separated (the names hold no spaces).
+ */
+function tlsFilesEnv(names: InstanceTlsFileNames): Record<string, string> {
+  return { FEDGATE_TLS_FILES: names.required.join(' '), FEDGATE_TLS_OPTIONAL_FILES: names.optional.join(' ') };
 }
 
 function bootEnv(env: Record<string, string>): string {
@@ -221,6 +232,28 @@ function gatewayHealthUnit(gateway: GatewayPlan): string {
     '',
     '[Install]',
     'WantedBy=multi-user.target',
+  ].join('\n') + '\n';
+}
+
+function deviceAuthzUnit(gateway: GatewayPlan, port: number): string {
+  return [
+    '[Unit]',
+    `Description=fedgate device authorisation for ${gateway.name} (RabbitMQ's HTTP auth backend asks it about every device login, on 127.0.0.1:${port})`,
+    'After=network-online.target',
+    'Wants=network-online.target',
+    '# The broker asks it from the first device login on; a reboot starts it first.',
+    'Before=rabbitmq-server.service',
+    '',
+    '[Service]',
+    '# No EnvironmentFile: it reads no secret, only the topology (the fleet vhost and ports.authz).',
+    `ExecStart=/opt/fedgate/bin/fedgate device-authz --gateway ${gateway.name} -f ${INSTANCE_TOPOLOGY_PATH}`,
+    'DynamicUser=yes',
+    'NoNewPrivileges=yes',
+    'Restart=always',
+    'RestartSec=2',
+    '',
+    '[Install]',
+    'WantedBy=multi-user.target rabbitmq-server.service',
   ].join('\n') + '\n';
 }
 

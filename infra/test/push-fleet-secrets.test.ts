@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { X509Certificate } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import {
@@ -8,7 +10,10 @@ import {
 import { mockClient, type AwsClientStub } from 'aws-sdk-client-mock';
 import { compileCluster, definitionsText } from '@fedgate/broker-config';
 import { requiredCredentials, secretsFromMap, type Topology } from '@fedgate/topology';
-import { SecretsPushError, certificatesFromDirectory, pushFleetSecrets, type SecretsPushReport } from '../src/secrets/index.ts';
+import { ensureTokenSigningKey } from '@fedgate/pki';
+import {
+  SecretsPushError, brokerTlsFileNames, certificatesFromDirectory, certificatesFromFleetPki, linkUsers, pushFleetSecrets, type SecretsPushReport,
+} from '../src/secrets/index.ts';
 import { createTestPki, type TestPki } from '../../packages/cli/test/test-certificates.ts';
 import { acme } from './synthesized-fleet.ts';
 import { isSecretsManagerFailure, SecretsManagerAccount } from './secrets-manager-account.ts';
@@ -36,6 +41,7 @@ function serve(account: SecretsManagerAccount): AwsClientStub<SecretsManagerClie
   return mock;
 }
 
+/** The --tls-dir layout: DIR/ca.pem, DIR/<cluster>/cert.pem|key.pem and, per gateway, DIR/<gateway>/<link user>.pem|.key. */
 function tlsDir(pki: TestPki, topology: Topology): string {
   const dir = join(pki.dir, 'fleet-tls');
   mkdirSync(dir, { recursive: true });
@@ -45,6 +51,13 @@ function tlsDir(pki: TestPki, topology: Topology): string {
     mkdirSync(join(dir, cluster.name), { recursive: true });
     writeFileSync(join(dir, cluster.name, 'cert.pem'), cert);
     writeFileSync(join(dir, cluster.name, 'key.pem'), key);
+  }
+  for (const gateway of topology.gateways) {
+    for (const user of linkUsers(gateway)) {
+      const { key, cert } = pki.serverCertificate(user);
+      writeFileSync(join(dir, gateway.name, `${user}.pem`), cert);
+      writeFileSync(join(dir, gateway.name, `${user}.key`), key);
+    }
   }
   return dir;
 }
@@ -88,7 +101,7 @@ describe('infra - fedgate secrets push at the SDK boundary (secrets as the stack
       assert.equal(definitions, definitionsText(compileCluster(topology, cluster, secrets).definitions), `${cluster.name}: gzip of the rendered definitions`);
       const runtime = JSON.parse(account.secrets.get(`fedgate/acme/${cluster.name}/runtime`)!.string!);
       assert.match(runtime.erlangCookie, /^[A-Za-z0-9]{20,255}$/);
-      assert.deepEqual(Object.keys(runtime.tls).sort(), ['ca.pem', 'cert.pem', 'key.pem']);
+      assert.deepEqual(Object.keys(runtime.tls), brokerTlsFileNames(topology, cluster).required, `${cluster.name}: exactly the files its nodes read`);
       for (const key of Object.keys(runtime.env)) assert.match(key, /^FEDGATE_[A-Z0-9_]+$/);
     }
     assert.deepEqual(Object.keys(JSON.parse(account.secrets.get('fedgate/acme/us/runtime')!.string!).env), ['FEDGATE_US_ADMIN_PASSWORD']);
@@ -143,6 +156,94 @@ describe('infra - fedgate secrets push at the SDK boundary (secrets as the stack
       return true;
     });
     assert.equal(fresh.puts.length, 0, 'nothing is put before every value is known');
+  });
+
+  it('secrets push - a runtime secret from before link certificates (ca/cert/key only) is not kept: the push names what each gateway lacks', async () => {
+    await push();
+    const us = JSON.parse(account.secrets.get('fedgate/acme/us/runtime')!.string!);
+    const { 'fedgate-down-us.pem': _cert, 'fedgate-down-us.key': _key, ...old } = us.tls;
+    account.put('us-east-1', 'fedgate/acme/us/runtime', { string: JSON.stringify({ ...us, tls: old }) });
+    await assert.rejects(push({ certificates: undefined }), (err: unknown) => {
+      assert.ok(err instanceof SecretsPushError && err.code === 'SECRETS_TLS_MISSING');
+      assert.match(err.message, /clusters us \(missing fedgate-down-us\.pem, fedgate-down-us\.key\) speak TLS/);
+      assert.match(err.message, /--pki-dir DIR/);
+      return true;
+    });
+  });
+
+  it('secrets push - refuses a link certificate for another user, or one from another CA, before putting anything', async () => {
+    const dir = tlsDir(pki, topology);
+    const wrongUser = pki.serverCertificate('fedgate-up-eu');
+    writeFileSync(join(dir, 'us', 'fedgate-up-us.pem'), wrongUser.cert);
+    writeFileSync(join(dir, 'us', 'fedgate-up-us.key'), wrongUser.key);
+    try {
+      await assert.rejects(push({ certificates: certificatesFromDirectory(dir) }), (err: unknown) => {
+        assert.ok(err instanceof SecretsPushError && err.code === 'SECRETS_TLS_INVALID');
+        assert.match(err.message, /^us's fedgate-up-us\.pem: does not name fedgate-up-us \(DNS:fedgate-up-eu\)$/);
+        return true;
+      });
+      const stranger = createTestPki();
+      try {
+        const foreign = stranger.serverCertificate('fedgate-up-us');
+        writeFileSync(join(dir, 'us', 'fedgate-up-us.pem'), foreign.cert);
+        writeFileSync(join(dir, 'us', 'fedgate-up-us.key'), foreign.key);
+        await assert.rejects(push({ certificates: certificatesFromDirectory(dir) }), /us's fedgate-up-us\.pem: not signed by the fleet CA/);
+      } finally {
+        stranger.remove();
+      }
+      assert.equal(account.puts.length, 0, 'nothing is put before every value is checked');
+    } finally {
+      tlsDir(pki, topology); // restore the directory for the other tests
+    }
+  });
+
+  it('secrets push --pki-dir - issues node and link certificates from the fleet CA once, pushes its token key, never the CA key; a second push changes nothing', async function () {
+    this.timeout(120_000);
+    const dir = mkdtempSync(join(tmpdir(), 'fedgate-push-pki-'));
+    const pkiDir = join(dir, 'pki');
+    try {
+      const issued: string[] = [];
+      const fromPki = () => certificatesFromFleetPki(pkiDir, topology.name, { onIssued: (line) => issued.push(line) });
+      await ensureTokenSigningKey(pkiDir);
+      const first = await push({ certificates: fromPki() });
+      assert.ok(first.secrets.every((x) => x.action !== 'unchanged'));
+      assert.equal(issued[0], `created the fleet CA of topology "acme" in ${pkiDir}`);
+      assert.equal(issued.filter((l) => l.startsWith('issued the node certificate')).length, 4);
+      assert.equal(issued.filter((l) => l.startsWith('issued the link certificate')).length, 6);
+
+      const caPem = readFileSync(join(pkiDir, 'ca.pem'), 'utf8');
+      const caKeyLines = readFileSync(join(pkiDir, 'ca.key'), 'utf8').split('\n').filter((l) => l.length > 20 && !l.startsWith('-----'));
+      for (const [name, stored] of account.secrets) {
+        const text = stored.string ?? gunzipSync(stored.binary!).toString('utf8');
+        assert.ok(caKeyLines.every((line) => !text.includes(line)), `${name} holds the CA key`);
+      }
+      const token = readFileSync(join(pkiDir, 'token-signing.pub.pem'), 'utf8');
+      for (const gateway of topology.gateways) {
+        const tls = JSON.parse(account.secrets.get(`fedgate/acme/${gateway.name}/runtime`)!.string!).tls as Record<string, string>;
+        assert.deepEqual(Object.keys(tls), [...brokerTlsFileNames(topology, gateway).required, 'token-signing.pub.pem']);
+        assert.equal(tls['ca.pem'], caPem);
+        assert.equal(tls['token-signing.pub.pem'], token);
+        for (const user of linkUsers(gateway)) {
+          const cert = new X509Certificate(tls[`${user}.pem`]!);
+          assert.equal(cert.subject, `CN=${user}`);
+          assert.ok(cert.verify(new X509Certificate(caPem).publicKey), `${user}: from the fleet CA`);
+          assert.equal(tls[`${user}.key`], readFileSync(join(pkiDir, 'links', `${user}.key`), 'utf8'));
+        }
+        assert.ok(new X509Certificate(tls['cert.pem']!).checkHost(gateway.host), `${gateway.name}'s node certificate names ${gateway.host}`);
+      }
+      const core = JSON.parse(account.secrets.get('fedgate/acme/core/runtime')!.string!).tls as Record<string, string>;
+      assert.deepEqual(Object.keys(core), ['ca.pem', 'cert.pem', 'key.pem'], 'the backend gets no token key and no link files');
+      assert.deepEqual(JSON.parse(account.secrets.get('fedgate/acme/core/router')!.string!).tls, { 'ca.pem': caPem });
+
+      issued.length = 0;
+      mock.resetHistory();
+      const second = await push({ certificates: fromPki() });
+      assert.deepEqual(new Set(second.secrets.map((x) => x.action)), new Set(['unchanged']));
+      assert.deepEqual(issued, [], 'nothing issued again');
+      assert.equal(mock.commandCalls(PutSecretValueCommand).length + mock.commandCalls(CreateSecretCommand).length, 0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('secrets push - a secret the stacks have not created yet is a typed error naming it', async () => {

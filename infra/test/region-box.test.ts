@@ -1,7 +1,10 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile, stat } from 'node:fs/promises';
+import { connect } from 'node:net';
+import { connect as tlsConnect } from 'node:tls';
+import { MqttClient } from 'mqtt';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { ManagementClient } from '@fedgate/broker-admin';
@@ -139,14 +142,30 @@ describe('infra - a region booted in a box: each instance\'s user data from fedg
     assert.match(await core.root.readFile('/etc/rabbitmq/conf.d/20-fedgate-peers.conf'), new RegExp(`^cluster_formation\\.classic_config\\.nodes\\.1 = rabbit@${core.root.hostname}$`, 'm'));
   });
 
-  it('boots a gateway node whose links to the backend run over TLS verified against the fleet CA', async () => {
+  it('boots a gateway node whose links log in to the backend with their own certificates (EXTERNAL) over TLS verified against the fleet CA', async () => {
     await assertRunsPushedDefinitions(us, 'us', 'us.gw.acme.internal');
     const links = pushedDefinitions('us').parameters.filter((p) => p.component === 'shovel');
     assert.deepEqual(links.map((l) => l.name).sort(), ['fedgate-down-us', 'fedgate-presence-us', 'fedgate-up-us']);
     for (const link of links) {
       const uri = String(link.value['src-uri'] === 'amqp://' ? link.value['dest-uri'] : link.value['src-uri']);
-      assert.match(uri, /^amqps:\/\/[^@]+@core\.acme\.internal:5671\/%2F\?cacertfile=\/etc\/rabbitmq\/tls\/ca\.pem&verify=verify_peer&server_name_indication=core\.acme\.internal$/, link.name);
+      const user = link.name === 'fedgate-down-us' ? 'fedgate-down-us' : 'fedgate-up-us';
+      assert.equal(uri, `amqps://core.acme.internal:5671/%2F?cacertfile=/etc/rabbitmq/tls/ca.pem&certfile=/etc/rabbitmq/tls/${user}.pem&keyfile=/etc/rabbitmq/tls/${user}.key` +
+        '&verify=verify_peer&server_name_indication=core.acme.internal&auth_mechanism=external', link.name);
     }
+    // The link files the URIs name are on the node as the boot wrote them: the broker's group reads them, nobody else.
+    const rabbitmqGid = Number(/^rabbitmq:[^:]*:(\d+):/m.exec(await us.root.readFile('/etc/group'))![1]);
+    for (const file of ['fedgate-down-us.pem', 'fedgate-down-us.key', 'fedgate-up-us.pem', 'fedgate-up-us.key']) {
+      const info = await stat(join(us.root.root, 'etc/rabbitmq/tls', file));
+      assert.equal(info.mode & 0o777, 0o640, file);
+      assert.equal(info.uid, 0, file);
+      assert.equal(info.gid, rabbitmqGid, file);
+    }
+    assert.deepEqual((await readdir(join(us.root.root, 'etc/rabbitmq/tls'))).sort(), [
+      'ca.pem', 'cert.pem', 'fedgate-down-us.key', 'fedgate-down-us.pem', 'fedgate-up-us.key', 'fedgate-up-us.pem', 'key.pem', 'token-signing.pub.pem',
+    ]);
+    // The backend's link users have no password: the links can only have logged in with their certificates.
+    const coreUsers = await management(core, 'core', 'core.acme.internal').get<{ name: string; password_hash: string }[]>('/users');
+    for (const user of ['fedgate-down-us', 'fedgate-up-us']) assert.equal(coreUsers.find((u) => u.name === user)?.password_hash, '', user);
     const client = management(us, 'us', 'us.gw.acme.internal');
     const deadline = Date.now() + READY_TIMEOUT_MS;
     let states: string[] = [];
@@ -165,6 +184,29 @@ describe('infra - a region booted in a box: each instance\'s user data from fedg
     assert.ok((await unitUid(us, 'fedgate-gateway-health.service')) >= DYNAMIC_UID_MIN, 'runs as a dynamic user, not root');
     const asked = box!.secretsManager.requests.filter((r) => r.from === us.address).map((r) => r.secret);
     assert.deepEqual([...new Set(asked)].sort(), ['fedgate/acme/us/definitions', 'fedgate/acme/us/runtime'], 'the gateway instance reads its own cluster\'s secrets only');
+  });
+
+  it('runs the device authorisation endpoint as a DynamicUser: a device with a certificate from the pushed fleet CA is admitted over MQTT TLS, one claiming another client id is refused', async () => {
+    assert.ok((await unitUid(us, 'fedgate-device-authz.service')) >= DYNAMIC_UID_MIN, 'runs as a dynamic user, not root');
+    assert.match(us.boot.stderr, /fedgate-boot: starting fedgate-device-authz\.service\n[\s\S]*fedgate-boot: starting RabbitMQ/);
+    assert.ok(!existsSync(join(core.root.root, 'etc/systemd/system/fedgate-device-authz.service')), 'the backend runs none');
+    const sensor = await box!.issueDevice('box-sensor-1');
+    const other = 'box-sensor-2';
+    const device = await mqttThroughLoadBalancer(us.address, 8883, 'us.gw.acme.internal', sensor, 'box-sensor-1');
+    try {
+      const granted = await device.subscribeAsync('devices/box-sensor-1/commands/#', { qos: 1 });
+      assert.deepEqual(granted.map((g) => g.qos), [1], 'its own commands');
+      await device.publishAsync('devices/box-sensor-1/events/boot', 'hello', { qos: 1 });
+    } finally {
+      await device.endAsync(true);
+    }
+    await assert.rejects(mqttThroughLoadBalancer(us.address, 8883, 'us.gw.acme.internal', sensor, other), (err: { code?: number }) => {
+      assert.equal(err.code, 2, 'CONNACK: identifier rejected');
+      return true;
+    });
+    // The endpoint answers for the fleet vhost on the port rabbitmq.conf names.
+    const log = await us.root.readFile('/var/log/fedgate-box/fedgate-device-authz.service.log');
+    assert.match(log, /"msg":"listening on 127\.0\.0\.1:15680","vhost":"\/"/);
   });
 
   it('starts the router as a DynamicUser with only the router secret; it connects to the backend over TLS and answers 200', async () => {
@@ -193,14 +235,43 @@ describe('infra - a region booted in a box: each instance\'s user data from fedg
     assert.ok(!existsSync(join(eu.root.root, 'etc/rabbitmq/definitions.json')), 'the boot stopped before fetching secrets');
   });
 
-  it('no boot printed a password or an Erlang cookie', () => {
-    const secrets = [...Object.values(operator.passwords), ...Object.values(operator.erlangCookies)];
+  it('no boot printed a password, an Erlang cookie or a private key; no secret holds the CA key', () => {
+    const keys = box!.privateKeys();
+    assert.ok(keys.length >= 1 + 4 + 2 * 3, `${keys.length} private keys: the CA, every cluster's node key, every link user's key`);
+    // A key's body lines, so a key printed without its PEM armour still counts.
+    const keyLines = keys.flatMap((k) => k.split('\n').filter((l) => l.length >= 40 && !l.startsWith('-----')));
+    const secrets = [...Object.values(operator.passwords), ...Object.values(operator.erlangCookies), ...keyLines];
     for (const booted of box!.booted) {
       const output = booted.boot.stdout + booted.boot.stderr;
       assert.deepEqual(secrets.filter((s) => output.includes(s)).length, 0, `${booted.instance.name}'s boot output holds a secret`);
     }
+    const caKey = box!.privateKeys()[0]!.split('\n').filter((l) => l.length >= 40 && !l.startsWith('-----'));
+    for (const [name, stored] of box!.account.secrets) {
+      const text = stored.string ?? gunzipSync(stored.binary!).toString('utf8');
+      assert.ok(caKey.every((line) => !text.includes(line) && !text.includes(JSON.stringify(line).slice(1, -1))), `${name} holds the CA key`);
+    }
   });
 });
+
+/**
+ * An MQTT 3.1.1 connection as the device NLB hands it to a node: a PROXY protocol header (the gateway's listeners
+ * expect one), then TLS with the device's certificate, verifying the node against the fleet CA for the gateway host.
+ */
+function mqttThroughLoadBalancer(address: string, port: number, servername: string, identity: { key: string; cert: string; ca: string }, clientId: string): Promise<MqttClient> {
+  const client = new MqttClient(() => {
+    const raw = connect({ host: address, port });
+    raw.write(`PROXY TCP4 198.51.100.7 ${address} 40000 ${port}\r\n`);
+    return tlsConnect({ socket: raw, servername, ca: identity.ca, cert: identity.cert, key: identity.key });
+  }, { clientId, protocolVersion: 4, reconnectPeriod: 0, connectTimeout: 30_000 });
+  return new Promise((resolve, reject) => {
+    client.once('connect', () => resolve(client));
+    client.once('error', (err) => {
+      client.end(true);
+      reject(err);
+    });
+    client.once('close', () => reject(new Error('closed before CONNACK')));
+  });
+}
 
 /** Variable names of an EnvironmentFile (values are secrets; never compared or printed). */
 function envKeys(text: string): string[] {

@@ -65,12 +65,12 @@ describe('infra - npm run release: the self-contained bundle the instances downl
 
   it('unpacks into the launcher and one file per entry with its dependencies inlined: no node_modules', () => {
     const listing = execFileSync('tar', ['-tzvf', join(out, 'fedgate-linux-arm64.tar.gz')], { encoding: 'utf8' }).trim().split('\n');
-    assert.deepEqual(listing.map((l) => l.split(/\s+/).pop()), ['bin/', 'bin/fedgate', 'lib/', 'lib/boot.mjs', 'lib/gateway-health.mjs', 'lib/router.mjs', 'lib/release.json']);
+    assert.deepEqual(listing.map((l) => l.split(/\s+/).pop()), ['bin/', 'bin/fedgate', 'lib/', 'lib/boot.mjs', 'lib/device-authz.mjs', 'lib/gateway-health.mjs', 'lib/router.mjs', 'lib/release.json']);
     assert.ok(listing.every((l) => l.includes('root/root')), 'owned by uid/gid 0 whoever built it');
     assert.match(listing[1]!, /^-rwxr-xr-x /);
     const manifest = JSON.parse(readFileSync(join(unpacked, 'lib/release.json'), 'utf8')) as { arch: string; node: string; commands: string[] };
-    assert.deepEqual(manifest, { ...manifest, arch: 'x64', node: '>=20', commands: ['router', 'gateway-health', 'boot'] });
-    for (const entry of ['router', 'gateway-health', 'boot']) {
+    assert.deepEqual(manifest, { ...manifest, arch: 'x64', node: '>=20', commands: ['router', 'gateway-health', 'device-authz', 'boot'] });
+    for (const entry of ['router', 'gateway-health', 'device-authz', 'boot']) {
       const code = readFileSync(join(unpacked, `lib/${entry}.mjs`), 'utf8');
       const specifiers = [...code.matchAll(/(?:\bfrom\s*|\bimport\s*\(\s*)["']([@\w./:-]+)["']/g)].map((m) => m[1]!);
       assert.ok(specifiers.length > 0, `${entry}.mjs has imports to check`);
@@ -78,7 +78,7 @@ describe('infra - npm run release: the self-contained bundle the instances downl
     }
   });
 
-  it('runs router, gateway-health and boot --help with plain node from a directory with no node_modules above it', async () => {
+  it('runs router, gateway-health, device-authz and boot --help with plain node from a directory with no node_modules above it', async () => {
     assert.deepEqual(ancestorsWithNodeModules(unpacked), []);
     const router = await launch(unpacked, ['router', '--help']);
     assert.equal(router.code, 0, router.stderr);
@@ -86,19 +86,25 @@ describe('infra - npm run release: the self-contained bundle the instances downl
     const health = await launch(unpacked, ['gateway-health', '--help']);
     assert.equal(health.code, 0, health.stderr);
     assert.match(health.stdout, /--node-address/);
+    const authz = await launch(unpacked, ['device-authz', '--help']);
+    assert.equal(authz.code, 0, authz.stderr);
+    assert.match(authz.stdout, /--gateway/);
     const boot = await launch(unpacked, ['boot', '--help']);
     assert.equal(boot.code, 0, boot.stderr);
     assert.match(boot.stdout, /^usage: fedgate boot secret-value/);
     const unknown = await launch(unpacked, ['apply']);
     assert.equal(unknown.code, 2);
-    assert.match(unknown.stderr, /this release has no command "apply" \(commands: router, gateway-health, boot\)/);
+    assert.match(unknown.stderr, /this release has no command "apply" \(commands: router, gateway-health, device-authz, boot\)/);
   });
 
-  it('the bundled services reach their handlers: gateway-health refuses an unknown gateway, the router names the one password it lacks (exit 2)', async () => {
+  it('the bundled services reach their handlers: gateway-health and device-authz refuse an unknown gateway, the router names the one password it lacks (exit 2)', async () => {
     const topology = join(process.cwd(), 'infra/topologies/acme.example.yaml');
     const health = await launch(unpacked, ['gateway-health', '--gateway', 'nordics', '-f', topology]);
     assert.equal(health.code, 2);
     assert.match(health.stderr, /no gateway "nordics" .* \(gateways: us, eu, ap\)/);
+    const authz = await launch(unpacked, ['device-authz', '--gateway', 'nordics', '-f', topology]);
+    assert.equal(authz.code, 2);
+    assert.match(authz.stderr, /no gateway "nordics" .* \(gateways: us, eu, ap\)/);
     const router = await launch(unpacked, ['router', '-f', topology]);
     assert.equal(router.code, 2);
     assert.match(router.stderr, /missing 1 password\(s\): FEDGATE_CORE_ROUTER_PASSWORD/);

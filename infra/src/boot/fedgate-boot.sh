@@ -108,8 +108,10 @@ fi
 log "fetching runtime secrets from $FEDGATE_RUNTIME_SECRET"
 secret_value "$FEDGATE_RUNTIME_SECRET" string >/run/fedgate-runtime.json ||
   fail "could not read $FEDGATE_RUNTIME_SECRET"
-# The runtime secret is JSON: {"erlangCookie": "...", "tls": {"ca.pem", "cert.pem", "key.pem"}, "env": {...}};
-# the router's is {"tls": {"ca.pem"}, "env": {...}}.
+# The runtime secret is JSON: {"erlangCookie": "...", "tls": {<file name>: PEM, ...}, "env": {...}}; the router's is
+# {"tls": {"ca.pem"}, "env": {...}}. Which TLS names an instance takes is in boot.env (FEDGATE_TLS_FILES, all of them
+# required, and FEDGATE_TLS_OPTIONAL_FILES): a backend node ca/cert/key.pem; a gateway those and the certificate and
+# key of each link user its links log in to the backend as (<user>.pem, <user>.key), optionally the app-token key.
 python3 - /run/fedgate-runtime.json <<'PY' || fail "$FEDGATE_RUNTIME_SECRET is not the expected JSON (see infra README)"
 import grp, json, os, pwd, re, sys
 
@@ -131,13 +133,18 @@ def write(path, text, mode, owner="root", group="root"):
     os.replace(tmp, path)
 
 tls = doc.get("tls") or {}
-# A broker node holds its certificate and key; the router only trusts the fleet CA.
-wanted = {"ca.pem"} if role == "router" else {"ca.pem", "cert.pem", "key.pem"}
-if os.environ.get("FEDGATE_TLS") == "true" and set(tls) != wanted:
-    sys.exit("tls: the cluster speaks TLS; expected exactly " + ", ".join(sorted(wanted)))
-for name in tls:
-    if name not in wanted:
+# Exactly the names this instance reads (user data says which): a broker node its own certificate and key and, on a
+# gateway, its links' certificates and keys; the router only the fleet CA. Anything else is refused.
+required = os.environ.get("FEDGATE_TLS_FILES", "").split()
+optional = os.environ.get("FEDGATE_TLS_OPTIONAL_FILES", "").split()
+missing = [name for name in required if name not in tls]
+if missing:
+    sys.exit("tls: expected " + ", ".join(required) + (" (optionally " + ", ".join(optional) + ")" if optional else "") + "; missing " + ", ".join(missing))
+for name, text in tls.items():
+    if name not in required and name not in optional:
         sys.exit("tls: unexpected entry " + name)
+    if not re.fullmatch(r"[A-Za-z0-9_][A-Za-z0-9._-]*", name) or not isinstance(text, str) or "-----BEGIN " not in text:
+        sys.exit("tls: " + name + " is not a PEM file")
 if "ca.pem" in tls:
     # fedgate's services run as a DynamicUser: their copy of the CA is world-readable (it is a public certificate).
     write("/etc/fedgate/tls/ca.pem", tls["ca.pem"], 0o644)
@@ -177,6 +184,21 @@ fi
 
 sysctl --system >/dev/null
 systemctl daemon-reload
+
+if [ -n "${FEDGATE_AUTHZ_SERVICE:-}" ]; then
+  # RabbitMQ asks this endpoint about every device login from its first moment: it runs before the broker starts.
+  log "starting $FEDGATE_AUTHZ_SERVICE"
+  systemctl enable --now "$FEDGATE_AUTHZ_SERVICE"
+  ready=0
+  for _ in $(seq 1 60); do
+    if node -e 'fetch(process.argv[1], { signal: AbortSignal.timeout(1000) }).then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))' "$FEDGATE_AUTHZ_HEALTH_URL"; then
+      ready=1
+      break
+    fi
+    sleep 0.5
+  done
+  [ "$ready" = 1 ] || fail "$FEDGATE_AUTHZ_SERVICE did not answer $FEDGATE_AUTHZ_HEALTH_URL within 30 s"
+fi
 
 if [ "$FEDGATE_ROLE" != router ]; then
   log "starting RabbitMQ"

@@ -1,5 +1,5 @@
 /**
- * `npm run release`: bundles each entry (router, gateway-health, the boot helper) with esbuild into one ESM file with
+ * `npm run release`: bundles each entry (router, gateway-health, device-authz, the boot helper) with esbuild into one ESM file with
  * its dependencies inlined, adds the launcher, and writes `fedgate-linux-<arch>.tar.gz` plus `.sha256` per
  * architecture. Reproducible: entries sorted, one mtime (SOURCE_DATE_EPOCH or the commit's time), gzip without a
  * timestamp, so pushing the same commit twice uploads nothing.

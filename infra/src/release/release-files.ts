@@ -13,7 +13,7 @@ export const ARCH_PLACEHOLDER = '{arch}';
 
 /** A command of the bundle's launcher (`/opt/fedgate/bin/fedgate <command>`) and the source bundled for it. */
 export interface BundleEntry {
-  readonly command: 'router' | 'gateway-health' | 'boot';
+  readonly command: 'router' | 'gateway-health' | 'device-authz' | 'boot';
   /** Entry module, relative to the repository root. */
   readonly source: string;
 }
@@ -21,6 +21,7 @@ export interface BundleEntry {
 export const BUNDLE_ENTRIES: readonly BundleEntry[] = [
   { command: 'router', source: 'packages/cli/src/bundle/router.ts' },
   { command: 'gateway-health', source: 'packages/cli/src/bundle/gateway-health.ts' },
+  { command: 'device-authz', source: 'packages/cli/src/bundle/device-authz.ts' },
   { command: 'boot', source: 'infra/src/boot/boot-main.ts' },
 ];
 

@@ -6,7 +6,7 @@ import { gzipSync } from 'node:zlib';
 import { ADMIN_USER, ROUTER_USER, credentialEnvVar, secretsFromMap, type Topology } from '@fedgate/topology';
 import { compileCluster, definitionsText } from '@fedgate/broker-config';
 import { definitionsSecretName, operatorSecretName, routerSecretName, runtimeSecretName } from '../aws-names.ts';
-import type { NodeTlsFiles } from './fleet-certificates.ts';
+import type { TlsFiles } from './fleet-certificates.ts';
 
 export type SecretPurpose = 'operator' | 'definitions' | 'runtime' | 'router';
 
@@ -30,8 +30,8 @@ export interface OperatorSecrets {
 export interface FleetSecretInputs {
   readonly topology: Topology;
   readonly operator: OperatorSecrets;
-  /** Per TLS cluster, the files its nodes get. */
-  readonly tls: ReadonlyMap<string, NodeTlsFiles>;
+  /** Per cluster whose nodes read TLS files, those files by name (tls-material.ts says which). */
+  readonly tls: ReadonlyMap<string, TlsFiles>;
   /** The fleet CA, for the router when the backend speaks TLS. */
   readonly ca?: string;
 }

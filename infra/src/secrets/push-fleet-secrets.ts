@@ -10,10 +10,13 @@ import {
   CreateSecretCommand, GetSecretValueCommand, PutSecretValueCommand, SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
 import {
-  credentialFileKey, requiredCredentials, resolveSecrets, type CredentialRef, type Topology,
+  credentialFileKey, requiredCredentials, resolveSecrets, type Cluster, type CredentialRef, type Gateway, type Topology,
 } from '@fedgate/topology';
 import { definitionsSecretName, operatorSecretName, routerSecretName, runtimeSecretName } from '../aws-names.ts';
-import type { FleetCertificates, NodeTlsFiles } from './fleet-certificates.ts';
+import { checkCertificate, type FleetCertificates, type TlsFiles } from './fleet-certificates.ts';
+import {
+  CA_FILE, CERT_FILE, KEY_FILE, TOKEN_KEY_FILE, brokerTlsFileNames, checkTlsFileNames, linkFileNames, linkUsers,
+} from '../tls-material.ts';
 import { fleetSecretValues, type OperatorSecrets, type SecretPurpose, type SecretValue } from './fleet-secret-values.ts';
 import { SecretsPushError } from './secrets-push-error.ts';
 
@@ -173,26 +176,67 @@ async function provided(options: PushFleetSecretsOptions, ref: CredentialRef): P
   }
 }
 
-async function tlsMaterial(options: PushFleetSecretsOptions, stored: ReadonlyMap<string, Stored>): Promise<{ tls: Map<string, NodeTlsFiles>; ca?: string }> {
+async function tlsMaterial(options: PushFleetSecretsOptions, stored: ReadonlyMap<string, Stored>): Promise<{ tls: Map<string, TlsFiles>; ca?: string }> {
   const { topology, certificates } = options;
-  const tls = new Map<string, NodeTlsFiles>();
-  const missing: string[] = [];
-  for (const cluster of [topology.backend, ...topology.gateways].filter((c) => c.tls)) {
-    const kept = (parseJson(stored.get(runtimeSecretName(topology.name, cluster.name))?.text) as { tls?: NodeTlsFiles } | undefined)?.tls;
-    const files = certificates ? await certificates.nodeFiles(cluster.name, cluster.host) : kept;
-    if (files === undefined) missing.push(cluster.name);
-    else tls.set(cluster.name, files);
+  const tls = new Map<string, TlsFiles>();
+  const incomplete: string[] = [];
+  for (const cluster of [topology.backend, ...topology.gateways]) {
+    const expected = brokerTlsFileNames(topology, cluster);
+    if (expected.required.length === 0) continue;
+    const kept = (parseJson(stored.get(runtimeSecretName(topology.name, cluster.name))?.text) as { tls?: TlsFiles } | undefined)?.tls;
+    const files = certificates ? await gatherTlsFiles(topology, cluster, certificates) : kept;
+    const check = checkTlsFileNames(expected, Object.keys(files ?? {}));
+    if (files === undefined || !check.ok) {
+      incomplete.push(files === undefined || check.ok ? cluster.name : `${cluster.name} (missing ${check.missing.join(', ') || 'nothing'}${check.unexpected.length > 0 ? `; unexpected ${check.unexpected.join(', ')}` : ''})`);
+      continue;
+    }
+    checkClusterCertificates(topology, cluster, files);
+    tls.set(cluster.name, files);
   }
-  if (missing.length > 0) {
+  if (incomplete.length > 0) {
     throw new SecretsPushError(
       'SECRETS_TLS_MISSING',
-      `clusters ${missing.join(', ')} speak TLS but no certificates were given and their runtime secrets hold none: ` +
-        'pass --tls-dir DIR with DIR/ca.pem and DIR/<cluster>/cert.pem, key.pem (fleet PKI issuance is not part of fedgate yet)',
+      `clusters ${incomplete.join(', ')} speak TLS but no certificates were given and their runtime secrets hold none or not all: ` +
+        'pass --pki-dir DIR (the fleet CA directory; certificates are issued from it) or --tls-dir DIR with DIR/ca.pem, DIR/<cluster>/cert.pem, key.pem ' +
+        'and, for gateways, DIR/<gateway>/<link user>.pem, .key',
     );
   }
   const keptCa = (parseJson(stored.get(routerSecretName(topology.name, topology.backend.name))?.text) as { tls?: { 'ca.pem'?: string } } | undefined)?.tls?.['ca.pem'];
-  const ca = certificates ? await certificates.caCertificate() : (keptCa ?? tls.get(topology.backend.name)?.['ca.pem']);
+  const ca = certificates ? await certificates.caCertificate() : (keptCa ?? tls.get(topology.backend.name)?.[CA_FILE]);
   return { tls, ...(ca === undefined ? {} : { ca }) };
+}
+
+/** Every file a node of `cluster` reads, from `certificates`, in a fixed order (so the same files give the same JSON). */
+async function gatherTlsFiles(topology: Topology, cluster: Cluster, certificates: FleetCertificates): Promise<TlsFiles> {
+  const expected = brokerTlsFileNames(topology, cluster);
+  const files: Record<string, string> = {};
+  if (cluster.tls) Object.assign(files, await certificates.nodeFiles(cluster.name, cluster.host));
+  else if (expected.required.includes(CA_FILE)) files[CA_FILE] = await certificates.caCertificate();
+  if (cluster !== topology.backend && topology.backend.tls) {
+    for (const user of linkUsers(cluster as Gateway)) {
+      const pems = await certificates.linkFiles(cluster.name, user);
+      const names = linkFileNames(user);
+      files[names.cert] = pems.cert;
+      files[names.key] = pems.key;
+    }
+  }
+  if (expected.optional.includes(TOKEN_KEY_FILE)) {
+    const token = await certificates.tokenPublicKey();
+    if (token !== undefined) files[TOKEN_KEY_FILE] = token;
+  }
+  return files;
+}
+
+/** The node's certificate names its host and each link's names its user, all from the CA the node trusts, each with its own key. */
+function checkClusterCertificates(topology: Topology, cluster: Cluster, files: TlsFiles): void {
+  const ca = files[CA_FILE]!;
+  if (cluster.tls) checkCertificate(`${cluster.name}'s ${CERT_FILE}`, { ca, cert: files[CERT_FILE]!, key: files[KEY_FILE]! }, cluster.host);
+  if (cluster !== topology.backend && topology.backend.tls) {
+    for (const user of linkUsers(cluster as Gateway)) {
+      const names = linkFileNames(user);
+      checkCertificate(`${cluster.name}'s ${names.cert}`, { ca, cert: files[names.cert]!, key: files[names.key]! }, user);
+    }
+  }
 }
 
 function parseJson(text: string | undefined): any {

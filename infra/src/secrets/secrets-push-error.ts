@@ -1,5 +1,5 @@
-/** Errors of `fedgate secrets push`. The CLI maps SECRETS_TLS_MISSING to exit 2 (fix the input), the others to 1. */
-export type SecretsPushErrorCode = 'SECRETS_TLS_MISSING' | 'SECRETS_NOT_CREATED' | 'SECRETS_AWS_REQUEST_FAILED' | 'SECRETS_UNREADABLE';
+/** Errors of `fedgate secrets push`. The CLI maps SECRETS_TLS_MISSING and SECRETS_TLS_INVALID to exit 2 (fix the input), the others to 1. */
+export type SecretsPushErrorCode = 'SECRETS_TLS_MISSING' | 'SECRETS_TLS_INVALID' | 'SECRETS_NOT_CREATED' | 'SECRETS_AWS_REQUEST_FAILED' | 'SECRETS_UNREADABLE';
 
 export class SecretsPushError extends Error {
   override readonly name = 'SecretsPushError';

@@ -5,7 +5,8 @@
  * `fedgate release push` filled. The stand-ins listen on the host side of the box bridge; fleet host names resolve to
  * the boxes through /etc/hosts, as the private hosted zone resolves them to load balancers on AWS.
  */
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { readdirSync, readFileSync } from 'node:fs';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
@@ -13,7 +14,6 @@ import type { Topology } from '@fedgate/topology';
 import { processAlive } from '@fedgate/local-cluster';
 import { LaunchTemplate } from '@cdktf/provider-aws/lib/launch-template/index.js';
 import { main } from '../../../packages/cli/src/main.ts';
-import { createTestPki, type TestPki } from '../../../packages/cli/test/test-certificates.ts';
 import { decodeUserData, type CloudConfig } from '../../src/user-data.ts';
 import { SecretsManagerAccount } from '../secrets-manager-account.ts';
 import { SecretsManagerEndpoint } from '../secrets-manager-endpoint.ts';
@@ -82,7 +82,7 @@ export class RegionBox {
   readonly imds = new InstanceMetadataEndpoint('fedgate-box-node', { ...TEST_S3_CREDENTIALS, sessionToken: 'box-role-session-token' });
   readonly booted: BootedInstance[] = [];
   private network: BoxNetwork | undefined;
-  private pki: TestPki | undefined;
+  private pushOutput: string | undefined;
   /** Service endpoints for everyone; the operator adds static keys, instances the metadata service. */
   private endpoints: Record<string, string> = {};
   private instanceEnv: Record<string, string> = {};
@@ -146,36 +146,59 @@ export class RegionBox {
     this.instanceEnv = { ...this.endpoints, AWS_EC2_METADATA_SERVICE_ENDPOINT: await this.imds.start(host) };
   }
 
-  /** The operator's side: `fedgate secrets push` with TLS files from a test PKI, `fedgate release build` and `push`. */
+  /**
+   * The operator's side: `fedgate secrets push --pki-dir` (the fleet CA is created there and every node and link
+   * certificate issued from it), `fedgate release build` and `push`. A token signing key is made first with
+   * `fedgate app token`, as an operator handing out app tokens would, so gateways get its public key.
+   */
   async push(): Promise<{ secrets: string; release: string }> {
-    this.pki = createTestPki();
-    const tlsDir = join(this.dir, 'fleet-tls');
-    await mkdir(tlsDir);
-    await writeFile(join(tlsDir, 'ca.pem'), this.pki.caPem);
-    for (const cluster of [this.topology.backend, ...this.topology.gateways]) {
-      const { key, cert } = this.pki.serverCertificate(cluster.host);
-      await mkdir(join(tlsDir, cluster.name));
-      await writeFile(join(tlsDir, cluster.name, 'cert.pem'), cert);
-      await writeFile(join(tlsDir, cluster.name, 'key.pem'), key);
-    }
     const releaseDir = join(this.dir, 'release');
     const operator = { ...this.endpoints, AWS_ACCESS_KEY_ID: TEST_S3_CREDENTIALS.accessKeyId, AWS_SECRET_ACCESS_KEY: TEST_S3_CREDENTIALS.secretAccessKey };
     return withEnv({ ...operator, AWS_SESSION_TOKEN: '', AWS_PROFILE: '' }, async () => {
       delete process.env.AWS_SESSION_TOKEN;
       delete process.env.AWS_PROFILE;
-      const secrets = await runCli(['secrets', 'push', '-f', this.topologyFile, '--tls-dir', tlsDir]);
+      const token = await runCli(['app', 'token', 'box-app', '-f', this.topologyFile, '--pki-dir', this.pkiDir, '--json']);
+      if (token.code !== 0) throw new BoxError(`fedgate app token exited ${token.code}: ${token.stderr}`);
+      const secrets = await runCli(['secrets', 'push', '-f', this.topologyFile, '--pki-dir', this.pkiDir]);
       if (secrets.code !== 0) throw new BoxError(`fedgate secrets push exited ${secrets.code}: ${secrets.stderr}`);
       const build = await runCli(['release', 'build', '--out', releaseDir]);
       if (build.code !== 0) throw new BoxError(`fedgate release build exited ${build.code}: ${build.stderr}`);
       const release = await runCli(['release', 'push', '-f', this.topologyFile, '--bundle-dir', releaseDir]);
       if (release.code !== 0) throw new BoxError(`fedgate release push exited ${release.code}: ${release.stderr}`);
-      return { secrets: secrets.stdout + secrets.stderr, release: release.stdout + release.stderr };
+      this.pushOutput = secrets.stdout + secrets.stderr;
+      return { secrets: this.pushOutput, release: release.stdout + release.stderr };
     });
   }
 
+  /** The fleet CA directory the push issued from (packages/pki's layout; the CA key stays here). */
+  get pkiDir(): string {
+    return join(this.dir, 'pki');
+  }
+
   get caPem(): string {
-    if (!this.pki) throw new BoxError('nothing pushed yet');
-    return this.pki.caPem;
+    if (this.pushOutput === undefined) throw new BoxError('nothing pushed yet');
+    return readFileSync(join(this.pkiDir, 'ca.pem'), 'utf8');
+  }
+
+  /** Every private key the operator holds for the fleet (CA, nodes, links, token signing): none may be printed by a boot. */
+  privateKeys(): string[] {
+    const keys = [join(this.pkiDir, 'ca.key'), join(this.pkiDir, 'token-signing.key')];
+    for (const entry of readdirSync(this.pkiDir, { withFileTypes: true })) {
+      if (!entry.isDirectory()) continue;
+      for (const file of readdirSync(join(this.pkiDir, entry.name))) {
+        if (file.endsWith('.key') || file === 'key.pem') keys.push(join(this.pkiDir, entry.name, file));
+      }
+    }
+    return keys.map((k) => readFileSync(k, 'utf8'));
+  }
+
+  /** `fedgate device issue ID` from the pushed fleet CA: the device's key, certificate and the CA bundle. */
+  async issueDevice(id: string): Promise<{ key: string; cert: string; ca: string }> {
+    const out = join(this.dir, 'devices');
+    const run = await runCli(['device', 'issue', id, '-f', this.topologyFile, '--pki-dir', this.pkiDir, '--out', out, '--json']);
+    if (run.code !== 0) throw new BoxError(`fedgate device issue exited ${run.code}: ${run.stderr}`);
+    const files = JSON.parse(run.stdout) as { key: string; cert: string; ca: string };
+    return { key: readFileSync(files.key, 'utf8'), cert: readFileSync(files.cert, 'utf8'), ca: readFileSync(files.ca, 'utf8') };
   }
 
   /** `fedgate synth` of the topology into the box directory: stack id → cdk.tf.json text. */
@@ -236,7 +259,6 @@ export class RegionBox {
     await attempt(() => this.s3.stop());
     await attempt(() => this.ec2.stop());
     await attempt(() => this.imds.stop());
-    this.pki?.remove();
     await attempt(() => rm(this.dir, { recursive: true, force: true }));
     if (failures.length > 0) throw new BoxError(`cleaning up the box: ${failures.map((f) => (f as Error).message).join('; ')}`);
   }

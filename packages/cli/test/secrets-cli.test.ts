@@ -37,6 +37,13 @@ describe('cli - fedgate secrets push on the wire against a local Secrets Manager
       writeFileSync(join(tlsDir, c.name, 'cert.pem'), cert);
       writeFileSync(join(tlsDir, c.name, 'key.pem'), key);
     }
+    for (const gw of topology.gateways) {
+      for (const user of [`fedgate-down-${gw.name}`, `fedgate-up-${gw.name}`]) {
+        const { key, cert } = pki.serverCertificate(user);
+        writeFileSync(join(tlsDir, gw.name, `${user}.pem`), cert);
+        writeFileSync(join(tlsDir, gw.name, `${user}.key`), key);
+      }
+    }
   });
   after(() => pki.remove());
   beforeEach(async () => {
@@ -70,6 +77,25 @@ describe('cli - fedgate secrets push on the wire against a local Secrets Manager
     const report = JSON.parse(second.stdout) as { secrets: { action: string }[]; generated: string[] };
     assert.deepEqual([...new Set(report.secrets.map((s) => s.action))], ['unchanged']);
     assert.deepEqual(report.generated, []);
+  });
+
+  it('secrets push --pki-dir issues from the fleet CA (created if missing) and says so; again, nothing is issued or changed; with --tls-dir too it is a usage error', async function () {
+    this.timeout(60_000);
+    const pkiDir = join(pki.dir, 'fleet-ca');
+    const first = await run(['secrets', 'push', '-f', EXAMPLE, '--pki-dir', pkiDir]);
+    assert.equal(first.code, 0, first.stderr);
+    assert.match(first.stderr, new RegExp(`^secrets: created the fleet CA of topology "acme" in ${pkiDir}$`, 'm'));
+    assert.match(first.stderr, /^secrets: issued the link certificate of fedgate-down-us into /m);
+    assert.ok(!first.stderr.includes('PRIVATE KEY') && !first.stdout.includes('PRIVATE KEY'), 'no key printed');
+    const us = JSON.parse(account.secrets.get('fedgate/acme/us/runtime')!.string!) as { tls: Record<string, string> };
+    assert.ok(us.tls['fedgate-up-us.key']!.includes('PRIVATE KEY'));
+    const second = await run(['secrets', 'push', '-f', EXAMPLE, '--pki-dir', pkiDir, '--json']);
+    assert.equal(second.code, 0, second.stderr);
+    assert.doesNotMatch(second.stderr, /issued|created the fleet CA/);
+    assert.deepEqual([...new Set((JSON.parse(second.stdout) as { secrets: { action: string }[] }).secrets.map((x) => x.action))], ['unchanged']);
+    const both = await run(['secrets', 'push', '-f', EXAMPLE, '--pki-dir', pkiDir, '--tls-dir', tlsDir]);
+    assert.equal(both.code, 2);
+    assert.match(both.stderr, /mutually exclusive/);
   });
 
   it('secrets push exits 2 for TLS clusters without certificates, and 1 with the AWS error for a secret no stack created', async () => {

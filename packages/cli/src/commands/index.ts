@@ -8,6 +8,7 @@ import { planCommand } from './plan.ts';
 import { applyCommand } from './apply.ts';
 import { statusCommand } from './status.ts';
 import { gatewayHealthCommand } from './gateway-health.ts';
+import { deviceAuthzCommand } from './device-authz.ts';
 import { routerCommand } from './router.ts';
 import { demoCommand } from './demo.ts';
 import { synthCommand } from './synth.ts';
@@ -22,4 +23,4 @@ import { appCommand } from './app.ts';
 import { releaseCommand } from './release.ts';
 
 /** Every fedgate command, in the order `--help` lists them. */
-export const COMMANDS: FedgateCommand[] = [validateCommand, renderCommand, schemaCommand, localCommand, planCommand, applyCommand, statusCommand, gatewayHealthCommand, routerCommand, demoCommand, dnsCommand, synthCommand, releaseCommand, secretsCommand, deviceCommand, appCommand, regionCommand, benchCommand, linkCommand, gatewayCommand, wanCommand];
+export const COMMANDS: FedgateCommand[] = [validateCommand, renderCommand, schemaCommand, localCommand, planCommand, applyCommand, statusCommand, gatewayHealthCommand, deviceAuthzCommand, routerCommand, demoCommand, dnsCommand, synthCommand, releaseCommand, secretsCommand, deviceCommand, appCommand, regionCommand, benchCommand, linkCommand, gatewayCommand, wanCommand];

@@ -16,7 +16,7 @@ export const releaseCommand: FedgateCommand = (ctx) => ({
     y
       .command({
         command: 'build',
-        describe: 'Bundle router, gateway-health and the boot helper with esbuild into fedgate-linux-{x64,arm64}.tar.gz + .sha256 (npm run release)',
+        describe: 'Bundle router, gateway-health, device-authz and the boot helper with esbuild into fedgate-linux-{x64,arm64}.tar.gz + .sha256 (npm run release)',
         builder: (b: Argv) =>
           withJson(b)
             .option('out', { alias: 'o', type: 'string', default: DEFAULT_BUNDLE_DIR, normalize: true, describe: 'Directory for the tarballs and their checksums' })

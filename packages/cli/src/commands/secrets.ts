@@ -2,6 +2,7 @@ import type { Argv } from 'yargs';
 import { loadTopology } from '@fedgate/topology';
 import { withJson, withTopologyFile, type FedgateCommand } from '../command.ts';
 import { EXIT_USAGE } from '../exit-codes.ts';
+import { exitCodeOfPkiError } from '../local-pki.ts';
 
 export const secretsCommand: FedgateCommand = (ctx) => ({
   command: 'secrets <command>',
@@ -14,28 +15,53 @@ export const secretsCommand: FedgateCommand = (ctx) => ({
         builder: (p: Argv) =>
           withJson(withTopologyFile(p))
             .option('dry-run', { type: 'boolean', default: false, describe: 'Read and compare, put nothing' })
-            .option('tls-dir', { type: 'string', normalize: true, describe: 'PEM files for TLS clusters: DIR/ca.pem, DIR/<cluster>/cert.pem and key.pem' })
-            .example('$0 secrets push -f infra/topologies/acme.example.yaml --dry-run', 'What would be put, without putting it')
+            .option('pki-dir', {
+              type: 'string',
+              normalize: true,
+              describe: 'The fleet CA directory (fedgate\'s PKI, as `device issue --pki-dir` uses it): node and link certificates are issued from it once and reused; the CA is created if missing',
+            })
+            .option('tls-dir', {
+              type: 'string',
+              normalize: true,
+              describe: 'PEM files prepared by hand instead: DIR/ca.pem, DIR/<cluster>/cert.pem and key.pem, DIR/<gateway>/<link user>.pem and .key, optionally DIR/token-signing.pub.pem',
+            })
+            .conflicts('pki-dir', 'tls-dir')
+            .example('$0 secrets push -f infra/topologies/acme.example.yaml --pki-dir .fedgate/acme/pki --dry-run', 'What would be put, without putting it')
             .epilogue(
               'Passwords come from the topology\'s credentials source when set there, else from the operator secret fedgate/<topology>/operator, ' +
-                'else they are generated and kept there. Unchanged secrets get no new version. Values are never printed.',
+                'else they are generated and kept there. Unchanged secrets get no new version. Values are never printed. ' +
+                'The CA key stays in the CA directory: no secret holds it. Without --pki-dir or --tls-dir the TLS files the runtime secrets hold are kept.',
             ),
-        handler: (argv: { file: string; json: boolean; dryRun: boolean; tlsDir?: string }) => pushSecrets(ctx, argv),
+        handler: (argv: PushArgs) => pushSecrets(ctx, argv),
       })
       .demandCommand(1, 'Name a secrets command: push.'),
   handler: () => {},
 });
 
-async function pushSecrets(ctx: Parameters<FedgateCommand>[0], argv: { file: string; json: boolean; dryRun: boolean; tlsDir?: string }): Promise<void> {
+interface PushArgs {
+  file: string;
+  json: boolean;
+  dryRun: boolean;
+  tlsDir?: string;
+  pkiDir?: string;
+}
+
+async function pushSecrets(ctx: Parameters<FedgateCommand>[0], argv: PushArgs): Promise<void> {
   const { topology } = await loadTopology(argv.file);
   // The Secrets Manager client loads only for this command.
-  const { pushFleetSecrets, certificatesFromDirectory, SecretsPushError } = await import('@fedgate/infra/secrets');
+  const { pushFleetSecrets, certificatesFromDirectory, certificatesFromFleetPki, SecretsPushError } = await import('@fedgate/infra/secrets');
+  const certificates =
+    argv.pkiDir !== undefined
+      ? certificatesFromFleetPki(argv.pkiDir, topology.name, { onIssued: (line) => ctx.io.stderr(`secrets: ${line}\n`) })
+      : argv.tlsDir !== undefined
+        ? certificatesFromDirectory(argv.tlsDir)
+        : undefined;
   try {
     const report = await pushFleetSecrets({
       topology,
       topologyFile: argv.file,
       dryRun: argv.dryRun,
-      ...(argv.tlsDir === undefined ? {} : { certificates: certificatesFromDirectory(argv.tlsDir) }),
+      ...(certificates === undefined ? {} : { certificates }),
       onProgress: (line) => ctx.io.stderr(`secrets: ${line}\n`),
     });
     if (argv.json) {
@@ -51,7 +77,7 @@ async function pushSecrets(ctx: Parameters<FedgateCommand>[0], argv: { file: str
       ].join('\n') + '\n',
     );
   } catch (err) {
-    if (err instanceof SecretsPushError && err.code === 'SECRETS_TLS_MISSING') throw Object.assign(err, { exitCode: EXIT_USAGE });
-    throw err;
+    if (err instanceof SecretsPushError && (err.code === 'SECRETS_TLS_MISSING' || err.code === 'SECRETS_TLS_INVALID')) throw Object.assign(err, { exitCode: EXIT_USAGE });
+    throw exitCodeOfPkiError(err);
   }
 }
