@@ -8,9 +8,9 @@ import amqp from 'amqplib';
 import { pino } from 'pino';
 import {
   APP_USER, BINDING_CREATED, COMMANDS_EXCHANGE, DEADLINE_HEADER, DEVICES_EXCHANGE, PRESENCE_EXCHANGE, ROUTER_USER,
-  commandBindingKey, commandRoutingKey, uplinkUser, type Topology,
+  commandRoutingKey, uplinkUser, type Topology,
 } from '@fedgate/topology';
-import { RouterService, type RebuildReport } from '@fedgate/router';
+import { RouterService, devicePresenceHeaders, type RebuildReport } from '@fedgate/router';
 
 export interface ColdStartFleet {
   readonly topology: Topology;
@@ -50,7 +50,7 @@ async function fillPresenceLog(fleet: ColdStartFleet, gateway: string, prefix: s
     const channel = await connection.createConfirmChannel();
     const at = Date.now();
     for (let i = 0; i < count; i++) {
-      const headers = { source_name: DEVICES_EXCHANGE, destination_kind: 'queue', routing_key: commandBindingKey(`${prefix}-${i}`), timestamp_in_ms: at };
+      const headers = devicePresenceHeaders(`${prefix}-${i}`, at);
       if (!channel.publish(PRESENCE_EXCHANGE, BINDING_CREATED, Buffer.alloc(0), { userId: user, appId: gateway, headers })) {
         await new Promise((resolve) => channel.once('drain', resolve));
       }
