@@ -75,6 +75,7 @@ export function compileBackendDefinitions(topology: Topology, secrets: Secrets):
     // The router replays this log to rebuild its directory; older entries are stale anyway.
     policy(vhost, policyName('presence-log'), exactly(PRESENCE_STREAM), 'queues', {
       'max-age': `${routing.locationTtlSeconds}s`,
+      'max-length-bytes': topology.backend.limits.presenceLogMaxBytes,
       'stream-max-segment-size-bytes': 50_000_000,
     }),
     policy(vhost, policyName('directory-snapshots'), exactly(SNAPSHOT_STREAM), 'queues', {
@@ -91,7 +92,7 @@ export function compileBackendDefinitions(topology: Topology, secrets: Secrets):
         policyName('federated-commands'),
         `^federation: fedgate\\.to\\.(${federated.map((g) => escapeRegex(g.name)).join('|')}) -> `,
         'queues',
-        { 'dead-letter-exchange': DEAD_EXCHANGE, 'message-ttl': ttlMs },
+        { 'dead-letter-exchange': DEAD_EXCHANGE, 'message-ttl': ttlMs, 'max-length': DEFAULT_OUTBOX_MAX_LENGTH },
       ),
     );
   }

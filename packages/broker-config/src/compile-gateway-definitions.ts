@@ -1,5 +1,5 @@
 import {
-  ADMIN_USER, BINDING_CREATED, BROKER_EVENT_EXCHANGE, DEVICE_USER, DEVICES_EXCHANGE,
+  ADMIN_USER, APP_QUEUE_PREFIX, BINDING_CREATED, BROKER_EVENT_EXCHANGE, DEVICE_USER, DEVICES_EXCHANGE,
   EVENTS_EXCHANGE, PRESENCE_EXCHANGE, PRESENCE_OUT_QUEUE, UPLINK_BINDING_KEY, UPLINK_QUEUE,
   downlinkName, downlinkUser, gatewayExchange, outboxQueue, policyName, presenceLinkName, upstreamName,
   uplinkName, uplinkUser,
@@ -13,8 +13,10 @@ import { linkBackendUri } from './amqp-uri.ts';
 import { DEFAULT_TLS_DIR } from './tls-files.ts';
 import { user } from './users.ts';
 
-/** How long the uplink may buffer while the backend is unreachable before dropping the oldest. */
+/** Events the uplink may buffer while the backend is unreachable (its byte bound is the topology's `limits.uplinkMaxBytes`). */
 export const DEFAULT_UPLINK_MAX_LENGTH = 1_000_000;
+/** Queues of a gateway's vhost beyond two MQTT session queues per admitted connection: fedgate's own, apps' and tools'. */
+export const QUEUES_BESIDES_SESSIONS = 1_000;
 /** Seconds a link waits before reconnecting after the other side went away. */
 export const DEFAULT_LINK_RECONNECT_DELAY_SECONDS = 5;
 /** Matches exactly the event exchange's `binding.created` and `binding.deleted`. */
@@ -43,7 +45,17 @@ export function compileGatewayDefinitions(topology: Topology, gw: Gateway, secre
     queueBinding(vhost, BROKER_EVENT_EXCHANGE, PRESENCE_OUT_QUEUE, PRESENCE_EVENTS_KEY),
   );
   d.policies.push(
-    policy(vhost, policyName('uplink'), exactly(UPLINK_QUEUE, PRESENCE_OUT_QUEUE), 'queues', { 'max-length': DEFAULT_UPLINK_MAX_LENGTH }),
+    // Full: a new event is refused to the device that sent it (a flooder is refused first and most), never
+    // dropped from the head, which would push out the events other devices buffered during a partition.
+    policy(vhost, policyName('uplink'), exactly(UPLINK_QUEUE), 'queues', {
+      'max-length': DEFAULT_UPLINK_MAX_LENGTH,
+      'max-length-bytes': gw.limits.uplinkMaxBytes,
+      overflow: 'reject-publish',
+    }),
+    // The event exchange cannot be refused; its oldest presence events go first, later ones say where devices are now.
+    policy(vhost, policyName('presence-out'), exactly(PRESENCE_OUT_QUEUE), 'queues', { 'max-length': DEFAULT_UPLINK_MAX_LENGTH }),
+    // Apps' queues and temporary ones: a subscriber that stops reading loses its oldest messages, nobody else's.
+    policy(vhost, policyName('app-queues'), `^(amq\\.gen-|${escapeRegex(APP_QUEUE_PREFIX)})`, 'queues', { 'max-length': gw.limits.appQueueMaxLength }),
   );
 
   // The links stamp what they carry with the gateway: user_id is checked by the backend against the
@@ -73,7 +85,8 @@ export function compileGatewayDefinitions(topology: Topology, gw: Gateway, secre
   addDownlink(d, topology, gw, backendUri(downlinkUser(gw.name)));
 
   // Reconnect-storm guard: past this many connections the node refuses new ones instead of running out of descriptors.
-  d.parameters.push({ component: 'vhost-limits', vhost, name: 'limits', value: { 'max-connections': gw.maxConnections } });
+  // Queues too: a client that declares queue after queue is refused before the node's memory is.
+  d.parameters.push({ component: 'vhost-limits', vhost, name: 'limits', value: { 'max-connections': gw.maxConnections, 'max-queues': maxQueues(gw) } });
 
   const admin = user(gw.name, vhost, { name: ADMIN_USER, tags: ['administrator'], configure: '.*', write: '.*', read: '.*' }, secrets);
   d.users.push(admin.user);
@@ -82,6 +95,11 @@ export function compileGatewayDefinitions(topology: Topology, gw: Gateway, secre
   // no device user exists in the gateway's database.
   if (!gw.tls) addSharedDeviceUser(d, gw, vhost, secrets);
   return sortDefinitions(d);
+}
+
+/** The topology's `limits.maxQueues`, else room for two session queues per admitted connection and fedgate's own. */
+export function maxQueues(gw: Gateway): number {
+  return gw.limits.maxQueues ?? 2 * gw.maxConnections + QUEUES_BESIDES_SESSIONS;
 }
 
 /** Commands reach the gateway by a shovel from its outbox, or by federation of its backend exchange. */

@@ -1,4 +1,4 @@
-import { DEVICES_EXCHANGE, authzPort, isGateway, type Cluster, type Gateway, type Topology } from '@fedgate/topology';
+import { DEVICES_EXCHANGE, authzPort, gatewayMaxMessageBytes, isGateway, type Cluster, type Gateway, type Topology } from '@fedgate/topology';
 import { certificateLoginSettings, oauthBrokerSettings, TOKEN_ALGORITHM } from '@fedgate/pki';
 import { DEFAULT_TLS_DIR, nodeTlsFiles, tokenKeyFile } from './tls-files.ts';
 
@@ -216,6 +216,7 @@ function gatewayProfile(topology: Topology, gw: Gateway): [string, Line[]][] {
     ['heartbeat = 30', 'Detect dead peers (links, admin clients) within a minute.'],
     ['channel_max = 16', 'Devices use one channel each; a low cap bounds memory per connection.'],
     ['tcp_listen_options.backlog = 4096', 'Accept queue for AMQP during a burst.'],
+    [`max_message_size = ${gatewayMaxMessageBytes(topology, gw)}`, 'No client may publish a body larger than the topology allows (AMQP, STOMP).'],
   ];
   if (gw.protocols.includes('mqtt')) {
     lines.push(
@@ -238,6 +239,7 @@ function gatewayProfile(topology: Topology, gw: Gateway): [string, Line[]][] {
         `mqtt.max_session_expiry_interval_seconds = ${topology.routing.locationTtlSeconds}`,
         'A device gone for good must not keep its session queue forever; past this the router treats its location as unknown anyway.',
       ],
+      [`mqtt.max_packet_size_authenticated = ${gatewayMaxMessageBytes(topology, gw)}`, 'A device sending a larger packet is disconnected before it reaches a queue.'],
       ['mqtt.mailbox_soft_limit = 200', 'A device that reads slower than its commands arrive stops receiving until it catches up, instead of growing memory.'],
     );
     if (gw.proxyProtocol) lines.push(['mqtt.proxy_protocol = true', 'Devices arrive through the load balancer\'s PROXY header: limits and logs see their own addresses.']);

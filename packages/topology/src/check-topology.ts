@@ -1,4 +1,4 @@
-import { DEFAULT_AUTHZ_PORT, backendSchema, gatewaySchema, type Cluster } from './schema.ts';
+import { DEFAULT_AUTHZ_PORT, DEFAULT_MAX_COMMAND_BYTES, backendSchema, gatewaySchema, type Cluster } from './schema.ts';
 import { cidrsOverlap, parseCidr, type Cidr } from './cidr.ts';
 import { formatPath } from './errors.ts';
 
@@ -42,7 +42,22 @@ interface Located<T> {
  */
 export function checkClusters(raw: unknown): RawProblem[] {
   const named = rawClusters(raw);
-  return [...duplicateNames(named), ...cidrProblems(named), ...portCollisions(parsableClusters(raw))];
+  const clusters = parsableClusters(raw);
+  return [...duplicateNames(named), ...cidrProblems(named), ...portCollisions(clusters), ...commandsFitGateways(raw, clusters)];
+}
+
+/**
+ * A command the router accepts must fit through every gateway: the downlink republishes it there, and a gateway
+ * that refused it (its max_message_size) would stop the link at that command.
+ */
+function commandsFitGateways(raw: unknown, clusters: Located<Cluster>[]): RawProblem[] {
+  const routing = isObject(raw) && isObject((raw as { routing?: unknown }).routing) ? (raw as { routing: { maxCommandBytes?: unknown } }).routing : {};
+  const maxCommandBytes = typeof routing.maxCommandBytes === 'number' ? routing.maxCommandBytes : DEFAULT_MAX_COMMAND_BYTES;
+  return clusters.flatMap(({ path, value }) =>
+    'limits' in value && 'maxMessageBytes' in value.limits && value.limits.maxMessageBytes !== undefined && value.limits.maxMessageBytes < maxCommandBytes
+      ? [{ path: [...path, 'limits', 'maxMessageBytes'], message: `${value.limits.maxMessageBytes} is below routing.maxCommandBytes (${maxCommandBytes}): the largest command could not reach this gateway` }]
+      : [],
+  );
 }
 
 interface RawCluster {

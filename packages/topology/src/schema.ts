@@ -92,10 +92,41 @@ const clusterFields = {
   instanceType: z.string().optional(),
 };
 
+const backendLimits = z.strictObject({
+  /**
+   * Bytes the presence log keeps besides its age limit (the location TTL): one device subscribing and
+   * unsubscribing in a loop cannot fill the backend's disk. Routers rebuild from snapshots plus the log's tail,
+   * so older entries are not needed. @default 2147483648
+   */
+  presenceLogMaxBytes: z.int().min(10 * 1024 * 1024).default(2 * 1024 * 1024 * 1024),
+});
+
 export const backendSchema = z.strictObject({
   ...clusterFields,
   profile: z.literal('throughput', { error: 'the backend profile is "throughput"' }).default('throughput'),
   ports: backendPorts.prefault({}),
+  limits: backendLimits.prefault({}),
+});
+
+/** Largest command body the router accepts, and the smallest message limit a gateway may have. */
+export const DEFAULT_MAX_COMMAND_BYTES = 256 * 1024;
+
+/** What one client can take of a gateway's shared resources. */
+const gatewayLimits = z.strictObject({
+  /**
+   * Largest message a device or app may publish (MQTT packet, AMQP/STOMP body); larger ones close the connection.
+   * At least `routing.maxCommandBytes`, which commands must fit through. @default routing.maxCommandBytes
+   */
+  maxMessageBytes: z.int().min(1024).max(128 * 1024 * 1024).optional(),
+  /**
+   * Bytes the uplink queue buffers while the backend is out of reach; when full, new events are refused to their
+   * publisher (reject-publish) instead of pushing others' buffered events out. @default 1073741824
+   */
+  uplinkMaxBytes: z.int().min(1024 * 1024).default(1024 * 1024 * 1024),
+  /** Queues in the gateway's vhost: two MQTT session queues per device plus apps'. @default 2 × maxConnections + 1000 */
+  maxQueues: z.int().min(10).optional(),
+  /** Messages an app's queue (or a temporary `amq.gen-` queue) holds before dropping its oldest. @default 10000 */
+  appQueueMaxLength: z.int().min(1).default(10_000),
 });
 
 export const gatewaySchema = z.strictObject({
@@ -115,6 +146,7 @@ export const gatewaySchema = z.strictObject({
    * so local fleets leave it off. @default false
    */
   proxyProtocol: z.boolean().default(false),
+  limits: gatewayLimits.prefault({}),
   wan: wan.optional(),
 });
 
@@ -149,8 +181,8 @@ const routing = z.strictObject({
   locationTtlSeconds: z.int().min(1).default(86400),
   /** What the router does with a command for a device it cannot place. @default "broadcast" */
   onUnknown: z.enum(['broadcast', 'dead-letter']).default('broadcast'),
-  /** Larger command bodies are dead-lettered as oversized. @default 262144 */
-  maxCommandBytes: z.int().min(1).max(128 * 1024 * 1024).default(256 * 1024),
+  /** Larger command bodies are dead-lettered as oversized; every gateway's `limits.maxMessageBytes` must be at least this. @default 262144 */
+  maxCommandBytes: z.int().min(1).max(128 * 1024 * 1024).default(DEFAULT_MAX_COMMAND_BYTES),
   /**
    * A gateway whose downlink has consumed nothing for this many seconds counts as lost: the router moves the
    * commands waiting for it to the gateways their devices reconnected to. @default 60
@@ -173,6 +205,11 @@ export type Topology = z.output<typeof topologySchema>;
 export type TopologyInput = z.input<typeof topologySchema>;
 export type Backend = Topology['backend'];
 export type Gateway = Topology['gateways'][number];
+
+/** The largest message `gw` admits: its own limit, else the largest command the router accepts. */
+export function gatewayMaxMessageBytes(topology: Topology, gw: Gateway): number {
+  return gw.limits.maxMessageBytes ?? topology.routing.maxCommandBytes;
+}
 export type Cluster = Backend | Gateway;
 export type Link = Gateway['downlink'];
 export type LinkKind = Link['kind'];

@@ -103,6 +103,14 @@ describe('topology - validation', () => {
     assert.deepEqual(problems(text), ['fleet.yaml:31:83: gateways[1].ports.mqtt: port 1890 on 127.0.0.1 is already used by gateways[0].ports.mqtt']);
   });
 
+  it('refuses a gateway message limit below the largest command, which could not reach that gateway', () => {
+    const text = edited('    uplink: { kind: shovel }\n    maxConnections: 100000\n    proxyProtocol: true\n  - name: eu', '    uplink: { kind: shovel }\n    maxConnections: 100000\n    proxyProtocol: true\n    limits: { maxMessageBytes: 65536 }\n  - name: eu');
+    assert.deepEqual(problems(text).map((p) => p.replace(/^fleet\.yaml:\d+:\d+: /, '')), [
+      'gateways[0].limits.maxMessageBytes: 65536 is below routing.maxCommandBytes (262144): the largest command could not reach this gateway',
+    ]);
+    assert.deepEqual(problems(text.replace('  onUnknown: broadcast', '  onUnknown: broadcast\n  maxCommandBytes: 65536')), []);
+  });
+
   it('reports every problem at once', () => {
     const text = edited('region: eu-central-1', 'region: mars-1').replace('cidr: 10.3.0.0/16', 'cidr: 10.1.0.0/16').replace('protocols: [mqtt]\n', 'protocols: []\n');
     assert.equal(problems(text).length, 3);
