@@ -318,14 +318,6 @@ export async function localFleetAccess(topologyFile: string, secrets: Secrets, o
   return runningFleet(ctx, secrets, []);
 }
 
-/** A handle on the fleet of `topologyFile` as it is now, for commands and tests that need it running. */
-export async function connectFleet(topologyFile: string, options: FleetOptions = {}): Promise<RunningFleet> {
-  const ctx = await fleetContext(topologyFile, options);
-  const secrets = await resolveSecrets(ctx.topology, topologyFile);
-  const fleet = runningFleet(ctx, secrets, []);
-  return runningFleet(ctx, secrets, await statuses(ctx, fleet));
-}
-
 async function statuses(ctx: FleetContext, fleet: RunningFleet | undefined): Promise<ClusterStatus[]> {
   return Promise.all(
     allClusters(ctx.topology).map(async (cluster) => {

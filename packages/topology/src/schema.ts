@@ -175,9 +175,7 @@ export type Backend = Topology['backend'];
 export type Gateway = Topology['gateways'][number];
 export type Cluster = Backend | Gateway;
 export type Link = Gateway['downlink'];
-export type LinkKind = Link['kind'];
 export type Protocol = Gateway['protocols'][number];
-export type WanSettings = NonNullable<Gateway['wan']>;
 
 export function isGateway(cluster: Cluster): cluster is Gateway {
   return 'protocols' in cluster;
