@@ -1,11 +1,15 @@
 import type { Argv } from 'yargs';
-import type { CliIo } from './handle-errors.ts';
+import type { CliIo } from './cli-io.ts';
 
 /** What a command handler gets besides its arguments. */
 export interface CommandContext {
   readonly io: CliIo;
-  /** Set by handlers that finish with a non-zero code without throwing (e.g. a link is down). */
+  /** `--json` as parsed, set before any handler runs: output is one JSON line (see emit). */
+  json: boolean;
+  /** Set only by emit: a result with `ok: false` exits 1. Errors pick their code in handleErrors. */
   exitCode: number;
+  /** Whether the command has emitted its result (each emits once). */
+  emitted: boolean;
 }
 
 /** One module per command: the builder declares options and examples, the handler does the work. */
@@ -30,8 +34,4 @@ export function withTopologyFile<T>(yargs: Argv<T>) {
     describe: 'Topology file (YAML)',
     normalize: true,
   });
-}
-
-export function withJson<T>(yargs: Argv<T>) {
-  return yargs.option('json', { type: 'boolean', default: false, describe: 'Print a machine-readable JSON report' });
 }

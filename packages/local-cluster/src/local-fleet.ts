@@ -17,13 +17,16 @@ import { ensureFleetTls, installNodeTls, loadFleetTls, needsTlsFiles, type Fleet
 import { deviceAuthzSpecs, startDeviceAuthz, stopDeviceAuthz } from './device-authz-process.ts';
 import { fileExists } from './file-exists.ts';
 import { localAppToken, localDeviceTls, type DeviceTls } from './local-identities.ts';
+import { LocalClusterError } from './local-cluster-error.ts';
 
 /** A node takes ~10 s to boot here; on a loaded 2-core machine give it much longer before calling it failed. */
 export const DEFAULT_START_TIMEOUT_MS = 120_000;
 
-export class LocalFleetError extends Error {
+export class LocalFleetError extends LocalClusterError {
   override readonly name = 'LocalFleetError';
-  readonly code = 'LOCAL_FLEET_FAILED';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('LOCAL_FLEET_FAILED', message, options);
+  }
 }
 
 export interface FleetOptions {
