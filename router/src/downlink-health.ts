@@ -42,7 +42,7 @@ export class DownlinkHealth {
   }
 
   async #checkOne(gw: Gateway): Promise<void> {
-    let healthy = false;
+    let healthy: boolean;
     // A channel of its own: a missing queue closes the channel it was asked on, and must not fail other checks.
     const channel = await this.connection.acquire().catch(() => undefined);
     try {

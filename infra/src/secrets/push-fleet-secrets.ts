@@ -79,7 +79,7 @@ export async function pushFleetSecrets(options: PushFleetSecretsOptions): Promis
   for (const { name, region } of names) stored.set(name, await readSecret(client(region), name));
 
   const generated: string[] = [];
-  const operator = await operatorSecrets(options, parseJson(stored.get(operatorSecretName(topology.name))?.text), generated);
+  const operator = await operatorSecrets(options, parseJson(stored.get(operatorSecretName(topology.name))?.text) as Partial<OperatorSecrets> | undefined, generated);
   const { tls, ca } = await tlsMaterial(options, stored);
   const values = fleetSecretValues({ topology, operator, tls, ...(ca === undefined ? {} : { ca }) });
 
@@ -195,7 +195,7 @@ async function tlsMaterial(options: PushFleetSecretsOptions, stored: ReadonlyMap
   return { tls, ...(ca === undefined ? {} : { ca }) };
 }
 
-function parseJson(text: string | undefined): any {
+function parseJson(text: string | undefined): unknown {
   if (text === undefined) return undefined;
   try {
     return JSON.parse(text);

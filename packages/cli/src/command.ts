@@ -16,8 +16,10 @@ export interface CommandContext {
 export interface FedgateCommandModule {
   readonly command: string | readonly string[];
   readonly describe: string;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each builder declares its own options; yargs types them per command
   readonly builder: (yargs: Argv) => Argv<any>;
   // yargs has already checked the options the builder declared; each handler names the ones it reads.
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- see above: the handler's own parameter type says what it reads
   readonly handler: (argv: any) => void | Promise<void>;
 }
 

@@ -142,7 +142,7 @@ describe('cli - runtime failures exit 1 with one JSON line', () => {
     const ports = await Promise.all(Array.from({ length: 12 }, freePort));
     const text = readFileSync('test/fixtures/down-fleet.yaml', 'utf8')
       .replace('name: lifecycle', `name: ${name}`)
-      .replace(/credentials:\n(  .*\n)+/, 'credentials: { source: env }\n')
+      .replace(/credentials:\n( {2}.*\n)+/, 'credentials: { source: env }\n')
       .replace(/: (5910|15910|25910|15911|5920|15920|25920|15921|2090|61820)\b/g, () => `: ${ports.pop()}`);
     file = join(dir, 'nobody.yaml');
     writeFileSync(file, text);

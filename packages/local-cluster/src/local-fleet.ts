@@ -7,7 +7,7 @@ import {
 import { clusterAmqpUri, clusterManagementUrl, compileCluster, type RenderConfOptions } from '@fedgate/broker-config';
 import { ManagementApiError, ManagementClient } from '@fedgate/broker-admin';
 import { ensureLocalSecrets } from './local-secrets.ts';
-import { clusterNodes, launchNode, logTail, nodeCluster, nodePid, stopNode, type ClusterNode, type LocalNode } from './local-node.ts';
+import { clusterNodes, launchNode, logTail, nodeCluster, nodePid, stopNode, type ClusterNode } from './local-node.ts';
 import { formCluster } from './form-cluster.ts';
 import { rabbitmqCli } from './rabbitmq-cli.ts';
 import { waitForLinks } from './wait-for-links.ts';
