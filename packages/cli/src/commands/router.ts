@@ -22,7 +22,8 @@ export const routerCommand: FedgateCommand = (ctx) => ({
     const [{ RouterService }, { pino, destination }] = await Promise.all([import('@fedgate/router'), import('pino')]);
     const { topology, secrets, amqpTls } = await fleetAccess(argv.file, routerCredentials);
     // With --json stdout carries only the result line, so the log lines go to stderr.
-    const log = pino({ level: argv.logLevel, redact: ['amqpUrl', '*.password'] }, destination(ctx.json ? 2 : 1));
+    const logOptions = { level: argv.logLevel, redact: ['amqpUrl', '*.password'] };
+    const log = ctx.json ? pino(logOptions, destination(2)) : pino(logOptions);
     const tls = amqpTls(topology.backend);
     const router = new RouterService(
       {
@@ -38,7 +39,10 @@ export const routerCommand: FedgateCommand = (ctx) => ({
     const stopped = new Promise<string>((resolve, reject) => {
       const onSignal = (signal: string) => {
         // A second signal gives up on draining: the handler fails with it and the bin exits at once.
-        if (++signals > 1) return reject(new InterruptedError(`router: second ${signal}, exiting without draining`));
+        if (++signals > 1) {
+          log.warn({ signal }, 'second signal: exiting now');
+          return reject(new InterruptedError(`router: second ${signal}, exiting without draining`));
+        }
         void router.stop().then(() => resolve(signal), reject);
       };
       process.on('SIGTERM', () => onSignal('SIGTERM'));
