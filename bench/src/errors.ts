@@ -1,11 +1,19 @@
+import { FedgateError, type ErrorKind } from '@fedgate/topology';
+
 /** Codes a bench failure carries, stable for scripts that read `--json` output. */
 export type BenchErrorCode = 'BENCH_INVALID_OPTIONS' | 'BENCH_FLEET_FAILED' | 'BENCH_TIMEOUT' | 'BENCH_PROCESS_FAILED';
 
-/** Any failure of the performance lab; the CLI maps BENCH_INVALID_OPTIONS to exit 2 and the rest to exit 1. */
-export class BenchError extends Error {
+/** Any failure of the performance lab; only BENCH_INVALID_OPTIONS is the caller's input. */
+export class BenchError extends FedgateError {
   override readonly name = 'BenchError';
-  constructor(readonly code: BenchErrorCode, message: string, options?: { cause?: unknown }) {
+  readonly kind: ErrorKind;
+  constructor(
+    readonly code: BenchErrorCode,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
     super(message, options);
+    this.kind = code === 'BENCH_INVALID_OPTIONS' ? 'input' : 'runtime';
   }
 
   /** Wraps an outside failure (a broker, a child process) with what the bench was doing. */

@@ -1,19 +1,43 @@
-/** Errors of the infra package. Each has a stable `code`; the CLI maps InfraConfigError to exit 2. */
+import { FedgateError, type ErrorKind } from '@fedgate/topology/fedgate-error';
+import type { BootHelperErrorCode } from './boot/boot-helper-error.ts';
+import type { ReleaseErrorCode } from './release/release-error.ts';
+import type { SecretsPushErrorCode } from './secrets/secrets-push-error.ts';
 
-export type InfraErrorCode = 'INFRA_CONFIG' | 'INFRA_SYNTH';
+/** Every code of the infra package's errors; each has a stable `code` and a kind. */
+export type InfraErrorCode = 'INFRA_CONFIG' | 'INFRA_SYNTH' | ReleaseErrorCode | SecretsPushErrorCode | BootHelperErrorCode;
 
-export class InfraError extends Error {
+const KIND: Record<InfraErrorCode, ErrorKind> = {
+  INFRA_CONFIG: 'input',
+  INFRA_SYNTH: 'runtime',
+  RELEASE_BUILD_FAILED: 'runtime',
+  RELEASE_BUNDLE_MISSING: 'input',
+  RELEASE_BUNDLE_INVALID: 'input',
+  RELEASE_AWS_REQUEST_FAILED: 'runtime',
+  SECRETS_TLS_MISSING: 'input',
+  SECRETS_TLS_INVALID: 'input',
+  SECRETS_NOT_CREATED: 'runtime',
+  SECRETS_AWS_REQUEST_FAILED: 'runtime',
+  SECRETS_UNREADABLE: 'runtime',
+  BOOT_USAGE: 'input',
+  BOOT_SECRET_EMPTY: 'runtime',
+  BOOT_AWS_REQUEST_FAILED: 'runtime',
+};
+
+/** Base of the infra package's errors (synth, release, secrets push, the boot helper). */
+export class InfraError extends FedgateError {
   override readonly name: string = 'InfraError';
+  readonly kind: ErrorKind;
   constructor(
     readonly code: InfraErrorCode,
     message: string,
     options?: { cause?: unknown },
   ) {
     super(message, options);
+    this.kind = KIND[code];
   }
 
   /** Wraps a failure of cdktf's synthesis (an invalid construct tree, a write error) with what was being done. */
-  static from(err: unknown, doing: string): InfraError {
+  static synthFailure(err: unknown, doing: string): InfraError {
     if (err instanceof InfraError) return err;
     const message = err instanceof Error ? err.message : String(err);
     return new InfraError('INFRA_SYNTH', `${doing}: ${message}`, { cause: err });

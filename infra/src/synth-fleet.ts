@@ -94,7 +94,7 @@ export function synthFleet(topology: Topology, options: SynthOptions): SynthRepo
     try {
       app.synth();
     } catch (err) {
-      throw InfraError.from(err, `synthesizing ${topology.name}`);
+      throw InfraError.synthFailure(err, `synthesizing ${topology.name}`);
     }
     return built;
   });

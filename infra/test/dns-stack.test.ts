@@ -82,7 +82,7 @@ describe('infra - DNS stack', () => {
   });
 
   it('is left out when the topology has no dns section', () => {
-    const text = ACME_TEXT.replace(/^dns:\n(  .*\n)+/m, '');
+    const text = ACME_TEXT.replace(/^dns:\n( {2}.*\n)+/m, '');
     const withoutDns = synthesize(parseTopology(text, ACME_FILE));
     assert.deepEqual([...withoutDns.stacks.keys()].filter((id) => id.startsWith('dns-')), []);
     // No health service to probe, so the device load balancer has no gateway-health listener either.

@@ -153,7 +153,7 @@ describe('infra - gateway stacks of the example topology', () => {
   });
 
   it('lets instanceType override the profile and picks the image for its architecture', () => {
-    const text = ACME_TEXT.replace(/maxConnections: 100000\n(?=(?: {4}\S.*\n)*  - name: eu)/, 'maxConnections: 100000\n    instanceType: c6i.4xlarge\n')
+    const text = ACME_TEXT.replace(/maxConnections: 100000\n(?=(?: {4}\S.*\n)* {2}- name: eu)/, 'maxConnections: 100000\n    instanceType: c6i.4xlarge\n')
       .replace(LAST_GATEWAY_MAX_CONNECTIONS, 'maxConnections: 50000\n');
     const custom = synthesize(parseTopology(text, ACME_FILE));
     const us = stackJson(custom, 'gateway-us-us-east-1');

@@ -14,7 +14,7 @@ import {
   brokerCloudConfig, routerCloudConfig, decodeUserData, encodeUserData, instanceTopology, listenBacklog, renderCloudConfig, BOOT_SCRIPT_PATH, MAX_USER_DATA_BYTES,
 } from '../src/user-data.ts';
 import { acme } from './synthesized-fleet.ts';
-import { HEALTH_CHECK_GRACE_SECONDS, SECRET_WAIT_SECONDS } from '../src/constructs/instance-group.ts';
+import { SECRET_WAIT_SECONDS } from '../src/constructs/instance-group.ts';
 
 const BOOT_SCRIPT = fileURLToPath(new URL('../src/boot/fedgate-boot.sh', import.meta.url));
 

@@ -1,8 +1,8 @@
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import { ConsumerStatus, type AsyncMessage, type Envelope, type Publisher, type ReturnedMessage } from 'rabbitmq-client';
 import type { Logger } from 'pino';
-import { BROADCAST_EXCHANGE, DEAD_EXCHANGE, DEAD_REASON_HEADER, GATEWAY_HEADER, ROUTE_HEADER, gatewayExchange } from '@fedgate/topology';
-import { HOP_HEADER, inspectCommandHeaders } from './command-headers.ts';
+import { BROADCAST_EXCHANGE, DEAD_EXCHANGE, DEAD_REASON_HEADER, GATEWAY_HEADER, HOP_HEADER, ROUTE_HEADER, gatewayExchange } from '@fedgate/topology';
+import { inspectCommandHeaders } from './command-headers.ts';
 import { expirationProperty } from './command-expiration.ts';
 import type { DeviceDirectory } from './device-directory.ts';
 import { rawBodyOf } from './raw-bodies.ts';

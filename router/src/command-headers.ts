@@ -1,9 +1,6 @@
-import { DEAD_REASON_HEADER, DEADLINE_HEADER, GATEWAY_HEADER, ROUTE_HEADER } from '@fedgate/topology';
+import { DEAD_REASON_HEADER, DEADLINE_HEADER, GATEWAY_HEADER, HOP_HEADER, ROUTE_HEADER } from '@fedgate/topology';
 import { measureFieldTable } from './field-table-size.ts';
 import { UNDECODABLE_HEADERS } from './header-table-guard.ts';
-
-/** Marks each republish so a broker return can be matched to it; router-owned, never taken from a sender. */
-export const HOP_HEADER = 'x-fedgate-hop';
 
 /**
  * Headers the router drops from what it forwards. `CC`/`BCC` would make the broker copy the command to other

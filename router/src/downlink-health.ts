@@ -1,11 +1,11 @@
 import type { Connection } from 'rabbitmq-client';
 import type { Logger } from 'pino';
-import { gatewayExchange, outboxQueue, type Gateway } from '@fedgate/topology';
+import { federationQueue, gatewayExchange, outboxQueue, type Gateway } from '@fedgate/topology';
 import type { RouterMetrics } from './router-metrics.ts';
 
 /** The queue that shows whether a gateway's downlink is consuming: its outbox, or federation's upstream queue. */
 export function downlinkQueue(gw: Gateway): string {
-  return gw.downlink.kind === 'shovel' ? outboxQueue(gw.name) : `federation: ${gatewayExchange(gw.name)} -> ${gw.name}`;
+  return gw.downlink.kind === 'shovel' ? outboxQueue(gw.name) : federationQueue(gatewayExchange(gw.name), gw.name);
 }
 
 /** Which gateways' downlinks consume right now, re-read on demand; a gateway never checked counts as healthy. */
@@ -42,7 +42,7 @@ export class DownlinkHealth {
   }
 
   async #checkOne(gw: Gateway): Promise<void> {
-    let healthy = false;
+    let healthy: boolean;
     // A channel of its own: a missing queue closes the channel it was asked on, and must not fail other checks.
     const channel = await this.connection.acquire().catch(() => undefined);
     try {

@@ -1,12 +1,11 @@
 import type { AsyncMessage, Connection, Consumer, ConsumerProps, Publisher } from 'rabbitmq-client';
 import type { Logger } from 'pino';
-import { PRESENCE_EXCHANGE, PRESENCE_STREAM } from '@fedgate/topology';
+import { PRESENCE_EXCHANGE, PRESENCE_STREAM, ROUTER_SYNC_PREFIX } from '@fedgate/topology';
 import type { DeviceDirectory } from './device-directory.ts';
 import { FlapDetector } from './flap-detector.ts';
 import { readPresenceEvent } from './presence-event.ts';
 import type { RouterMetrics } from './router-metrics.ts';
 
-const SYNC_PREFIX = 'router.sync.';
 /** A device that arrives at another gateway within this long of its last arrival is flapping (alert FedgateDeviceFlapping). */
 export const FLAP_WINDOW_MS = 60_000;
 /** Stream consumers get credit in prefetch units; large enough that replay is not a round trip per event. */
@@ -52,7 +51,7 @@ export class PresenceFollower {
 
   /** Starts following at `start`; resolves when caught up (events applied, milliseconds). */
   async follow(start: PresenceStart): Promise<{ events: number; ms: number }> {
-    const marker = `${SYNC_PREFIX}${this.deps.instance}`;
+    const marker = `${ROUTER_SYNC_PREFIX}${this.deps.instance}`;
     const started = performance.now();
     let caughtUp: () => void = () => undefined;
     const done = new Promise<void>((resolve) => (caughtUp = resolve));

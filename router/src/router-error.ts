@@ -1,4 +1,5 @@
 // The router's errors: one base with a stable `code` and the cause chained. Only the CLI decides how to exit.
+import { FedgateError, type ErrorKind } from '@fedgate/topology';
 
 export type RouterErrorCode =
   | 'ROUTER_INVALID_OPTIONS'
@@ -11,11 +12,17 @@ export type RouterErrorCode =
   | 'ROUTER_NOT_STARTED';
 
 /** Base of every error the router throws or logs as its own. */
-export class RouterError extends Error {
+export class RouterError extends FedgateError {
   override readonly name: string = 'RouterError';
+  readonly kind: ErrorKind;
 
-  constructor(readonly code: RouterErrorCode, message: string, options?: { cause?: unknown }) {
+  constructor(
+    readonly code: RouterErrorCode,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
     super(message, options);
+    this.kind = code === 'ROUTER_INVALID_OPTIONS' ? 'input' : 'runtime';
   }
 
   /** Wraps an outside failure (the broker, the AMQP client) with what the router was doing; typed errors pass through. */

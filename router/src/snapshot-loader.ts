@@ -1,14 +1,13 @@
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import type { Connection, Publisher } from 'rabbitmq-client';
 import type { Logger } from 'pino';
-import { DIRECTORY_EXCHANGE, SNAPSHOT_STREAM } from '@fedgate/topology';
+import { DIRECTORY_EXCHANGE, ROUTER_SYNC_PREFIX, SNAPSHOT_STREAM } from '@fedgate/topology';
 import type { DeviceDirectory } from './device-directory.ts';
 import { rawBodyOf } from './raw-bodies.ts';
 import { SnapshotCorruptError } from './router-error.ts';
 import { applySnapshotPart, SnapshotAssembly, type CompleteSnapshot } from './snapshot-assembly.ts';
 import { pause } from './with-timeout.ts';
 
-const SYNC_PREFIX = 'router.sync.';
 /** Parts are up to 1 MiB: this many in flight keep the stream busy without holding much memory. */
 const SNAPSHOT_PREFETCH = 16;
 
@@ -38,7 +37,7 @@ export async function readNewestSnapshot(deps: SnapshotLoaderDeps, window: strin
     log.warn({ stream: SNAPSHOT_STREAM }, 'no snapshot stream on the backend; replaying the whole presence log');
     return undefined;
   }
-  const marker = `${SYNC_PREFIX}${deps.instance}`;
+  const marker = `${ROUTER_SYNC_PREFIX}${deps.instance}`;
   const assembly = new SnapshotAssembly();
   let caughtUp: (value: boolean) => void = () => undefined;
   const done = new Promise<boolean>((resolve) => (caughtUp = resolve));
@@ -46,7 +45,7 @@ export async function readNewestSnapshot(deps: SnapshotLoaderDeps, window: strin
     { queue: SNAPSHOT_STREAM, queueOptions: { passive: true }, qos: { prefetchCount: SNAPSHOT_PREFETCH }, arguments: { 'x-stream-offset': window } },
     (msg) => {
       if (msg.routingKey === marker) return caughtUp(true);
-      if (msg.routingKey.startsWith(SYNC_PREFIX)) return; // another router's marker
+      if (msg.routingKey.startsWith(ROUTER_SYNC_PREFIX)) return; // another router's marker
       try {
         assembly.add(rawBodyOf(msg).body);
       } catch (err) {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
-import { DEAD_REASON_HEADER, DEADLINE_HEADER, GATEWAY_HEADER, ROUTE_HEADER } from '@fedgate/topology';
+import { DEAD_REASON_HEADER, DEADLINE_HEADER, GATEWAY_HEADER, HOP_HEADER, ROUTE_HEADER } from '@fedgate/topology';
 import {
-  DEFAULT_MAX_HEADER_BYTES, HEADER_FRAME_RESERVE_BYTES, HOP_HEADER, inspectCommandHeaders, maxHeaderBytesFor, parseDeadline,
+  DEFAULT_MAX_HEADER_BYTES, HEADER_FRAME_RESERVE_BYTES, inspectCommandHeaders, maxHeaderBytesFor, parseDeadline,
 } from '../src/command-headers.ts';
 
 const BOUND = DEFAULT_MAX_HEADER_BYTES;

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { APP_USER, COMMANDS_EXCHANGE, commandRoutingKey, gatewayExchange, outboxQueue } from '@fedgate/topology';
+import { APP_USER, COMMANDS_EXCHANGE, commandRoutingKey, federationQueue, gatewayExchange, outboxQueue } from '@fedgate/topology';
 import { seg } from '@fedgate/broker-admin';
 import { killNode, nodePid, processAlive, type ClusterNode, type RunningFleet } from '@fedgate/local-cluster';
 import type { RouterService } from '@fedgate/router';
@@ -14,7 +14,7 @@ const CONFIRM_WINDOW = 200;
 const GATEWAY = 'eu';
 /** The federation gateway: its upstream queue on the backend is a quorum queue, so it survives the node loss too. */
 const FEDERATED = 'us';
-const FEDERATION_QUEUE = `federation: ${gatewayExchange(FEDERATED)} -> ${FEDERATED}`;
+const FEDERATION_QUEUE = federationQueue(gatewayExchange(FEDERATED), FEDERATED);
 
 interface QuorumQueueInfo {
   readonly leader?: string;

@@ -221,7 +221,7 @@ describe('identity - attacks on device and app identities fail on the TLS fleet'
     const file = join(impostor.dir, 'fleet.yaml');
     const text = readFileSync(fleet.topologyFile, 'utf8');
     const secrets = resolve(dirname(fleet.topologyFile), (fleet.topology.credentials as { path: string }).path);
-    writeFileSync(file, text.replace(/path: .*/, `path: ${secrets}`).replace(/(\n  - name: eu\n(?: {4}.*\n)*? {4}maxConnections: .*\n)/, `$1    wan: { port: ${impostor.port} }\n`));
+    writeFileSync(file, text.replace(/path: .*/, `path: ${secrets}`).replace(/(\n {2}- name: eu\n(?: {4}.*\n)*? {4}maxConnections: .*\n)/, `$1    wan: { port: ${impostor.port} }\n`));
     try {
       const applied = await runCli(['apply', '-f', file, '--cluster', 'eu']);
       assert.equal(applied.code, 0, applied.stdout + applied.stderr);

@@ -180,7 +180,7 @@ export type ParseResult =
  */
 export async function parseFedgate(argv: readonly string[]): Promise<ParseResult> {
   let stderr = '';
-  const ctx: CommandContext = { io: { stdout: () => {}, stderr: (t) => void (stderr += t) }, exitCode: 0 };
+  const ctx: CommandContext = { io: { stdout: () => {}, stderr: (t) => void (stderr += t) }, json: false, exitCode: 0, emitted: false };
   let parsed: Record<string, unknown> | undefined;
   try {
     await createCli([...argv], ctx)

@@ -23,7 +23,7 @@ const ALERT_REFERENCE = /`((?:Fedgate|Rabbitmq)[A-Z][A-Za-z]+)`/g;
 
 /** Top-level fedgate commands registered in the CLI, e.g. `status`, `gateway`, `router`. */
 function registeredCommands(): Set<string> {
-  const ctx: CommandContext = { io: { stdout: () => {}, stderr: () => {} }, exitCode: 0 };
+  const ctx: CommandContext = { io: { stdout: () => {}, stderr: () => {} }, json: false, exitCode: 0, emitted: false };
   return new Set(COMMANDS.map((c) => String([c(ctx).command].flat()[0]).split(' ')[0]!));
 }
 

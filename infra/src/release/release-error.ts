@@ -1,17 +1,15 @@
+import { InfraError } from '../errors.ts';
 /**
  * Errors of building and pushing a release. RELEASE_BUNDLE_MISSING and RELEASE_BUNDLE_INVALID are the operator's
  * input (exit 2); a failed build or an AWS failure exits 1.
  */
 export type ReleaseErrorCode = 'RELEASE_BUILD_FAILED' | 'RELEASE_BUNDLE_MISSING' | 'RELEASE_BUNDLE_INVALID' | 'RELEASE_AWS_REQUEST_FAILED';
 
-export class ReleaseError extends Error {
+export class ReleaseError extends InfraError {
   override readonly name = 'ReleaseError';
-  constructor(
-    readonly code: ReleaseErrorCode,
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
+  declare readonly code: ReleaseErrorCode;
+  constructor(code: ReleaseErrorCode, message: string, options?: { cause?: unknown }) {
+    super(code, message, options);
   }
 
   /** An AWS SDK failure of `operation` on `target` (s3://bucket/key), keeping the AWS error name. */

@@ -82,7 +82,7 @@ export async function pushFleetSecrets(options: PushFleetSecretsOptions): Promis
   for (const { name, region } of names) stored.set(name, await readSecret(client(region), name));
 
   const generated: string[] = [];
-  const operator = await operatorSecrets(options, parseJson(stored.get(operatorSecretName(topology.name))?.text), generated);
+  const operator = await operatorSecrets(options, parseJson(stored.get(operatorSecretName(topology.name))?.text) as Partial<OperatorSecrets> | undefined, generated);
   const { tls, ca } = await tlsMaterial(options, stored);
   const values = fleetSecretValues({ topology, operator, tls, ...(ca === undefined ? {} : { ca }) });
 
@@ -239,7 +239,7 @@ function checkClusterCertificates(topology: Topology, cluster: Cluster, files: T
   }
 }
 
-function parseJson(text: string | undefined): any {
+function parseJson(text: string | undefined): unknown {
   if (text === undefined) return undefined;
   try {
     return JSON.parse(text);

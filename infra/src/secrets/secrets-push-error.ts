@@ -1,14 +1,12 @@
-/** Errors of `fedgate secrets push`. The CLI maps SECRETS_TLS_MISSING and SECRETS_TLS_INVALID to exit 2 (fix the input), the others to 1. */
+import { InfraError } from '../errors.ts';
+/** Errors of `fedgate secrets push`; their kind (input: fix what you gave; runtime) is in ../errors.ts. */
 export type SecretsPushErrorCode = 'SECRETS_TLS_MISSING' | 'SECRETS_TLS_INVALID' | 'SECRETS_NOT_CREATED' | 'SECRETS_AWS_REQUEST_FAILED' | 'SECRETS_UNREADABLE';
 
-export class SecretsPushError extends Error {
+export class SecretsPushError extends InfraError {
   override readonly name = 'SecretsPushError';
-  constructor(
-    readonly code: SecretsPushErrorCode,
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
+  declare readonly code: SecretsPushErrorCode;
+  constructor(code: SecretsPushErrorCode, message: string, options?: { cause?: unknown }) {
+    super(code, message, options);
   }
 
   /** An AWS SDK failure of `operation` on `secret`, keeping the AWS error name. */

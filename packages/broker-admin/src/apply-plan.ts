@@ -31,6 +31,7 @@ export async function applyPlan(client: ManagementClient, plan: ClusterPlan, opt
 }
 
 async function applyChange(client: ManagementClient, change: Change): Promise<void> {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- one object of any definitions kind; each case reads its kind's fields
   const o = change.object as Record<string, any>;
   const del = change.action === 'delete';
   switch (change.kind) {

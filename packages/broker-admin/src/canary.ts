@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import {
-  CANARY_QUEUE_PREFIX, DEVICES_EXCHANGE, EVENTS_EXCHANGE, commandRoutingKey, eventRoutingKey, gatewayExchange,
+  DEVICES_EXCHANGE, EVENTS_EXCHANGE, canaryDevice, canaryQueue, commandBindingKey, commandRoutingKey, eventBindingKey, eventRoutingKey,
+  gatewayExchange,
 } from '@fedgate/topology';
 import { seg, type ManagementClient } from './management-client.ts';
 
@@ -12,11 +13,6 @@ export interface CanaryResult {
   readonly delivered: boolean;
   /** Publish-to-arrival time, when delivered. */
   readonly roundTripMs?: number;
-}
-
-/** The pseudo-device canaries address; real device ids never start with this. */
-export function canaryDevice(gateway: string): string {
-  return `fedgate-canary-${gateway}`;
 }
 
 interface ProbeEnds {
@@ -35,7 +31,7 @@ interface ProbeEnds {
 async function probe(vhost: string, ends: ProbeEnds, timeoutMs: number): Promise<{ delivered: boolean; roundTripMs?: number }> {
   const v = seg(vhost);
   const id = randomUUID();
-  const queue = `${CANARY_QUEUE_PREFIX}.${id}`;
+  const queue = canaryQueue(id);
   // Durable so it is no transient non-exclusive queue (deprecated in 4.0); x-expires still removes a forgotten one.
   await ends.to.put(`/queues/${v}/${seg(queue)}`, { durable: true, auto_delete: false, arguments: { 'x-expires': 60_000 } });
   try {
@@ -71,12 +67,12 @@ export async function runCanaries(
     probe(vhost, {
       from: backend, fromExchange: gatewayExchange(gateway),
       to: gatewayClient, toExchange: DEVICES_EXCHANGE,
-      routingKey: commandRoutingKey(device, 'probe'), bindingKey: `devices.${device}.commands.#`,
+      routingKey: commandRoutingKey(device, 'probe'), bindingKey: commandBindingKey(device),
     }, timeoutMs),
     probe(vhost, {
       from: gatewayClient, fromExchange: DEVICES_EXCHANGE,
       to: backend, toExchange: EVENTS_EXCHANGE,
-      routingKey: eventRoutingKey(device, 'probe'), bindingKey: `devices.${device}.events.#`,
+      routingKey: eventRoutingKey(device, 'probe'), bindingKey: eventBindingKey(device),
     }, timeoutMs),
   ]);
   return [{ link: 'downlink', ...down }, { link: 'uplink', ...up }];

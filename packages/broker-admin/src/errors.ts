@@ -1,14 +1,30 @@
-import { maskSecrets } from '@fedgate/broker-config';
+import { FedgateError, maskSecrets, type ErrorKind } from '@fedgate/topology';
 
 export type BrokerAdminErrorCode =
   | 'BROKER_UNREACHABLE' | 'MANAGEMENT_API_ERROR' | 'APPLY_FAILED'
   | 'LINK_NOT_FOUND' | 'LINK_NOT_RUNNING' | 'INVALID_LIMIT' | 'DRAIN_INCOMPLETE';
 
+const KIND: Record<BrokerAdminErrorCode, ErrorKind> = {
+  BROKER_UNREACHABLE: 'runtime',
+  MANAGEMENT_API_ERROR: 'runtime',
+  APPLY_FAILED: 'runtime',
+  LINK_NOT_FOUND: 'runtime',
+  LINK_NOT_RUNNING: 'runtime',
+  INVALID_LIMIT: 'input',
+  DRAIN_INCOMPLETE: 'runtime',
+};
+
 /** Base of broker-admin's errors: a stable `code`, the cause chained, secrets masked in the message. */
-export class BrokerAdminError extends Error {
+export class BrokerAdminError extends FedgateError {
   override readonly name: string = 'BrokerAdminError';
-  constructor(readonly code: BrokerAdminErrorCode, message: string, options?: { cause?: unknown }) {
+  readonly kind: ErrorKind;
+  constructor(
+    readonly code: BrokerAdminErrorCode,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
     super(maskSecrets(message), options);
+    this.kind = KIND[code];
   }
 }
 

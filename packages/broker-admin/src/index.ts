@@ -5,7 +5,7 @@ export { applyPlan, exportDefinitions, planCluster } from './apply-plan.ts';
 export { reconcileTopology, type ClusterOutcome } from './reconcile-topology.ts';
 export { fleetStatus, type FleetStatusReport, type LinkStatus, type QueueStatus } from './fleet-status.ts';
 export { probeLinkEndpoint, DEFAULT_PROBE_TIMEOUT_MS, type LinkEndpoint } from './link-endpoint-probe.ts';
-export { runCanaries, canaryDevice, DEFAULT_CANARY_TIMEOUT_MS, type CanaryResult } from './canary.ts';
+export { runCanaries, DEFAULT_CANARY_TIMEOUT_MS, type CanaryResult } from './canary.ts';
 export { checkGatewayHealth, startGatewayHealthService, DEFAULT_HEALTH_CHECK_INTERVAL_MS, type GatewayHealth, type GatewayHealthService } from './gateway-health.ts';
 export {
   restartLinks, LinkRestartError, LINK_DIRECTIONS, DEFAULT_LINK_RESTART_WAIT_MS,

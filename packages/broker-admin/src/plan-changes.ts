@@ -1,5 +1,5 @@
-import { OWNED_PREFIX, BROKER_EVENT_EXCHANGE } from '@fedgate/topology';
-import { maskSecrets, type Definitions } from '@fedgate/broker-config';
+import { OWNED_PREFIX, BROKER_EVENT_EXCHANGE, maskSecrets } from '@fedgate/topology';
+import type { Definitions } from '@fedgate/broker-config';
 
 export type ObjectKind =
   | 'vhost' | 'user' | 'permission' | 'topic-permission' | 'exchange' | 'queue' | 'binding' | 'policy' | 'parameter';

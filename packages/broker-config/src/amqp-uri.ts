@@ -60,7 +60,3 @@ export function clusterManagementUrl(cluster: Cluster): string {
   return `${cluster.tls ? 'https' : 'http'}://${cluster.host}:${cluster.ports.management}`;
 }
 
-/** Replaces the password of every URI in `text` with `***`, so plans and logs never show one. */
-export function maskSecrets(text: string): string {
-  return text.replace(/([a-z][a-z0-9+.-]*:\/\/[^/\s:@"]+:)[^@\s"]+@/gi, '$1***@');
-}

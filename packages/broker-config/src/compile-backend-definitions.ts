@@ -1,7 +1,7 @@
 import {
   ADMIN_USER, APP_USER, BROADCAST_EXCHANGE, COMMANDS_EXCHANGE, DEAD_EXCHANGE, DEAD_QUEUE, DIRECTORY_EXCHANGE, EVENTS_EXCHANGE,
   PRESENCE_EXCHANGE, PRESENCE_STREAM, ROUTER_BINDING_KEY, ROUTER_QUEUE, ROUTER_USER, SNAPSHOT_STREAM, SNAPSHOT_WRITER_QUEUE,
-  downlinkUser, gatewayExchange, outboxQueue, policyName, uplinkUser,
+  downlinkUser, federationQueuePrefix, gatewayExchange, outboxQueue, policyName, uplinkUser,
   type Gateway, type Secrets, type Topology,
 } from '@fedgate/topology';
 import type { Definitions } from './definitions.ts';
@@ -25,7 +25,7 @@ export const SNAPSHOT_STREAM_MAX_AGE = '15m';
 export const SNAPSHOT_STREAM_MAX_BYTES = 1_000_000_000;
 /** Prefix federation gives the queue it declares on the backend for a federated exchange. */
 export function federationQueuePattern(gateway: string): string {
-  return `^federation: ${escapeRegex(gatewayExchange(gateway))} -> `;
+  return `^${escapeRegex(federationQueuePrefix(gatewayExchange(gateway)))}`;
 }
 
 /** Backend cluster: commands in, per-gateway outboxes, broadcast, events, presence, dead letters. */
@@ -131,7 +131,7 @@ function downlinkUserSpec(gw: Gateway): UserSpec {
   if (gw.downlink.kind === 'shovel') {
     return { name: downlinkUser(gw.name), configure: '^$', write: '^$', read: exactly(outboxQueue(gw.name)) };
   }
-  const own = `federation: ${escapeRegex(gatewayExchange(gw.name))} -> .*`;
+  const own = `${escapeRegex(federationQueuePrefix(gatewayExchange(gw.name)))}.*`;
   return {
     name: downlinkUser(gw.name),
     configure: `^${own}$`,

@@ -2,9 +2,9 @@ import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  credentialFileKey, downlinkUser, loadTopology, requiredCredentials, secretsFromMap, uplinkUser, type Topology,
+  credentialFileKey, downlinkUser, loadTopology, maskSecrets, requiredCredentials, secretsFromMap, uplinkUser, type Topology,
 } from '@fedgate/topology';
-import { compileCluster, compileTopology, definitionsText, maskSecrets, type ClusterArtifacts } from '@fedgate/broker-config';
+import { compileCluster, compileTopology, definitionsText, type ClusterArtifacts } from '@fedgate/broker-config';
 
 const GOLDEN_DIR = 'packages/broker-config/test/golden';
 const UPDATE = process.env.UPDATE_GOLDEN === '1';

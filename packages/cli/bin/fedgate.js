@@ -4,4 +4,5 @@ import { register } from 'tsx/esm/api';
 
 register();
 const { main } = await import('../src/main.ts');
-process.exitCode = await main(process.argv.slice(2));
+// The one exit of the CLI: a long-running command stopped by a second signal must not wait for its open sockets.
+process.exit(await main(process.argv.slice(2)));

@@ -1,13 +1,12 @@
 import { ROUTER_USER, loadTopology, resolveSecrets } from '@fedgate/topology';
 import { clusterAmqpUri } from '@fedgate/broker-config';
 import type { CommandContext } from './command.ts';
-import { EXIT_FAILURE } from './exit-codes.ts';
-import { UsageError } from './handle-errors.ts';
+import { emit } from './emit.ts';
+import { UsageError } from './cli-errors.ts';
 import { routerCredentials } from './commands/router.ts';
 
 export interface EvacuateArgs {
   file: string;
-  json: boolean;
   gateway: string;
   timeoutSeconds: number;
 }
@@ -44,7 +43,7 @@ export async function evacuateGateway(ctx: CommandContext, argv: EvacuateArgs): 
     for (;;) {
       const c = evacuator.counts;
       const line = `evacuating ${argv.gateway}: ${c.moved} moved, ${c.expired} expired, ${c.holding} waiting for their device to appear elsewhere`;
-      if (!argv.json && line !== last) ctx.io.stderr(`${line}\n`);
+      if (!ctx.json && line !== last) ctx.io.stderr(`${line}\n`);
       last = line;
       if ((c.queueEmpty && c.holding === 0) || Date.now() > deadline) break;
       await new Promise((r) => setTimeout(r, 500));
@@ -52,15 +51,13 @@ export async function evacuateGateway(ctx: CommandContext, argv: EvacuateArgs): 
     const { moved, expired, holding } = evacuator.counts;
     const seconds = Math.round((performance.now() - started) / 100) / 10;
     const ok = holding === 0;
-    if (argv.json) ctx.io.stdout(`${JSON.stringify({ ok, gateway: argv.gateway, moved, expired, returned: holding, seconds })}\n`);
-    else {
-      ctx.io.stdout(
-        ok
-          ? `${argv.gateway}: ${moved} command(s) moved to where their devices are, ${expired} expired (dead-lettered), in ${seconds} s\n`
-          : `${argv.gateway}: ${moved} moved, ${expired} expired; ${holding} went back to its queue (their devices have not reconnected elsewhere yet); run again later\n`,
-      );
-    }
-    if (!ok) ctx.exitCode = EXIT_FAILURE;
+    emit(
+      ctx,
+      { ok, gateway: argv.gateway, moved, expired, returned: holding, seconds },
+      ok
+        ? `${argv.gateway}: ${moved} command(s) moved to where their devices are, ${expired} expired (dead-lettered), in ${seconds} s\n`
+        : `${argv.gateway}: ${moved} moved, ${expired} expired; ${holding} went back to its queue (their devices have not reconnected elsewhere yet); run again later\n`,
+    );
   } finally {
     await router.stop();
   }

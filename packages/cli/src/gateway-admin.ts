@@ -2,7 +2,7 @@ import { loadTopology, type Gateway, type Secrets, type Topology } from '@fedgat
 import type { ManagementClient } from '@fedgate/broker-admin';
 import type { RenderConfOptions } from '@fedgate/broker-config';
 import { fleetAccess } from './fleet-access.ts';
-import { UsageError } from './handle-errors.ts';
+import { UsageError } from './cli-errors.ts';
 
 /** One gateway of a topology, for commands that operate on it: a name not in the topology is a usage error. */
 export async function findGateway(file: string, name: string): Promise<{ topology: Topology; gw: Gateway }> {

@@ -1,37 +1,37 @@
-import { MissingCredentialsError, TopologyValidationError } from '@fedgate/topology';
-import { maskSecrets } from '@fedgate/broker-config';
-import { EXIT_FAILURE, EXIT_USAGE } from './exit-codes.ts';
+import { isFedgateError, maskSecrets, type ErrorKind } from '@fedgate/topology';
+import type { CommandContext } from './command.ts';
+import { jsonLine } from './emit.ts';
+import { exitCodeOf } from './exit-codes.ts';
 
-/** An error the user caused by what they typed; exits 2. */
-export class UsageError extends Error {
-  override readonly name = 'UsageError';
-  readonly code = 'USAGE';
+/** An error as the CLI reports it: the contract's three fields, whatever was thrown. */
+interface ReportedError {
+  readonly code: string;
+  readonly kind: ErrorKind;
+  readonly message: string;
 }
 
-/** Errors that mean "fix your input" rather than "something failed". */
-const USAGE_ERRORS: readonly (abstract new (...args: never[]) => Error)[] = [TopologyValidationError, MissingCredentialsError, UsageError];
-
-/** Maps an error to its exit code and prints it once, masked, to stderr (or as JSON to stdout with --json). */
-export function handleErrors(err: unknown, io: CliIo, json: boolean): number {
+/**
+ * The one place an error becomes output and an exit code: 2 for input errors, 1 for everything else (an error
+ * without the contract is a failure nobody foresaw, so runtime). Printed once and masked: with --json as the
+ * command's one JSON line on stdout, otherwise on stderr.
+ */
+export function handleErrors(err: unknown, ctx: Pick<CommandContext, 'io' | 'json'>): number {
   const error = err instanceof Error ? err : new Error(String(err));
-  const usage = USAGE_ERRORS.some((type) => error instanceof type) || (error as { exitCode?: number }).exitCode === EXIT_USAGE;
-  const code = (error as { code?: unknown }).code;
-  if (json) {
-    io.stdout(JSON.stringify({ ok: false, error: { name: error.name, code: typeof code === 'string' ? code : undefined, message: maskSecrets(error.message) } }) + '\n');
+  const reported = reportOf(error);
+  if (ctx.json) {
+    ctx.io.stdout(jsonLine({ ok: false, error: reported }));
   } else {
-    const cause = error.cause instanceof Error && !usage ? `\n  caused by: ${maskSecrets(error.cause.message)}` : '';
-    io.stderr(`fedgate: ${maskSecrets(error.message)}${cause}\n`);
+    const cause = error.cause instanceof Error && reported.kind === 'runtime' ? `\n  caused by: ${maskSecrets(error.cause.message)}` : '';
+    const hint = (error as { hint?: unknown }).hint;
+    ctx.io.stderr(`fedgate: ${reported.message}${cause}\n${typeof hint === 'string' ? `${hint}\n` : ''}`);
   }
-  return usage ? EXIT_USAGE : EXIT_FAILURE;
+  return exitCodeOf(reported.kind);
 }
 
-/** Where the CLI prints: the process's streams in the bin, buffers in tests. */
-export interface CliIo {
-  stdout(text: string): void;
-  stderr(text: string): void;
+function reportOf(error: Error): ReportedError {
+  const message = maskSecrets(error.message);
+  if (isFedgateError(error)) return { code: error.code, kind: error.kind, message };
+  // A system error (ENOENT, ECONNREFUSED) keeps its code; anything else is unexpected.
+  const code = (error as { code?: unknown }).code;
+  return { code: typeof code === 'string' ? code : 'UNEXPECTED', kind: 'runtime', message };
 }
-
-export const processIo: CliIo = {
-  stdout: (text) => process.stdout.write(text),
-  stderr: (text) => process.stderr.write(text),
-};

@@ -7,7 +7,7 @@
 import { readFile } from 'node:fs/promises';
 import { ADMIN_USER, resolveSecrets, type CredentialRef, type Gateway, type Topology } from '@fedgate/topology';
 import { ManagementClient, startGatewayHealthService, type GatewayHealth, type GatewayHealthService } from '@fedgate/broker-admin';
-import { UsageError } from './handle-errors.ts';
+import { UsageError } from './cli-errors.ts';
 
 /** The node the service runs on; gateway-health is deployed on every gateway node. */
 export const DEFAULT_NODE_ADDRESS = '127.0.0.1';

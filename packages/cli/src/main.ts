@@ -1,5 +1,5 @@
 import type { CommandContext } from './command.ts';
-import { processIo, type CliIo } from './handle-errors.ts';
+import { processIo, type CliIo } from './cli-io.ts';
 import { COMMANDS } from './commands/index.ts';
 import { createCommandCli, runCli } from './run-cli.ts';
 

@@ -74,7 +74,7 @@ describe('cli - fedgate dns at the SDK boundary (zone as the DNS stack leaves it
     const json = await run(['dns', 'status', '-f', EXAMPLE_FILE, '--json']);
     assert.equal(json.code, 1);
     assert.deepEqual(JSON.parse(json.stdout).error, {
-      name: 'Route53Error', code: 'DNS_AWS_REQUEST_FAILED',
+      code: 'DNS_AWS_REQUEST_FAILED', kind: 'runtime',
       message: 'Route53 ListHostedZonesByName failed: AccessDenied: not authorized to perform: route53:ListHostedZonesByName (request fake-request)',
     });
   });

@@ -118,7 +118,7 @@ describe('cli - region add/remove and synth', () => {
     const out = join(dir, 'local-out');
     const { code, stderr } = await run(['synth', '-f', 'infra/topologies/local.yaml', '--out', out]);
     assert.equal(code, 2);
-    assert.match(stderr, /cannot be deployed on AWS as written:\nbackend\.host: expected a DNS name/);
+    assert.match(stderr, /cannot be deployed on AWS as written:\nfedgate: backend\.host: expected a DNS name/);
     assert.ok(!existsSync(out));
   });
 

@@ -1,4 +1,5 @@
 // The client's errors: one base with a stable `code`, the cause chained, and no password in any message.
+import { FedgateError, maskSecrets, type ErrorKind } from '@fedgate/topology';
 
 export type ClientErrorCode =
   | 'CLIENT_ERROR'
@@ -13,19 +14,33 @@ export type ClientErrorCode =
   | 'MALFORMED_MESSAGE'
   | 'HANDLER_FAILED';
 
-/** Replaces the password of every URI in `text` with `***`. */
-export function maskSecrets(text: string): string {
-  return text.replace(/([a-z][a-z0-9+.-]*:\/\/[^/\s:@"]+:)[^@\s"]+@/gi, '$1***@');
-}
+// The one maskSecrets is topology's; re-exported because the SDK has always offered it to its users.
+export { maskSecrets };
+
+const KIND: Record<ClientErrorCode, ErrorKind> = {
+  CLIENT_ERROR: 'runtime',
+  INVALID_OPTIONS: 'input',
+  INVALID_COMMAND: 'input',
+  COMMAND_NACKED: 'runtime',
+  COMMAND_UNROUTABLE: 'runtime',
+  COMMAND_TIMEOUT: 'runtime',
+  CONNECT_FAILED: 'runtime',
+  CONNECTION_CLOSED: 'runtime',
+  BROKER_ERROR: 'runtime',
+  MALFORMED_MESSAGE: 'runtime',
+  HANDLER_FAILED: 'runtime',
+};
 
 /** Base of every error the client throws or reports. */
-export class FedgateClientError extends Error {
+export class FedgateClientError extends FedgateError {
   override readonly name: string = 'FedgateClientError';
   readonly code: ClientErrorCode;
+  readonly kind: ErrorKind;
 
   constructor(code: ClientErrorCode, message: string, options?: { cause?: unknown }) {
     super(maskSecrets(message), options);
     this.code = code;
+    this.kind = KIND[code];
   }
 
   /**

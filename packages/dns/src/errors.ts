@@ -1,3 +1,5 @@
+import { FedgateError, type ErrorKind } from '@fedgate/topology';
+
 /** Stable codes of every failure `@fedgate/dns` throws; scripts and `--json` output match on these. */
 export type DnsErrorCode =
   | DnsConfigErrorCode
@@ -21,9 +23,10 @@ export type DnsStateErrorCode = 'DNS_NOT_APPLIED' | 'DNS_DRAIN_WOULD_FAIL_OPEN';
 
 export type Route53ErrorCode = 'DNS_AWS_REQUEST_FAILED' | 'DNS_AWS_CREDENTIALS' | 'DNS_AWS_REGION';
 
-/** Base of every error this package throws. */
-export abstract class DnsError extends Error {
-  abstract readonly code: DnsErrorCode;
+/** Base of every error this package throws; only a DnsConfigError is the caller's input. */
+export abstract class DnsError extends FedgateError {
+  abstract override readonly code: DnsErrorCode;
+  readonly kind: ErrorKind = 'runtime';
 
   /**
    * Turns whatever a Route53 call threw into a DnsError. Errors that already are one pass through, so
@@ -37,6 +40,7 @@ export abstract class DnsError extends Error {
 
 export class DnsConfigError extends DnsError {
   override readonly name = 'DnsConfigError';
+  override readonly kind = 'input';
   readonly code: DnsConfigErrorCode;
 
   constructor(code: DnsConfigErrorCode, message: string, options: { cause?: unknown } = {}) {

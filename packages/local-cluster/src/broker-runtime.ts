@@ -3,6 +3,7 @@ import { mkdir, readdir, readFile, readlink, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { fileExists } from './file-exists.ts';
+import { LocalClusterError } from './local-cluster-error.ts';
 
 const execFileAsync = promisify(execFile);
 
@@ -14,9 +15,11 @@ export const MIN_RABBITMQ_VERSION = '4.0.0';
 const RABBITMQ_BIN = '/usr/lib/rabbitmq/bin';
 const RABBITMQ_LIB = '/usr/lib/rabbitmq/lib';
 
-export class BrokerRuntimeError extends Error {
+export class BrokerRuntimeError extends LocalClusterError {
   override readonly name = 'BrokerRuntimeError';
-  readonly code = 'BROKER_RUNTIME_UNAVAILABLE';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('BROKER_RUNTIME_UNAVAILABLE', message, options);
+  }
 }
 
 /** The account RabbitMQ runs as, as the runtime's own user database knows it. */

@@ -6,6 +6,7 @@ import { authzPort, type Topology } from '@fedgate/topology';
 import { DEFAULT_AUTHZ_HOST } from '@fedgate/device-authz';
 import { nodeCluster } from './local-node.ts';
 import { processAlive } from './process-alive.ts';
+import { LocalClusterError } from './local-cluster-error.ts';
 
 /** One TLS gateway node's device authorisation endpoint, as local mode runs it. */
 export interface DeviceAuthzSpec {
@@ -17,9 +18,11 @@ export interface DeviceAuthzSpec {
   readonly vhost: string;
 }
 
-export class DeviceAuthzProcessError extends Error {
+export class DeviceAuthzProcessError extends LocalClusterError {
   override readonly name = 'DeviceAuthzProcessError';
-  readonly code = 'DEVICE_AUTHZ_FAILED';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('DEVICE_AUTHZ_FAILED', message, options);
+  }
 }
 
 /** An endpoint answers its health check within this after it is spawned, or it failed. @default 15000 ms */

@@ -15,3 +15,4 @@ export { waitForLinks, whatIsNotReady, LinksNotReadyError, DEFAULT_LINKS_TIMEOUT
 export { ensureFleetTls, loadFleetTls, installNodeTls, needsTlsFiles, fleetPkiDir, TOOLS_CERTIFICATE_NAME, type FleetTls } from './fleet-tls.ts';
 export { deviceAuthzSpecs, deviceAuthzFiles, startDeviceAuthz, stopDeviceAuthz, DeviceAuthzProcessError, DEFAULT_AUTHZ_START_TIMEOUT_MS, type DeviceAuthzSpec } from './device-authz-process.ts';
 export { localAppToken, localDeviceTls, localDevicesDir, type DeviceTls } from './local-identities.ts';
+export * from './local-cluster-error.ts';

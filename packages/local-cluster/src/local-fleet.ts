@@ -7,7 +7,7 @@ import {
 import { clusterAmqpUri, clusterManagementUrl, compileCluster, type RenderConfOptions } from '@fedgate/broker-config';
 import { ManagementApiError, ManagementClient } from '@fedgate/broker-admin';
 import { ensureLocalSecrets } from './local-secrets.ts';
-import { clusterNodes, launchNode, logTail, nodeCluster, nodePid, stopNode, type ClusterNode, type LocalNode } from './local-node.ts';
+import { clusterNodes, launchNode, logTail, nodeCluster, nodePid, stopNode, type ClusterNode } from './local-node.ts';
 import { formCluster } from './form-cluster.ts';
 import { rabbitmqCli } from './rabbitmq-cli.ts';
 import { waitForLinks } from './wait-for-links.ts';
@@ -17,13 +17,16 @@ import { ensureFleetTls, installNodeTls, loadFleetTls, needsTlsFiles, type Fleet
 import { deviceAuthzSpecs, startDeviceAuthz, stopDeviceAuthz } from './device-authz-process.ts';
 import { fileExists } from './file-exists.ts';
 import { localAppToken, localDeviceTls, type DeviceTls } from './local-identities.ts';
+import { LocalClusterError } from './local-cluster-error.ts';
 
 /** A node takes ~10 s to boot here; on a loaded 2-core machine give it much longer before calling it failed. */
 export const DEFAULT_START_TIMEOUT_MS = 120_000;
 
-export class LocalFleetError extends Error {
+export class LocalFleetError extends LocalClusterError {
   override readonly name = 'LocalFleetError';
-  readonly code = 'LOCAL_FLEET_FAILED';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('LOCAL_FLEET_FAILED', message, options);
+  }
 }
 
 export interface FleetOptions {
@@ -319,14 +322,6 @@ export async function localFleetAccess(topologyFile: string, secrets: Secrets, o
   const ctx = await fleetContext(topologyFile, options);
   if (!(await fileExists(join(ctx.nodes.get(ctx.topology.backend.name)!.dir, 'rabbitmq.conf')))) return undefined;
   return runningFleet(ctx, secrets, []);
-}
-
-/** A handle on the fleet of `topologyFile` as it is now, for commands and tests that need it running. */
-export async function connectFleet(topologyFile: string, options: FleetOptions = {}): Promise<RunningFleet> {
-  const ctx = await fleetContext(topologyFile, options);
-  const secrets = await resolveSecrets(ctx.topology, topologyFile);
-  const fleet = runningFleet(ctx, secrets, []);
-  return runningFleet(ctx, secrets, await statuses(ctx, fleet));
 }
 
 async function statuses(ctx: FleetContext, fleet: RunningFleet | undefined): Promise<ClusterStatus[]> {

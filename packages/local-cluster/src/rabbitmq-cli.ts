@@ -1,6 +1,7 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { brokerRuntime, runtimeCommand } from './broker-runtime.ts';
+import { LocalClusterError } from './local-cluster-error.ts';
 
 const execFileAsync = promisify(execFile);
 
@@ -9,9 +10,11 @@ export const DEFAULT_CLI_TIMEOUT_MS = 120_000;
 
 export type RabbitmqTool = 'rabbitmqctl' | 'rabbitmq-queues' | 'rabbitmq-streams' | 'rabbitmq-diagnostics';
 
-export class RabbitmqCliError extends Error {
+export class RabbitmqCliError extends LocalClusterError {
   override readonly name = 'RabbitmqCliError';
-  readonly code = 'RABBITMQ_CLI_FAILED';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('RABBITMQ_CLI_FAILED', message, options);
+  }
 }
 
 /** Runs a RabbitMQ CLI tool against `nodeName` in the broker runtime, as the nodes' account (same Erlang cookie). */

@@ -1,5 +1,6 @@
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { applyWanChange, releaseTime, WHOLE_LINK, type WanConditions } from './wan-conditions.ts';
+import { LocalClusterError } from './local-cluster-error.ts';
 
 /** A backend node's AMQP listener the proxy forwards to. */
 export interface ProxyTarget {
@@ -39,9 +40,11 @@ export interface TcpProxyStats {
   readonly bytesForwarded: number;
 }
 
-export class TcpProxyError extends Error {
+export class TcpProxyError extends LocalClusterError {
   override readonly name = 'TcpProxyError';
-  readonly code = 'TCP_PROXY_FAILED';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('TCP_PROXY_FAILED', message, options);
+  }
 }
 
 /**

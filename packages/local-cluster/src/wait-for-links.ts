@@ -1,12 +1,15 @@
 import { fleetStatus, type FleetStatusReport, type ManagementClient } from '@fedgate/broker-admin';
 import type { Topology } from '@fedgate/topology';
+import { LocalClusterError } from './local-cluster-error.ts';
 
 /** Links retry every few seconds after their peer boots; on a loaded 2-core machine give them a while. @default 90000 ms */
 export const DEFAULT_LINKS_TIMEOUT_MS = 90_000;
 
-export class LinksNotReadyError extends Error {
+export class LinksNotReadyError extends LocalClusterError {
   override readonly name = 'LinksNotReadyError';
-  readonly code = 'LINKS_NOT_READY';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('LINKS_NOT_READY', message, options);
+  }
 }
 
 /** Pure: what keeps a status report from being healthy, one phrase each (`eu downlink: starting`). */

@@ -1,3 +1,5 @@
+import { LocalClusterError } from './local-cluster-error.ts';
+
 /**
  * What the WAN simulator does to the traffic between a gateway and the backend. Pure: the proxy asks here,
  * the CLI and the control endpoint validate here before anything changes.
@@ -28,9 +30,11 @@ export const MAX_DELAY_MS = 60_000;
 
 export const WHOLE_LINK: WanConditions = { latencyMs: 0, jitterMs: 0, partition: null };
 
-export class WanConditionsError extends Error {
+export class WanConditionsError extends LocalClusterError {
   override readonly name = 'WanConditionsError';
-  readonly code = 'WAN_CONDITIONS_INVALID';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('WAN_CONDITIONS_INVALID', message, options);
+  }
 }
 
 /** Merges a change into the current conditions; throws naming the field, the allowed range and the value. */

@@ -10,6 +10,7 @@ import { nodeCluster } from './local-node.ts';
 import type { ProxyTarget, TcpProxyStats } from './tcp-proxy.ts';
 import type { WanConditions } from './wan-conditions.ts';
 import { processAlive } from './process-alive.ts';
+import { LocalClusterError, type LocalClusterErrorCode } from './local-cluster-error.ts';
 
 /** What one gateway's WAN proxy does: listen where its links connect, forward to every backend node. */
 export interface WanProxySpec {
@@ -30,12 +31,13 @@ export interface WanProxyState {
   readonly stats: TcpProxyStats;
 }
 
-export type WanProxyErrorCode = 'WAN_PROXY_NOT_CONFIGURED' | 'WAN_PROXY_NOT_RUNNING' | 'WAN_PROXY_FAILED' | 'WAN_CONDITIONS_INVALID';
+export type WanProxyErrorCode = Extract<LocalClusterErrorCode, `WAN_${string}`>;
 
-export class WanProxyError extends Error {
+export class WanProxyError extends LocalClusterError {
   override readonly name = 'WanProxyError';
-  constructor(readonly code: WanProxyErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options);
+  declare readonly code: WanProxyErrorCode;
+  constructor(code: WanProxyErrorCode, message: string, options?: { cause?: unknown }) {
+    super(code, message, options);
   }
 }
 

@@ -1,3 +1,5 @@
+import { FedgateError, type ErrorKind } from '@fedgate/topology';
+
 /** Stable codes of every failure `@fedgate/pki` throws; scripts and `--json` output match on these. */
 export type PkiErrorCode =
   // The caller asked for something the fleet PKI refuses: fix the input.
@@ -16,8 +18,8 @@ export type PkiErrorCode =
   | 'PKI_SIGNING_KEY_INVALID'
   | 'PKI_FILE_FAILED';
 
-/** `input`: the caller can fix it by asking differently (the CLI exits 2); `runtime`: something failed (exit 1). */
-export type PkiErrorKind = 'input' | 'runtime';
+/** The contract's kind (kept under its old name for callers of this package). */
+export type PkiErrorKind = ErrorKind;
 
 const KIND: Record<PkiErrorCode, PkiErrorKind> = {
   PKI_INVALID_DEVICE_ID: 'input',
@@ -36,7 +38,7 @@ const KIND: Record<PkiErrorCode, PkiErrorKind> = {
 };
 
 /** The one error `@fedgate/pki` throws. */
-export class PkiError extends Error {
+export class PkiError extends FedgateError {
   override readonly name = 'PkiError';
   readonly code: PkiErrorCode;
   readonly kind: PkiErrorKind;

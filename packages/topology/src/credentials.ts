@@ -4,6 +4,7 @@ import {
   ADMIN_USER, APP_USER, DEVICE_USER, ROUTER_USER, downlinkUser, uplinkUser,
 } from './names.ts';
 import type { Topology } from './schema.ts';
+import { TopologyError } from './errors.ts';
 
 /** A broker user whose password fedgate needs, on one cluster. */
 export interface CredentialRef {
@@ -40,9 +41,10 @@ export function credentialFileKey({ cluster, user }: CredentialRef): string {
   return `${cluster}/${user}`;
 }
 
-export class MissingCredentialsError extends Error {
+/** Passwords the topology needs are not where its credentials source says; the operator provides them. */
+export class MissingCredentialsError extends TopologyError {
   override readonly name = 'MissingCredentialsError';
-  readonly code = 'CREDENTIALS_MISSING';
+  readonly code = 'CREDENTIALS_MISSING' as const;
   constructor(message: string, readonly missing: readonly CredentialRef[], options?: { cause?: unknown }) {
     super(message, options);
   }

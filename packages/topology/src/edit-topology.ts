@@ -8,6 +8,7 @@ import { AWS_REGIONS, isAwsRegion } from './aws-regions.ts';
 import { cidrsOverlap, freeCidr, parseCidr } from './cidr.ts';
 import { parseTopology } from './load-topology.ts';
 import type { Cluster, Gateway, Topology } from './schema.ts';
+import { TopologyError } from './errors.ts';
 
 export type TopologyEditErrorCode =
   | 'GATEWAY_EXISTS'
@@ -20,7 +21,7 @@ export type TopologyEditErrorCode =
   | 'UNSUPPORTED_LAYOUT';
 
 /** An edit the topology cannot take; the text is left as it was. */
-export class TopologyEditError extends Error {
+export class TopologyEditError extends TopologyError {
   override readonly name = 'TopologyEditError';
   constructor(
     readonly code: TopologyEditErrorCode,

@@ -8,10 +8,17 @@ export interface TopologyProblem {
   readonly column?: number;
 }
 
+import { FedgateError, type ErrorKind } from './fedgate-error.ts';
+
 export type TopologyErrorCode = 'TOPOLOGY_INVALID' | 'TOPOLOGY_NOT_FOUND' | 'TOPOLOGY_UNREADABLE';
 
+/** Base of the topology package's errors: all of them are about what the caller wrote, so all are input. */
+export abstract class TopologyError extends FedgateError {
+  readonly kind: ErrorKind = 'input';
+}
+
 /** Every problem of one topology file at once, formatted `file:line:col: path: message`. */
-export class TopologyValidationError extends Error {
+export class TopologyValidationError extends TopologyError {
   override readonly name = 'TopologyValidationError';
   readonly code: TopologyErrorCode;
   readonly file: string;

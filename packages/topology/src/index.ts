@@ -3,6 +3,8 @@ export * from './names.ts';
 export * from './aws-regions.ts';
 export * from './cidr.ts';
 export * from './errors.ts';
+export * from './fedgate-error.ts';
+export { maskSecrets } from './mask-secrets.ts';
 export { loadTopology, parseTopology, type LoadedTopology } from './load-topology.ts';
 export { INLINE_SECRET_MESSAGE } from './check-topology.ts';
 export * from './credentials.ts';

@@ -22,10 +22,13 @@ export const SNAPSHOT_STREAM = 'fedgate.directory.snapshots';
 export const SNAPSHOT_WRITER_QUEUE = 'fedgate.directory.writer';
 export const DEAD_EXCHANGE = 'fedgate.dead';
 export const DEAD_QUEUE = 'fedgate.dead';
-/** Consistent-hash exchange that shards commands over router instances (routing.shards > 1). */
-export const ROUTER_SHARD_EXCHANGE = 'fedgate.router.shards';
 /** Where `fedgate status` canaries return. */
 export const CANARY_QUEUE_PREFIX = 'fedgate.canary';
+/**
+ * Routing-key prefix of the marker a starting router publishes to the presence stream (and its snapshot replay) so
+ * it knows when it has caught up; every router skips the markers of others.
+ */
+export const ROUTER_SYNC_PREFIX = 'router.sync.';
 
 // Gateway clusters.
 export const DEVICES_EXCHANGE = 'fedgate.devices';
@@ -42,6 +45,8 @@ export const ROUTE_HEADER = 'x-fedgate-route';
 export const GATEWAY_HEADER = 'x-fedgate-gateway';
 export const DEAD_REASON_HEADER = 'x-fedgate-dead-reason';
 export const DEADLINE_HEADER = 'x-fedgate-deadline'; // epoch ms a command expires at; the router republishes with the time left
+/** Marks each router republish so a broker return can be matched to it; router-owned, never taken from a sender. */
+export const HOP_HEADER = 'x-fedgate-hop';
 
 // Users. One per link direction per gateway, an administrator for fedgate itself, a device user.
 export const ADMIN_USER = 'fedgate-admin';
@@ -49,10 +54,6 @@ export const ROUTER_USER = 'fedgate-router';
 export const DEVICE_USER = 'fedgate-device';
 /** Microservices on the backend: publish commands, read events and dead letters. */
 export const APP_USER = 'fedgate-app';
-
-export function routerShardQueue(shard: number): string {
-  return `${ROUTER_QUEUE}.${shard}`;
-}
 
 export function gatewayExchange(gateway: string): string {
   return `fedgate.to.${gateway}`;
@@ -89,6 +90,19 @@ export function gatewayOfUplinkUser(user: string | undefined): string | undefine
   return user?.startsWith('fedgate-up-') ? user.slice('fedgate-up-'.length) : undefined;
 }
 
+/**
+ * The queue RabbitMQ creates on the upstream for a federated exchange: `federation: <exchange> -> <downstream cluster>`
+ * (checked on 4.0.5). Its name is RabbitMQ's, so permissions and health checks must spell it exactly this way.
+ */
+export function federationQueue(exchange: string, downstream: string): string {
+  return `${federationQueuePrefix(exchange)}${downstream}`;
+}
+
+/** What every federation queue of `exchange` starts with, whatever its downstream. */
+export function federationQueuePrefix(exchange: string): string {
+  return `federation: ${exchange} -> `;
+}
+
 /** Name of the federation upstream on `gateway` pointing at the backend. */
 export function upstreamName(gateway: string): string {
   return `fedgate-backend-for-${gateway}`;
@@ -118,6 +132,21 @@ export function commandTopicFilter(deviceId: string): string {
 /** Binding key the MQTT plugin creates for `commandTopicFilter(deviceId)`. */
 export function commandBindingKey(deviceId: string): string {
   return `devices.${deviceId}.commands.#`;
+}
+
+/** Binding key for every event of one device. */
+export function eventBindingKey(deviceId: string): string {
+  return `devices.${deviceId}.events.#`;
+}
+
+/** The pseudo-device `fedgate status` canaries address on `gateway`; real device ids never start with this. */
+export function canaryDevice(gateway: string): string {
+  return `fedgate-canary-${gateway}`;
+}
+
+/** The queue one canary probe waits on, expiring by itself if its prober dies. */
+export function canaryQueue(probeId: string): string {
+  return `${CANARY_QUEUE_PREFIX}.${probeId}`;
 }
 
 export type ParsedCommandKey =

@@ -212,9 +212,7 @@ export function gatewayMaxMessageBytes(topology: Topology, gw: Gateway): number 
 }
 export type Cluster = Backend | Gateway;
 export type Link = Gateway['downlink'];
-export type LinkKind = Link['kind'];
 export type Protocol = Gateway['protocols'][number];
-export type WanSettings = NonNullable<Gateway['wan']>;
 
 export function isGateway(cluster: Cluster): cluster is Gateway {
   return 'protocols' in cluster;

@@ -1,6 +1,7 @@
 import type { Argv } from 'yargs';
 import type { FedgateCommand } from '../command.ts';
-import { UsageError } from '../handle-errors.ts';
+import { InterruptedError } from '../cli-errors.ts';
+import { emit } from '../emit.ts';
 
 const SCENARIO_CHOICES = ['all', 'directory', 'downlink', 'router', 'routing', 'gateway'] as const;
 
@@ -14,7 +15,6 @@ export const benchCommand: FedgateCommand = (ctx) => ({
       .option('out', { type: 'string', describe: 'Folder for results.json, report.md and the charts (default: bench-results/<timestamp>)', normalize: true })
       .option('gateways', { type: 'number', default: 3, describe: 'Gateways in the bench fleet (the N of the amplification scenario)' })
       .option('rounds', { type: 'number', describe: 'Interleaved rounds per scenario (default: 2 quick, 3 full)' })
-      .option('json', { type: 'boolean', default: false, describe: 'Print results.json on stdout instead of the summary' })
       .option('render', { type: 'string', describe: 'Only re-render report.md and the charts of an earlier run\'s folder from its results.json', normalize: true })
       .example('$0 bench --quick', 'Every scenario, short: about 5 minutes')
       .example('$0 bench router', 'Only router path vs direct publish, full length')
@@ -24,19 +24,22 @@ export const benchCommand: FedgateCommand = (ctx) => ({
         'The bench starts its own fleet (.fedgate/bench, ports 7000-7999, 17000-17999, 27000-27999, MQTT 2200-2299, STOMP 62000-62099) and a stock ' +
           'RabbitMQ node for comparison, and stops both at the end. Progress goes to stderr. Ctrl-C stops at the next step and still stops the nodes.',
       ),
-  handler: async (argv: { scenario: string; quick: boolean; out?: string; gateways: number; rounds?: number; json: boolean; render?: string }) => {
-    const { runBench, rerenderReport, BenchError } = await import('@fedgate/bench');
+  handler: async (argv: { scenario: string; quick: boolean; out?: string; gateways: number; rounds?: number; render?: string }) => {
+    const { runBench, rerenderReport } = await import('@fedgate/bench');
     if (argv.render) {
       const { files } = await rerenderReport(argv.render);
-      ctx.io.stdout(`re-rendered ${files.length} files in ${argv.render}\n`);
+      emit(ctx, { ok: true, files }, `re-rendered ${files.length} files in ${argv.render}\n`);
       return;
     }
     const abort = new AbortController();
     let signals = 0;
+    // A second signal gives up on the orderly stop: the handler fails with it and the bin exits at once.
+    let interruptedTwice: (err: InterruptedError) => void = () => {};
+    const givenUp = new Promise<never>((_, reject) => (interruptedTwice = reject));
     const onSignal = () => {
       if (++signals > 1) {
-        ctx.io.stderr('bench: interrupted twice; nodes may still run: `npx fedgate local down -f .fedgate/bench/bench-topology.yaml`\n');
-        process.exit(1); // as `fedgate router` does on a second signal
+        interruptedTwice(new InterruptedError('bench: interrupted twice; nodes may still run: `npx fedgate local down -f .fedgate/bench/bench-topology.yaml`'));
+        return;
       }
       ctx.io.stderr('bench: interrupted; stopping at the next step and shutting the nodes down (Ctrl-C again leaves them running)\n');
       abort.abort(new Error('interrupted'));
@@ -45,7 +48,7 @@ export const benchCommand: FedgateCommand = (ctx) => ({
     process.on('SIGTERM', onSignal);
     try {
       const started = Date.now();
-      const { results, outDir } = await runBench({
+      const { results, outDir } = await Promise.race([givenUp, runBench({
         scenario: argv.scenario,
         quick: argv.quick,
         ...(argv.out ? { out: argv.out } : {}),
@@ -53,18 +56,15 @@ export const benchCommand: FedgateCommand = (ctx) => ({
         ...(argv.rounds !== undefined ? { rounds: argv.rounds } : {}),
         signal: abort.signal,
         onProgress: (line) => ctx.io.stderr(`[bench ${((Date.now() - started) / 1000).toFixed(0).padStart(4)} s] ${line}\n`),
-      }).catch((err: unknown) => {
-        if (err instanceof BenchError && err.code === 'BENCH_INVALID_OPTIONS') throw new UsageError(err.message, { cause: err });
-        throw err;
-      });
-      if (argv.json) {
-        ctx.io.stdout(JSON.stringify(results, (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 2) + '\n');
-      } else {
-        for (const t of results.targets) ctx.io.stdout(`${t.met ? 'met   ' : 'MISSED'} ${t.what}: ${t.measuredText} (goal ${t.target})\n`);
-        for (const f of results.failures) ctx.io.stdout(`FAILED ${f.scenario}: ${f.message}\n`);
-        ctx.io.stdout(`report: ${outDir}/report.md\n`);
-      }
-      if (results.failures.length > 0) ctx.exitCode = 1;
+      })]);
+      // With --json, results.json's content (non-finite figures become null, as JSON has no Infinity).
+      emit(ctx, { ok: results.failures.length === 0, ...results }, () =>
+        [
+          ...results.targets.map((t) => `${t.met ? 'met   ' : 'MISSED'} ${t.what}: ${t.measuredText} (goal ${t.target})\n`),
+          ...results.failures.map((f) => `FAILED ${f.scenario}: ${f.message}\n`),
+          `report: ${outDir}/report.md\n`,
+        ].join(''),
+      );
     } finally {
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);

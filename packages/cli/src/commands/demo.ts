@@ -1,5 +1,5 @@
 import { withTopologyFile, type FedgateCommand } from '../command.ts';
-import { EXIT_FAILURE } from '../exit-codes.ts';
+import { emit } from '../emit.ts';
 
 export const demoCommand: FedgateCommand = (ctx) => ({
   command: 'demo',
@@ -18,13 +18,19 @@ export const demoCommand: FedgateCommand = (ctx) => ({
     const fleet = await upFleet(argv.file, { onProgress: progress });
     const router = await ensureBackgroundRouter(argv.file, fleet.stateDir, argv.routerPort);
     progress(router.started ? `router: started (pid ${router.pid}), logs in ${router.log}` : `router: already running on :${argv.routerPort}`);
-    ctx.io.stdout('\nfedgate demo\n');
-    const ok = await runDemo(fleet, (s) => ctx.io.stdout(`  ${s.ok ? '✔' : '✘'} ${s.text}\n`));
-    ctx.io.stdout(
+    // People watch the steps as they happen; with --json they arrive together in the one result line.
+    const steps: { ok: boolean; text: string }[] = [];
+    if (!ctx.json) ctx.io.stdout('\nfedgate demo\n');
+    const ok = await runDemo(fleet, (s) => {
+      steps.push({ ok: s.ok, text: s.text });
+      if (!ctx.json) ctx.io.stdout(`  ${s.ok ? '✔' : '✘'} ${s.text}\n`);
+    });
+    emit(
+      ctx,
+      { ok, steps, routerPort: argv.routerPort },
       `\n${ok ? 'Everything worked.' : 'Something did not work (✘ above).'}\n` +
         `The fleet and the router keep running: metrics at http://127.0.0.1:${argv.routerPort}/metrics, status with \`npx fedgate status -f ${argv.file}\`.\n` +
         `Stop everything with: npx fedgate local down -f ${argv.file}\n`,
     );
-    if (!ok) ctx.exitCode = EXIT_FAILURE;
   },
 });

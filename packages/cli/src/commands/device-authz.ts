@@ -1,6 +1,6 @@
 import { authzPort, loadTopology } from '@fedgate/topology';
 import { withTopologyFile, type FedgateCommand } from '../command.ts';
-import { UsageError } from '../handle-errors.ts';
+import { UsageError } from '../cli-errors.ts';
 
 export const deviceAuthzCommand: FedgateCommand = (ctx) => ({
   command: 'device-authz',

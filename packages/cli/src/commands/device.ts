@@ -1,11 +1,11 @@
 import type { Argv } from 'yargs';
 import { loadTopology } from '@fedgate/topology';
-import { withJson, withTopologyFile, type CommandContext, type FedgateCommand } from '../command.ts';
-import { exitCodeOfPkiError, localDevicesDir, localPkiDir } from '../local-pki.ts';
+import { withTopologyFile, type CommandContext, type FedgateCommand } from '../command.ts';
+import { emit } from '../emit.ts';
+import { localDevicesDir, localPkiDir } from '../local-pki.ts';
 
 interface IssueArgs {
   file: string;
-  json: boolean;
   id: string;
   out?: string;
   pkiDir?: string;
@@ -20,7 +20,7 @@ export const deviceCommand: FedgateCommand = (ctx) => ({
         command: 'issue <id>',
         describe: 'Write a device\'s key, certificate (CN and DNS SAN = the id) and the CA bundle; the fleet CA is created if missing',
         builder: (p: Argv) =>
-          withJson(withTopologyFile(p))
+          withTopologyFile(p)
             // A string, or yargs would turn an id such as 0042 into the number 42.
             .positional('id', { type: 'string', demandOption: true, describe: 'Device id: 1 to 64 letters, digits, "_" and "-", not starting with "-"' })
             .option('out', { alias: 'o', type: 'string', normalize: true, describe: 'Directory for <id>.key, <id>.pem and ca.pem [default: .fedgate/<topology>/devices]' })
@@ -39,22 +39,16 @@ export const deviceCommand: FedgateCommand = (ctx) => ({
 
 async function issueDevice(ctx: CommandContext, argv: IssueArgs): Promise<void> {
   const pki = await import('@fedgate/pki');
-  try {
-    // The id first: a bad one is refused before a topology is read or a CA created.
-    const deviceId = pki.validateDeviceId(argv.id);
-    const { topology } = await loadTopology(argv.file);
-    const caDir = argv.pkiDir ?? localPkiDir(topology.name);
-    const ca = await pki.ensureFleetCa(caDir, topology.name);
-    if (ca.created) ctx.io.stderr(`device: created the fleet CA of topology "${topology.name}" in ${caDir}\n`);
-    const issued = await pki.issueDeviceCertificate(ca, deviceId, { outDir: argv.out ?? localDevicesDir(topology.name) });
-    if (argv.json) {
-      ctx.io.stdout(JSON.stringify({ ok: true, device: deviceId, key: issued.keyFile, cert: issued.certFile, ca: issued.caFile }) + '\n');
-      return;
-    }
-    ctx.io.stdout(
-      `device ${deviceId}: key ${issued.keyFile} (mode 0600), certificate ${issued.certFile} (serial ${issued.serial}, ${issued.validityDays} days), CA ${issued.caFile}\n`,
-    );
-  } catch (err) {
-    throw exitCodeOfPkiError(err);
-  }
+  // The id first: a bad one is refused before a topology is read or a CA created.
+  const deviceId = pki.validateDeviceId(argv.id);
+  const { topology } = await loadTopology(argv.file);
+  const caDir = argv.pkiDir ?? localPkiDir(topology.name);
+  const ca = await pki.ensureFleetCa(caDir, topology.name);
+  if (ca.created) ctx.io.stderr(`device: created the fleet CA of topology "${topology.name}" in ${caDir}\n`);
+  const issued = await pki.issueDeviceCertificate(ca, deviceId, { outDir: argv.out ?? localDevicesDir(topology.name) });
+  emit(
+    ctx,
+    { ok: true, device: deviceId, key: issued.keyFile, cert: issued.certFile, ca: issued.caFile },
+    `device ${deviceId}: key ${issued.keyFile} (mode 0600), certificate ${issued.certFile} (serial ${issued.serial}, ${issued.validityDays} days), CA ${issued.caFile}\n`,
+  );
 }

@@ -1,8 +1,8 @@
 import type { Argv, CommandModule } from 'yargs';
 import { loadTopology } from '@fedgate/topology';
 import type { DnsAnswerReport, DnsPlan, DnsProgressEvent, DnsStatusReport, DrainResult } from '@fedgate/dns';
-import { withJson, withTopologyFile, type CommandContext, type FedgateCommand, type FedgateCommandModule } from '../command.ts';
-import { EXIT_FAILURE, EXIT_USAGE } from '../exit-codes.ts';
+import { withTopologyFile, type CommandContext, type FedgateCommand, type FedgateCommandModule } from '../command.ts';
+import { emit } from '../emit.ts';
 
 /** The AWS SDK is large: only `fedgate dns …` pays for loading it. */
 const loadDns = () => import('@fedgate/dns');
@@ -29,15 +29,14 @@ const planCommand = (ctx: CommandContext): FedgateCommandModule => ({
   command: 'plan',
   describe: 'Compare the hosted zone with what the topology\'s DNS stack creates; changes nothing',
   builder: (y) =>
-    withJson(withTopologyFile(y))
+    withTopologyFile(y)
       .example('$0 dns plan -f infra/topologies/acme.example.yaml', 'Is the zone what the DNS stack should have left?')
       .epilogue('Differences are fixed by applying the DNS stack (terraform -chdir=cdktf.out/stacks/dns-<topology> apply). A drained region is not a difference.'),
-  handler: (argv: { file: string; json: boolean }) =>
-    run(async (dns) => {
+  handler: (argv: { file: string }) =>
+    withDns(async (dns) => {
       const { topology } = await loadTopology(argv.file);
       const plan = await dns.planDns(topology, { onProgress: progress(ctx) });
-      if (argv.json) ctx.io.stdout(JSON.stringify({ ok: true, plan }) + '\n');
-      else ctx.io.stdout(formatPlan(plan));
+      emit(ctx, { ok: true, plan }, () => formatPlan(plan));
     }),
 });
 
@@ -45,16 +44,14 @@ const statusCommand = (ctx: CommandContext): FedgateCommandModule => ({
   command: 'status',
   describe: "Per region: the record, its health check and what Route53's checkers report",
   builder: (y) =>
-    withJson(withTopologyFile(y))
+    withTopologyFile(y)
       .example('$0 dns status -f infra/topologies/acme.example.yaml', 'Which regions devices are sent to now')
       .epilogue('Exits 1 when a region is unhealthy, missing, or every region is down (Route53 then fails open).'),
-  handler: (argv: { file: string; json: boolean }) =>
-    run(async (dns) => {
+  handler: (argv: { file: string }) =>
+    withDns(async (dns) => {
       const { topology } = await loadTopology(argv.file);
       const report = await dns.dnsStatus(topology, { onProgress: progress(ctx) });
-      if (argv.json) ctx.io.stdout(JSON.stringify(report) + '\n');
-      else ctx.io.stdout(formatStatus(report));
-      if (!report.ok) ctx.exitCode = EXIT_FAILURE;
+      emit(ctx, report, () => formatStatus(report));
     }),
 });
 
@@ -62,7 +59,7 @@ const drainCommand = (ctx: CommandContext): FedgateCommandModule => ({
   command: 'drain <gateway>',
   describe: 'Take a region out of DNS (maintenance, incident) without deleting its record or health check',
   builder: (y) =>
-    withJson(withTopologyFile(y))
+    withTopologyFile(y)
       .positional('gateway', { type: 'string', describe: 'Gateway name from the topology' })
       .option('dry-run', { type: 'boolean', default: false, describe: 'Check and report, change nothing' })
       .option('force', { type: 'boolean', default: false, describe: 'Drain even if no other region is healthy (Route53 then fails open)' })
@@ -71,11 +68,11 @@ const drainCommand = (ctx: CommandContext): FedgateCommandModule => ({
         'The region\'s health check is forced unhealthy (disabled + inverted). New lookups avoid the region once resolver caches ' +
           'expire (the record TTL); devices already connected stay until they reconnect.',
       ),
-  handler: (argv: { file: string; json: boolean; gateway: string; dryRun: boolean; force: boolean }) =>
-    run(async (dns) => {
+  handler: (argv: { file: string; gateway: string; dryRun: boolean; force: boolean }) =>
+    withDns(async (dns) => {
       const { topology } = await loadTopology(argv.file);
       const result = await dns.drainGateway(topology, argv.gateway, { dryRun: argv.dryRun, force: argv.force, onProgress: progress(ctx) });
-      printDrain(ctx, result, argv.json);
+      emitDrain(ctx, result);
     }),
 });
 
@@ -83,16 +80,16 @@ const undrainCommand = (ctx: CommandContext): FedgateCommandModule => ({
   command: 'undrain <gateway>',
   describe: 'Put a drained region back into DNS',
   builder: (y) =>
-    withJson(withTopologyFile(y))
+    withTopologyFile(y)
       .positional('gateway', { type: 'string', describe: 'Gateway name from the topology' })
       .option('dry-run', { type: 'boolean', default: false, describe: 'Check and report, change nothing' })
       .example('$0 dns undrain eu -f infra/topologies/acme.example.yaml', 'Let devices reach eu again')
       .epilogue('The health check probes again; the region returns once it passes (up to interval × failure threshold).'),
-  handler: (argv: { file: string; json: boolean; gateway: string; dryRun: boolean }) =>
-    run(async (dns) => {
+  handler: (argv: { file: string; gateway: string; dryRun: boolean }) =>
+    withDns(async (dns) => {
       const { topology } = await loadTopology(argv.file);
       const result = await dns.undrainGateway(topology, argv.gateway, { dryRun: argv.dryRun, onProgress: progress(ctx) });
-      printDrain(ctx, result, argv.json);
+      emitDrain(ctx, result);
     }),
 });
 
@@ -100,32 +97,25 @@ const testCommand = (ctx: CommandContext): FedgateCommandModule => ({
   command: 'test',
   describe: 'Ask Route53 (TestDNSAnswer) what a device in a given subnet gets',
   builder: (y) =>
-    withJson(withTopologyFile(y))
+    withTopologyFile(y)
       .option('client-subnet', { type: 'string', demandOption: true, describe: 'EDNS client subnet of the device, e.g. 203.0.113.0/24' })
       .option('resolver', { type: 'string', describe: 'IP address of the resolver asking (default: Route53 picks one)' })
       .example('$0 dns test -f infra/topologies/acme.example.yaml --client-subnet 203.0.113.0/24', 'Where a device in that subnet is sent'),
-  handler: (argv: { file: string; json: boolean; clientSubnet: string; resolver?: string }) =>
-    run(async (dns) => {
+  handler: (argv: { file: string; clientSubnet: string; resolver?: string }) =>
+    withDns(async (dns) => {
       const { topology } = await loadTopology(argv.file);
       const report = await dns.testDnsAnswer(
         topology,
         { clientSubnet: argv.clientSubnet, ...(argv.resolver === undefined ? {} : { resolver: argv.resolver }) },
         { onProgress: progress(ctx) },
       );
-      if (argv.json) ctx.io.stdout(JSON.stringify({ ok: true, ...report }) + '\n');
-      else ctx.io.stdout(formatAnswer(report));
+      emit(ctx, { ok: true, ...report }, () => formatAnswer(report));
     }),
 });
 
-/** Loads the library and turns its input errors into usage errors (exit 2); everything else exits 1. */
-async function run(body: (dns: Awaited<ReturnType<typeof loadDns>>) => Promise<void>): Promise<void> {
-  const dns = await loadDns();
-  try {
-    await body(dns);
-  } catch (err) {
-    if (err instanceof dns.DnsConfigError) throw Object.assign(err, { exitCode: EXIT_USAGE });
-    throw err;
-  }
+/** Runs `body` with the library loaded; its errors carry their own kind (a DnsConfigError is input, exit 2). */
+async function withDns(body: (dns: Awaited<ReturnType<typeof loadDns>>) => Promise<void>): Promise<void> {
+  await body(await loadDns());
 }
 
 /** Progress goes to stderr so stdout stays one JSON document with --json. */
@@ -175,11 +165,11 @@ function formatStatus(report: DnsStatusReport): string {
   return `${lines.join('\n')}\n`;
 }
 
-function printDrain(ctx: CommandContext, result: DrainResult, json: boolean): void {
-  if (json) {
-    ctx.io.stdout(JSON.stringify({ ok: true, ...result }) + '\n');
-    return;
-  }
+function emitDrain(ctx: CommandContext, result: DrainResult): void {
+  emit(ctx, { ok: true, ...result }, () => formatDrain(result));
+}
+
+function formatDrain(result: DrainResult): string {
   const where = `${result.gateway} (${result.region}), health check ${result.healthCheckId}`;
   const past = result.action === 'drain' ? 'drained' : 'undrained';
   let text: string;
@@ -191,7 +181,7 @@ function printDrain(ctx: CommandContext, result: DrainResult, json: boolean): vo
     text = `${past} ${where}: it returns to DNS once its health check passes`;
   }
   for (const w of result.warnings) text += `\n  ! ${w.code}: ${w.message}`;
-  ctx.io.stdout(`${text}\n`);
+  return `${text}\n`;
 }
 
 function formatAnswer(report: DnsAnswerReport): string {

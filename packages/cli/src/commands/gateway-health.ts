@@ -1,6 +1,7 @@
 import { loadTopology } from '@fedgate/topology';
 import { withTopologyFile, type FedgateCommand } from '../command.ts';
-import { UsageError } from '../handle-errors.ts';
+import { UsageError } from '../cli-errors.ts';
+import { emit } from '../emit.ts';
 import { DEFAULT_NODE_ADDRESS, startLocalGatewayHealth } from '../local-gateway-health.ts';
 
 export const gatewayHealthCommand: FedgateCommand = (ctx) => ({
@@ -32,10 +33,11 @@ export const gatewayHealthCommand: FedgateCommand = (ctx) => ({
       onChange: (h) => ctx.io.stderr(`${h.checkedAt} ${gateway.name}: ${h.healthy ? 'healthy' : `UNHEALTHY — ${h.reasons.join('; ')}`}\n`),
     });
     ctx.io.stderr(`gateway-health for ${gateway.name} (node ${argv.nodeAddress}) on :${port}${path}\n`);
-    await new Promise<void>((resolve) => {
-      const stop = () => void service.close().then(resolve);
+    const signal = await new Promise<string>((resolve, reject) => {
+      const stop = (signal: string) => void service.close().then(() => resolve(signal), reject);
       process.once('SIGTERM', stop);
       process.once('SIGINT', stop);
     });
+    emit(ctx, { ok: true, stoppedBy: signal });
   },
 });

@@ -2,17 +2,17 @@ import type { Argv } from 'yargs';
 import type { Gateway } from '@fedgate/topology';
 import {
   drainDevices, normalizeConnectionLimit, normalizeDrainOptions, readConnectionLimits, setConnectionLimit,
-  BrokerAdminError, DEFAULT_DRAIN_BATCH_SIZE, DEFAULT_DRAIN_PAUSE_MS, DEFAULT_DRAIN_TIMEOUT_MS, LIMIT_SCOPES,
+  DEFAULT_DRAIN_BATCH_SIZE, DEFAULT_DRAIN_PAUSE_MS, DEFAULT_DRAIN_TIMEOUT_MS, LIMIT_SCOPES,
   type ConnectionLimits, type LimitScope,
 } from '@fedgate/broker-admin';
-import { withJson, withTopologyFile, type CommandContext, type FedgateCommand } from '../command.ts';
-import { UsageError } from '../handle-errors.ts';
+import { withTopologyFile, type CommandContext, type FedgateCommand } from '../command.ts';
+import { UsageError } from '../cli-errors.ts';
+import { emit } from '../emit.ts';
 import { findGateway, gatewayAdmin } from '../gateway-admin.ts';
 import { evacuateGateway, type EvacuateArgs } from '../evacuate-gateway.ts';
 
 interface LimitArgs {
   file: string;
-  json: boolean;
   gateway: string;
   maxConnections?: number;
   reset?: boolean;
@@ -22,7 +22,6 @@ interface LimitArgs {
 
 interface DrainArgs {
   file: string;
-  json: boolean;
   gateway: string;
   batchSize: number;
   pauseMs: number;
@@ -39,7 +38,7 @@ export const gatewayCommand: FedgateCommand = (ctx) => ({
         command: 'limit <gateway>',
         describe: 'Show or set how many device connections a gateway admits',
         builder: (l: Argv) =>
-          withJson(withTopologyFile(l))
+          withTopologyFile(l)
             .positional('gateway', { type: 'string', demandOption: true, describe: 'Gateway name from the topology' })
             .option('max-connections', { type: 'number', describe: 'New limit: 0 admits no new connection, -1 removes the limit' })
             .option('reset', { type: 'boolean', describe: 'Back to normal: no device limit (--scope devices) or the topology\'s maxConnections (--scope vhost)' })
@@ -57,7 +56,7 @@ export const gatewayCommand: FedgateCommand = (ctx) => ({
         command: 'evacuate <gateway>',
         describe: 'Move the commands waiting for a lost gateway to the gateways their devices reconnected to',
         builder: (e: Argv) =>
-          withJson(withTopologyFile(e))
+          withTopologyFile(e)
             .positional('gateway', { type: 'string', demandOption: true, describe: 'The lost gateway, from the topology' })
             .option('timeout-seconds', { type: 'number', default: 300, describe: 'Give up after this long; what could not be placed goes back to the queue' })
             .example('$0 gateway evacuate eu', 'Send what waits in eu\'s outbox to where each device is now')
@@ -71,7 +70,7 @@ export const gatewayCommand: FedgateCommand = (ctx) => ({
         command: 'drain <gateway>',
         describe: 'Admit no new device, then close device connections in batches until none is left',
         builder: (d: Argv) =>
-          withJson(withTopologyFile(d))
+          withTopologyFile(d)
             .positional('gateway', { type: 'string', demandOption: true, describe: 'Gateway name from the topology' })
             .option('batch-size', { type: 'number', default: DEFAULT_DRAIN_BATCH_SIZE, describe: 'Connections closed per batch' })
             .option('pause-ms', { type: 'number', default: DEFAULT_DRAIN_PAUSE_MS, describe: 'Pause between batches, in milliseconds' })
@@ -90,15 +89,6 @@ export const gatewayCommand: FedgateCommand = (ctx) => ({
   handler: () => {},
 });
 
-function usage<T>(check: () => T): T {
-  try {
-    return check();
-  } catch (err) {
-    if (err instanceof BrokerAdminError) throw new UsageError(err.message, { cause: err });
-    throw err;
-  }
-}
-
 /**
  * The device limit and the drain act on the shared device user of a plain gateway. A TLS gateway has none (each
  * device logs in as itself), so saying "done" there would admit and keep every device: refuse instead.
@@ -115,25 +105,25 @@ function refuseWithoutSharedDeviceUser(gw: Gateway): void {
 const shown = (limit: number | null) => (limit === null ? 'none' : String(limit));
 
 async function limit(ctx: CommandContext, argv: LimitArgs): Promise<void> {
-  const wanted = argv.maxConnections === undefined ? undefined : usage(() => normalizeConnectionLimit(argv.maxConnections));
+  const wanted = argv.maxConnections === undefined ? undefined : normalizeConnectionLimit(argv.maxConnections);
   if ((wanted !== undefined || argv.reset) && argv.scope === 'devices') refuseWithoutSharedDeviceUser((await findGateway(argv.file, argv.gateway)).gw);
   const { topology, gw, client } = await gatewayAdmin(argv.file, argv.gateway);
   if (wanted === undefined && !argv.reset) {
     const now = await readConnectionLimits(client, topology.vhost);
-    if (argv.json) ctx.io.stdout(JSON.stringify({ ok: true, gateway: gw.name, limits: now, topologyMaxConnections: gw.maxConnections }) + '\n');
-    else ctx.io.stdout(describeLimits(gw.name, now, gw.maxConnections));
+    emit(ctx, { ok: true, gateway: gw.name, limits: now, topologyMaxConnections: gw.maxConnections }, () => describeLimits(gw.name, now, gw.maxConnections));
     return;
   }
   // --reset: devices have no limit of their own normally; the vhost's normal limit is the topology's.
   const target = argv.reset ? (argv.scope === 'devices' ? null : gw.maxConnections) : wanted!;
   const { before, after } = await setConnectionLimit(client, topology.vhost, argv.scope, target, { dryRun: argv.dryRun });
-  if (argv.json) {
-    ctx.io.stdout(JSON.stringify({ ok: true, dryRun: argv.dryRun, gateway: gw.name, scope: argv.scope, before, after }) + '\n');
-    return;
-  }
   const what = argv.scope === 'devices' ? 'device limit' : 'vhost limit';
-  ctx.io.stdout(`${gw.name}: ${what} ${shown(before[argv.scope])} → ${shown(target)}${argv.dryRun ? ' (dry run: nothing changed)' : ''}\n`);
-  ctx.io.stdout(describeLimits(gw.name, after, gw.maxConnections));
+  emit(
+    ctx,
+    { ok: true, dryRun: argv.dryRun, gateway: gw.name, scope: argv.scope, before, after },
+    () =>
+      `${gw.name}: ${what} ${shown(before[argv.scope])} → ${shown(target)}${argv.dryRun ? ' (dry run: nothing changed)' : ''}\n` +
+      describeLimits(gw.name, after, gw.maxConnections),
+  );
 }
 
 function describeLimits(gateway: string, limits: ConnectionLimits, topologyMax: number): string {
@@ -144,9 +134,7 @@ function describeLimits(gateway: string, limits: ConnectionLimits, topologyMax: 
 }
 
 async function drain(ctx: CommandContext, argv: DrainArgs): Promise<void> {
-  const options = usage(() =>
-    normalizeDrainOptions({ batchSize: argv.batchSize, pauseMs: argv.pauseMs, timeoutMs: argv.timeoutSeconds * 1000, dryRun: argv.dryRun }),
-  );
+  const options = normalizeDrainOptions({ batchSize: argv.batchSize, pauseMs: argv.pauseMs, timeoutMs: argv.timeoutSeconds * 1000, dryRun: argv.dryRun });
   refuseWithoutSharedDeviceUser((await findGateway(argv.file, argv.gateway)).gw);
   const { topology, gw, client } = await gatewayAdmin(argv.file, argv.gateway);
   if (!argv.dryRun) ctx.io.stderr(`${gw.name}: device limit → 0; closing device connections in batches of ${options.batchSize}\n`);
@@ -158,16 +146,10 @@ async function drain(ctx: CommandContext, argv: DrainArgs): Promise<void> {
           `${p.notYetListed > 0 ? ` (${p.notYetListed} too new to close yet; next batch)` : ''}\n`,
       ),
   });
-  if (argv.json) {
-    ctx.io.stdout(JSON.stringify({ ok: true, gateway: gw.name, ...report }) + '\n');
-    return;
-  }
-  if (report.dryRun) {
-    ctx.io.stdout(`${gw.name}: ${report.found} device connection(s) would be closed (dry run: nothing changed)\n`);
-    return;
-  }
-  ctx.io.stdout(
-    `${gw.name}: drained — closed ${report.closed} device connection(s) in ${report.batches} batch(es), ${(report.elapsedMs / 1000).toFixed(1)} s; ` +
-      `no device can connect until \`fedgate gateway limit ${gw.name} --reset\` (device limit before: ${shown(report.previousDeviceLimit)})\n`,
+  emit(ctx, { ok: true, gateway: gw.name, ...report }, () =>
+    report.dryRun
+      ? `${gw.name}: ${report.found} device connection(s) would be closed (dry run: nothing changed)\n`
+      : `${gw.name}: drained — closed ${report.closed} device connection(s) in ${report.batches} batch(es), ${(report.elapsedMs / 1000).toFixed(1)} s; ` +
+        `no device can connect until \`fedgate gateway limit ${gw.name} --reset\` (device limit before: ${shown(report.previousDeviceLimit)})\n`,
   );
 }

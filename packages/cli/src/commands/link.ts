@@ -1,15 +1,15 @@
 import type { Argv } from 'yargs';
-import { compileCluster, maskSecrets } from '@fedgate/broker-config';
+import { maskSecrets } from '@fedgate/topology';
+import { compileCluster } from '@fedgate/broker-config';
 import { restartLinks, type LinkDirection } from '@fedgate/broker-admin';
-import { withJson, withTopologyFile, type FedgateCommand } from '../command.ts';
-import { EXIT_FAILURE } from '../exit-codes.ts';
+import { withTopologyFile, type FedgateCommand } from '../command.ts';
+import { emit } from '../emit.ts';
 import { gatewayAdmin } from '../gateway-admin.ts';
 
 const DIRECTIONS = { down: 'downlink', up: 'uplink', presence: 'presence' } as const satisfies Record<string, LinkDirection>;
 
 interface RestartArgs {
   file: string;
-  json: boolean;
   gateway: string;
   direction?: keyof typeof DIRECTIONS;
   recreate: boolean;
@@ -26,7 +26,7 @@ export const linkCommand: FedgateCommand = (ctx) => ({
         command: 'restart <gateway>',
         describe: 'Restart a gateway\'s links (all, or one direction) and wait until they run again',
         builder: (r: Argv) =>
-          withJson(withTopologyFile(r))
+          withTopologyFile(r)
             .positional('gateway', { type: 'string', demandOption: true, describe: 'Gateway name from the topology' })
             .option('direction', { choices: Object.keys(DIRECTIONS) as (keyof typeof DIRECTIONS)[], describe: 'Only this link: down (commands), up (events) or presence' })
             .option('recreate', { type: 'boolean', default: false, describe: 'Delete and re-declare the link\'s parameter (and federation policy) from the topology instead of restarting it' })
@@ -51,14 +51,10 @@ async function restart(ctx: Parameters<FedgateCommand>[0], argv: RestartArgs): P
     onProgress: (line) => ctx.io.stderr(`${line}\n`),
   });
   const ok = argv.dryRun || argv.wait <= 0 || results.every((r) => r.after === 'running');
-  if (!ok) ctx.exitCode = EXIT_FAILURE;
-  if (argv.json) {
-    ctx.io.stdout(maskSecrets(JSON.stringify({ ok, dryRun: argv.dryRun, links: results })) + '\n');
-    return;
-  }
-  for (const r of results) {
+  const human = results.map((r) => {
     const verb = argv.dryRun ? `would ${r.action}` : r.action === 'restart' ? 'restarted' : 're-created';
     const after = r.after === undefined ? '' : ` → ${r.after}${r.reason ? ` (${maskSecrets(r.reason)})` : ''}`;
-    ctx.io.stdout(`${r.after === undefined || r.after === 'running' ? 'ok  ' : 'DOWN'} ${gw.name}: ${verb} ${r.direction} ${r.kind} ${r.name} (was ${r.before})${after}\n`);
-  }
+    return `${r.after === undefined || r.after === 'running' ? 'ok  ' : 'DOWN'} ${gw.name}: ${verb} ${r.direction} ${r.kind} ${r.name} (was ${r.before})${after}\n`;
+  });
+  emit(ctx, { ok, dryRun: argv.dryRun, links: results }, human.join(''));
 }

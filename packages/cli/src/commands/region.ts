@@ -1,14 +1,14 @@
 import { readFile, rename, stat, writeFile } from 'node:fs/promises';
 import { addGateway, removeGateway, TopologyEditError, TopologyValidationError, type Topology } from '@fedgate/topology';
-import { UsageError } from '../handle-errors.ts';
-import { withJson, type FedgateCommand } from '../command.ts';
+import { UsageError } from '../cli-errors.ts';
+import type { CommandContext, FedgateCommand } from '../command.ts';
+import { emit } from '../emit.ts';
 import type { Argv } from 'yargs';
 import { DEFAULT_SYNTH_OUT } from './synth.ts';
 
 interface RegionArgs {
   name: string;
   file: string;
-  json: boolean;
 }
 
 /** Editing a file is never implicit: region commands take -f without a default. */
@@ -25,7 +25,7 @@ export const regionCommand: FedgateCommand = (ctx) => ({
         command: 'add <name>',
         describe: 'Add a gateway region (copies the last gateway\'s settings; picks a free CIDR unless --cidr)',
         builder: (a: Argv) =>
-          withJson(withEditedFile(a))
+          withEditedFile(a)
             .positional('name', { type: 'string', demandOption: true, describe: 'Gateway name (DNS-safe)' })
             .option('region', { type: 'string', demandOption: true, describe: 'AWS region code, e.g. eu-north-1' })
             .option('cidr', { type: 'string', describe: 'VPC range; the first free 10.N.0.0/16 when omitted' })
@@ -36,7 +36,7 @@ export const regionCommand: FedgateCommand = (ctx) => ({
         command: 'remove <name>',
         describe: 'Remove a gateway region and say what its teardown destroys',
         builder: (r: Argv) =>
-          withJson(withEditedFile(r))
+          withEditedFile(r)
             .positional('name', { type: 'string', demandOption: true, describe: 'Gateway name' })
             .option('drained', { type: 'boolean', default: false, describe: 'Confirm the region is already drained from DNS (fedgate dns drain), which needs it still in the file' })
             .example('$0 region remove nordics -f infra/topologies/acme.yaml --drained', 'Remove it after fedgate dns drain nordics')
@@ -47,11 +47,9 @@ export const regionCommand: FedgateCommand = (ctx) => ({
   handler: () => {},
 });
 
-type Ctx = Parameters<FedgateCommand>[0];
-
-async function addRegion(ctx: Ctx, argv: RegionArgs & { region: string; cidr?: string }): Promise<void> {
+async function addRegion(ctx: CommandContext, argv: RegionArgs & { region: string; cidr?: string }): Promise<void> {
   const text = await readTopologyText(argv.file);
-  const edit = refuseUnchanged(argv.file, 'region add', () =>
+  const edit = refuseUnchanged(ctx, argv.file, 'region add', () =>
     addGateway(text, argv.file, { name: argv.name, region: argv.region, ...(argv.cidr === undefined ? {} : { cidr: argv.cidr }) }),
   );
   await writeInPlace(argv.file, edit.text);
@@ -73,21 +71,19 @@ async function addRegion(ctx: Ctx, argv: RegionArgs & { region: string; cidr?: s
         ]
       : []),
   ];
-  if (argv.json) {
-    ctx.io.stdout(JSON.stringify({ ok: true, file: argv.file, added: { name: gateway.name, region: gateway.region, cidr: gateway.cidr, cidrPicked: edit.cidrPicked, template: edit.template }, stack, next }) + '\n');
-    return;
-  }
   const cidr = edit.cidrPicked ? `${gateway.cidr}, the first free /16` : gateway.cidr;
-  ctx.io.stdout(
+  emit(
+    ctx,
+    { ok: true, file: argv.file, added: { name: gateway.name, region: gateway.region, cidr: gateway.cidr, cidrPicked: edit.cidrPicked, template: edit.template }, stack, next },
     `added gateway ${gateway.name} (${gateway.region}, ${cidr}) to ${argv.file}, with ${edit.template}'s settings: ` +
       `${gateway.nodes} node(s), ${gateway.protocols.join('+')}, downlink ${gateway.downlink.kind}, up to ${gateway.maxConnections} connections\n` +
       `next:\n${next.map((step, i) => `  ${i + 1}. ${step}`).join('\n')}\n`,
   );
 }
 
-async function removeRegion(ctx: Ctx, argv: RegionArgs & { drained: boolean }): Promise<void> {
+async function removeRegion(ctx: CommandContext, argv: RegionArgs & { drained: boolean }): Promise<void> {
   const text = await readTopologyText(argv.file);
-  const edit = refuseUnchanged(argv.file, 'region remove', () => removeGateway(text, argv.file, argv.name));
+  const edit = refuseUnchanged(ctx, argv.file, 'region remove', () => removeGateway(text, argv.file, argv.name));
   if (edit.topology.dns && !argv.drained) {
     // Draining needs the region in the file; once removed, `dns drain` could no longer name it.
     throw new UsageError(
@@ -117,12 +113,12 @@ async function removeRegion(ctx: Ctx, argv: RegionArgs & { drained: boolean }): 
     `fedgate apply -f ${argv.file} --prune`,
   ];
   await writeInPlace(argv.file, edit.text);
-  if (argv.json) {
-    ctx.io.stdout(JSON.stringify({ ok: true, file: argv.file, removed: { name: gateway.name, region: gateway.region, cidr: gateway.cidr }, stack, teardown, next }) + '\n');
-    return;
-  }
-  ctx.io.stderr(`warning: removing gateway ${gateway.name} (${gateway.region}) tears down, once applied:\n${teardown.map((t) => `  - ${t}`).join('\n')}\n`);
-  ctx.io.stdout(`removed gateway ${gateway.name} from ${argv.file}\nnext:\n${next.map((step, i) => `  ${i + 1}. ${step}`).join('\n')}\n`);
+  if (!ctx.json) ctx.io.stderr(`warning: removing gateway ${gateway.name} (${gateway.region}) tears down, once applied:\n${teardown.map((t) => `  - ${t}`).join('\n')}\n`);
+  emit(
+    ctx,
+    { ok: true, file: argv.file, removed: { name: gateway.name, region: gateway.region, cidr: gateway.cidr }, stack, teardown, next },
+    `removed gateway ${gateway.name} from ${argv.file}\nnext:\n${next.map((step, i) => `  ${i + 1}. ${step}`).join('\n')}\n`,
+  );
 }
 
 function terraform(out: string, stack: string, action: 'apply' | 'destroy'): string {
@@ -137,14 +133,12 @@ async function readTopologyText(file: string): Promise<string> {
   }
 }
 
-/** Runs a pure edit; a refused or invalid edit becomes a usage error that says the file was not touched. */
-function refuseUnchanged<T>(file: string, what: string, edit: () => T): T {
+/** Runs a pure edit; for a refused or invalid edit (an input error, exit 2) people are also told the file was not touched. */
+function refuseUnchanged<T>(ctx: CommandContext, file: string, what: string, edit: () => T): T {
   try {
     return edit();
   } catch (err) {
-    if (err instanceof TopologyEditError || err instanceof TopologyValidationError) {
-      throw new UsageError(`${what} refused, ${file} is unchanged:\n${err.message}`, { cause: err });
-    }
+    if (!ctx.json && (err instanceof TopologyEditError || err instanceof TopologyValidationError)) ctx.io.stderr(`${what} refused, ${file} is unchanged:\n`);
     throw err;
   }
 }

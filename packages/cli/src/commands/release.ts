@@ -1,13 +1,13 @@
 import type { Argv } from 'yargs';
 import { loadTopology } from '@fedgate/topology';
-import { withJson, withTopologyFile, type FedgateCommand } from '../command.ts';
-import { UsageError } from '../handle-errors.ts';
+import { withTopologyFile, type FedgateCommand } from '../command.ts';
+import { emit } from '../emit.ts';
 
 /** Where `npm run release` writes and `fedgate release push` reads (the infra package's DEFAULT_RELEASE_DIR). */
 export const DEFAULT_BUNDLE_DIR = 'dist/release';
 
-interface BuildArgs { out: string; json: boolean }
-interface PushArgs { file: string; bundleDir: string; bundleUri?: string; dryRun: boolean; json: boolean }
+interface BuildArgs { out: string }
+interface PushArgs { file: string; bundleDir: string; bundleUri?: string; dryRun: boolean }
 
 export const releaseCommand: FedgateCommand = (ctx) => ({
   command: 'release <command>',
@@ -18,7 +18,7 @@ export const releaseCommand: FedgateCommand = (ctx) => ({
         command: 'build',
         describe: 'Bundle router, gateway-health, device-authz and the boot helper with esbuild into fedgate-linux-{x64,arm64}.tar.gz + .sha256 (npm run release)',
         builder: (b: Argv) =>
-          withJson(b)
+          b
             .option('out', { alias: 'o', type: 'string', default: DEFAULT_BUNDLE_DIR, normalize: true, describe: 'Directory for the tarballs and their checksums' })
             .example('$0 release build', `Write the release to ${DEFAULT_BUNDLE_DIR}/`),
         handler: (argv: BuildArgs) => build(ctx, argv),
@@ -27,7 +27,7 @@ export const releaseCommand: FedgateCommand = (ctx) => ({
         command: 'push',
         describe: 'Upload the tarballs and checksums to the release bucket at the keys the instances download; skips objects already there',
         builder: (p: Argv) =>
-          withJson(withTopologyFile(p))
+          withTopologyFile(p)
             .option('bundle-dir', { type: 'string', default: DEFAULT_BUNDLE_DIR, normalize: true, describe: 'Where npm run release wrote the release' })
             .option('bundle-uri', { type: 'string', describe: 'The --bundle-uri given to fedgate synth, if any ({arch} becomes x64 or arm64)' })
             .option('dry-run', { type: 'boolean', default: false, describe: 'Compare with the bucket, upload nothing' })
@@ -43,11 +43,9 @@ async function build(ctx: Parameters<FedgateCommand>[0], argv: BuildArgs): Promi
   // esbuild loads only for this command.
   const { buildRelease } = await import('@fedgate/infra/release');
   const report = await buildRelease({ outDir: argv.out, onProgress: (line) => ctx.io.stderr(`release: ${line}\n`) });
-  if (argv.json) {
-    ctx.io.stdout(JSON.stringify({ ok: true, ...report }) + '\n');
-    return;
-  }
-  ctx.io.stdout(
+  emit(
+    ctx,
+    { ok: true, ...report },
     [
       ...report.entries.map((e) => `  ${e.command.padEnd(15)} ${(e.bytes / 1024).toFixed(0)} KiB`),
       ...report.files.map((f) => `  ${f.bundle} (${f.bytes} bytes, sha256 ${f.sha256})`),
@@ -58,28 +56,20 @@ async function build(ctx: Parameters<FedgateCommand>[0], argv: BuildArgs): Promi
 
 async function push(ctx: Parameters<FedgateCommand>[0], argv: PushArgs): Promise<void> {
   const { topology } = await loadTopology(argv.file);
-  const [{ normalizeInfraOptions }, { pushRelease, ReleaseError }] = await Promise.all([import('@fedgate/infra'), import('@fedgate/infra/release')]);
+  const [{ normalizeInfraOptions, InfraConfigError }, { pushRelease }] = await Promise.all([import('@fedgate/infra'), import('@fedgate/infra/release')]);
   const { options, problems } = normalizeInfraOptions(topology, argv.bundleUri === undefined ? {} : { bundleUri: argv.bundleUri });
-  if (problems.length > 0) throw new UsageError(problems.map((p) => `${p.path}: ${p.message}`).join('\n'));
-  let report;
-  try {
-    report = await pushRelease({
-      uriTemplate: options.bundleUri,
-      region: topology.backend.region,
-      bundleDir: argv.bundleDir,
-      dryRun: argv.dryRun,
-      onProgress: (line) => ctx.io.stderr(`release: ${line}\n`),
-    });
-  } catch (err) {
-    if (err instanceof ReleaseError && (err.code === 'RELEASE_BUNDLE_MISSING' || err.code === 'RELEASE_BUNDLE_INVALID')) throw new UsageError(err.message, { cause: err });
-    throw err;
-  }
-  if (argv.json) {
-    ctx.io.stdout(JSON.stringify({ ok: true, ...report }) + '\n');
-    return;
-  }
+  if (problems.length > 0) throw new InfraConfigError(problems);
+  const report = await pushRelease({
+    uriTemplate: options.bundleUri,
+    region: topology.backend.region,
+    bundleDir: argv.bundleDir,
+    dryRun: argv.dryRun,
+    onProgress: (line) => ctx.io.stderr(`release: ${line}\n`),
+  });
   const changed = report.objects.filter((o) => o.action !== 'unchanged').length;
-  ctx.io.stdout(
+  emit(
+    ctx,
+    { ok: true, ...report },
     [
       ...report.objects.map((o) => `  ${o.action.padEnd(12)} ${o.uri} (${o.bytes} bytes)`),
       `${report.objects.length} object(s) in s3://${report.bucket} (${report.region}), ${changed} ${report.dryRun ? 'would change' : 'changed'}`,

@@ -2,6 +2,8 @@ import { ROUTER_USER, type CredentialRef, type Topology } from '@fedgate/topolog
 import { clusterAmqpUri } from '@fedgate/broker-config';
 import { withTopologyFile, type FedgateCommand } from '../command.ts';
 import { fleetAccess } from '../fleet-access.ts';
+import { InterruptedError } from '../cli-errors.ts';
+import { emit } from '../emit.ts';
 
 export const routerCommand: FedgateCommand = (ctx) => ({
   command: 'router',
@@ -17,9 +19,11 @@ export const routerCommand: FedgateCommand = (ctx) => ({
           'Reads only FEDGATE_<BACKEND>_ROUTER_PASSWORD; with TLS it trusts the CAs of the system store plus NODE_EXTRA_CA_CERTS (the fleet CA on AWS instances), and a local fleet\'s own CA.',
       ),
   handler: async (argv: { file: string; port: number; prefetch: number; logLevel: string }) => {
-    const [{ RouterService }, { pino }] = await Promise.all([import('@fedgate/router'), import('pino')]);
+    const [{ RouterService }, { pino, destination }] = await Promise.all([import('@fedgate/router'), import('pino')]);
     const { topology, secrets, amqpTls } = await fleetAccess(argv.file, routerCredentials);
-    const log = pino({ level: argv.logLevel, redact: ['amqpUrl', '*.password'] });
+    // With --json stdout carries only the result line, so the log lines go to stderr.
+    const logOptions = { level: argv.logLevel, redact: ['amqpUrl', '*.password'] };
+    const log = ctx.json ? pino(logOptions, destination(2)) : pino(logOptions);
     const tls = amqpTls(topology.backend);
     const router = new RouterService(
       {
@@ -32,20 +36,22 @@ export const routerCommand: FedgateCommand = (ctx) => ({
       log,
     );
     let signals = 0;
-    const stopped = new Promise<void>((resolve) => {
+    const stopped = new Promise<string>((resolve, reject) => {
       const onSignal = (signal: string) => {
+        // A second signal gives up on draining: the handler fails with it and the bin exits at once.
         if (++signals > 1) {
           log.warn({ signal }, 'second signal: exiting now');
-          process.exit(1);
+          return reject(new InterruptedError(`router: second ${signal}, exiting without draining`));
         }
-        void router.stop().then(resolve);
+        void router.stop().then(() => resolve(signal), reject);
       };
       process.on('SIGTERM', () => onSignal('SIGTERM'));
       process.on('SIGINT', () => onSignal('SIGINT'));
     });
     await router.start();
     ctx.io.stderr(`router ready: metrics on http://127.0.0.1:${router.httpPort}/metrics\n`);
-    await stopped;
+    const signal = await stopped;
+    emit(ctx, { ok: true, stoppedBy: signal });
   },
 });
 

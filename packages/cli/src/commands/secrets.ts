@@ -1,8 +1,7 @@
 import type { Argv } from 'yargs';
 import { loadTopology } from '@fedgate/topology';
-import { withJson, withTopologyFile, type FedgateCommand } from '../command.ts';
-import { EXIT_USAGE } from '../exit-codes.ts';
-import { exitCodeOfPkiError } from '../local-pki.ts';
+import { withTopologyFile, type FedgateCommand } from '../command.ts';
+import { emit } from '../emit.ts';
 
 export const secretsCommand: FedgateCommand = (ctx) => ({
   command: 'secrets <command>',
@@ -13,7 +12,7 @@ export const secretsCommand: FedgateCommand = (ctx) => ({
         command: 'push',
         describe: 'Generate what is missing (passwords, Erlang cookies), render and gzip definitions, put every secret; idempotent',
         builder: (p: Argv) =>
-          withJson(withTopologyFile(p))
+          withTopologyFile(p)
             .option('dry-run', { type: 'boolean', default: false, describe: 'Read and compare, put nothing' })
             .option('pki-dir', {
               type: 'string',
@@ -40,7 +39,6 @@ export const secretsCommand: FedgateCommand = (ctx) => ({
 
 interface PushArgs {
   file: string;
-  json: boolean;
   dryRun: boolean;
   tlsDir?: string;
   pkiDir?: string;
@@ -49,35 +47,28 @@ interface PushArgs {
 async function pushSecrets(ctx: Parameters<FedgateCommand>[0], argv: PushArgs): Promise<void> {
   const { topology } = await loadTopology(argv.file);
   // The Secrets Manager client loads only for this command.
-  const { pushFleetSecrets, certificatesFromDirectory, certificatesFromFleetPki, SecretsPushError } = await import('@fedgate/infra/secrets');
+  const { pushFleetSecrets, certificatesFromDirectory, certificatesFromFleetPki } = await import('@fedgate/infra/secrets');
   const certificates =
     argv.pkiDir !== undefined
       ? certificatesFromFleetPki(argv.pkiDir, topology.name, { onIssued: (line) => ctx.io.stderr(`secrets: ${line}\n`) })
       : argv.tlsDir !== undefined
         ? certificatesFromDirectory(argv.tlsDir)
         : undefined;
-  try {
-    const report = await pushFleetSecrets({
-      topology,
-      topologyFile: argv.file,
-      dryRun: argv.dryRun,
-      ...(certificates === undefined ? {} : { certificates }),
-      onProgress: (line) => ctx.io.stderr(`secrets: ${line}\n`),
-    });
-    if (argv.json) {
-      ctx.io.stdout(JSON.stringify({ ok: true, ...report }) + '\n');
-      return;
-    }
-    const changed = report.secrets.filter((s) => s.action !== 'unchanged').length;
-    const verb = report.dryRun ? 'would change' : 'changed';
-    ctx.io.stdout(
-      [
-        ...report.secrets.map((s) => `  ${s.action.padEnd(12)} ${s.name} (${s.region}, ${s.bytes} bytes)`),
-        `${report.secrets.length} secret(s), ${changed} ${verb}; generated: ${report.generated.length > 0 ? report.generated.join(', ') : 'nothing'} (values are never printed)`,
-      ].join('\n') + '\n',
-    );
-  } catch (err) {
-    if (err instanceof SecretsPushError && (err.code === 'SECRETS_TLS_MISSING' || err.code === 'SECRETS_TLS_INVALID')) throw Object.assign(err, { exitCode: EXIT_USAGE });
-    throw exitCodeOfPkiError(err);
-  }
+  const report = await pushFleetSecrets({
+    topology,
+    topologyFile: argv.file,
+    dryRun: argv.dryRun,
+    ...(certificates === undefined ? {} : { certificates }),
+    onProgress: (line) => ctx.io.stderr(`secrets: ${line}\n`),
+  });
+  const changed = report.secrets.filter((s) => s.action !== 'unchanged').length;
+  const verb = report.dryRun ? 'would change' : 'changed';
+  emit(
+    ctx,
+    { ok: true, ...report },
+    [
+      ...report.secrets.map((s) => `  ${s.action.padEnd(12)} ${s.name} (${s.region}, ${s.bytes} bytes)`),
+      `${report.secrets.length} secret(s), ${changed} ${verb}; generated: ${report.generated.length > 0 ? report.generated.join(', ') : 'nothing'} (values are never printed)`,
+    ].join('\n') + '\n',
+  );
 }

@@ -1,13 +1,12 @@
 import { loadTopology } from '@fedgate/topology';
-import { UsageError } from '../handle-errors.ts';
-import { withJson, withTopologyFile, type FedgateCommand } from '../command.ts';
+import { withTopologyFile, type FedgateCommand } from '../command.ts';
+import { emit } from '../emit.ts';
 
 export const DEFAULT_SYNTH_OUT = 'cdktf.out';
 
 interface SynthArgs {
   file: string;
   out: string;
-  json: boolean;
   stateBucket?: string;
   bundleUri?: string;
 }
@@ -16,7 +15,7 @@ export const synthCommand: FedgateCommand = (ctx) => ({
   command: 'synth',
   describe: 'Write Terraform JSON for the fleet on AWS: the release bucket, a backend stack, one stack per gateway region, a DNS stack',
   builder: (y) =>
-    withJson(withTopologyFile(y))
+    withTopologyFile(y)
       .option('out', { alias: 'o', type: 'string', default: DEFAULT_SYNTH_OUT, describe: 'Directory for <out>/stacks/<stack>/cdk.tf.json', normalize: true })
       .option('state-bucket', { type: 'string', describe: 'S3 bucket for Terraform state (one key per stack); local state files otherwise' })
       .option('bundle-uri', { type: 'string', describe: 'S3 URI of the release bundle nodes install (fedgate release push uploads it there); {arch} becomes x64 or arm64' })
@@ -35,23 +34,21 @@ export const synthCommand: FedgateCommand = (ctx) => ({
         onProgress: (line) => ctx.io.stderr(`synth: ${line}\n`),
       });
     } catch (err) {
-      if (err instanceof InfraConfigError) {
-        throw new UsageError(`${argv.file}: the topology is valid but cannot be deployed on AWS as written:\n${err.message}`, { cause: err });
-      }
+      // An input error (exit 2) whose problems name topology paths: say which file, and that it did validate.
+      if (err instanceof InfraConfigError && !ctx.json) ctx.io.stderr(`${argv.file}: the topology is valid but cannot be deployed on AWS as written:\n`);
       throw err;
     }
     const out = argv.out;
     for (const stale of report.staleStacks) {
       ctx.io.stderr(`synth: warning: ${out}/stacks/${stale} is from an earlier synth and not in this topology; destroy it (terraform -chdir=${out}/stacks/${stale} destroy) before deleting the directory\n`);
     }
-    if (argv.json) {
-      const stacks = report.stacks.map(({ id, kind, region, resources, dataSources, bytes }) => ({ id, kind, region, resources, dataSources, bytes }));
-      ctx.io.stdout(JSON.stringify({ ok: true, outdir: report.outdir, stacks, resources: report.resources, bytes: report.bytes, durationMs: Math.round(report.durationMs), staleStacks: report.staleStacks }) + '\n');
-      return;
-    }
+    const stacks = report.stacks.map(({ id, kind, region, resources, dataSources, bytes }) => ({ id, kind, region, resources, dataSources, bytes }));
+    const result = { ok: true, outdir: report.outdir, stacks, resources: report.resources, bytes: report.bytes, durationMs: Math.round(report.durationMs), staleStacks: report.staleStacks };
     const width = Math.max(5, ...report.stacks.map((s) => s.id.length));
     const rows = report.stacks.map((s) => `${s.id.padEnd(width)}  ${s.kind.padEnd(7)}  ${s.region.padEnd(14)}  ${String(s.resources).padStart(9)}  ${kib(s.bytes).padStart(9)}`);
-    ctx.io.stdout(
+    emit(
+      ctx,
+      result,
       [
         `${'stack'.padEnd(width)}  ${'kind'.padEnd(7)}  ${'region'.padEnd(14)}  resources  ${'size'.padStart(9)}`,
         ...rows,

@@ -2,9 +2,9 @@ import { join, resolve } from 'node:path';
 import type { Argv } from 'yargs';
 import { loadTopology } from '@fedgate/topology';
 import type { WanProxyState } from '@fedgate/local-cluster';
-import { withJson, withTopologyFile, type CommandContext, type FedgateCommand } from '../command.ts';
-import { EXIT_FAILURE } from '../exit-codes.ts';
-import { UsageError } from '../handle-errors.ts';
+import { withTopologyFile, type CommandContext, type FedgateCommand } from '../command.ts';
+import { NotRunningError, UsageError } from '../cli-errors.ts';
+import { emit } from '../emit.ts';
 import { findGateway } from '../gateway-admin.ts';
 
 /** The process machinery loads only for `fedgate wan …`. */
@@ -12,7 +12,6 @@ const loadLocal = () => import('@fedgate/local-cluster');
 
 interface WanArgs {
   file: string;
-  json: boolean;
   gateway: string;
 }
 
@@ -24,14 +23,14 @@ export const wanCommand: FedgateCommand = (ctx) => ({
       .command({
         command: 'status',
         describe: 'Each WAN proxy: its conditions and traffic',
-        builder: (s: Argv) => withJson(withTopologyFile(s)).example('$0 wan status -f test/fixtures/drill-fleet.yaml', 'Conditions of every gateway\'s link'),
+        builder: (s: Argv) => withTopologyFile(s).example('$0 wan status -f test/fixtures/drill-fleet.yaml', 'Conditions of every gateway\'s link'),
         handler: (argv: Omit<WanArgs, 'gateway'>) => status(ctx, argv),
       })
       .command({
         command: 'partition <gateway>',
         describe: 'Cut a gateway off the backend until `fedgate wan heal`',
         builder: (p: Argv) =>
-          withJson(withTopologyFile(p))
+          withTopologyFile(p)
             .positional('gateway', { type: 'string', demandOption: true, describe: 'Gateway name from the topology' })
             .option('mode', { choices: ['reset', 'blackhole'] as const, default: 'reset' as const, describe: 'reset: connections are reset and refused; blackhole: nothing passes, connections hang' })
             .example('$0 wan partition eu -f test/fixtures/drill-fleet.yaml', 'Partition gateway eu from the backend'),
@@ -41,7 +40,7 @@ export const wanCommand: FedgateCommand = (ctx) => ({
         command: 'heal <gateway>',
         describe: 'End a partition',
         builder: (h: Argv) =>
-          withJson(withTopologyFile(h))
+          withTopologyFile(h)
             .positional('gateway', { type: 'string', demandOption: true, describe: 'Gateway name from the topology' })
             .example('$0 wan heal eu -f test/fixtures/drill-fleet.yaml', 'Reconnect gateway eu'),
         handler: (argv: WanArgs) => change(ctx, argv, { partition: null }),
@@ -50,7 +49,7 @@ export const wanCommand: FedgateCommand = (ctx) => ({
         command: 'set <gateway>',
         describe: 'Change the latency and jitter of a gateway\'s link',
         builder: (s: Argv) =>
-          withJson(withTopologyFile(s))
+          withTopologyFile(s)
             .positional('gateway', { type: 'string', demandOption: true, describe: 'Gateway name from the topology' })
             .option('latency-ms', { type: 'number', describe: 'Delay added in each direction, in milliseconds' })
             .option('jitter-ms', { type: 'number', describe: 'Up to this much more per chunk, in milliseconds' })
@@ -74,19 +73,13 @@ async function change(ctx: CommandContext, argv: WanArgs, wanted: Record<string,
   const local = await loadLocal();
   const { topology, gw } = await findGateway(argv.file, argv.gateway);
   if (!gw.wan) throw new UsageError(`gateway "${gw.name}" in ${argv.file} has no wan section, so its links do not go through a WAN proxy`);
-  try {
-    local.applyWanChange(local.WHOLE_LINK, wanted);
-  } catch (err) {
-    throw new UsageError((err as Error).message, { cause: err });
+  // Checked before asking the proxy: out-of-range conditions are input (exit 2) whether or not it runs.
+  local.applyWanChange(local.WHOLE_LINK, wanted);
+  if (!(await local.readWanProxy(stateDir(topology.name), gw.name))) {
+    throw new NotRunningError(`the WAN proxy of ${gw.name} is not running; start the fleet with \`fedgate local up -f ${argv.file}\``);
   }
-  const state = await local.changeWanProxy(stateDir(topology.name), gw.name, wanted).catch((err: unknown) => {
-    if (err instanceof local.WanProxyError && err.code === 'WAN_PROXY_NOT_RUNNING') {
-      throw new local.WanProxyError(err.code, `the WAN proxy of ${gw.name} is not running; start the fleet with \`fedgate local up -f ${argv.file}\``, { cause: err });
-    }
-    throw err;
-  });
-  if (argv.json) ctx.io.stdout(JSON.stringify({ ok: true, ...state }) + '\n');
-  else ctx.io.stdout(describe(state));
+  const state = await local.changeWanProxy(stateDir(topology.name), gw.name, wanted);
+  emit(ctx, { ok: true, ...state }, () => describe(state));
 }
 
 async function status(ctx: CommandContext, argv: Omit<WanArgs, 'gateway'>): Promise<void> {
@@ -97,13 +90,9 @@ async function status(ctx: CommandContext, argv: Omit<WanArgs, 'gateway'>): Prom
   const proxies = await Promise.all(
     specs.map(async (spec) => ({ gateway: spec.gateway, state: await local.readWanProxy(stateDir(topology.name), spec.gateway) })),
   );
-  const running = proxies.every((p) => p.state);
-  if (!running) ctx.exitCode = EXIT_FAILURE;
-  if (argv.json) {
-    ctx.io.stdout(JSON.stringify({ ok: running, proxies: proxies.map((p) => p.state ?? { gateway: p.gateway, running: false }) }) + '\n');
-    return;
-  }
-  for (const p of proxies) ctx.io.stdout(p.state ? describe(p.state) : `${p.gateway}: WAN proxy not running (fedgate local up -f ${argv.file})\n`);
+  emit(ctx, { ok: proxies.every((p) => p.state), proxies: proxies.map((p) => p.state ?? { gateway: p.gateway, running: false }) }, () =>
+    proxies.map((p) => (p.state ? describe(p.state) : `${p.gateway}: WAN proxy not running (fedgate local up -f ${argv.file})\n`)).join(''),
+  );
 }
 
 function describe(state: WanProxyState): string {
