@@ -41,11 +41,15 @@ export async function tap(target: AmqpTarget, exchange: string, key = '#'): Prom
   await channel.bindQueue(queue, exchange, key);
   const messages: ConsumeMessage[] = [];
   const waiters: (() => void)[] = [];
-  await channel.consume(queue, (m) => {
-    if (!m) return;
-    messages.push(m);
-    waiters.splice(0).forEach((w) => w());
-  }, { noAck: true });
+  await channel.consume(
+    queue,
+    (m) => {
+      if (!m) return;
+      messages.push(m);
+      waiters.splice(0).forEach((w) => w());
+    },
+    { noAck: true },
+  );
   return {
     messages,
     async next(predicate = () => true, timeoutMs = 10_000) {
@@ -57,7 +61,10 @@ export async function tap(target: AmqpTarget, exchange: string, key = '#'): Prom
         if (left <= 0) throw new Error(`no matching message on ${exchange} (${key}) within ${timeoutMs} ms; saw ${messages.length}`);
         await new Promise<void>((resolve) => {
           const timer = setTimeout(resolve, left);
-          waiters.push(() => { clearTimeout(timer); resolve(); });
+          waiters.push(() => {
+            clearTimeout(timer);
+            resolve();
+          });
         });
       }
     },

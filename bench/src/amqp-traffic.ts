@@ -100,12 +100,16 @@ export async function openSink(uri: string, exchange: string, bindingKeys: reado
       headers.set(name, counts);
     }
   };
-  await channel.consume(queue, (m) => {
-    if (!m) return;
-    const now = performance.now();
-    collectors.deliver(m.content, now);
-    countHeaders(m);
-  }, { noAck: true });
+  await channel.consume(
+    queue,
+    (m) => {
+      if (!m) return;
+      const now = performance.now();
+      collectors.deliver(m.content, now);
+      countHeaders(m);
+    },
+    { noAck: true },
+  );
   return {
     queue,
     headerCounts: (name) => new Map(headers.get(name) ?? []),

@@ -17,9 +17,28 @@ export function pairedBasis(p: PairedRatio): string {
 export const TARGETS = {
   router: { id: 'router-throughput', what: 'router path ÷ direct path (end-to-end msg/s)', comparison: 'at-least', value: 0.4, unit: '×' },
   routerLatency: { id: 'router-added-p99', what: 'p99 latency the router adds at half its saturation rate', comparison: 'at-most', value: 10, unit: ' ms' },
-  amplificationKnown: { id: 'amplification-known', what: 'link crossings per command, router-directed (known devices)', comparison: 'equal', value: 1, tolerance: 0.01, unit: '×' },
-  gatewayMemory: { id: 'gateway-memory-per-device', what: 'fedgate gateway: resident memory per device with a QoS 1 session', comparison: 'at-most', value: 50, unit: ' KiB' },
-  gatewayStorm: { id: 'gateway-storm-seconds', what: 'fedgate gateway: devices connecting and subscribing (QoS 1) at once, all subscribed within', comparison: 'at-most', value: 10, unit: ' s' },
+  amplificationKnown: {
+    id: 'amplification-known',
+    what: 'link crossings per command, router-directed (known devices)',
+    comparison: 'equal',
+    value: 1,
+    tolerance: 0.01,
+    unit: '×',
+  },
+  gatewayMemory: {
+    id: 'gateway-memory-per-device',
+    what: 'fedgate gateway: resident memory per device with a QoS 1 session',
+    comparison: 'at-most',
+    value: 50,
+    unit: ' KiB',
+  },
+  gatewayStorm: {
+    id: 'gateway-storm-seconds',
+    what: 'fedgate gateway: devices connecting and subscribing (QoS 1) at once, all subscribed within',
+    comparison: 'at-most',
+    value: 10,
+    unit: ' s',
+  },
   directory: { id: 'directory-bytes', what: 'directory heap per device (largest size)', comparison: 'at-most', value: 200, unit: ' B' },
 } as const;
 
@@ -55,11 +74,24 @@ export function assessTargets(s: ScenarioResults): TargetOutcome[] {
   if (s.routing) {
     const by = (v: string) => s.routing!.summary.find((x) => x.variant === v);
     const directed = by('router-directed');
-    out.push(evaluateTarget(TARGETS.amplificationKnown, directed?.amplification ?? Number.NaN, 'some commands were broadcast: the router had not placed every device (presence not yet replayed) or saw a gateway unhealthy'));
+    out.push(
+      evaluateTarget(
+        TARGETS.amplificationKnown,
+        directed?.amplification ?? Number.NaN,
+        'some commands were broadcast: the router had not placed every device (presence not yet replayed) or saw a gateway unhealthy',
+      ),
+    );
     const n = s.routing.settings.gateways;
     out.push(
       evaluateTarget(
-        { id: 'amplification-broadcast', what: `link crossings per command, broadcast-to-all (N = ${n})`, comparison: 'equal', value: n, tolerance: 0.01, unit: '×' },
+        {
+          id: 'amplification-broadcast',
+          what: `link crossings per command, broadcast-to-all (N = ${n})`,
+          comparison: 'equal',
+          value: n,
+          tolerance: 0.01,
+          unit: '×',
+        },
         by('broadcast-to-all')?.amplification ?? Number.NaN,
         'a broadcast copy did not reach every gateway within the run (a link was restarting or dropped it)',
       ),

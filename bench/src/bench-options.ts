@@ -54,7 +54,10 @@ export interface BenchPlan {
 
 /** `2026-11-23T17-50-01Z`: sortable and safe in a path. */
 export function timestampFolder(date: Date): string {
-  return date.toISOString().replace(/\.\d{3}Z$/, 'Z').replace(/:/g, '-');
+  return date
+    .toISOString()
+    .replace(/\.\d{3}Z$/, 'Z')
+    .replace(/:/g, '-');
 }
 
 function int(field: string, value: number | undefined, fallback: number, min: number, max: number): number {

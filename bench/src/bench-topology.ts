@@ -34,7 +34,10 @@ export function benchTopologyInput(gateways: number, secretsPathFromTopology: st
         protocols: ['mqtt' as const, 'stomp' as const],
         cidr: `10.${i}.0.0/16`,
         ports: { amqp: 7000 + 10 * i, management: 17000 + 10 * i, dist: 27000 + 10 * i, prometheus: 17001 + 10 * i, mqtt: 2200 + i, stomp: 62000 + i },
-        downlink: i === 2 ? { kind: 'federation' as const, ackMode: 'on-confirm' as const, prefetch: 1000 } : { kind: 'shovel' as const, ackMode: 'on-confirm' as const, prefetch: 1000 },
+        downlink:
+          i === 2
+            ? { kind: 'federation' as const, ackMode: 'on-confirm' as const, prefetch: 1000 }
+            : { kind: 'shovel' as const, ackMode: 'on-confirm' as const, prefetch: 1000 },
         uplink: { kind: 'shovel' as const },
         // The storm scenario sends 10,000 devices at the last gateway; leave room above that.
         maxConnections: 12_000,

@@ -7,8 +7,16 @@
 import amqp from 'amqplib';
 import { pino } from 'pino';
 import {
-  APP_USER, BINDING_CREATED, COMMANDS_EXCHANGE, DEADLINE_HEADER, DEVICES_EXCHANGE, PRESENCE_EXCHANGE, ROUTER_USER,
-  commandRoutingKey, uplinkUser, type Topology,
+  APP_USER,
+  BINDING_CREATED,
+  COMMANDS_EXCHANGE,
+  DEADLINE_HEADER,
+  DEVICES_EXCHANGE,
+  PRESENCE_EXCHANGE,
+  ROUTER_USER,
+  commandRoutingKey,
+  uplinkUser,
+  type Topology,
 } from '@fedgate/topology';
 import { RouterService, devicePresenceHeaders, type RebuildReport } from '@fedgate/router';
 
@@ -111,7 +119,10 @@ async function startWithSnapshot(fleet: ColdStartFleet, gateway: string, target:
   const watch = await watchGateway(fleet, gateway, target);
   const app = await amqp.connect(fleet.amqpUri(fleet.topology.backend.name, APP_USER));
   const channel = await app.createConfirmChannel();
-  channel.publish(COMMANDS_EXCHANGE, commandRoutingKey(target, 'first'), Buffer.from('first'), { persistent: true, headers: { [DEADLINE_HEADER]: Date.now() + 60_000 } });
+  channel.publish(COMMANDS_EXCHANGE, commandRoutingKey(target, 'first'), Buffer.from('first'), {
+    persistent: true,
+    headers: { [DEADLINE_HEADER]: Date.now() + 60_000 },
+  });
   await channel.waitForConfirms();
   await app.close();
   const second = router(fleet);
@@ -136,7 +147,7 @@ export async function measureColdStart(fleet: ColdStartFleet, devices: number, p
   const { replay, snapshot } = await replayThenWriteSnapshots(fleet, gateway, prefix, devices);
   // The first router's directory is garbage now; collect it so the second starts on a heap like a fresh process's.
   (globalThis as { gc?: () => void }).gc?.();
-  progress('second router: snapshot plus the log\'s tail, a command waiting');
+  progress("second router: snapshot plus the log's tail, a command waiting");
   const withSnapshot = await startWithSnapshot(fleet, gateway, `${prefix}-${devices - 1}`);
   return { devices, replay, snapshot, withSnapshot };
 }

@@ -65,7 +65,18 @@ export function probeDirectory(size: number, lookups: number, updates: number): 
   const updateStart = performance.now();
   moves.forEach((id, k) => directory.arrived(id, gateways[k % gateways.length]!, now + k));
   const updatesPerSec = updates / ((performance.now() - updateStart) / 1000);
-  return { devices: directory.size, idLength: probeDeviceId(0).length, heapBytesPerDevice, buildSeconds, insertsPerSec: size / buildSeconds, lookupNs, lookups, hits, updatesPerSec, updates };
+  return {
+    devices: directory.size,
+    idLength: probeDeviceId(0).length,
+    heapBytesPerDevice,
+    buildSeconds,
+    insertsPerSec: size / buildSeconds,
+    lookupNs,
+    lookups,
+    hits,
+    updatesPerSec,
+    updates,
+  };
 }
 
 if (process.argv[1] && import.meta.url.endsWith(process.argv[1].split('/').pop()!)) {

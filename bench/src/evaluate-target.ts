@@ -48,7 +48,9 @@ export function evaluateTarget(target: Target, measured: number, why?: string, b
   const gap = Math.abs(measured - target.value);
   const missedBy =
     met || !Number.isFinite(measured)
-      ? met ? undefined : 'not measured'
+      ? met
+        ? undefined
+        : 'not measured'
       : `${show(gap, target.unit)} (${target.value === 0 ? '∞' : ((gap / Math.abs(target.value)) * 100).toFixed(0)} % of the target)`;
   return {
     id: target.id,

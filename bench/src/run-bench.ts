@@ -35,7 +35,10 @@ function profileGateway(gateways: number): Gateway {
 
 async function machineInfo(fleet: BenchFleet | undefined): Promise<MachineInfo> {
   const overview = fleet
-    ? await fleet.fleet.admin(fleet.fleet.topology.backend.name).get<{ rabbitmq_version?: string; erlang_version?: string }>('/overview').catch(() => undefined)
+    ? await fleet.fleet
+        .admin(fleet.fleet.topology.backend.name)
+        .get<{ rabbitmq_version?: string; erlang_version?: string }>('/overview')
+        .catch(() => undefined)
     : undefined;
   return {
     cpus: cpus().length,
@@ -86,7 +89,9 @@ export async function runBench(options: RunBenchOptions): Promise<BenchOutcome> 
     }
     const withFleet = plan.scenarios.filter((s) => s !== 'directory');
     if (withFleet.length > 0) {
-      progress(`starting the bench fleet: backend + ${plan.gateways} gateways${withFleet.includes('gateway') ? ' and a stock gateway node' : ''} (state in ${plan.stateDir})`);
+      progress(
+        `starting the bench fleet: backend + ${plan.gateways} gateways${withFleet.includes('gateway') ? ' and a stock gateway node' : ''} (state in ${plan.stateDir})`,
+      );
       const [started, stockNode] = await Promise.allSettled([
         startBenchFleet(cwd, plan.stateDir, plan.gateways, progress),
         withFleet.includes('gateway') ? startStockNode(plan.stateDir, profileGateway(plan.gateways), progress) : Promise.resolve(undefined),

@@ -12,7 +12,11 @@ export class RunCollector {
   #lastProgressAt: number;
   #waiters: (() => void)[] = [];
 
-  constructor(readonly runId: number, readonly expected: number, now = performance.now()) {
+  constructor(
+    readonly runId: number,
+    readonly expected: number,
+    now = performance.now(),
+  ) {
     this.#seen = new Uint8Array(expected);
     this.#lastProgressAt = now;
   }

@@ -30,7 +30,7 @@ export interface StockNode {
 /** Pure: the whole rabbitmq.conf of the stock node — listeners only, so every other setting is the default. */
 export function stockRabbitmqConf(ports: typeof STOCK_NODE_PORTS = STOCK_NODE_PORTS): string {
   return [
-    '# Stock gateway for `fedgate bench gateway`: listeners only, every other setting is the package\'s default.',
+    "# Stock gateway for `fedgate bench gateway`: listeners only, every other setting is the package's default.",
     `listeners.tcp.default = ${ports.amqp}`,
     `management.tcp.port = ${ports.management}`,
     `prometheus.tcp.port = ${ports.prometheus}`,
@@ -80,7 +80,13 @@ export async function startStockNode(stateDir: string, like: Gateway, progress: 
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const pid = await nodePid(node);
-    if (pid !== undefined && (await admin.get('/overview').then(() => true, () => false))) {
+    if (
+      pid !== undefined &&
+      (await admin.get('/overview').then(
+        () => true,
+        () => false,
+      ))
+    ) {
       progress(`stock: ready (pid ${pid})`);
       return {
         node,

@@ -30,7 +30,10 @@ describe('bench - plan', () => {
   });
 
   it('names the field, the allowed values and what it got for bad options', () => {
-    assert.throws(() => planBench({ scenario: 'speed' }), (err: BenchError) => err.code === 'BENCH_INVALID_OPTIONS' && /scenario must be one of all, directory/.test(err.message));
+    assert.throws(
+      () => planBench({ scenario: 'speed' }),
+      (err: BenchError) => err.code === 'BENCH_INVALID_OPTIONS' && /scenario must be one of all, directory/.test(err.message),
+    );
     assert.throws(() => planBench({ gateways: 1 }), /gateways must be an integer from 2 to 8, got 1/);
     assert.throws(() => planBench({ rounds: 0 }), /rounds must be an integer from 1 to 10, got 0/);
   });
@@ -40,13 +43,17 @@ describe('bench - its own fleet', () => {
   it('generates a valid topology of N gateways on ports apart from the local and test fleets', () => {
     const { topology } = benchTopologyYaml(3, '../bench-secrets.json');
     assert.equal(topology.name, 'bench');
-    assert.deepEqual(topology.gateways.map((g) => `${g.name}:${g.downlink.kind}`), ['gw1:shovel', 'gw2:federation', 'gw3:shovel']);
+    assert.deepEqual(
+      topology.gateways.map((g) => `${g.name}:${g.downlink.kind}`),
+      ['gw1:shovel', 'gw2:federation', 'gw3:shovel'],
+    );
     const clusters = [topology.backend, ...topology.gateways];
     const ports = clusters.flatMap((c) => Object.values(c.ports));
     assert.equal(new Set(ports).size, ports.length, 'no port used twice');
     for (const c of clusters) {
       for (const [name, port] of Object.entries(c.ports)) {
-        const ok = name === 'mqtt' ? port >= 2200 && port <= 2299 : name === 'stomp' ? port >= 62000 && port <= 62099 : [7, 17, 27].includes(Math.floor(port / 1000));
+        const ok =
+          name === 'mqtt' ? port >= 2200 && port <= 2299 : name === 'stomp' ? port >= 62000 && port <= 62099 : [7, 17, 27].includes(Math.floor(port / 1000));
         assert.ok(ok, `${c.name}.${name} = ${port}`);
       }
     }
@@ -61,7 +68,10 @@ describe('bench - its own fleet', () => {
   });
 
   it('gives the stock node listeners only: every other setting stays the default', () => {
-    const settings = stockRabbitmqConf().split('\n').filter((l) => l && !l.startsWith('#')).map((l) => l.split(' = ')[0]);
+    const settings = stockRabbitmqConf()
+      .split('\n')
+      .filter((l) => l && !l.startsWith('#'))
+      .map((l) => l.split(' = ')[0]);
     assert.deepEqual(settings, ['listeners.tcp.default', 'management.tcp.port', 'prometheus.tcp.port', 'mqtt.listeners.tcp.default', 'stomp.listeners.tcp.1']);
   });
 });

@@ -31,7 +31,15 @@ function generatedTopology(gateways: number, withDns: boolean): Topology {
   const regions = AWS_REGIONS.filter((r) => r !== 'eu-west-1');
   const doc = {
     name: 'bench',
-    backend: { name: 'core', region: 'eu-west-1', nodes: 3, host: 'core.bench.internal', tls: true, cidr: '10.0.0.0/16', ports: { amqp: 5671, management: 15671 } },
+    backend: {
+      name: 'core',
+      region: 'eu-west-1',
+      nodes: 3,
+      host: 'core.bench.internal',
+      tls: true,
+      cidr: '10.0.0.0/16',
+      ports: { amqp: 5671, management: 15671 },
+    },
     gateways: Array.from({ length: gateways }, (_, i) => ({
       name: `gw${i + 1}`,
       region: regions[i % regions.length],
@@ -114,6 +122,12 @@ const table = rows.map((r) => [
   `${kib(r.definitions.raw)}${r.definitions.raw > SECRET_VALUE_LIMIT ? ' (over 64 KiB)' : ''} / ${kib(r.definitions.gzip)}`,
 ]);
 const widths = header.map((h, i) => Math.max(h.length, ...table.map((row) => row[i]!.length)));
-const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
+const line = (cells: string[]) =>
+  cells
+    .map((c, i) => c.padEnd(widths[i]!))
+    .join('  ')
+    .trimEnd();
 process.stdout.write([line(header), line(widths.map((w) => '-'.repeat(w))), ...table.map(line)].join('\n') + '\n');
-process.stdout.write(`node ${process.version}, ${runs} run(s) per size, stack traces off; times include planning, building the construct tree and writing JSON.\n`);
+process.stdout.write(
+  `node ${process.version}, ${runs} run(s) per size, stack traces off; times include planning, building the construct tree and writing JSON.\n`,
+);

@@ -6,10 +6,22 @@ import { parseCidr, type Cluster, type Gateway, type Protocol, type Topology } f
 import { renderEnabledPlugins, renderRabbitmqConf } from '@fedgate/broker-config';
 import { InfraConfigError, type InfraProblem } from './errors.ts';
 import {
-  backendStackId, brokerGroupName, definitionsSecretName, dnsStackId, gatewayStackId, releaseStackId, routerSecretName, runtimeSecretName,
+  backendStackId,
+  brokerGroupName,
+  definitionsSecretName,
+  dnsStackId,
+  gatewayStackId,
+  releaseStackId,
+  routerSecretName,
+  runtimeSecretName,
 } from './aws-names.ts';
 import {
-  architectureOf, backendInstanceType, DEFAULT_MEMORY_PER_CONNECTION_BYTES, fileDescriptorLimit, gatewayInstanceType, memoryWatermark,
+  architectureOf,
+  backendInstanceType,
+  DEFAULT_MEMORY_PER_CONNECTION_BYTES,
+  fileDescriptorLimit,
+  gatewayInstanceType,
+  memoryWatermark,
   type Architecture,
 } from './instance-type.ts';
 import { MAX_AZ_COUNT, MAX_VPC_PREFIX, MIN_VPC_PREFIX, subnetLayout, type SubnetLayout } from './subnet-layout.ts';
@@ -267,12 +279,22 @@ const HOST_NAME = /^(?=.*[a-z])[a-z0-9-]+(\.[a-z0-9-]+)+$/;
 function hostProblems(topology: Topology, zone: string): InfraProblem[] {
   const backendHost = topology.backend.host;
   if (!HOST_NAME.test(backendHost) || zone.split('.').length < 2) {
-    return [{ path: 'backend.host', message: `expected a DNS name with at least three labels such as core.acme.internal (its parent domain becomes the fleet's private zone), got "${backendHost}"` }];
+    return [
+      {
+        path: 'backend.host',
+        message: `expected a DNS name with at least three labels such as core.acme.internal (its parent domain becomes the fleet's private zone), got "${backendHost}"`,
+      },
+    ];
   }
   return topology.gateways.flatMap((g, i) =>
     HOST_NAME.test(g.host) && g.host.endsWith(`.${zone}`)
       ? []
-      : [{ path: `gateways[${i}].host`, message: `expected a name under the private zone ${zone} (taken from backend.host), such as ${g.name}.gw.${zone}; got "${g.host}"` }],
+      : [
+          {
+            path: `gateways[${i}].host`,
+            message: `expected a name under the private zone ${zone} (taken from backend.host), such as ${g.name}.gw.${zone}; got "${g.host}"`,
+          },
+        ],
   );
 }
 
@@ -285,6 +307,11 @@ function dnsRegionProblems(topology: Topology): InfraProblem[] {
       seen.set(g.region, i);
       return [];
     }
-    return [{ path: `gateways[${i}].region`, message: `${g.region} already has gateways[${first}] (${topology.gateways[first]!.name}); DNS latency routing allows one gateway per region` }];
+    return [
+      {
+        path: `gateways[${i}].region`,
+        message: `${g.region} already has gateways[${first}] (${topology.gateways[first]!.name}); DNS latency routing allows one gateway per region`,
+      },
+    ];
   });
 }

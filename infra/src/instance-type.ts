@@ -22,7 +22,13 @@ const DEFAULT_MEMORY_WATERMARK = 0.4;
 const GIB = 1024 ** 3;
 /** c7g sizes from large up, with their memory in GiB. medium (1 vCPU) is too small to absorb a reconnect storm. */
 const GATEWAY_SIZES: readonly (readonly [size: string, memoryGiB: number])[] = [
-  ['large', 4], ['xlarge', 8], ['2xlarge', 16], ['4xlarge', 32], ['8xlarge', 64], ['12xlarge', 96], ['16xlarge', 128],
+  ['large', 4],
+  ['xlarge', 8],
+  ['2xlarge', 16],
+  ['4xlarge', 32],
+  ['8xlarge', 64],
+  ['12xlarge', 96],
+  ['16xlarge', 128],
 ];
 
 /** Connections one node must hold when one node of the cluster is down (all of them on a single-node cluster). */
@@ -51,7 +57,8 @@ export function gatewayInstanceType(gateway: Gateway, watermark: number, memoryP
     const largest = GATEWAY_SIZES[GATEWAY_SIZES.length - 1]!;
     return {
       ok: false,
-      reason: `${perNode} connections per node need ${neededGiB.toFixed(1)} GiB below a ${watermark} memory watermark; ` +
+      reason:
+        `${perNode} connections per node need ${neededGiB.toFixed(1)} GiB below a ${watermark} memory watermark; ` +
         `the largest ${GATEWAY_FAMILY} (${largest[0]}, ${largest[1]} GiB) cannot hold them: add nodes or set instanceType`,
     };
   }

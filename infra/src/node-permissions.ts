@@ -12,10 +12,7 @@ export function brokerStatements(input: { secrets: string[]; peerDiscovery: bool
 }
 
 export function routerStatements(input: { secret: string; bundle: BundleLocation }): PolicyStatement[] {
-  return [
-    { Sid: 'ReadRouterSecret', Effect: 'Allow', Action: ['secretsmanager:GetSecretValue'], Resource: [input.secret] },
-    bundleStatement(input.bundle),
-  ];
+  return [{ Sid: 'ReadRouterSecret', Effect: 'Allow', Action: ['secretsmanager:GetSecretValue'], Resource: [input.secret] }, bundleStatement(input.bundle)];
 }
 
 /** Exactly the bundle of the instance's architecture and its checksum: no listing, no other object of the bucket. */

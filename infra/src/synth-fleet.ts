@@ -115,7 +115,11 @@ export function synthFleet(topology: Topology, options: SynthOptions): SynthRepo
   });
   const current = new Set(stacks.map((s) => s.id));
   const stacksDir = join(outdir, 'stacks');
-  const staleStacks = existsSync(stacksDir) ? readdirSync(stacksDir).filter((id) => !current.has(id)).sort() : [];
+  const staleStacks = existsSync(stacksDir)
+    ? readdirSync(stacksDir)
+        .filter((id) => !current.has(id))
+        .sort()
+    : [];
   return {
     outdir,
     stacks,

@@ -58,7 +58,10 @@ export function routerTlsFileNames(topology: Topology): InstanceTlsFileNames {
 }
 
 /** Whether `names` is a set the instance accepts; the reason when it is not. */
-export function checkTlsFileNames(expected: InstanceTlsFileNames, names: readonly string[]): { ok: true } | { ok: false; missing: string[]; unexpected: string[] } {
+export function checkTlsFileNames(
+  expected: InstanceTlsFileNames,
+  names: readonly string[],
+): { ok: true } | { ok: false; missing: string[]; unexpected: string[] } {
   const missing = expected.required.filter((n) => !names.includes(n));
   const unexpected = names.filter((n) => !expected.required.includes(n) && !expected.optional.includes(n));
   return missing.length === 0 && unexpected.length === 0 ? { ok: true } : { ok: false, missing, unexpected };

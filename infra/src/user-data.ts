@@ -148,7 +148,9 @@ export function instanceTopology(topology: Topology, gateway?: string): string {
     credentials: { source: 'env' },
   };
   const scope = gateway === undefined ? 'every gateway' : `the backend and gateway ${gateway}`;
-  return `# Topology "${topology.name}" as fedgate's services on this instance see it (${scope}), written by fedgate synth.\n` + stringify(copy, { lineWidth: 0 });
+  return (
+    `# Topology "${topology.name}" as fedgate's services on this instance see it (${scope}), written by fedgate synth.\n` + stringify(copy, { lineWidth: 0 })
+  );
 }
 
 /**
@@ -172,9 +174,9 @@ function shellQuote(value: string): string {
 function clusterFormationConf(cluster: ClusterPlan): string {
   const lines = [
     `# fedgate infra: how the ${cluster.nodes} nodes of ${cluster.name} find each other on AWS. The peer list itself is`,
-    '# written at boot (20-fedgate-peers.conf) from the Auto Scaling group. broker-config\'s rabbitmq.conf is untouched.',
+    "# written at boot (20-fedgate-peers.conf) from the Auto Scaling group. broker-config's rabbitmq.conf is untouched.",
     'cluster_formation.peer_discovery_backend = classic_config',
-    '# Nodes booting together agree on one seed through peer discovery\'s lock; RabbitMQ 4.0 has no randomized delay to set.',
+    "# Nodes booting together agree on one seed through peer discovery's lock; RabbitMQ 4.0 has no randomized delay to set.",
   ];
   if (cluster.nodes >= 3) {
     lines.push('# Nodes span availability zones: a node cut off from the majority pauses instead of diverging.', 'cluster_partition_handling = pause_minority');
@@ -183,11 +185,13 @@ function clusterFormationConf(cluster: ClusterPlan): string {
 }
 
 function rabbitmqLimits(cluster: ClusterPlan): string {
-  return [
-    '# fedgate infra: every connection holds a file descriptor; the limit covers a reconnect storm on this node.',
-    '[Service]',
-    `LimitNOFILE=${cluster.fileDescriptorLimit}`,
-  ].join('\n') + '\n';
+  return (
+    [
+      '# fedgate infra: every connection holds a file descriptor; the limit covers a reconnect storm on this node.',
+      '[Service]',
+      `LimitNOFILE=${cluster.fileDescriptorLimit}`,
+    ].join('\n') + '\n'
+  );
 }
 
 /** The deepest listen backlog the rendered rabbitmq.conf asks for (the kernel silently caps it at somaxconn). */
@@ -198,13 +202,15 @@ export function listenBacklog(rabbitmqConf: string): number {
 
 function sysctlConf(cluster: ClusterPlan): string {
   const backlog = listenBacklog(cluster.rabbitmqConf);
-  return [
-    `# fedgate infra: accept queues as deep as rabbitmq.conf's deepest listen backlog (${backlog}), so a reconnect storm waits in the kernel instead of being refused.`,
-    `net.core.somaxconn = ${backlog}`,
-    `net.ipv4.tcp_max_syn_backlog = ${backlog}`,
-    '# System-wide headroom above the node\'s LimitNOFILE.',
-    `fs.file-max = ${Math.max(2 * cluster.fileDescriptorLimit, 2_097_152)}`,
-  ].join('\n') + '\n';
+  return (
+    [
+      `# fedgate infra: accept queues as deep as rabbitmq.conf's deepest listen backlog (${backlog}), so a reconnect storm waits in the kernel instead of being refused.`,
+      `net.core.somaxconn = ${backlog}`,
+      `net.ipv4.tcp_max_syn_backlog = ${backlog}`,
+      "# System-wide headroom above the node's LimitNOFILE.",
+      `fs.file-max = ${Math.max(2 * cluster.fileDescriptorLimit, 2_097_152)}`,
+    ].join('\n') + '\n'
+  );
 }
 
 /** With TLS, Node trusts the fleet CA besides the system store: for the router's AMQP and gateway-health's HTTPS. */
@@ -216,66 +222,72 @@ function gatewayHealthUnit(gateway: GatewayPlan): string {
   // It probes this node (127.0.0.1): the gateway host names the internal load balancer, which a target cannot reach
   // itself through. With TLS the node's certificate must name the gateway host and chain to the fleet CA.
   const ca = gateway.cluster.tls ? ` --ca ${SERVICE_CA_PATH}` : '';
-  return [
-    '[Unit]',
-    `Description=fedgate gateway-health for ${gateway.name} (Route53 health checks probe it through the device load balancer)`,
-    'After=network-online.target rabbitmq-server.service',
-    'Wants=network-online.target',
-    '',
-    '[Service]',
-    'EnvironmentFile=/etc/fedgate/env',
-    ...trustFleetCa(gateway.cluster.tls),
-    `ExecStart=/opt/fedgate/bin/fedgate gateway-health --gateway ${gateway.name} -f ${INSTANCE_TOPOLOGY_PATH} --node-address 127.0.0.1${ca}`,
-    'DynamicUser=yes',
-    'Restart=always',
-    'RestartSec=5',
-    '',
-    '[Install]',
-    'WantedBy=multi-user.target',
-  ].join('\n') + '\n';
+  return (
+    [
+      '[Unit]',
+      `Description=fedgate gateway-health for ${gateway.name} (Route53 health checks probe it through the device load balancer)`,
+      'After=network-online.target rabbitmq-server.service',
+      'Wants=network-online.target',
+      '',
+      '[Service]',
+      'EnvironmentFile=/etc/fedgate/env',
+      ...trustFleetCa(gateway.cluster.tls),
+      `ExecStart=/opt/fedgate/bin/fedgate gateway-health --gateway ${gateway.name} -f ${INSTANCE_TOPOLOGY_PATH} --node-address 127.0.0.1${ca}`,
+      'DynamicUser=yes',
+      'Restart=always',
+      'RestartSec=5',
+      '',
+      '[Install]',
+      'WantedBy=multi-user.target',
+    ].join('\n') + '\n'
+  );
 }
 
 function deviceAuthzUnit(gateway: GatewayPlan, port: number): string {
-  return [
-    '[Unit]',
-    `Description=fedgate device authorisation for ${gateway.name} (RabbitMQ's HTTP auth backend asks it about every device login, on 127.0.0.1:${port})`,
-    'After=network-online.target',
-    'Wants=network-online.target',
-    '# The broker asks it from the first device login on; a reboot starts it first.',
-    'Before=rabbitmq-server.service',
-    '',
-    '[Service]',
-    '# No EnvironmentFile: it reads no secret, only the topology (the fleet vhost and ports.authz).',
-    `ExecStart=/opt/fedgate/bin/fedgate device-authz --gateway ${gateway.name} -f ${INSTANCE_TOPOLOGY_PATH}`,
-    'DynamicUser=yes',
-    'NoNewPrivileges=yes',
-    'Restart=always',
-    'RestartSec=2',
-    '',
-    '[Install]',
-    'WantedBy=multi-user.target rabbitmq-server.service',
-  ].join('\n') + '\n';
+  return (
+    [
+      '[Unit]',
+      `Description=fedgate device authorisation for ${gateway.name} (RabbitMQ's HTTP auth backend asks it about every device login, on 127.0.0.1:${port})`,
+      'After=network-online.target',
+      'Wants=network-online.target',
+      '# The broker asks it from the first device login on; a reboot starts it first.',
+      'Before=rabbitmq-server.service',
+      '',
+      '[Service]',
+      '# No EnvironmentFile: it reads no secret, only the topology (the fleet vhost and ports.authz).',
+      `ExecStart=/opt/fedgate/bin/fedgate device-authz --gateway ${gateway.name} -f ${INSTANCE_TOPOLOGY_PATH}`,
+      'DynamicUser=yes',
+      'NoNewPrivileges=yes',
+      'Restart=always',
+      'RestartSec=2',
+      '',
+      '[Install]',
+      'WantedBy=multi-user.target rabbitmq-server.service',
+    ].join('\n') + '\n'
+  );
 }
 
 function routerUnit(tls: boolean): string {
-  return [
-    '[Unit]',
-    'Description=fedgate router (location-aware command routing on the backend)',
-    'After=network-online.target',
-    'Wants=network-online.target',
-    '',
-    '[Service]',
-    'EnvironmentFile=/etc/fedgate/env',
-    ...trustFleetCa(tls),
-    `ExecStart=/opt/fedgate/bin/fedgate router -f ${INSTANCE_TOPOLOGY_PATH}`,
-    'DynamicUser=yes',
-    'Restart=always',
-    'RestartSec=5',
-    '# SIGTERM lets the router stop consuming and finish in-flight confirms before it exits.',
-    'KillSignal=SIGTERM',
-    'TimeoutStopSec=30',
-    '',
-    '[Install]',
-    'WantedBy=multi-user.target',
-  ].join('\n') + '\n';
+  return (
+    [
+      '[Unit]',
+      'Description=fedgate router (location-aware command routing on the backend)',
+      'After=network-online.target',
+      'Wants=network-online.target',
+      '',
+      '[Service]',
+      'EnvironmentFile=/etc/fedgate/env',
+      ...trustFleetCa(tls),
+      `ExecStart=/opt/fedgate/bin/fedgate router -f ${INSTANCE_TOPOLOGY_PATH}`,
+      'DynamicUser=yes',
+      'Restart=always',
+      'RestartSec=5',
+      '# SIGTERM lets the router stop consuming and finish in-flight confirms before it exits.',
+      'KillSignal=SIGTERM',
+      'TimeoutStopSec=30',
+      '',
+      '[Install]',
+      'WantedBy=multi-user.target',
+    ].join('\n') + '\n'
+  );
 }

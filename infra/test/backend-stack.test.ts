@@ -27,27 +27,41 @@ describe('infra - backend stack', () => {
   });
 
   it('tags what gateway stacks look up: the broker security group and one private route table per zone', () => {
-    assert.ok(Testing.toHaveResourceWithProperties(json, SecurityGroup.tfResourceType, {
-      tags: { 'fedgate:topology': 'acme', 'fedgate:cluster': 'core', 'fedgate:role': 'broker-security-group' },
-    }));
+    assert.ok(
+      Testing.toHaveResourceWithProperties(json, SecurityGroup.tfResourceType, {
+        tags: { 'fedgate:topology': 'acme', 'fedgate:cluster': 'core', 'fedgate:role': 'broker-security-group' },
+      }),
+    );
     for (const index of ['0', '1', '2']) {
-      assert.ok(Testing.toHaveResourceWithProperties(json, RouteTable.tfResourceType, {
-        tags: { 'fedgate:cluster': 'core', 'fedgate:role': 'private-route-table', 'fedgate:az-index': index },
-      }), `private route table ${index}`);
+      assert.ok(
+        Testing.toHaveResourceWithProperties(json, RouteTable.tfResourceType, {
+          tags: { 'fedgate:cluster': 'core', 'fedgate:role': 'private-route-table', 'fedgate:az-index': index },
+        }),
+        `private route table ${index}`,
+      );
     }
   });
 
   it('names every cluster host in a private zone taken from the backend host', () => {
     assert.ok(Testing.toHaveResourceWithProperties(json, Route53Zone.tfResourceType, { name: 'acme.internal', lifecycle: { ignore_changes: ['vpc'] } }));
     assert.ok(Testing.toHaveResourceWithProperties(json, Route53Record.tfResourceType, { name: 'core.acme.internal', type: 'A' }));
-    assert.ok(Testing.toHaveResourceWithProperties(stackJson(fleet, 'gateway-eu-eu-central-1'), Route53Record.tfResourceType, { name: 'eu.gw.acme.internal', type: 'A' }));
+    assert.ok(
+      Testing.toHaveResourceWithProperties(stackJson(fleet, 'gateway-eu-eu-central-1'), Route53Record.tfResourceType, {
+        name: 'eu.gw.acme.internal',
+        type: 'A',
+      }),
+    );
   });
 
   it('runs the router on its own instances that roll when their launch template changes, unlike brokers', () => {
     assert.ok(Testing.toHaveResourceWithProperties(json, LaunchTemplate.tfResourceType, { name: 'fedgate-acme-core-router', instance_type: 'c6i.large' }));
-    assert.ok(Testing.toHaveResourceWithProperties(json, AutoscalingGroup.tfResourceType, {
-      name: 'fedgate-acme-core-router', desired_capacity: 2, instance_refresh: { strategy: 'Rolling' },
-    }));
+    assert.ok(
+      Testing.toHaveResourceWithProperties(json, AutoscalingGroup.tfResourceType, {
+        name: 'fedgate-acme-core-router',
+        desired_capacity: 2,
+        instance_refresh: { strategy: 'Rolling' },
+      }),
+    );
     assert.ok(Testing.toHaveResourceWithProperties(json, AutoscalingGroup.tfResourceType, { name: 'fedgate-acme-core', suspended_processes: ['AZRebalance'] }));
     const brokers = Object.values(resources(json, AutoscalingGroup.tfResourceType)).find((g) => g.name === 'fedgate-acme-core')!;
     assert.equal(brokers.instance_refresh, undefined, 'broker nodes are replaced when an operator decides');

@@ -5,7 +5,11 @@ import { mockClient, type AwsClientStub } from 'aws-sdk-client-mock';
 import { parseBootArgs, runBootCommand, type BootClients } from '../src/boot/boot-command.ts';
 import { BootHelperError } from '../src/boot/boot-helper-error.ts';
 
-interface Captured { code: number; stdout: Buffer; stderr: string }
+interface Captured {
+  code: number;
+  stdout: Buffer;
+  stderr: string;
+}
 
 async function boot(argv: string[], env: NodeJS.ProcessEnv = { AWS_REGION: 'eu-west-1' }): Promise<Captured> {
   const out: Buffer[] = [];
@@ -32,7 +36,7 @@ describe('infra - boot helper (fedgate boot): what the boot script asks AWS, thr
     ec2.restore();
   });
 
-  it('prints a binary secret\'s bytes and a string secret\'s text, and nothing else', async () => {
+  it("prints a binary secret's bytes and a string secret's text, and nothing else", async () => {
     sm.on(GetSecretValueCommand, { SecretId: 'fedgate/acme/us/definitions' }).resolves({ SecretBinary: new Uint8Array([0x1f, 0x8b, 8, 0]) });
     sm.on(GetSecretValueCommand, { SecretId: 'fedgate/acme/us/runtime' }).resolves({ SecretString: '{"erlangCookie":"x"}' });
     const binary = await boot(['boot', 'secret-value', '--secret-id', 'fedgate/acme/us/definitions', '--field', 'binary']);
@@ -47,16 +51,22 @@ describe('infra - boot helper (fedgate boot): what the boot script asks AWS, thr
     assert.equal(wrongKind.code, 1);
     assert.equal(wrongKind.stdout.length, 0);
     assert.equal(wrongKind.stderr, 'fedgate boot: secret fedgate/acme/us/definitions has no SecretBinary (it holds the other kind)\n');
-    sm.on(GetSecretValueCommand).rejects(Object.assign(new Error('Secrets Manager can\'t find the specified secret value for staging label: AWSCURRENT'), { name: 'ResourceNotFoundException' }));
+    sm.on(GetSecretValueCommand).rejects(
+      Object.assign(new Error("Secrets Manager can't find the specified secret value for staging label: AWSCURRENT"), { name: 'ResourceNotFoundException' }),
+    );
     const notYet = await boot(['boot', 'secret-value', '--secret-id', 'fedgate/acme/us/runtime', '--field', 'string']);
     assert.equal(notYet.code, 1);
     assert.match(notYet.stderr, /^fedgate boot: GetSecretValue fedgate\/acme\/us\/runtime failed: ResourceNotFoundException: /);
   });
 
-  it('lists the group\'s pending and running instances over every page, sorted', async () => {
-    ec2.on(DescribeInstancesCommand).resolvesOnce({
-      Reservations: [{ Instances: [{ PrivateDnsName: 'ip-10-1-2-3.ec2.internal' }, { PrivateDnsName: '' }] }], NextToken: 'page-2',
-    }).resolvesOnce({ Reservations: [{ Instances: [{ PrivateDnsName: 'ip-10-1-0-9.ec2.internal' }] }] });
+  it("lists the group's pending and running instances over every page, sorted", async () => {
+    ec2
+      .on(DescribeInstancesCommand)
+      .resolvesOnce({
+        Reservations: [{ Instances: [{ PrivateDnsName: 'ip-10-1-2-3.ec2.internal' }, { PrivateDnsName: '' }] }],
+        NextToken: 'page-2',
+      })
+      .resolvesOnce({ Reservations: [{ Instances: [{ PrivateDnsName: 'ip-10-1-0-9.ec2.internal' }] }] });
     const peers = await boot(['boot', 'peers', '--group', 'fedgate-acme-us'], { AWS_REGION: 'us-east-1' });
     assert.equal(peers.code, 0, peers.stderr);
     assert.equal(peers.stdout.toString(), 'ip-10-1-0-9.ec2.internal\nip-10-1-2-3.ec2.internal\n');
@@ -66,7 +76,9 @@ describe('infra - boot helper (fedgate boot): what the boot script asks AWS, thr
       { Name: 'instance-state-name', Values: ['pending', 'running'] },
     ]);
     assert.equal(calls[1]!.NextToken, 'page-2');
-    ec2.on(DescribeInstancesCommand).rejects(new EC2ServiceException({ name: 'UnauthorizedOperation', $fault: 'client', $metadata: {}, message: 'not authorized' }));
+    ec2
+      .on(DescribeInstancesCommand)
+      .rejects(new EC2ServiceException({ name: 'UnauthorizedOperation', $fault: 'client', $metadata: {}, message: 'not authorized' }));
     const denied = await boot(['boot', 'peers', '--group', 'fedgate-acme-us']);
     assert.equal(denied.code, 1);
     assert.match(denied.stderr, /DescribeInstances group fedgate-acme-us failed: UnauthorizedOperation: not authorized/);
@@ -86,7 +98,13 @@ describe('infra - boot helper (fedgate boot): what the boot script asks AWS, thr
       assert.match(run.stderr, message);
     }
     assert.equal(sm.calls().length + ec2.calls().length, 0);
-    assert.deepEqual(parseBootArgs(['boot', 'peers', '--group', 'g', '--region', 'ap-southeast-1'], {}), { command: 'peers', options: { region: 'ap-southeast-1', group: 'g' } });
-    assert.throws(() => parseBootArgs(['secret-value'], {}), (err: unknown) => err instanceof BootHelperError && err.code === 'BOOT_USAGE');
+    assert.deepEqual(parseBootArgs(['boot', 'peers', '--group', 'g', '--region', 'ap-southeast-1'], {}), {
+      command: 'peers',
+      options: { region: 'ap-southeast-1', group: 'g' },
+    });
+    assert.throws(
+      () => parseBootArgs(['secret-value'], {}),
+      (err: unknown) => err instanceof BootHelperError && err.code === 'BOOT_USAGE',
+    );
   });
 });

@@ -14,7 +14,11 @@ describe('infra - DNS stack', () => {
   const json = stackJson(fleet, 'dns-acme');
 
   it('has one latency record per gateway region with the region as set identifier and evaluate-target-health', () => {
-    for (const [gateway, region] of [['us', 'us-east-1'], ['eu', 'eu-central-1'], ['ap', 'ap-southeast-1']] as const) {
+    for (const [gateway, region] of [
+      ['us', 'us-east-1'],
+      ['eu', 'eu-central-1'],
+      ['ap', 'ap-southeast-1'],
+    ] as const) {
       assert.ok(
         Testing.toHaveResourceWithProperties(json, Route53Record.tfResourceType, {
           name: 'mqtt.acme.example.com',
@@ -46,10 +50,12 @@ describe('infra - DNS stack', () => {
       );
     }
     // Each load balancer is looked up in its own region by the tags the gateway stack gave it.
-    assert.ok(Testing.toHaveDataSourceWithProperties(json, DataAwsLb.tfResourceType, {
-      region: 'ap-southeast-1',
-      tags: { 'fedgate:topology': 'acme', 'fedgate:cluster': 'ap', 'fedgate:role': 'device-load-balancer' },
-    }));
+    assert.ok(
+      Testing.toHaveDataSourceWithProperties(json, DataAwsLb.tfResourceType, {
+        region: 'ap-southeast-1',
+        tags: { 'fedgate:topology': 'acme', 'fedgate:cluster': 'ap', 'fedgate:role': 'device-load-balancer' },
+      }),
+    );
     assert.equal(Object.keys(dataSources(json, DataAwsLb.tfResourceType)).length, 3);
   });
 
@@ -74,17 +80,30 @@ describe('infra - DNS stack', () => {
     }
   });
 
-  it('follows the topology\'s health-check settings', () => {
-    const text = ACME_TEXT.replace('healthCheck: { intervalSeconds: 10, failureThreshold: 3, port: 8080, path: /healthz }', 'healthCheck: { intervalSeconds: 30, failureThreshold: 2, port: 9090, path: /ready }');
+  it("follows the topology's health-check settings", () => {
+    const text = ACME_TEXT.replace(
+      'healthCheck: { intervalSeconds: 10, failureThreshold: 3, port: 8080, path: /healthz }',
+      'healthCheck: { intervalSeconds: 30, failureThreshold: 2, port: 9090, path: /ready }',
+    );
     const custom = stackJson(synthesize(parseTopology(text, ACME_FILE)), 'dns-acme');
-    assert.ok(Testing.toHaveResourceWithProperties(custom, Route53HealthCheck.tfResourceType, { port: 9090, resource_path: '/ready', request_interval: 30, failure_threshold: 2 }));
+    assert.ok(
+      Testing.toHaveResourceWithProperties(custom, Route53HealthCheck.tfResourceType, {
+        port: 9090,
+        resource_path: '/ready',
+        request_interval: 30,
+        failure_threshold: 2,
+      }),
+    );
     assert.ok(!Testing.toHaveResourceWithProperties(custom, Route53HealthCheck.tfResourceType, { port: 8080 }));
   });
 
   it('is left out when the topology has no dns section', () => {
     const text = ACME_TEXT.replace(/^dns:\n( {2}.*\n)+/m, '');
     const withoutDns = synthesize(parseTopology(text, ACME_FILE));
-    assert.deepEqual([...withoutDns.stacks.keys()].filter((id) => id.startsWith('dns-')), []);
+    assert.deepEqual(
+      [...withoutDns.stacks.keys()].filter((id) => id.startsWith('dns-')),
+      [],
+    );
     // No health service to probe, so the device load balancer has no gateway-health listener either.
     assert.ok(!stackJson(withoutDns, 'gateway-us-us-east-1').includes('"port": 8080'));
   });

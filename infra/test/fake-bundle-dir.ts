@@ -16,4 +16,3 @@ export function fakeBundleDir(): { dir: string; sha256: Record<string, string> }
   }
   return { dir, sha256 };
 }
-

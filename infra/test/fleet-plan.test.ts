@@ -3,7 +3,12 @@ import { readFileSync } from 'node:fs';
 import { parseTopology, type Gateway } from '@fedgate/topology';
 import { InfraConfigError, planFleet } from '../src/index.ts';
 import {
-  architectureOf, gatewayInstanceType, fileDescriptorLimit, memoryWatermark, DEFAULT_MEMORY_PER_CONNECTION_BYTES, MEMORY_PER_DEVICE_QOS1_RABBITMQ_4_0_BYTES,
+  architectureOf,
+  gatewayInstanceType,
+  fileDescriptorLimit,
+  memoryWatermark,
+  DEFAULT_MEMORY_PER_CONNECTION_BYTES,
+  MEMORY_PER_DEVICE_QOS1_RABBITMQ_4_0_BYTES,
 } from '../src/instance-type.ts';
 import { subnetLayout } from '../src/subnet-layout.ts';
 import { boundedName } from '../src/aws-names.ts';
@@ -48,7 +53,13 @@ describe('infra - fleet plan', () => {
     assert.equal(memoryWatermark('# x\nvm_memory_high_watermark.relative = 0.5\n'), 0.5);
     assert.equal(memoryWatermark('listeners.tcp.default = 5672\n'), 0.4);
     assert.deepEqual(['c7g.large', 'c7gn.xlarge', 't4g.micro', 'a1.large', 'c6i.xlarge', 'm5.large', 'c7i.2xlarge'].map(architectureOf), [
-      'arm64', 'arm64', 'arm64', 'arm64', 'x86_64', 'x86_64', 'x86_64',
+      'arm64',
+      'arm64',
+      'arm64',
+      'arm64',
+      'x86_64',
+      'x86_64',
+      'x86_64',
     ]);
     assert.equal(fileDescriptorLimit(gateway({ maxConnections: 1_000, nodes: 3 })), 65_536);
     assert.equal(fileDescriptorLimit(gateway({ maxConnections: 10_000_000, nodes: 1 })), 1_048_576);

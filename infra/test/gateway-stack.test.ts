@@ -21,7 +21,18 @@ import { parseTopology, type Topology } from '@fedgate/topology';
 import { gatewayStackId } from '../src/index.ts';
 import { NodeFirewall, WORLD } from '../src/constructs/node-firewall.ts';
 import { gatewayIngress } from '../src/stacks/gateway-stack.ts';
-import { ACME_FILE, ACME_TEXT, LAST_GATEWAY_MAX_CONNECTIONS, acme, fakeSecrets, resources, stackJson, synthesize, userData, type SynthesizedFleet } from './synthesized-fleet.ts';
+import {
+  ACME_FILE,
+  ACME_TEXT,
+  LAST_GATEWAY_MAX_CONNECTIONS,
+  acme,
+  fakeSecrets,
+  resources,
+  stackJson,
+  synthesize,
+  userData,
+  type SynthesizedFleet,
+} from './synthesized-fleet.ts';
 
 interface CloudConfigFile {
   path: string;
@@ -73,9 +84,10 @@ describe('infra - gateway stacks of the example topology', () => {
       const json = stackJson(fleet, gatewayStackId(gateway.name, gateway.region));
       assert.ok(Testing.toHaveProviderWithProperties(json, 'aws', { region: gateway.region }), `${gateway.name}: provider in ${gateway.region}`);
     }
-    assert.deepEqual([...fleet.stacks.keys()], [
-      'release-acme', 'backend-core-eu-west-1', 'gateway-us-us-east-1', 'gateway-eu-eu-central-1', 'gateway-ap-ap-southeast-1', 'dns-acme',
-    ]);
+    assert.deepEqual(
+      [...fleet.stacks.keys()],
+      ['release-acme', 'backend-core-eu-west-1', 'gateway-us-us-east-1', 'gateway-eu-eu-central-1', 'gateway-ap-ap-southeast-1', 'dns-acme'],
+    );
   });
 
   it('gives each gateway VPC the topology CIDR and subnets across three zones', () => {
@@ -83,9 +95,16 @@ describe('infra - gateway stacks of the example topology', () => {
       const json = stackJson(fleet, gatewayStackId(gateway.name, gateway.region));
       assert.ok(Testing.toHaveResourceWithProperties(json, Vpc.tfResourceType, { cidr_block: gateway.cidr }), `${gateway.name}: VPC ${gateway.cidr}`);
       const octet = gateway.cidr.split('.')[1];
-      const subnets = Object.values(resources(json, Subnet.tfResourceType)).map((s) => s.cidr_block).sort();
+      const subnets = Object.values(resources(json, Subnet.tfResourceType))
+        .map((s) => s.cidr_block)
+        .sort();
       assert.deepEqual(subnets, [
-        `10.${octet}.0.0/20`, `10.${octet}.128.0/20`, `10.${octet}.144.0/20`, `10.${octet}.16.0/20`, `10.${octet}.160.0/20`, `10.${octet}.32.0/20`,
+        `10.${octet}.0.0/20`,
+        `10.${octet}.128.0/20`,
+        `10.${octet}.144.0/20`,
+        `10.${octet}.16.0/20`,
+        `10.${octet}.160.0/20`,
+        `10.${octet}.32.0/20`,
       ]);
       const zones = Object.values(resources(json, Subnet.tfResourceType)).map((s) => s.availability_zone);
       assert.equal(new Set(zones).size, 3, 'three distinct zone expressions');
@@ -95,11 +114,22 @@ describe('infra - gateway stacks of the example topology', () => {
   it('opens MQTT and STOMP to the world only for the protocols each gateway has', () => {
     const us = ingress(stackJson(fleet, 'gateway-us-us-east-1'));
     const eu = ingress(stackJson(fleet, 'gateway-eu-eu-central-1'));
-    assert.ok(Testing.toHaveResourceWithProperties(stackJson(fleet, 'gateway-us-us-east-1'), VpcSecurityGroupIngressRule.tfResourceType, {
-      from_port: 8883, to_port: 8883, cidr_ipv4: WORLD, ip_protocol: 'tcp',
-    }));
-    assert.ok(us.some((r) => r.port === 61614 && r.from === WORLD), 'us has STOMP over TLS open');
-    assert.ok(eu.some((r) => r.port === 8883 && r.from === WORLD), 'eu has MQTT over TLS open');
+    assert.ok(
+      Testing.toHaveResourceWithProperties(stackJson(fleet, 'gateway-us-us-east-1'), VpcSecurityGroupIngressRule.tfResourceType, {
+        from_port: 8883,
+        to_port: 8883,
+        cidr_ipv4: WORLD,
+        ip_protocol: 'tcp',
+      }),
+    );
+    assert.ok(
+      us.some((r) => r.port === 61614 && r.from === WORLD),
+      'us has STOMP over TLS open',
+    );
+    assert.ok(
+      eu.some((r) => r.port === 8883 && r.from === WORLD),
+      'eu has MQTT over TLS open',
+    );
     assert.ok(!eu.some((r) => r.port === 61614), 'eu has no STOMP, so no STOMP rule');
     // Only the listeners RabbitMQ has: with TLS on, plain 1883/61613 stay closed.
     assert.ok(!us.some((r) => r.port === 1883 || r.port === 61613), 'no plain-text device ports on a TLS gateway');
@@ -110,15 +140,26 @@ describe('infra - gateway stacks of the example topology', () => {
       const rules = ingress(stackJson(fleet, gatewayStackId(gateway.name, gateway.region))).filter((r) => r.region === undefined);
       for (const port of [gateway.ports.amqp, gateway.ports.management, gateway.ports.prometheus]) {
         const forPort = rules.filter((r) => r.port <= port && port <= r.to);
-        assert.deepEqual(forPort.map((r) => r.from), [topology.backend.cidr], `${gateway.name}: port ${port} from the backend only`);
+        assert.deepEqual(
+          forPort.map((r) => r.from),
+          [topology.backend.cidr],
+          `${gateway.name}: port ${port} from the backend only`,
+        );
       }
-      const worldPorts = rules.filter((r) => r.from === WORLD).map((r) => r.port).sort((a, b) => a - b);
+      const worldPorts = rules
+        .filter((r) => r.from === WORLD)
+        .map((r) => r.port)
+        .sort((a, b) => a - b);
       const expected = gateway.protocols.map((p) => gateway.ports[p]).sort((a, b) => a - b);
       assert.deepEqual(worldPorts, expected, `${gateway.name}: the world reaches device ports only`);
       const json = stackJson(fleet, gatewayStackId(gateway.name, gateway.region));
-      assert.ok(Testing.toHaveResourceWithProperties(json, VpcSecurityGroupIngressRule.tfResourceType, {
-        from_port: topology.dns!.healthCheck.port, prefix_list_id: '${data.aws_ec2_managed_prefix_list.route53-health-checkers.id}',
-      }), `${gateway.name}: gateway-health from Route53's health checkers only`);
+      assert.ok(
+        Testing.toHaveResourceWithProperties(json, VpcSecurityGroupIngressRule.tfResourceType, {
+          from_port: topology.dns!.healthCheck.port,
+          prefix_list_id: '${data.aws_ec2_managed_prefix_list.route53-health-checkers.id}',
+        }),
+        `${gateway.name}: gateway-health from Route53's health checkers only`,
+      );
       assert.ok(Testing.toHaveDataSourceWithProperties(json, DataAwsEc2ManagedPrefixList.tfResourceType, { name: 'com.amazonaws.route53-healthchecks' }));
     }
   });
@@ -136,9 +177,13 @@ describe('infra - gateway stacks of the example topology', () => {
   it('puts device ports and gateway-health on the internet-facing NLB, AMQP and management on an internal one', () => {
     assert.deepEqual(listenerPorts(stackJson(fleet, 'gateway-us-us-east-1')), { 'internet-facing': [8080, 8883, 61614], internal: [5671, 15671] });
     assert.deepEqual(listenerPorts(stackJson(fleet, 'gateway-eu-eu-central-1')), { 'internet-facing': [8080, 8883], internal: [5671, 15671] });
-    assert.ok(Testing.toHaveResourceWithProperties(stackJson(fleet, 'gateway-us-us-east-1'), Lb.tfResourceType, {
-      load_balancer_type: 'network', internal: false, enable_cross_zone_load_balancing: true,
-    }));
+    assert.ok(
+      Testing.toHaveResourceWithProperties(stackJson(fleet, 'gateway-us-us-east-1'), Lb.tfResourceType, {
+        load_balancer_type: 'network',
+        internal: false,
+        enable_cross_zone_load_balancing: true,
+      }),
+    );
   });
 
   it('runs compute-optimised instances sized by the profile: c7g for connections, c6i.xlarge for throughput', () => {
@@ -153,8 +198,10 @@ describe('infra - gateway stacks of the example topology', () => {
   });
 
   it('lets instanceType override the profile and picks the image for its architecture', () => {
-    const text = ACME_TEXT.replace(/maxConnections: 100000\n(?=(?: {4}\S.*\n)* {2}- name: eu)/, 'maxConnections: 100000\n    instanceType: c6i.4xlarge\n')
-      .replace(LAST_GATEWAY_MAX_CONNECTIONS, 'maxConnections: 50000\n');
+    const text = ACME_TEXT.replace(
+      /maxConnections: 100000\n(?=(?: {4}\S.*\n)* {2}- name: eu)/,
+      'maxConnections: 100000\n    instanceType: c6i.4xlarge\n',
+    ).replace(LAST_GATEWAY_MAX_CONNECTIONS, 'maxConnections: 50000\n');
     const custom = synthesize(parseTopology(text, ACME_FILE));
     const us = stackJson(custom, 'gateway-us-us-east-1');
     assert.ok(Testing.toHaveResourceWithProperties(us, LaunchTemplate.tfResourceType, { instance_type: 'c6i.4xlarge' }));
@@ -164,10 +211,12 @@ describe('infra - gateway stacks of the example topology', () => {
     assert.deepEqual(Object.keys(variables), ['debian13_ami_x86_64']);
     assert.match(variables.debian13_ami_x86_64!.description, /Debian 13 \(trixie\) AMI id for x86_64 in us-east-1/);
     // The last gateway (ap) now has 50,000 connections: 25,000 per node fit a c7g.xlarge.
-    assert.ok(Testing.toHaveResourceWithProperties(stackJson(custom, 'gateway-ap-ap-southeast-1'), LaunchTemplate.tfResourceType, { instance_type: 'c7g.xlarge' }));
+    assert.ok(
+      Testing.toHaveResourceWithProperties(stackJson(custom, 'gateway-ap-ap-southeast-1'), LaunchTemplate.tfResourceType, { instance_type: 'c7g.xlarge' }),
+    );
   });
 
-  it('user data carries broker-config\'s rabbitmq.conf and enabled_plugins byte for byte and no secret', () => {
+  it("user data carries broker-config's rabbitmq.conf and enabled_plugins byte for byte and no secret", () => {
     const { secrets, passwords } = fakeSecrets(topology);
     for (const cluster of [topology.backend, ...topology.gateways]) {
       const artifacts = compileCluster(topology, cluster, secrets);
@@ -192,7 +241,9 @@ describe('infra - gateway stacks of the example topology', () => {
 
   it('fetches secrets at boot from Secrets Manager secrets that Terraform creates without a value', () => {
     const json = stackJson(fleet, 'gateway-us-us-east-1');
-    assert.ok(Testing.toHaveResourceWithProperties(json, SecretsmanagerSecret.tfResourceType, { name: 'fedgate/acme/us/definitions', recovery_window_in_days: 0 }));
+    assert.ok(
+      Testing.toHaveResourceWithProperties(json, SecretsmanagerSecret.tfResourceType, { name: 'fedgate/acme/us/definitions', recovery_window_in_days: 0 }),
+    );
     assert.ok(Testing.toHaveResourceWithProperties(json, SecretsmanagerSecret.tfResourceType, { name: 'fedgate/acme/us/runtime' }));
     for (const stack of fleet.stacks.values()) {
       assert.ok(!Testing.toHaveResource(stack, SecretsmanagerSecretVersion.tfResourceType), 'a secret value would sit in Terraform state');
@@ -212,11 +263,23 @@ describe('infra - gateway stacks of the example topology', () => {
     assert.ok(Testing.toHaveResourceWithProperties(json, VpcPeeringConnection.tfResourceType, { peer_region: 'eu-west-1' }));
     assert.ok(Testing.toHaveResourceWithProperties(json, VpcPeeringConnectionAccepterA.tfResourceType, { region: 'eu-west-1', auto_accept: true }));
     const routes = Object.values(resources(json, Route.tfResourceType)).filter((r) => r.vpc_peering_connection_id !== undefined);
-    assert.deepEqual(routes.filter((r) => r.region === undefined).map((r) => r.destination_cidr_block), ['10.0.0.0/16', '10.0.0.0/16', '10.0.0.0/16']);
-    assert.deepEqual(routes.filter((r) => r.region === 'eu-west-1').map((r) => r.destination_cidr_block), ['10.3.0.0/16', '10.3.0.0/16', '10.3.0.0/16']);
-    assert.ok(Testing.toHaveResourceWithProperties(json, VpcSecurityGroupIngressRule.tfResourceType, {
-      region: 'eu-west-1', cidr_ipv4: '10.3.0.0/16', from_port: 5671, to_port: 5671,
-    }), 'the backend admits this gateway to AMQP, from the gateway stack');
+    assert.deepEqual(
+      routes.filter((r) => r.region === undefined).map((r) => r.destination_cidr_block),
+      ['10.0.0.0/16', '10.0.0.0/16', '10.0.0.0/16'],
+    );
+    assert.deepEqual(
+      routes.filter((r) => r.region === 'eu-west-1').map((r) => r.destination_cidr_block),
+      ['10.3.0.0/16', '10.3.0.0/16', '10.3.0.0/16'],
+    );
+    assert.ok(
+      Testing.toHaveResourceWithProperties(json, VpcSecurityGroupIngressRule.tfResourceType, {
+        region: 'eu-west-1',
+        cidr_ipv4: '10.3.0.0/16',
+        from_port: 5671,
+        to_port: 5671,
+      }),
+      'the backend admits this gateway to AMQP, from the gateway stack',
+    );
   });
 
   it('raises the open-file limit and the kernel accept queue for a reconnect storm', () => {

@@ -35,7 +35,16 @@ export class InstanceMetadataEndpoint {
       if (req.url === `/latest/meta-data/iam/security-credentials/${this.role}`) {
         const { accessKeyId, secretAccessKey, sessionToken } = this.credentials;
         const expiration = new Date(Date.now() + 6 * 3600_000).toISOString();
-        return void res.end(JSON.stringify({ Code: 'Success', Type: 'AWS-HMAC', AccessKeyId: accessKeyId, SecretAccessKey: secretAccessKey, Token: sessionToken, Expiration: expiration }));
+        return void res.end(
+          JSON.stringify({
+            Code: 'Success',
+            Type: 'AWS-HMAC',
+            AccessKeyId: accessKeyId,
+            SecretAccessKey: secretAccessKey,
+            Token: sessionToken,
+            Expiration: expiration,
+          }),
+        );
       }
       res.writeHead(404).end();
     });

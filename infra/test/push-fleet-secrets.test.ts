@@ -5,14 +5,24 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import {
-  CreateSecretCommand, GetSecretValueCommand, PutSecretValueCommand, SecretsManagerClient, SecretsManagerServiceException,
+  CreateSecretCommand,
+  GetSecretValueCommand,
+  PutSecretValueCommand,
+  SecretsManagerClient,
+  SecretsManagerServiceException,
 } from '@aws-sdk/client-secrets-manager';
 import { mockClient, type AwsClientStub } from 'aws-sdk-client-mock';
 import { compileCluster, definitionsText } from '@fedgate/broker-config';
 import { requiredCredentials, secretsFromMap, type Topology } from '@fedgate/topology';
 import { ensureTokenSigningKey } from '@fedgate/pki';
 import {
-  SecretsPushError, brokerTlsFileNames, certificatesFromDirectory, certificatesFromFleetPki, linkUsers, pushFleetSecrets, type SecretsPushReport,
+  SecretsPushError,
+  brokerTlsFileNames,
+  certificatesFromDirectory,
+  certificatesFromFleetPki,
+  linkUsers,
+  pushFleetSecrets,
+  type SecretsPushReport,
 } from '../src/secrets/index.ts';
 import { createTestPki, type TestPki } from '../../packages/cli/test/test-certificates.ts';
 import { acme } from './synthesized-fleet.ts';
@@ -28,7 +38,11 @@ function serve(account: SecretsManagerAccount): AwsClientStub<SecretsManagerClie
   mock.on(GetSecretValueCommand).callsFake(async (input, getClient) => {
     const out = account.get(await regionOf(getClient), input.SecretId);
     if (isSecretsManagerFailure(out)) return raise(out);
-    return { Name: input.SecretId, ...(out.string === undefined ? {} : { SecretString: out.string }), ...(out.binary === undefined ? {} : { SecretBinary: out.binary }) };
+    return {
+      Name: input.SecretId,
+      ...(out.string === undefined ? {} : { SecretString: out.string }),
+      ...(out.binary === undefined ? {} : { SecretBinary: out.binary }),
+    };
   });
   mock.on(PutSecretValueCommand).callsFake(async (input, getClient) => {
     const out = account.put(await regionOf(getClient), input.SecretId, { string: input.SecretString, binary: input.SecretBinary });
@@ -85,7 +99,7 @@ describe('infra - fedgate secrets push at the SDK boundary (secrets as the stack
   });
   afterEach(() => mock.restore());
 
-  it('secrets push - fills every secret the instances read, in its stack\'s region, in the form the boot script checks', async () => {
+  it("secrets push - fills every secret the instances read, in its stack's region, in the form the boot script checks", async () => {
     const report = await push();
 
     const terraformSecrets = [...account.secrets.keys()].filter((n) => n !== 'fedgate/acme/operator');
@@ -113,7 +127,10 @@ describe('infra - fedgate secrets push at the SDK boundary (secrets as the stack
     for (const value of [...Object.values(operator.passwords as Record<string, string>), ...Object.values(operator.erlangCookies as Record<string, string>)]) {
       assert.ok(!printed.includes(value), 'a secret value reached the report or the progress lines');
     }
-    assert.match(progress.at(-1)!, new RegExp(`^\\[${report.secrets.length}/${report.secrets.length}\\] fedgate/acme/core/router \\(eu-west-1\\): put \\(\\d+ bytes\\)$`));
+    assert.match(
+      progress.at(-1)!,
+      new RegExp(`^\\[${report.secrets.length}/${report.secrets.length}\\] fedgate/acme/core/router \\(eu-west-1\\): put \\(\\d+ bytes\\)$`),
+    );
   });
 
   it('secrets push - a second push reads everything back and puts nothing', async () => {
@@ -129,9 +146,13 @@ describe('infra - fedgate secrets push at the SDK boundary (secrets as the stack
     await push();
     const changed = await push({ env: { FEDGATE_US_ADMIN_PASSWORD: 'rotated-admin-password' } });
     const actions = Object.fromEntries(changed.secrets.map((s) => [s.name, s.action]));
-    assert.deepEqual(Object.entries(actions).filter(([, a]) => a !== 'unchanged').map(([n]) => n).sort(), [
-      'fedgate/acme/operator', 'fedgate/acme/us/definitions', 'fedgate/acme/us/runtime',
-    ]);
+    assert.deepEqual(
+      Object.entries(actions)
+        .filter(([, a]) => a !== 'unchanged')
+        .map(([n]) => n)
+        .sort(),
+      ['fedgate/acme/operator', 'fedgate/acme/us/definitions', 'fedgate/acme/us/runtime'],
+    );
     assert.equal(JSON.parse(account.secrets.get('fedgate/acme/us/runtime')!.string!).env.FEDGATE_US_ADMIN_PASSWORD, 'rotated-admin-password');
   });
 
@@ -212,10 +233,15 @@ describe('infra - fedgate secrets push at the SDK boundary (secrets as the stack
       assert.equal(issued.filter((l) => l.startsWith('issued the link certificate')).length, 6);
 
       const caPem = readFileSync(join(pkiDir, 'ca.pem'), 'utf8');
-      const caKeyLines = readFileSync(join(pkiDir, 'ca.key'), 'utf8').split('\n').filter((l) => l.length > 20 && !l.startsWith('-----'));
+      const caKeyLines = readFileSync(join(pkiDir, 'ca.key'), 'utf8')
+        .split('\n')
+        .filter((l) => l.length > 20 && !l.startsWith('-----'));
       for (const [name, stored] of account.secrets) {
         const text = stored.string ?? gunzipSync(stored.binary!).toString('utf8');
-        assert.ok(caKeyLines.every((line) => !text.includes(line)), `${name} holds the CA key`);
+        assert.ok(
+          caKeyLines.every((line) => !text.includes(line)),
+          `${name} holds the CA key`,
+        );
       }
       const token = readFileSync(join(pkiDir, 'token-signing.pub.pem'), 'utf8');
       for (const gateway of topology.gateways) {
@@ -248,6 +274,10 @@ describe('infra - fedgate secrets push at the SDK boundary (secrets as the stack
 
   it('secrets push - a secret the stacks have not created yet is a typed error naming it', async () => {
     account.secrets.delete('fedgate/acme/ap/runtime');
-    await assert.rejects(push(), (err: unknown) => err instanceof SecretsPushError && err.code === 'SECRETS_NOT_CREATED' && /fedgate\/acme\/ap\/runtime does not exist: apply the stack/.test(err.message));
+    await assert.rejects(
+      push(),
+      (err: unknown) =>
+        err instanceof SecretsPushError && err.code === 'SECRETS_NOT_CREATED' && /fedgate\/acme\/ap\/runtime does not exist: apply the stack/.test(err.message),
+    );
   });
 });

@@ -40,7 +40,14 @@ interface Definitions {
 /** The last lines of the box's service logs, for a failure message. */
 async function diagnostics(booted: BootedInstance): Promise<string> {
   const root = booted.root.root;
-  const logs = execFileSync('sh', ['-c', `for f in ${root}/var/log/rabbitmq/*.log ${root}/var/log/fedgate-box/*; do [ -f "$f" ] && { echo "== \${f#${root}}"; tail -n 15 "$f"; }; done; true`], { encoding: 'utf8' });
+  const logs = execFileSync(
+    'sh',
+    [
+      '-c',
+      `for f in ${root}/var/log/rabbitmq/*.log ${root}/var/log/fedgate-box/*; do [ -f "$f" ] && { echo "== \${f#${root}}"; tail -n 15 "$f"; }; done; true`,
+    ],
+    { encoding: 'utf8' },
+  );
   return `boot of ${booted.instance.name} exited ${booted.boot.code}\n--- boot stderr ---\n${booted.boot.stderr.slice(-4000)}\n--- logs ---\n${logs}`;
 }
 
@@ -71,7 +78,7 @@ async function unitUid(booted: BootedInstance, unit: string): Promise<number> {
   return Number(/^Uid:\s+(\d+)/m.exec(status)![1]);
 }
 
-describe('infra - a region booted in a box: each instance\'s user data from fedgate synth, booted against stand-ins filled by fedgate secrets push and release push', function () {
+describe("infra - a region booted in a box: each instance's user data from fedgate synth, booted against stand-ins filled by fedgate secrets push and release push", function () {
   // Checks poll until links connect and services answer; npm test's default timeout is shorter than that.
   this.timeout(READY_TIMEOUT_MS + 60_000);
   let topology: Topology;
@@ -87,7 +94,10 @@ describe('infra - a region booted in a box: each instance\'s user data from fedg
     this.timeout(3 * BOOT_TIMEOUT_MS + 5 * 60_000);
     // Not skipped when it cannot run: a box that silently does nothing would hide the boot faults it exists to catch.
     assert.equal(process.getuid?.(), 0, 'the box needs root (network namespaces, overlay and proc mounts, chroot)');
-    assert.ok(existsSync(join(lower, '.fedgate-ready')), `no Debian 13 root with RabbitMQ 4.0 at ${lower}: run \`bash scripts/broker-runtime\` (or set FEDGATE_BROKER_ROOT)`);
+    assert.ok(
+      existsSync(join(lower, '.fedgate-ready')),
+      `no Debian 13 root with RabbitMQ 4.0 at ${lower}: run \`bash scripts/broker-runtime\` (or set FEDGATE_BROKER_ROOT)`,
+    );
     topology = (await loadTopology(ACME)).topology;
     const plan = planFleet(topology);
     box = await RegionBox.create(topology, ACME);
@@ -124,7 +134,11 @@ describe('infra - a region booted in a box: each instance\'s user data from fedg
     const pushed = pushedDefinitions(cluster);
     for (const kind of ['users', 'queues', 'exchanges', 'policies'] as const) {
       const names = (list: { name: string }[]) => list.map((x) => x.name).sort();
-      assert.deepEqual(names(live[kind]).filter((n) => names(pushed[kind]).includes(n)), names(pushed[kind]), `${cluster}: every pushed ${kind.slice(0, -1)} is live`);
+      assert.deepEqual(
+        names(live[kind]).filter((n) => names(pushed[kind]).includes(n)),
+        names(pushed[kind]),
+        `${cluster}: every pushed ${kind.slice(0, -1)} is live`,
+      );
     }
     assert.ok(pushed.queues.length > 0 && pushed.users.length > 0, `${cluster}: the pushed definitions hold queues and users`);
   }
@@ -139,7 +153,10 @@ describe('infra - a region booted in a box: each instance\'s user data from fedg
     assert.match(overview.rabbitmq_version, /^4\.0\./);
     assert.equal(overview.cluster_name, 'core');
     // Peer discovery found this node through DescribeInstances on its Auto Scaling group.
-    assert.match(await core.root.readFile('/etc/rabbitmq/conf.d/20-fedgate-peers.conf'), new RegExp(`^cluster_formation\\.classic_config\\.nodes\\.1 = rabbit@${core.root.hostname}$`, 'm'));
+    assert.match(
+      await core.root.readFile('/etc/rabbitmq/conf.d/20-fedgate-peers.conf'),
+      new RegExp(`^cluster_formation\\.classic_config\\.nodes\\.1 = rabbit@${core.root.hostname}$`, 'm'),
+    );
   });
 
   it('boots a gateway node whose links log in to the backend with their own certificates (EXTERNAL) over TLS verified against the fleet CA', async () => {
@@ -149,8 +166,12 @@ describe('infra - a region booted in a box: each instance\'s user data from fedg
     for (const link of links) {
       const uri = String(link.value['src-uri'] === 'amqp://' ? link.value['dest-uri'] : link.value['src-uri']);
       const user = link.name === 'fedgate-down-us' ? 'fedgate-down-us' : 'fedgate-up-us';
-      assert.equal(uri, `amqps://core.acme.internal:5671/%2F?cacertfile=/etc/rabbitmq/tls/ca.pem&certfile=/etc/rabbitmq/tls/${user}.pem&keyfile=/etc/rabbitmq/tls/${user}.key` +
-        '&verify=verify_peer&server_name_indication=core.acme.internal&auth_mechanism=external', link.name);
+      assert.equal(
+        uri,
+        `amqps://core.acme.internal:5671/%2F?cacertfile=/etc/rabbitmq/tls/ca.pem&certfile=/etc/rabbitmq/tls/${user}.pem&keyfile=/etc/rabbitmq/tls/${user}.key` +
+          '&verify=verify_peer&server_name_indication=core.acme.internal&auth_mechanism=external',
+        link.name,
+      );
     }
     // The link files the URIs name are on the node as the boot wrote them: the broker's group reads them, nobody else.
     const rabbitmqGid = Number(/^rabbitmq:[^:]*:(\d+):/m.exec(await us.root.readFile('/etc/group'))![1]);
@@ -161,7 +182,14 @@ describe('infra - a region booted in a box: each instance\'s user data from fedg
       assert.equal(info.gid, rabbitmqGid, file);
     }
     assert.deepEqual((await readdir(join(us.root.root, 'etc/rabbitmq/tls'))).sort(), [
-      'ca.pem', 'cert.pem', 'fedgate-down-us.key', 'fedgate-down-us.pem', 'fedgate-up-us.key', 'fedgate-up-us.pem', 'key.pem', 'token-signing.pub.pem',
+      'ca.pem',
+      'cert.pem',
+      'fedgate-down-us.key',
+      'fedgate-down-us.pem',
+      'fedgate-up-us.key',
+      'fedgate-up-us.pem',
+      'key.pem',
+      'token-signing.pub.pem',
     ]);
     // The backend's link users have no password: the links can only have logged in with their certificates.
     const coreUsers = await management(core, 'core', 'core.acme.internal').get<{ name: string; password_hash: string }[]>('/users');
@@ -177,13 +205,17 @@ describe('infra - a region booted in a box: each instance\'s user data from fedg
     assert.deepEqual(states, ['fedgate-down-us=running', 'fedgate-presence-us=running', 'fedgate-up-us=running'], await diagnostics(us));
   });
 
-  it('starts gateway-health as a DynamicUser with only its instance\'s secret; it answers 200 through the gateway\'s own node', async () => {
+  it("starts gateway-health as a DynamicUser with only its instance's secret; it answers 200 through the gateway's own node", async () => {
     const health = await until200(`http://${us.address}:8080/healthz`, READY_TIMEOUT_MS);
     assert.deepEqual(health, { status: 200, body: 'ok\n' }, await diagnostics(us));
     assert.deepEqual(envKeys(await us.root.readFile('/etc/fedgate/env')), ['FEDGATE_US_ADMIN_PASSWORD']);
     assert.ok((await unitUid(us, 'fedgate-gateway-health.service')) >= DYNAMIC_UID_MIN, 'runs as a dynamic user, not root');
     const asked = box!.secretsManager.requests.filter((r) => r.from === us.address).map((r) => r.secret);
-    assert.deepEqual([...new Set(asked)].sort(), ['fedgate/acme/us/definitions', 'fedgate/acme/us/runtime'], 'the gateway instance reads its own cluster\'s secrets only');
+    assert.deepEqual(
+      [...new Set(asked)].sort(),
+      ['fedgate/acme/us/definitions', 'fedgate/acme/us/runtime'],
+      "the gateway instance reads its own cluster's secrets only",
+    );
   });
 
   it('runs the device authorisation endpoint as a DynamicUser: a device with a certificate from the pushed fleet CA is admitted over MQTT TLS, one claiming another client id is refused', async () => {
@@ -195,7 +227,11 @@ describe('infra - a region booted in a box: each instance\'s user data from fedg
     const device = await mqttThroughLoadBalancer(us.address, 8883, 'us.gw.acme.internal', sensor, 'box-sensor-1');
     try {
       const granted = await device.subscribeAsync('devices/box-sensor-1/commands/#', { qos: 1 });
-      assert.deepEqual(granted.map((g) => g.qos), [1], 'its own commands');
+      assert.deepEqual(
+        granted.map((g) => g.qos),
+        [1],
+        'its own commands',
+      );
       await device.publishAsync('devices/box-sensor-1/events/boot', 'hello', { qos: 1 });
     } finally {
       await device.endAsync(true);
@@ -230,7 +266,10 @@ describe('infra - a region booted in a box: each instance\'s user data from fedg
     box!.s3.putObject(arm64.bucket, arm64.key, { ...stored, body: tampered });
     const eu = await boot('eu', BOOT_TIMEOUT_MS);
     assert.equal(eu.boot.code, 1, await diagnostics(eu));
-    assert.match(eu.boot.stderr, /fedgate-boot: FAILED: s3:\/\/fedgate-artifacts-acme\/fedgate-linux-arm64\.tar\.gz has SHA-256 [0-9a-f]{64}, its \.sha256 says [0-9a-f]{64}: not unpacking it/);
+    assert.match(
+      eu.boot.stderr,
+      /fedgate-boot: FAILED: s3:\/\/fedgate-artifacts-acme\/fedgate-linux-arm64\.tar\.gz has SHA-256 [0-9a-f]{64}, its \.sha256 says [0-9a-f]{64}: not unpacking it/,
+    );
     assert.ok(!existsSync(join(eu.root.root, 'opt/fedgate/bin/fedgate')), 'nothing was unpacked');
     assert.ok(!existsSync(join(eu.root.root, 'etc/rabbitmq/definitions.json')), 'the boot stopped before fetching secrets');
   });
@@ -245,10 +284,16 @@ describe('infra - a region booted in a box: each instance\'s user data from fedg
       const output = booted.boot.stdout + booted.boot.stderr;
       assert.deepEqual(secrets.filter((s) => output.includes(s)).length, 0, `${booted.instance.name}'s boot output holds a secret`);
     }
-    const caKey = box!.privateKeys()[0]!.split('\n').filter((l) => l.length >= 40 && !l.startsWith('-----'));
+    const caKey = box!
+      .privateKeys()[0]!
+      .split('\n')
+      .filter((l) => l.length >= 40 && !l.startsWith('-----'));
     for (const [name, stored] of box!.account.secrets) {
       const text = stored.string ?? gunzipSync(stored.binary!).toString('utf8');
-      assert.ok(caKey.every((line) => !text.includes(line) && !text.includes(JSON.stringify(line).slice(1, -1))), `${name} holds the CA key`);
+      assert.ok(
+        caKey.every((line) => !text.includes(line) && !text.includes(JSON.stringify(line).slice(1, -1))),
+        `${name} holds the CA key`,
+      );
     }
   });
 });
@@ -257,12 +302,21 @@ describe('infra - a region booted in a box: each instance\'s user data from fedg
  * An MQTT 3.1.1 connection as the device NLB hands it to a node: a PROXY protocol header (the gateway's listeners
  * expect one), then TLS with the device's certificate, verifying the node against the fleet CA for the gateway host.
  */
-function mqttThroughLoadBalancer(address: string, port: number, servername: string, identity: { key: string; cert: string; ca: string }, clientId: string): Promise<MqttClient> {
-  const client = new MqttClient(() => {
-    const raw = connect({ host: address, port });
-    raw.write(`PROXY TCP4 198.51.100.7 ${address} 40000 ${port}\r\n`);
-    return tlsConnect({ socket: raw, servername, ca: identity.ca, cert: identity.cert, key: identity.key });
-  }, { clientId, protocolVersion: 4, reconnectPeriod: 0, connectTimeout: 30_000 });
+function mqttThroughLoadBalancer(
+  address: string,
+  port: number,
+  servername: string,
+  identity: { key: string; cert: string; ca: string },
+  clientId: string,
+): Promise<MqttClient> {
+  const client = new MqttClient(
+    () => {
+      const raw = connect({ host: address, port });
+      raw.write(`PROXY TCP4 198.51.100.7 ${address} 40000 ${port}\r\n`);
+      return tlsConnect({ socket: raw, servername, ca: identity.ca, cert: identity.cert, key: identity.key });
+    },
+    { clientId, protocolVersion: 4, reconnectPeriod: 0, connectTimeout: 30_000 },
+  );
   return new Promise((resolve, reject) => {
     client.once('connect', () => resolve(client));
     client.once('error', (err) => {
@@ -275,5 +329,9 @@ function mqttThroughLoadBalancer(address: string, port: number, servername: stri
 
 /** Variable names of an EnvironmentFile (values are secrets; never compared or printed). */
 function envKeys(text: string): string[] {
-  return text.split('\n').filter((l) => l.includes('=')).map((l) => l.split('=')[0]!).sort();
+  return text
+    .split('\n')
+    .filter((l) => l.includes('='))
+    .map((l) => l.split('=')[0]!)
+    .sort();
 }

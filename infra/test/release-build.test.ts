@@ -14,12 +14,19 @@ import { SecretsManagerEndpoint } from './secrets-manager-endpoint.ts';
 
 const execFileAsync = promisify(execFile);
 
-interface Run { code: number; stdout: string; stderr: string }
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
 
 /** Runs the unpacked release's launcher with plain node on PATH, from a directory with no node_modules anywhere above. */
 async function launch(root: string, args: string[], env: Record<string, string> = {}): Promise<Run> {
   try {
-    const { stdout, stderr } = await execFileAsync(join(root, 'bin/fedgate'), args, { cwd: root, env: { PATH: `${dirname(process.execPath)}:/usr/bin:/bin`, ...env } });
+    const { stdout, stderr } = await execFileAsync(join(root, 'bin/fedgate'), args, {
+      cwd: root,
+      env: { PATH: `${dirname(process.execPath)}:/usr/bin:/bin`, ...env },
+    });
     return { code: 0, stdout, stderr };
   } catch (err) {
     const e = err as { code?: number; stdout?: string; stderr?: string };
@@ -54,7 +61,10 @@ describe('infra - npm run release: the self-contained bundle the instances downl
   });
 
   it('writes a tarball per architecture, each with a .sha256 that sha256sum accepts', () => {
-    assert.deepEqual(report.files.map((f) => f.arch), ['x64', 'arm64']);
+    assert.deepEqual(
+      report.files.map((f) => f.arch),
+      ['x64', 'arm64'],
+    );
     for (const file of report.files) {
       const body = readFileSync(file.bundle);
       assert.equal(createHash('sha256').update(body).digest('hex'), file.sha256);
@@ -64,9 +74,17 @@ describe('infra - npm run release: the self-contained bundle the instances downl
   });
 
   it('unpacks into the launcher and one file per entry with its dependencies inlined: no node_modules', () => {
-    const listing = execFileSync('tar', ['-tzvf', join(out, 'fedgate-linux-arm64.tar.gz')], { encoding: 'utf8' }).trim().split('\n');
-    assert.deepEqual(listing.map((l) => l.split(/\s+/).pop()), ['bin/', 'bin/fedgate', 'lib/', 'lib/boot.mjs', 'lib/device-authz.mjs', 'lib/gateway-health.mjs', 'lib/router.mjs', 'lib/release.json']);
-    assert.ok(listing.every((l) => l.includes('root/root')), 'owned by uid/gid 0 whoever built it');
+    const listing = execFileSync('tar', ['-tzvf', join(out, 'fedgate-linux-arm64.tar.gz')], { encoding: 'utf8' })
+      .trim()
+      .split('\n');
+    assert.deepEqual(
+      listing.map((l) => l.split(/\s+/).pop()),
+      ['bin/', 'bin/fedgate', 'lib/', 'lib/boot.mjs', 'lib/device-authz.mjs', 'lib/gateway-health.mjs', 'lib/router.mjs', 'lib/release.json'],
+    );
+    assert.ok(
+      listing.every((l) => l.includes('root/root')),
+      'owned by uid/gid 0 whoever built it',
+    );
     assert.match(listing[1]!, /^-rwxr-xr-x /);
     const manifest = JSON.parse(readFileSync(join(unpacked, 'lib/release.json'), 'utf8')) as { arch: string; node: string; commands: string[] };
     assert.deepEqual(manifest, { ...manifest, arch: 'x64', node: '>=20', commands: ['router', 'gateway-health', 'device-authz', 'boot'] });
@@ -74,7 +92,11 @@ describe('infra - npm run release: the self-contained bundle the instances downl
       const code = readFileSync(join(unpacked, `lib/${entry}.mjs`), 'utf8');
       const specifiers = [...code.matchAll(/(?:\bfrom\s*|\bimport\s*\(\s*)["']([@\w./:-]+)["']/g)].map((m) => m[1]!);
       assert.ok(specifiers.length > 0, `${entry}.mjs has imports to check`);
-      assert.deepEqual(specifiers.filter((s) => !isBuiltin(s)), [], `${entry}.mjs imports only Node built-ins`);
+      assert.deepEqual(
+        specifiers.filter((s) => !isBuiltin(s)),
+        [],
+        `${entry}.mjs imports only Node built-ins`,
+      );
     }
   });
 
@@ -118,14 +140,20 @@ describe('infra - npm run release: the self-contained bundle the instances downl
     const url = await endpoint.start();
     try {
       const env = { AWS_ENDPOINT_URL_SECRETS_MANAGER: url, AWS_ACCESS_KEY_ID: 'AKIDTEST', AWS_SECRET_ACCESS_KEY: 'test-secret', AWS_REGION: 'eu-west-1' };
-      const { stdout } = await execFileAsync(join(unpacked, 'bin/fedgate'), ['boot', 'secret-value', '--secret-id', 'fedgate/acme/core/definitions', '--field', 'binary'], {
-        cwd: unpacked, encoding: 'buffer', env: { PATH: `${dirname(process.execPath)}:/usr/bin:/bin`, ...env },
-      });
+      const { stdout } = await execFileAsync(
+        join(unpacked, 'bin/fedgate'),
+        ['boot', 'secret-value', '--secret-id', 'fedgate/acme/core/definitions', '--field', 'binary'],
+        {
+          cwd: unpacked,
+          encoding: 'buffer',
+          env: { PATH: `${dirname(process.execPath)}:/usr/bin:/bin`, ...env },
+        },
+      );
       assert.deepEqual(stdout, definitions);
       const empty = await launch(unpacked, ['boot', 'secret-value', '--secret-id', 'fedgate/acme/core/runtime', '--field', 'string'], env);
       assert.equal(empty.code, 1);
       assert.match(empty.stderr, /GetSecretValue fedgate\/acme\/core\/runtime failed: ResourceNotFoundException/);
-      assert.doesNotMatch(empty.stderr, /NodeVersionSupportWarning/, 'the SDK\'s Node 22 notice is off on instances');
+      assert.doesNotMatch(empty.stderr, /NodeVersionSupportWarning/, "the SDK's Node 22 notice is off on instances");
     } finally {
       await endpoint.stop();
     }
@@ -135,7 +163,10 @@ describe('infra - npm run release: the self-contained bundle the instances downl
     const again = mkdtempSync(join(tmpdir(), 'fedgate-release-again-'));
     try {
       const second = await buildRelease({ outDir: again });
-      assert.deepEqual(second.files.map((f) => f.sha256), report.files.map((f) => f.sha256));
+      assert.deepEqual(
+        second.files.map((f) => f.sha256),
+        report.files.map((f) => f.sha256),
+      );
     } finally {
       rmSync(again, { recursive: true, force: true });
     }

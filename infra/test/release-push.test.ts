@@ -18,7 +18,11 @@ describe('infra - fedgate release push at the SDK boundary', () => {
   let bundle: ReturnType<typeof fakeBundleDir>;
   const stored = new Map<string, Record<string, string>>();
   const options = (extra: Partial<PushReleaseOptions> = {}): PushReleaseOptions => ({
-    uriTemplate: plan.release.uriTemplate, region: plan.release.region, bundleDir: bundle.dir, client: new S3Client({ region: plan.release.region }), ...extra,
+    uriTemplate: plan.release.uriTemplate,
+    region: plan.release.region,
+    bundleDir: bundle.dir,
+    client: new S3Client({ region: plan.release.region }),
+    ...extra,
   });
 
   beforeEach(() => {
@@ -27,7 +31,8 @@ describe('infra - fedgate release push at the SDK boundary', () => {
     mock = mockClient(S3Client);
     mock.on(HeadObjectCommand).callsFake((input: { Bucket: string; Key: string }) => {
       const metadata = stored.get(`${input.Bucket}/${input.Key}`);
-      if (metadata === undefined) throw new S3ServiceException({ name: 'NotFound', $fault: 'client', $metadata: { httpStatusCode: 404 }, message: 'Not Found' });
+      if (metadata === undefined)
+        throw new S3ServiceException({ name: 'NotFound', $fault: 'client', $metadata: { httpStatusCode: 404 }, message: 'Not Found' });
       return { Metadata: metadata };
     });
     mock.on(PutObjectCommand).callsFake((input: { Bucket: string; Key: string; Metadata: Record<string, string> }) => {
@@ -40,12 +45,18 @@ describe('infra - fedgate release push at the SDK boundary', () => {
     rmSync(bundle.dir, { recursive: true, force: true });
   });
 
-  it('uploads each architecture\'s tarball, then its checksum, to the keys the instances download, with the SHA-256 as metadata and as S3 checksum', async () => {
+  it("uploads each architecture's tarball, then its checksum, to the keys the instances download, with the SHA-256 as metadata and as S3 checksum", async () => {
     const report = await pushRelease(options());
     assert.equal(report.bucket, 'fedgate-artifacts-acme');
-    assert.deepEqual(report.objects.map((o) => [o.uri, o.action]), KEYS.map((k) => [`s3://fedgate-artifacts-acme/${k}`, 'uploaded']));
+    assert.deepEqual(
+      report.objects.map((o) => [o.uri, o.action]),
+      KEYS.map((k) => [`s3://fedgate-artifacts-acme/${k}`, 'uploaded']),
+    );
     const puts = mock.commandCalls(PutObjectCommand).map((c) => c.args[0].input);
-    assert.deepEqual(puts.map((p) => p.Key), KEYS);
+    assert.deepEqual(
+      puts.map((p) => p.Key),
+      KEYS,
+    );
     const x64 = puts[0]!;
     assert.equal(x64.Metadata?.[SHA256_METADATA], bundle.sha256.x64);
     assert.equal(x64.ChecksumSHA256, Buffer.from(bundle.sha256.x64!, 'hex').toString('base64'));
@@ -66,7 +77,10 @@ describe('infra - fedgate release push at the SDK boundary', () => {
     writeFileSync(join(bundle.dir, 'fedgate-linux-arm64.tar.gz'), body);
     writeFileSync(join(bundle.dir, 'fedgate-linux-arm64.tar.gz.sha256'), `${sha}  fedgate-linux-arm64.tar.gz\n`);
     const changed = await pushRelease(options());
-    assert.deepEqual(changed.objects.filter((o) => o.action === 'uploaded').map((o) => o.file), ['fedgate-linux-arm64.tar.gz', 'fedgate-linux-arm64.tar.gz.sha256']);
+    assert.deepEqual(
+      changed.objects.filter((o) => o.action === 'uploaded').map((o) => o.file),
+      ['fedgate-linux-arm64.tar.gz', 'fedgate-linux-arm64.tar.gz.sha256'],
+    );
   });
 
   it('dry run compares and uploads nothing', async () => {
@@ -79,15 +93,29 @@ describe('infra - fedgate release push at the SDK boundary', () => {
 
   it('refuses a tarball that does not match its checksum file, and a missing build, before any request', async () => {
     writeFileSync(join(bundle.dir, 'fedgate-linux-x64.tar.gz'), 'truncated');
-    await assert.rejects(pushRelease(options()), (err: unknown) => err instanceof ReleaseError && err.code === 'RELEASE_BUNDLE_INVALID' && /npm run release/.test(err.message));
-    await assert.rejects(pushRelease(options({ bundleDir: join(bundle.dir, 'nope') })), (err: unknown) => err instanceof ReleaseError && err.code === 'RELEASE_BUNDLE_MISSING');
+    await assert.rejects(
+      pushRelease(options()),
+      (err: unknown) => err instanceof ReleaseError && err.code === 'RELEASE_BUNDLE_INVALID' && /npm run release/.test(err.message),
+    );
+    await assert.rejects(
+      pushRelease(options({ bundleDir: join(bundle.dir, 'nope') })),
+      (err: unknown) => err instanceof ReleaseError && err.code === 'RELEASE_BUNDLE_MISSING',
+    );
     assert.equal(mock.calls().length, 0);
   });
 
   it('names the AWS error and the object when S3 refuses', async () => {
-    mock.on(HeadObjectCommand).rejects(new S3ServiceException({ name: 'AccessDenied', $fault: 'client', $metadata: { httpStatusCode: 403 }, message: 'Access Denied' }));
-    await assert.rejects(pushRelease(options()), (err: unknown) =>
-      err instanceof ReleaseError && err.code === 'RELEASE_AWS_REQUEST_FAILED' && err.message === 'S3 HeadObject s3://fedgate-artifacts-acme/fedgate-linux-x64.tar.gz failed: AccessDenied (HTTP 403): Access Denied' && err.cause instanceof S3ServiceException);
+    mock
+      .on(HeadObjectCommand)
+      .rejects(new S3ServiceException({ name: 'AccessDenied', $fault: 'client', $metadata: { httpStatusCode: 403 }, message: 'Access Denied' }));
+    await assert.rejects(
+      pushRelease(options()),
+      (err: unknown) =>
+        err instanceof ReleaseError &&
+        err.code === 'RELEASE_AWS_REQUEST_FAILED' &&
+        err.message === 'S3 HeadObject s3://fedgate-artifacts-acme/fedgate-linux-x64.tar.gz failed: AccessDenied (HTTP 403): Access Denied' &&
+        err.cause instanceof S3ServiceException,
+    );
   });
 });
 
@@ -103,7 +131,11 @@ describe('infra - fedgate release push on the wire against a local S3 (AWS_ENDPO
     s3.createBucket(plan.release.bucket, plan.release.region);
     const url = await s3.start();
     for (const key of ENV) saved[key] = process.env[key];
-    Object.assign(process.env, { AWS_ENDPOINT_URL_S3: url, AWS_ACCESS_KEY_ID: TEST_S3_CREDENTIALS.accessKeyId, AWS_SECRET_ACCESS_KEY: TEST_S3_CREDENTIALS.secretAccessKey });
+    Object.assign(process.env, {
+      AWS_ENDPOINT_URL_S3: url,
+      AWS_ACCESS_KEY_ID: TEST_S3_CREDENTIALS.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: TEST_S3_CREDENTIALS.secretAccessKey,
+    });
     delete process.env.AWS_SESSION_TOKEN;
     delete process.env.AWS_PROFILE;
   });
@@ -126,7 +158,10 @@ describe('infra - fedgate release push on the wire against a local S3 (AWS_ENDPO
     s3.requests.length = 0;
     const again = await push();
     assert.deepEqual([...new Set(again.objects.map((o) => o.action))], ['unchanged']);
-    assert.deepEqual(s3.requests.map((r) => r.split(' ')[0]), ['HEAD', 'HEAD', 'HEAD', 'HEAD']);
+    assert.deepEqual(
+      s3.requests.map((r) => r.split(' ')[0]),
+      ['HEAD', 'HEAD', 'HEAD', 'HEAD'],
+    );
   });
 
   it('fails naming the status when the credentials are wrong (the stand-in checks signatures)', async () => {

@@ -10,7 +10,9 @@ import { S3BucketVersioningA } from '@cdktf/provider-aws/lib/s3-bucket-versionin
 import { buildFleet, planFleet } from '../src/index.ts';
 import { acme, resources, stackJson, synthesize, userData } from './synthesized-fleet.ts';
 
-interface PolicyDocument { Statement: { Sid: string; Effect: string; Action: string[] | string; Resource: string[] | string; Condition?: unknown }[] }
+interface PolicyDocument {
+  Statement: { Sid: string; Effect: string; Action: string[] | string; Resource: string[] | string; Condition?: unknown }[];
+}
 
 /**
  * A policy as cdktf renders Fn.jsonencode: `${jsonencode({"Key" = value, ...})}` with references bare
@@ -19,7 +21,10 @@ interface PolicyDocument { Statement: { Sid: string; Effect: string; Action: str
 function policyDocument(rendered: unknown): PolicyDocument {
   const text = String(rendered);
   assert.ok(text.startsWith('${jsonencode(') && text.endsWith(')}'), text);
-  const json = text.slice('${jsonencode('.length, -2).replaceAll('" = ', '": ').replace(/(?<=[[,]\s*)(aws_[\w.-]+)(?=\s*[\],])/g, '"$1"');
+  const json = text
+    .slice('${jsonencode('.length, -2)
+    .replaceAll('" = ', '": ')
+    .replace(/(?<=[[,]\s*)(aws_[\w.-]+)(?=\s*[\],])/g, '"$1"');
   return JSON.parse(json) as PolicyDocument;
 }
 
@@ -27,33 +32,48 @@ describe('infra - release stack: the bucket instances download the bundle from',
   const fleet = synthesize(acme());
   const json = stackJson(fleet, 'release-acme');
 
-  it('creates the bucket the bundle URI names, in the backend\'s region, applied before the backend', () => {
+  it("creates the bucket the bundle URI names, in the backend's region, applied before the backend", () => {
     assert.ok(Testing.toHaveProviderWithProperties(json, 'aws', { region: 'eu-west-1' }));
     assert.ok(Testing.toHaveResourceWithProperties(json, S3Bucket.tfResourceType, { bucket: 'fedgate-artifacts-acme', force_destroy: false }));
     const built = buildFleet(Testing.app({ stackTraces: false }), planFleet(acme()));
-    assert.deepEqual(built.backend.dependencies.map((d) => d.node.id), ['release-acme'], 'cdktf deploy applies the release stack first');
+    assert.deepEqual(
+      built.backend.dependencies.map((d) => d.node.id),
+      ['release-acme'],
+      'cdktf deploy applies the release stack first',
+    );
     assert.doesNotMatch(stackJson(fleet, 'backend-core-eu-west-1'), /terraform_remote_state/, 'instances name the bucket; no cross-stack reference');
     const custom = synthesize(acme(), { bundleUri: 's3://acme-releases/fleet/fedgate-{arch}.tgz' });
     assert.ok(Testing.toHaveResourceWithProperties(stackJson(custom, 'release-acme'), S3Bucket.tfResourceType, { bucket: 'acme-releases' }));
   });
 
   it('keeps it private: every public access blocked, ACLs disabled, plain HTTP denied', () => {
-    assert.ok(Testing.toHaveResourceWithProperties(json, S3BucketPublicAccessBlock.tfResourceType, {
-      bucket: '${aws_s3_bucket.bucket.id}', block_public_acls: true, block_public_policy: true, ignore_public_acls: true, restrict_public_buckets: true,
-    }));
+    assert.ok(
+      Testing.toHaveResourceWithProperties(json, S3BucketPublicAccessBlock.tfResourceType, {
+        bucket: '${aws_s3_bucket.bucket.id}',
+        block_public_acls: true,
+        block_public_policy: true,
+        ignore_public_acls: true,
+        restrict_public_buckets: true,
+      }),
+    );
     assert.ok(Testing.toHaveResourceWithProperties(json, S3BucketOwnershipControls.tfResourceType, { rule: { object_ownership: 'BucketOwnerEnforced' } }));
     const policy = policyDocument(Object.values(resources(json, S3BucketPolicy.tfResourceType))[0]!.policy);
-    assert.deepEqual(policy.Statement.map((s) => [s.Effect, s.Condition]), [['Deny', { Bool: { 'aws:SecureTransport': 'false' } }]]);
+    assert.deepEqual(
+      policy.Statement.map((s) => [s.Effect, s.Condition]),
+      [['Deny', { Bool: { 'aws:SecureTransport': 'false' } }]],
+    );
   });
 
   it('versions and encrypts what it holds', () => {
     assert.ok(Testing.toHaveResourceWithProperties(json, S3BucketVersioningA.tfResourceType, { versioning_configuration: { status: 'Enabled' } }));
-    assert.ok(Testing.toHaveResourceWithProperties(json, S3BucketServerSideEncryptionConfigurationA.tfResourceType, {
-      rule: [{ apply_server_side_encryption_by_default: { sse_algorithm: 'AES256' }, bucket_key_enabled: true }],
-    }));
+    assert.ok(
+      Testing.toHaveResourceWithProperties(json, S3BucketServerSideEncryptionConfigurationA.tfResourceType, {
+        rule: [{ apply_server_side_encryption_by_default: { sse_algorithm: 'AES256' }, bucket_key_enabled: true }],
+      }),
+    );
   });
 
-  it('lets every instance read exactly its architecture\'s bundle and checksum, and nothing else of the bucket', () => {
+  it("lets every instance read exactly its architecture's bundle and checksum, and nothing else of the bucket", () => {
     const reads = new Map<string, string[]>();
     for (const [id, stack] of fleet.stacks) {
       for (const [name, role] of Object.entries(resources(stack, IamRolePolicy.tfResourceType))) {
@@ -71,7 +91,7 @@ describe('infra - release stack: the bucket instances download the bundle from',
     assert.equal(reads.size, 5, 'backend brokers, routers, three gateways');
   });
 
-  it('user data downloads the bundle of the instance\'s architecture from the release bucket\'s region', () => {
+  it("user data downloads the bundle of the instance's architecture from the release bucket's region", () => {
     const plan = planFleet(acme());
     const router = userData(stackJson(fleet, 'backend-core-eu-west-1')).get(plan.router.groupName)!;
     assert.match(router, /^ {6}FEDGATE_BUNDLE_URI='s3:\/\/fedgate-artifacts-acme\/fedgate-linux-x64\.tar\.gz'$/m);

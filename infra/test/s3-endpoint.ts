@@ -94,18 +94,38 @@ export class S3Endpoint {
 
   /** Recomputes the request's signature with the SDK's signer; undefined when it matches. */
   private async checkSignature(req: IncomingMessage, url: URL, body: Buffer, bucketRegion: string): Promise<{ code: string; message: string } | undefined> {
-    const auth = /^AWS4-HMAC-SHA256 Credential=([^/]+)\/(\d{8})\/([^/]+)\/s3\/aws4_request, ?SignedHeaders=([^,]+), ?Signature=([0-9a-f]{64})$/.exec(String(req.headers.authorization ?? ''));
+    const auth = /^AWS4-HMAC-SHA256 Credential=([^/]+)\/(\d{8})\/([^/]+)\/s3\/aws4_request, ?SignedHeaders=([^,]+), ?Signature=([0-9a-f]{64})$/.exec(
+      String(req.headers.authorization ?? ''),
+    );
     if (!auth) return { code: 'AccessDenied', message: 'requests must be signed with SigV4 for s3' };
     const [, accessKeyId, , region, signedHeaders] = auth;
-    if (accessKeyId !== this.credentials.accessKeyId) return { code: 'InvalidAccessKeyId', message: 'The AWS Access Key Id you provided does not exist in our records.' };
+    if (accessKeyId !== this.credentials.accessKeyId)
+      return { code: 'InvalidAccessKeyId', message: 'The AWS Access Key Id you provided does not exist in our records.' };
     if (region !== bucketRegion) return { code: 'AuthorizationHeaderMalformed', message: `the region '${region}' is wrong; expecting '${bucketRegion}'` };
     const headers: Record<string, string> = {};
     for (const name of signedHeaders!.split(';')) headers[name] = String(req.headers[name] ?? '');
-    const signer = new SignatureV4({ credentials: this.credentials, region: region!, service: 's3', sha256: NodeSha256, uriEscapePath: false, applyChecksum: true });
+    const signer = new SignatureV4({
+      credentials: this.credentials,
+      region: region!,
+      service: 's3',
+      sha256: NodeSha256,
+      uriEscapePath: false,
+      applyChecksum: true,
+    });
     const amzDate = headers['x-amz-date'] ?? '';
-    const signingDate = new Date(`${amzDate.slice(0, 4)}-${amzDate.slice(4, 6)}-${amzDate.slice(6, 8)}T${amzDate.slice(9, 11)}:${amzDate.slice(11, 13)}:${amzDate.slice(13, 15)}Z`);
+    const signingDate = new Date(
+      `${amzDate.slice(0, 4)}-${amzDate.slice(4, 6)}-${amzDate.slice(6, 8)}T${amzDate.slice(9, 11)}:${amzDate.slice(11, 13)}:${amzDate.slice(13, 15)}Z`,
+    );
     const expected = await signer.sign(
-      { method: req.method ?? 'GET', protocol: 'http:', hostname: url.hostname, path: (req.url ?? '/').split('?')[0]!, query: Object.fromEntries(url.searchParams), headers, body },
+      {
+        method: req.method ?? 'GET',
+        protocol: 'http:',
+        hostname: url.hostname,
+        path: (req.url ?? '/').split('?')[0]!,
+        query: Object.fromEntries(url.searchParams),
+        headers,
+        body,
+      },
       { signingDate },
     );
     if (expected.headers.authorization !== req.headers.authorization) {
@@ -141,7 +161,9 @@ async function readBody(req: IncomingMessage): Promise<Buffer> {
 }
 
 function reply(res: ServerResponse, status: number, code: string, message: string): void {
-  res.writeHead(status, { 'content-type': 'application/xml' }).end(`<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${code}</Code><Message>${message}</Message></Error>`);
+  res
+    .writeHead(status, { 'content-type': 'application/xml' })
+    .end(`<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${code}</Code><Message>${message}</Message></Error>`);
 }
 
 function md5(body: Buffer): string {

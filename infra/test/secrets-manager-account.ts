@@ -46,14 +46,17 @@ export class SecretsManagerAccount {
 
   get(region: string, name: string): StoredSecret | SecretsManagerFailure {
     const secret = this.secrets.get(name);
-    if (secret === undefined || secret.region !== region) return { type: 'ResourceNotFoundException', message: 'Secrets Manager can\'t find the specified secret.' };
-    if (secret.versions === 0) return { type: 'ResourceNotFoundException', message: 'Secrets Manager can\'t find the specified secret value for staging label: AWSCURRENT' };
+    if (secret === undefined || secret.region !== region)
+      return { type: 'ResourceNotFoundException', message: "Secrets Manager can't find the specified secret." };
+    if (secret.versions === 0)
+      return { type: 'ResourceNotFoundException', message: "Secrets Manager can't find the specified secret value for staging label: AWSCURRENT" };
     return secret;
   }
 
   put(region: string, name: string, value: { string?: string; binary?: Uint8Array }): SecretsManagerFailure | undefined {
     const secret = this.secrets.get(name);
-    if (secret === undefined || secret.region !== region) return { type: 'ResourceNotFoundException', message: 'Secrets Manager can\'t find the specified secret.' };
+    if (secret === undefined || secret.region !== region)
+      return { type: 'ResourceNotFoundException', message: "Secrets Manager can't find the specified secret." };
     secret.string = value.string;
     secret.binary = value.binary;
     secret.versions++;

@@ -20,7 +20,12 @@ export class SecretsManagerEndpoint {
     this.server = createServer(async (req, res) => {
       const chunks: Buffer[] = [];
       for await (const chunk of req) chunks.push(chunk as Buffer);
-      const input = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}') as { SecretId?: string; Name?: string; SecretString?: string; SecretBinary?: string };
+      const input = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}') as {
+        SecretId?: string;
+        Name?: string;
+        SecretString?: string;
+        SecretBinary?: string;
+      };
       const operation = String(req.headers['x-amz-target'] ?? '').replace(/^secretsmanager\./, '');
       const region = /Credential=[^/]+\/\d{8}\/([a-z0-9-]+)\/secretsmanager\/aws4_request/.exec(String(req.headers.authorization))?.[1];
       this.operations.push(operation);
@@ -28,12 +33,16 @@ export class SecretsManagerEndpoint {
       const reply = (status: number, body: unknown) => res.writeHead(status, { 'content-type': 'application/x-amz-json-1.1' }).end(JSON.stringify(body));
       const fail = (f: { type: string; message: string }) => reply(400, { __type: f.type, message: f.message });
       if (region === undefined) return reply(403, { __type: 'MissingAuthenticationTokenException', message: 'requests must be signed for secretsmanager' });
-      const value = { ...(input.SecretString === undefined ? {} : { string: input.SecretString }), ...(input.SecretBinary === undefined ? {} : { binary: Buffer.from(input.SecretBinary, 'base64') }) };
+      const value = {
+        ...(input.SecretString === undefined ? {} : { string: input.SecretString }),
+        ...(input.SecretBinary === undefined ? {} : { binary: Buffer.from(input.SecretBinary, 'base64') }),
+      };
       if (operation === 'GetSecretValue') {
         const out = this.account.get(region, input.SecretId ?? '');
         if (isSecretsManagerFailure(out)) return fail(out);
         return reply(200, {
-          Name: input.SecretId, VersionId: `v${out.versions}`,
+          Name: input.SecretId,
+          VersionId: `v${out.versions}`,
           ...(out.string === undefined ? {} : { SecretString: out.string }),
           ...(out.binary === undefined ? {} : { SecretBinary: Buffer.from(out.binary).toString('base64') }),
         });

@@ -53,7 +53,5 @@ export function dataSources(json: string, type: string): Record<string, Record<s
 
 /** The decoded cloud-config text of each launch template in a stack, by launch template name. */
 export function userData(json: string): Map<string, string> {
-  return new Map(
-    Object.values(resources(json, LaunchTemplate.tfResourceType)).map((lt) => [String(lt.name), decodeUserData(String(lt.user_data))]),
-  );
+  return new Map(Object.values(resources(json, LaunchTemplate.tfResourceType)).map((lt) => [String(lt.name), decodeUserData(String(lt.user_data))]));
 }

@@ -122,15 +122,24 @@ export class CommandHandler {
   /** Publishes toward `gateway` (broadcast when undefined) and waits for the confirm; true when it was returned. */
   async #republish(msg: AsyncMessage, forwarded: Forwarded, gateway: string | undefined, remainingMs: number): Promise<boolean> {
     const hop = `${this.deps.instance}:${++this.#hop}`;
-    const headers = { ...forwarded.headers, [ROUTE_HEADER]: gateway ? 'direct' : 'broadcast', ...(gateway ? { [GATEWAY_HEADER]: gateway } : {}), [HOP_HEADER]: hop };
-    await this.#send('republishing a command', {
-      ...properties(msg, forwarded),
-      exchange: gateway ? gatewayExchange(gateway) : BROADCAST_EXCHANGE,
-      routingKey: msg.routingKey,
-      mandatory: true,
-      expiration: expirationProperty(remainingMs),
-      headers,
-    }, forwarded.body);
+    const headers = {
+      ...forwarded.headers,
+      [ROUTE_HEADER]: gateway ? 'direct' : 'broadcast',
+      ...(gateway ? { [GATEWAY_HEADER]: gateway } : {}),
+      [HOP_HEADER]: hop,
+    };
+    await this.#send(
+      'republishing a command',
+      {
+        ...properties(msg, forwarded),
+        exchange: gateway ? gatewayExchange(gateway) : BROADCAST_EXCHANGE,
+        routingKey: msg.routingKey,
+        mandatory: true,
+        expiration: expirationProperty(remainingMs),
+        headers,
+      },
+      forwarded.body,
+    );
     // The broker sends basic.return before the ack, but rabbitmq-client emits the return on setImmediate while
     // the ack resolves the send at once: give the return its turn before looking for it.
     await yieldToLoop();
@@ -138,12 +147,16 @@ export class CommandHandler {
   }
 
   async #deadLetter(msg: AsyncMessage, forwarded: Forwarded, reason: DeadReason): Promise<void> {
-    await this.#send('dead-lettering a command', {
-      ...properties(msg, forwarded),
-      exchange: DEAD_EXCHANGE,
-      routingKey: msg.routingKey || 'invalid',
-      headers: { ...forwarded.headers, [DEAD_REASON_HEADER]: reason },
-    }, forwarded.body);
+    await this.#send(
+      'dead-lettering a command',
+      {
+        ...properties(msg, forwarded),
+        exchange: DEAD_EXCHANGE,
+        routingKey: msg.routingKey || 'invalid',
+        headers: { ...forwarded.headers, [DEAD_REASON_HEADER]: reason },
+      },
+      forwarded.body,
+    );
     this.deps.metrics.deadLettered.inc({ reason });
     this.#log.debug({ routingKey: msg.routingKey, reason }, 'dead-lettered a command');
   }

@@ -131,7 +131,8 @@ export function encodeDirectorySnapshot(source: SnapshotSource, options: EncodeO
 function encodeHeader(gateways: readonly string[], options: EncodeOptions): Buffer {
   if (!/^[0-9a-f]{32}$/.test(options.id)) throw new RangeError(`snapshot id must be 32 hex digits, got ${options.id}`);
   if (gateways.length > 255) throw new RangeError(`at most 255 gateways, got ${gateways.length}`);
-  if (!Number.isSafeInteger(options.coversOffset) || options.coversOffset < 0) throw new RangeError(`coversOffset must be a stream offset, got ${options.coversOffset}`);
+  if (!Number.isSafeInteger(options.coversOffset) || options.coversOffset < 0)
+    throw new RangeError(`coversOffset must be a stream offset, got ${options.coversOffset}`);
   const names = gateways.map((g) => Buffer.from(g, 'utf8'));
   const tooLong = names.find((n) => n.length > 255);
   if (tooLong) throw new RangeError(`gateway name longer than 255 bytes: ${tooLong.toString()}`);

@@ -34,10 +34,12 @@ export class DownlinkHealth {
 
   /** One round of checks; a call while one is running (the backend is slow or away) joins it. */
   check(): Promise<void> {
-    this.#checking ??= Promise.all(this.gateways.map((gw) => this.#checkOne(gw))).then(
-      () => undefined,
-      (err: unknown) => this.#log.warn({ err }, 'gateway health check failed'),
-    ).finally(() => (this.#checking = undefined));
+    this.#checking ??= Promise.all(this.gateways.map((gw) => this.#checkOne(gw)))
+      .then(
+        () => undefined,
+        (err: unknown) => this.#log.warn({ err }, 'gateway health check failed'),
+      )
+      .finally(() => (this.#checking = undefined));
     return this.#checking;
   }
 

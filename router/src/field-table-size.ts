@@ -5,9 +5,7 @@
  * so it must be found before publishing. The rules mirror rabbitmq-client 5's `getBestType`.
  */
 
-export type TableMeasure =
-  | { readonly ok: true; readonly bytes: number }
-  | { readonly ok: false; readonly problem: string };
+export type TableMeasure = { readonly ok: true; readonly bytes: number } | { readonly ok: false; readonly problem: string };
 
 /** Nesting deeper than this is refused: the broker's own x-death is 4 levels deep. */
 export const MAX_TABLE_DEPTH = 16;

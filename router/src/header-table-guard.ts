@@ -26,7 +26,19 @@ const HEADERS_FLAG = 0x2000;
 const SHORT_STRING_FLAGS = [0x8000, 0x4000]; // content type, content encoding: the properties before headers
 /** Value sizes by type code, for the codes rabbitmq-client knows; tables and arrays are walked, strings skipped. */
 const FIXED_SIZES = new Map<number, number>([
-  [0x42, 1], [0x75, 2], [0x69, 4], [0x54, 8], [0x62, 1], [0x73, 2], [0x49, 4], [0x6c, 8], [0x66, 4], [0x64, 8], [0x44, 5], [0x74, 1], [0x56, 0],
+  [0x42, 1],
+  [0x75, 2],
+  [0x69, 4],
+  [0x54, 8],
+  [0x62, 1],
+  [0x73, 2],
+  [0x49, 4],
+  [0x6c, 8],
+  [0x66, 4],
+  [0x64, 8],
+  [0x44, 5],
+  [0x74, 1],
+  [0x56, 0],
 ]);
 const LONG_STRING = new Set([0x53, 0x78]); // S, x
 const TABLE = 0x46; // F

@@ -1,7 +1,13 @@
 import type { AsyncMessage, Channel, Connection, Publisher, SyncMessage } from 'rabbitmq-client';
 import type { Logger } from 'pino';
 import {
-  DEADLINE_HEADER, DEAD_EXCHANGE, DEAD_REASON_HEADER, GATEWAY_HEADER, ROUTE_HEADER, gatewayExchange, parseCommandRoutingKey,
+  DEADLINE_HEADER,
+  DEAD_EXCHANGE,
+  DEAD_REASON_HEADER,
+  GATEWAY_HEADER,
+  ROUTE_HEADER,
+  gatewayExchange,
+  parseCommandRoutingKey,
   type Gateway,
 } from '@fedgate/topology';
 import { expirationProperty, remainingMs } from './command-expiration.ts';
@@ -63,7 +69,10 @@ export class OutboxEvacuator {
   #inFlight = 0;
   #queueEmpty = false;
 
-  constructor(readonly gateway: Gateway, private readonly deps: EvacuatorDeps) {
+  constructor(
+    readonly gateway: Gateway,
+    private readonly deps: EvacuatorDeps,
+  ) {
     this.#log = deps.log.child({ gateway: gateway.name });
   }
 
@@ -157,10 +166,12 @@ export class OutboxEvacuator {
     const { body, contentType } = rawBodyOf(msg as unknown as AsyncMessage);
     const headers = { ...msg.headers, [ROUTE_HEADER]: EVACUATED_ROUTE, [GATEWAY_HEADER]: gateway };
     await withTimeout(
-      this.deps.publisher().send(
-        { ...envelopeOf(msg, contentType), exchange: gatewayExchange(gateway), routingKey: msg.routingKey, expiration: expirationProperty(left), headers },
-        body,
-      ),
+      this.deps
+        .publisher()
+        .send(
+          { ...envelopeOf(msg, contentType), exchange: gatewayExchange(gateway), routingKey: msg.routingKey, expiration: expirationProperty(left), headers },
+          body,
+        ),
       this.deps.publishTimeoutMs,
       'moving a command off a lost gateway',
     );
@@ -172,7 +183,12 @@ export class OutboxEvacuator {
     const { body, contentType } = rawBodyOf(msg as unknown as AsyncMessage);
     await withTimeout(
       this.deps.publisher().send(
-        { ...envelopeOf(msg, contentType), exchange: DEAD_EXCHANGE, routingKey: msg.routingKey || 'invalid', headers: { ...msg.headers, [DEAD_REASON_HEADER]: reason } },
+        {
+          ...envelopeOf(msg, contentType),
+          exchange: DEAD_EXCHANGE,
+          routingKey: msg.routingKey || 'invalid',
+          headers: { ...msg.headers, [DEAD_REASON_HEADER]: reason },
+        },
         body,
       ),
       this.deps.publishTimeoutMs,

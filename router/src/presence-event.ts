@@ -1,5 +1,13 @@
 import {
-  BINDING_CREATED, BINDING_DELETED, DEVICE_USER, DEVICES_EXCHANGE, commandBindingKey, deviceOfBindingKey, deviceSessionQueues, gatewayOfUplinkUser, isOwnQueue,
+  BINDING_CREATED,
+  BINDING_DELETED,
+  DEVICE_USER,
+  DEVICES_EXCHANGE,
+  commandBindingKey,
+  deviceOfBindingKey,
+  deviceSessionQueues,
+  gatewayOfUplinkUser,
+  isOwnQueue,
 } from '@fedgate/topology';
 
 export interface PresenceEvent {

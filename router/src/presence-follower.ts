@@ -91,7 +91,8 @@ export class PresenceFollower {
     const flappedFrom = event.type === 'arrived' ? this.#flaps.arrived(event.deviceId, event.gateway, event.at) : undefined;
     if (flappedFrom !== undefined && Date.now() - event.at < FLAP_WINDOW_MS) this.deps.metrics.presenceFlaps.inc({ from: flappedFrom, to: event.gateway });
     const { directory } = this.deps;
-    const changed = event.type === 'arrived' ? directory.arrived(event.deviceId, event.gateway, event.at) : directory.left(event.deviceId, event.gateway, event.at);
+    const changed =
+      event.type === 'arrived' ? directory.arrived(event.deviceId, event.gateway, event.at) : directory.left(event.deviceId, event.gateway, event.at);
     this.deps.metrics.presenceEvents.inc({ type: changed ? event.type : 'ignored' });
     this.deps.metrics.directorySize.set(directory.size);
   }

@@ -4,9 +4,7 @@ import { remainingMs } from './command-expiration.ts';
 import type { DeviceDirectory } from './device-directory.ts';
 
 /** The `x-fedgate-dead-reason` values the router sets; stable strings that dead-letter consumers match on. */
-export type DeadReason =
-  | 'expired' | 'malformed-routing-key' | 'missing-device-id' | 'oversized' | 'unroutable' | 'unknown-device'
-  | HeaderProblem;
+export type DeadReason = 'expired' | 'malformed-routing-key' | 'missing-device-id' | 'oversized' | 'unroutable' | 'unknown-device' | HeaderProblem;
 
 export type RouteDecision =
   | { readonly action: 'direct'; readonly gateway: string; readonly deviceId: string; readonly remainingMs: number }

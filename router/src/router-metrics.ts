@@ -30,7 +30,7 @@ export class RouterMetrics {
   });
   readonly directorySize = new Gauge({
     name: 'fedgate_router_directory_devices',
-    help: 'Devices with a known location in this instance\'s directory',
+    help: "Devices with a known location in this instance's directory",
     registers: [this.registry],
   });
   readonly presenceEvents = new Counter({
@@ -49,7 +49,7 @@ export class RouterMetrics {
 
   readonly presenceUntrusted = new Counter({
     name: 'fedgate_router_presence_untrusted_total',
-    help: 'Bindings to a device\'s commands that were not that device\'s own session, by reason; never applied',
+    help: "Bindings to a device's commands that were not that device's own session, by reason; never applied",
     labelNames: ['gateway', 'reason'] as const,
     registers: [this.registry],
   });
@@ -61,7 +61,7 @@ export class RouterMetrics {
   });
   readonly gatewayHealthy = new Gauge({
     name: 'fedgate_router_gateway_healthy',
-    help: '1 when the router sees the gateway\'s downlink consuming its commands',
+    help: "1 when the router sees the gateway's downlink consuming its commands",
     labelNames: ['gateway'] as const,
     registers: [this.registry],
   });

@@ -87,7 +87,8 @@ function int(field: string, value: number | undefined, fallback: number, min: nu
 export function normalizeRouterOptions(options: RouterOptions): NormalizedRouterOptions {
   const { routing } = options.topology;
   const snapshotIntervalMs = int('snapshotIntervalMs', options.snapshotIntervalMs, DEFAULT_SNAPSHOT_INTERVAL_MS, 0, 3_600_000);
-  if (snapshotIntervalMs > 0 && snapshotIntervalMs < 1_000) throw new RouterOptionsError(`snapshotIntervalMs must be 0 or from 1000 to 3600000, got ${snapshotIntervalMs}`);
+  if (snapshotIntervalMs > 0 && snapshotIntervalMs < 1_000)
+    throw new RouterOptionsError(`snapshotIntervalMs must be 0 or from 1000 to 3600000, got ${snapshotIntervalMs}`);
   return {
     amqpUrl: options.amqpUrl,
     tls: options.tls,

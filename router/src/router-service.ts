@@ -114,7 +114,11 @@ export class RouterService {
   }
 
   async #start(): Promise<void> {
-    this.#http = await startHttpEndpoints({ metrics: this.metrics, readiness: () => this.readiness, stopping: () => this.#stopping }, this.options.httpPort, this.options.httpHost);
+    this.#http = await startHttpEndpoints(
+      { metrics: this.metrics, readiness: () => this.readiness, stopping: () => this.#stopping },
+      this.options.httpPort,
+      this.options.httpHost,
+    );
     const connection = await this.#connect();
     const handler = (this.#handler = new CommandHandler({
       publisher: () => this.#publisher!,
@@ -130,7 +134,13 @@ export class RouterService {
     this.#publisher = connection.createPublisher({ confirm: true, maxAttempts: 1 });
     // Not the `onReturn` option: rabbitmq-client 5 declares it but never calls it; the event is what it emits.
     this.#publisher.on('basic.return', (msg) => handler.onReturn(msg));
-    this.#health = new DownlinkHealth(connection, this.options.topology.gateways, this.metrics, this.#baseLog, (gw) => this.#evacuators.get(gw)?.ownDeliveries ?? 0);
+    this.#health = new DownlinkHealth(
+      connection,
+      this.options.topology.gateways,
+      this.metrics,
+      this.#baseLog,
+      (gw) => this.#evacuators.get(gw)?.ownDeliveries ?? 0,
+    );
     await this.#health.check();
     this.#healthTimer = setInterval(() => void this.#health!.check().then(() => this.#evacuateLostGateways()), this.options.healthIntervalMs).unref();
     await this.#rebuildDirectory(connection);
@@ -283,8 +293,13 @@ export class RouterService {
     const replay = await this.#presence.follow(start);
     this.#rebuilt = true;
     this.#rebuild = {
-      snapshotDevices: loaded?.devices ?? 0, snapshotBytes: loaded?.bytes ?? 0, presenceEvents: replay.events,
-      snapshotMs, snapshotReadMs, snapshotApplyMs: snapshotMs - snapshotReadMs, presenceMs: replay.ms,
+      snapshotDevices: loaded?.devices ?? 0,
+      snapshotBytes: loaded?.bytes ?? 0,
+      presenceEvents: replay.events,
+      snapshotMs,
+      snapshotReadMs,
+      snapshotApplyMs: snapshotMs - snapshotReadMs,
+      presenceMs: replay.ms,
     };
     this.metrics.directorySize.set(this.directory.size);
     this.metrics.rebuildSeconds.set({ phase: 'snapshot' }, snapshotMs / 1000);

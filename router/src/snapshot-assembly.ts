@@ -61,6 +61,11 @@ export interface SnapshotTarget {
 /** Applies one part's entries, skipping gateways the target does not have; returns how many the part held. */
 export function applySnapshotPart(part: Buffer, target: SnapshotTarget): number {
   const header = readSnapshotHeader(part);
-  forEachSnapshotEntry(part, header, (gw) => target.gatewayIndex(gw), (id, index, since) => target.arrivedAt(id, index, since));
+  forEachSnapshotEntry(
+    part,
+    header,
+    (gw) => target.gatewayIndex(gw),
+    (id, index, since) => target.arrivedAt(id, index, since),
+  );
   return header.entries;
 }

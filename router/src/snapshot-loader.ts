@@ -32,7 +32,10 @@ export interface LoadedSnapshot {
  */
 export async function readNewestSnapshot(deps: SnapshotLoaderDeps, window: string, timeoutMs: number): Promise<CompleteSnapshot | undefined> {
   const log = deps.log.child({ module: 'snapshot-loader' });
-  const exists = await deps.connection.queueDeclare({ queue: SNAPSHOT_STREAM, passive: true }).then(() => true, () => false);
+  const exists = await deps.connection.queueDeclare({ queue: SNAPSHOT_STREAM, passive: true }).then(
+    () => true,
+    () => false,
+  );
   if (!exists) {
     log.warn({ stream: SNAPSHOT_STREAM }, 'no snapshot stream on the backend; replaying the whole presence log');
     return undefined;

@@ -43,7 +43,10 @@ export class SnapshotWriter {
   #writing: Promise<unknown> | undefined;
   #lastCovers: number | undefined;
 
-  constructor(private readonly deps: SnapshotWriterDeps, private readonly options: SnapshotWriterOptions) {
+  constructor(
+    private readonly deps: SnapshotWriterDeps,
+    private readonly options: SnapshotWriterOptions,
+  ) {
     this.#log = deps.log.child({ module: 'snapshot-writer' });
   }
 

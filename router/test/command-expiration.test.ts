@@ -7,17 +7,17 @@ const TTL = 60_000;
 const NOW = 1_700_000_000_000;
 
 describe('router - command expiration', () => {
-  it('is the time left before the sender\'s deadline', () => {
+  it("is the time left before the sender's deadline", () => {
     assert.equal(remainingMs({ deadline: NOW + 12_345 }, NOW, TTL), 12_345);
     assert.equal(remainingMs({ deadline: NOW - 1 }, NOW, TTL), -1);
   });
 
-  it('never exceeds the command TTL, however far the deadline or the sender\'s clock is', () => {
+  it("never exceeds the command TTL, however far the deadline or the sender's clock is", () => {
     assert.equal(remainingMs({ deadline: Number.MAX_SAFE_INTEGER }, NOW, TTL), TTL);
     assert.equal(remainingMs({ timestamp: 9e15 }, NOW, TTL), TTL);
   });
 
-  it('without a deadline counts the TTL from the sender\'s timestamp, or from now', () => {
+  it("without a deadline counts the TTL from the sender's timestamp, or from now", () => {
     assert.equal(remainingMs({ timestamp: NOW / 1000 - 10 }, NOW, TTL), TTL - 10_000);
     assert.equal(remainingMs({}, NOW, TTL), TTL);
     assert.equal(remainingMs({ timestamp: 0 }, NOW, TTL), TTL, 'a zero timestamp means unset');

@@ -1,8 +1,6 @@
 import assert from 'node:assert/strict';
 import { DEAD_REASON_HEADER, DEADLINE_HEADER, GATEWAY_HEADER, HOP_HEADER, ROUTE_HEADER } from '@fedgate/topology';
-import {
-  DEFAULT_MAX_HEADER_BYTES, HEADER_FRAME_RESERVE_BYTES, inspectCommandHeaders, maxHeaderBytesFor, parseDeadline,
-} from '../src/command-headers.ts';
+import { DEFAULT_MAX_HEADER_BYTES, HEADER_FRAME_RESERVE_BYTES, inspectCommandHeaders, maxHeaderBytesFor, parseDeadline } from '../src/command-headers.ts';
 
 const BOUND = DEFAULT_MAX_HEADER_BYTES;
 const reasonOf = (headers: Record<string, unknown>, props: Record<string, string> = {}) => {
@@ -46,10 +44,22 @@ describe('router - command header checks', () => {
     assert.equal(reasonOf({ nested: { deeper: [Number.NaN] } }), 'invalid-header');
   });
 
-  it('strips CC, BCC and the router\'s own headers, and reports which', () => {
-    const inspected = inspectCommandHeaders({
-      headers: { CC: ['devices.other.commands.x'], BCC: ['devices.spy.commands.x'], [ROUTE_HEADER]: 'direct', [GATEWAY_HEADER]: 'eu', [HOP_HEADER]: 'h', [DEAD_REASON_HEADER]: 'expired', app: 'kept', cc: 'lowercase is not sender-selected routing' },
-    }, BOUND);
+  it("strips CC, BCC and the router's own headers, and reports which", () => {
+    const inspected = inspectCommandHeaders(
+      {
+        headers: {
+          CC: ['devices.other.commands.x'],
+          BCC: ['devices.spy.commands.x'],
+          [ROUTE_HEADER]: 'direct',
+          [GATEWAY_HEADER]: 'eu',
+          [HOP_HEADER]: 'h',
+          [DEAD_REASON_HEADER]: 'expired',
+          app: 'kept',
+          cc: 'lowercase is not sender-selected routing',
+        },
+      },
+      BOUND,
+    );
     assert.ok(inspected.ok);
     assert.deepEqual(inspected.headers, { app: 'kept', cc: 'lowercase is not sender-selected routing' });
     assert.deepEqual([...inspected.stripped].sort(), ['BCC', 'CC', DEAD_REASON_HEADER, GATEWAY_HEADER, ROUTE_HEADER, HOP_HEADER].sort());
@@ -66,7 +76,7 @@ describe('router - command header checks', () => {
     assert.equal(reasonOf({}, { messageId: 'm'.repeat(255), contentType: 'application/json' }), 'ok');
   });
 
-  it('bounds the table by the frame size: the default on RabbitMQ\'s 128 KiB frames, less on small ones', () => {
+  it("bounds the table by the frame size: the default on RabbitMQ's 128 KiB frames, less on small ones", () => {
     assert.equal(maxHeaderBytesFor(131_072), DEFAULT_MAX_HEADER_BYTES);
     assert.equal(maxHeaderBytesFor(4096), 4096 - HEADER_FRAME_RESERVE_BYTES);
     assert.equal(maxHeaderBytesFor(1024), 0);

@@ -15,7 +15,7 @@ describe('router - directory', () => {
     assert.deepEqual(d.lookup('s-1', 3_000, HOUR), { gateway: 'us', since: 2_000 });
   });
 
-  it('ignores the old gateway\'s removal after a device moved', () => {
+  it("ignores the old gateway's removal after a device moved", () => {
     const d = new DeviceDirectory(['eu', 'us']);
     d.arrived('s-1', 'eu', 1_000);
     d.arrived('s-1', 'us', 2_000);
@@ -42,15 +42,15 @@ describe('router - presence events', () => {
   const created = (headers: Record<string, unknown>, userId = 'fedgate-up-eu') => ({ routingKey: 'binding.created', userId, headers });
   const base = devicePresenceHeaders('s-42', 1_700_000_000_000);
 
-  it('reads a device command subscription, attributed by the link\'s user', () => {
+  it("reads a device command subscription, attributed by the link's user", () => {
     assert.deepEqual(parsePresenceEvent(created(base)), { type: 'arrived', deviceId: 's-42', gateway: 'eu', at: 1_700_000_000_000 });
   });
 
-  it('takes a plain gateway\'s shared device login, whose client-id rule ties the session queue to the device', () => {
+  it("takes a plain gateway's shared device login, whose client-id rule ties the session queue to the device", () => {
     assert.equal(readPresenceEvent(created({ ...base, user_who_performed_action: DEVICE_USER })).kind, 'presence');
   });
 
-  it('takes an app\'s binding of its own fedgate.app.<app>.* queue, made with its token, as the app\'s presence', () => {
+  it("takes an app's binding of its own fedgate.app.<app>.* queue, made with its token, as the app's presence", () => {
     const app = { routing_key: 'devices.billing.commands.#', destination_name: 'fedgate.app.billing.commands', user_who_performed_action: 'billing' };
     assert.equal(readPresenceEvent(created({ ...base, ...app })).kind, 'presence');
     assert.equal(readPresenceEvent(created({ ...base, ...app, destination_name: 'fedgate.app.billingx.commands' })).kind, 'untrusted');
@@ -63,11 +63,21 @@ describe('router - presence events', () => {
     assert.equal(parsePresenceEvent(created({ ...base, routing_key: 'devices.*.events.#' })), undefined);
   });
 
-  it('refuses, and says why, a binding to a device\'s commands that is not that device\'s own session', () => {
+  it("refuses, and says why, a binding to a device's commands that is not that device's own session", () => {
     const attacker = { destination_name: 'mqtt-subscription-attackerqos1', user_who_performed_action: 'attacker' };
-    assert.deepEqual(readPresenceEvent(created({ ...base, ...attacker })), { kind: 'untrusted', reason: 'not-its-session-queue', deviceId: 's-42', gateway: 'eu' });
+    assert.deepEqual(readPresenceEvent(created({ ...base, ...attacker })), {
+      kind: 'untrusted',
+      reason: 'not-its-session-queue',
+      deviceId: 's-42',
+      gateway: 'eu',
+    });
     // A queue named like the victim's session but bound by another login (an app, another device).
-    assert.deepEqual(readPresenceEvent(created({ ...base, user_who_performed_action: 'stomp-app' })), { kind: 'untrusted', reason: 'not-its-identity', deviceId: 's-42', gateway: 'eu' });
+    assert.deepEqual(readPresenceEvent(created({ ...base, user_who_performed_action: 'stomp-app' })), {
+      kind: 'untrusted',
+      reason: 'not-its-identity',
+      deviceId: 's-42',
+      gateway: 'eu',
+    });
     assert.equal(readPresenceEvent(created({ ...base, user_who_performed_action: undefined })).kind, 'untrusted');
     assert.equal(readPresenceEvent(created({ ...base, destination_name: 'stomp-subscription-x' })).kind, 'untrusted');
     assert.equal(readPresenceEvent(created({ ...base, destination_name: 'mqtt-subscription-s-42qos1x' })).kind, 'untrusted');
@@ -81,7 +91,10 @@ describe('router - routing decision', () => {
 
   it('routes directly to the gateway a device is at, with the remaining TTL', () => {
     assert.deepEqual(routeCommand({ routingKey: 'devices.s-1.commands.reboot', bodyBytes: 10, deadline: 40_000 }, directory, policy, now), {
-      action: 'direct', gateway: 'eu', deviceId: 's-1', remainingMs: 30_000,
+      action: 'direct',
+      gateway: 'eu',
+      deviceId: 's-1',
+      remainingMs: 30_000,
     });
   });
 

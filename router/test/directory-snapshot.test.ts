@@ -1,8 +1,6 @@
 import assert from 'node:assert/strict';
 import { DeviceDirectory } from '../src/device-directory.ts';
-import {
-  encodeDirectorySnapshot, forEachSnapshotEntry, readSnapshotHeader, SnapshotEncoder, SNAPSHOT_VERSION,
-} from '../src/directory-snapshot.ts';
+import { encodeDirectorySnapshot, forEachSnapshotEntry, readSnapshotHeader, SnapshotEncoder, SNAPSHOT_VERSION } from '../src/directory-snapshot.ts';
 import { SnapshotCorruptError } from '../src/router-error.ts';
 import { applySnapshotPart, SnapshotAssembly } from '../src/snapshot-assembly.ts';
 
@@ -56,14 +54,20 @@ describe('router - directory snapshot codec', () => {
       assert.deepEqual(h.gateways, ['eu', 'us', 'ap']);
     });
     assert.ok(parts.every((p) => p.length <= 8192));
-    assert.equal(headers.reduce((n, h) => n + h.entries, 0), 5000);
+    assert.equal(
+      headers.reduce((n, h) => n + h.entries, 0),
+      5000,
+    );
     assert.deepEqual(entriesOf(load(parts, source.gateways)), entriesOf(source));
   });
 
   it('encodes an empty directory as one last, empty part', () => {
     const parts = encodeDirectorySnapshot(new DeviceDirectory(['eu']), { id: ID, coversOffset: 0, createdAt: T0 });
     assert.equal(parts.length, 1);
-    assert.deepEqual({ ...readSnapshotHeader(parts[0]!), entriesAt: 0 }, { id: ID, part: 0, last: true, coversOffset: 0, createdAt: T0, gateways: ['eu'], entries: 0, entriesAt: 0 });
+    assert.deepEqual(
+      { ...readSnapshotHeader(parts[0]!), entriesAt: 0 },
+      { id: ID, part: 0, last: true, coversOffset: 0, createdAt: T0, gateways: ['eu'], entries: 0, entriesAt: 0 },
+    );
   });
 
   it('keeps 128-character ids and non-ASCII gateway names intact', () => {
@@ -96,15 +100,45 @@ describe('router - directory snapshot codec', () => {
     const [part] = encodeDirectorySnapshot(directoryOf(10), { id: ID, coversOffset: 1, createdAt: T0 });
     const corrupt = (mutate: (b: Buffer) => Buffer) => () => {
       const b = mutate(Buffer.from(part!));
-      forEachSnapshotEntry(b, readSnapshotHeader(b), () => 0, () => undefined);
+      forEachSnapshotEntry(
+        b,
+        readSnapshotHeader(b),
+        () => 0,
+        () => undefined,
+      );
     };
-    assert.throws(corrupt((b) => b.fill(0, 0, 4)), SnapshotCorruptError, 'bad magic');
-    assert.throws(corrupt((b) => { b.writeUInt8(SNAPSHOT_VERSION + 1, 4); return b; }), /version 2/);
-    assert.throws(corrupt((b) => b.subarray(0, b.length - 3)), /truncated|missing/);
-    assert.throws(corrupt((b) => Buffer.concat([b, Buffer.from([0])])), /1 bytes after the last entry/);
-    assert.throws(corrupt((b) => b.subarray(0, 20)), /truncated/);
+    assert.throws(
+      corrupt((b) => b.fill(0, 0, 4)),
+      SnapshotCorruptError,
+      'bad magic',
+    );
+    assert.throws(
+      corrupt((b) => {
+        b.writeUInt8(SNAPSHOT_VERSION + 1, 4);
+        return b;
+      }),
+      /version 2/,
+    );
+    assert.throws(
+      corrupt((b) => b.subarray(0, b.length - 3)),
+      /truncated|missing/,
+    );
+    assert.throws(
+      corrupt((b) => Buffer.concat([b, Buffer.from([0])])),
+      /1 bytes after the last entry/,
+    );
+    assert.throws(
+      corrupt((b) => b.subarray(0, 20)),
+      /truncated/,
+    );
     const header = readSnapshotHeader(part!);
-    assert.throws(corrupt((b) => { b.writeUInt8(9, header.entriesAt + 1 + 'dev-0'.length); return b; }), /gateway 9 of 3/);
+    assert.throws(
+      corrupt((b) => {
+        b.writeUInt8(9, header.entriesAt + 1 + 'dev-0'.length);
+        return b;
+      }),
+      /gateway 9 of 3/,
+    );
   });
 
   it('refuses bad ids and offsets at encode time', () => {
@@ -128,7 +162,10 @@ describe('router - snapshot assembly from the stream', () => {
     const newest = (a: SnapshotAssembly) => a.newest; // read again: the assertion above narrowed the getter
     assert.equal(newest(assembly)?.id, ID);
     assert.deepEqual(newest(assembly)?.parts, parts);
-    assert.equal(newest(assembly)?.bytes, parts.reduce((n, p) => n + p.length, 0));
+    assert.equal(
+      newest(assembly)?.bytes,
+      parts.reduce((n, p) => n + p.length, 0),
+    );
   });
 
   it('keeps the newest complete snapshot and ignores one a dead writer left unfinished', () => {

@@ -18,7 +18,7 @@ describe('router - header table size, as rabbitmq-client encodes it', () => {
     'small ints, bool, null': { a: 1, b: -128, c: true, d: null },
     'int widths': { i16: 300, i32: 70_000, i64: 2 ** 40, neg64: -(2 ** 40) },
     doubles: { f: 1.5, big: 1e300, inf: Infinity, frac: -0.25 },
-    'utf-8 strings and keys': { 'clé': 'valeur é', emoji: '🚀'.repeat(10) },
+    'utf-8 strings and keys': { clé: 'valeur é', emoji: '🚀'.repeat(10) },
     'nested like x-death': { 'x-death': [{ count: 1, reason: 'expired', queue: 'q', 'routing-keys': ['a.b', 'c'], time: 1_700_000_000 }] },
     'undefined is skipped': { a: undefined, b: 'x' },
     'a 64 KiB header': { big: 'x'.repeat(64 * 1024) },

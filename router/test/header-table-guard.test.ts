@@ -13,7 +13,15 @@ const codec = createRequire(import.meta.url)('rabbitmq-client/lib/codec.js') as 
 /** A content-header frame as the broker sends it, with `table` (raw bytes, length included) as its headers. */
 function headerFrame(table: Buffer, contentType = 'application/json'): Buffer {
   const type = Buffer.from(contentType);
-  const payload = Buffer.concat([Buffer.from([0, 60, 0, 0]), Buffer.alloc(8), Buffer.from([0xa0, 0x00]), Buffer.from([type.length]), type, table, Buffer.from([0xce])]);
+  const payload = Buffer.concat([
+    Buffer.from([0, 60, 0, 0]),
+    Buffer.alloc(8),
+    Buffer.from([0xa0, 0x00]),
+    Buffer.from([type.length]),
+    type,
+    table,
+    Buffer.from([0xce]),
+  ]);
   const head = Buffer.alloc(7);
   head.writeUInt8(2, 0);
   head.writeUInt16BE(1, 1);
@@ -44,9 +52,18 @@ function encodedTable(headers: Record<string, unknown>): Buffer {
   return frame.subarray(21, frame.length - 1);
 }
 
-describe('router - header table guard in front of rabbitmq-client\'s decoder', () => {
+describe("router - header table guard in front of rabbitmq-client's decoder", () => {
   it('lets every table the client writes through unchanged', () => {
-    const headers = { a: 1, s: 'x'.repeat(300), n: null, f: 1.5, big: 2 ** 40, t: true, list: [1, 'two', { three: [3] }], 'x-death': [{ count: 2, 'routing-keys': ['k'] }] };
+    const headers = {
+      a: 1,
+      s: 'x'.repeat(300),
+      n: null,
+      f: 1.5,
+      big: 2 ** 40,
+      t: true,
+      list: [1, 'two', { three: [3] }],
+      'x-death': [{ count: 2, 'routing-keys': ['k'] }],
+    };
     const table = encodedTable(headers);
     assert.equal(scanFieldTable(table, 0, table.length, MAX_TABLE_DEPTH), undefined);
     assert.equal(replaceUndecodableHeaders(headerFrame(table).subarray(7)), undefined);
@@ -74,7 +91,12 @@ describe('router - header table guard in front of rabbitmq-client\'s decoder', (
     assert.deepEqual(frame.fields.headers, { [UNDECODABLE_HEADERS]: 'header table nested deeper than 16 levels' });
     assert.equal(frame.fields.contentType, 'application/json', 'the other properties survive');
     const inspected = inspectCommandHeaders({ headers: frame.fields.headers as Record<string, unknown> }, 4096);
-    assert.deepEqual(inspected, { ok: false, reason: 'invalid-header', detail: 'header table nested deeper than 16 levels', headers: { [UNDECODABLE_HEADERS]: 'header table nested deeper than 16 levels' } });
+    assert.deepEqual(inspected, {
+      ok: false,
+      reason: 'invalid-header',
+      detail: 'header table nested deeper than 16 levels',
+      headers: { [UNDECODABLE_HEADERS]: 'header table nested deeper than 16 levels' },
+    });
     const normal = await decode(headerFrame(encodedTable({ a: 1, b: 'two' })));
     assert.deepEqual(normal.fields.headers, { a: 1, b: 'two' });
   });

@@ -22,7 +22,12 @@ function deliver(channel: Channel, body: Buffer, fields: Record<string, unknown>
   const sink = channel as unknown as FrameSink;
   return new Promise((resolve) => {
     sink._state.consumers.set('tag', resolve);
-    sink._onMethod({ type: 1, channelId: 1, methodId: Cmd.BasicDeliver, params: { consumerTag: 'tag', deliveryTag: 1, redelivered: false, exchange: 'fedgate.commands', routingKey: 'devices.s-1.commands.x' } });
+    sink._onMethod({
+      type: 1,
+      channelId: 1,
+      methodId: Cmd.BasicDeliver,
+      params: { consumerTag: 'tag', deliveryTag: 1, redelivered: false, exchange: 'fedgate.commands', routingKey: 'devices.s-1.commands.x' },
+    });
     sink._onHeader({ type: 2, channelId: 1, bodySize: body.length, fields });
     if (body.length > 0) sink._onBody({ type: 3, channelId: 1, payload: body });
   });
@@ -71,6 +76,9 @@ describe('router - raw bodies from rabbitmq-client', () => {
   });
 
   it('fails loudly on a client without the internal it relies on', () => {
-    assert.throws(() => keepRawBodiesOn({} as Channel), (err: Error & { code?: string }) => err.code === 'ROUTER_RAW_BODY_UNAVAILABLE');
+    assert.throws(
+      () => keepRawBodiesOn({} as Channel),
+      (err: Error & { code?: string }) => err.code === 'ROUTER_RAW_BODY_UNAVAILABLE',
+    );
   });
 });

@@ -72,11 +72,19 @@ export function describeBackendNodeLossDrill(fleet: () => RunningFleet): void {
           publisher.publish(COMMANDS_EXCHANGE, commandRoutingKey(ids[n % ids.length]!, 'drill'), id);
           if ((n + 1) % CONFIRM_WINDOW === 0) await publisher.settle();
           if (n + 1 === COMMANDS / 3) {
-            await waitFor(() => received() >= 100, 60_000, () => `devices to receive commands (${received()} so far)`);
+            await waitFor(
+              () => received() >= 100,
+              60_000,
+              () => `devices to receive commands (${received()} so far)`,
+            );
             killedPid = (await nodePid(victim))!;
             killNode(killedPid);
             killedAt = performance.now();
-            await waitFor(() => !processAlive(killedPid), 10_000, () => `the killed node's process ${killedPid} to be gone`);
+            await waitFor(
+              () => !processAlive(killedPid),
+              10_000,
+              () => `the killed node's process ${killedPid} to be gone`,
+            );
             electedMs = await waitFor(
               async () => {
                 const q = await survivorAdmin.get<QuorumQueueInfo>(path(FEDERATION_QUEUE)).catch(() => ({}) as QuorumQueueInfo);
@@ -101,7 +109,11 @@ export function describeBackendNodeLossDrill(fleet: () => RunningFleet): void {
         const servedMs = performance.now() - killedAt;
         assert.equal(await nodePid(victim), undefined, 'the killed node was still down while both downlinks served');
         const deadCommands = commands.filter((id) => dead.reasons.has(id));
-        assert.deepEqual(deadCommands.map((id) => `${id}: ${dead.reasons.get(id)}`), [], 'no command was dead-lettered');
+        assert.deepEqual(
+          deadCommands.map((id) => `${id}: ${dead.reasons.get(id)}`),
+          [],
+          'no command was dead-lettered',
+        );
         assert.ok(afterKill.every(delivered), `the ${afterKill.length} commands published after the kill were delivered`);
 
         const restartAt = performance.now();
@@ -115,9 +127,9 @@ export function describeBackendNodeLossDrill(fleet: () => RunningFleet): void {
         );
         const rejoinedMs = performance.now() - restartAt;
         await waitForHealthy(120_000);
-        const alsoOutbox = outbox.leader === victim.nodeName ? ' and of eu\'s quorum outbox' : '';
+        const alsoOutbox = outbox.leader === victim.nodeName ? " and of eu's quorum outbox" : '';
         reportRecovery(
-          'backend node loss (3 nodes; the leader of us\'s federation queue killed, through the router)',
+          "backend node loss (3 nodes; the leader of us's federation queue killed, through the router)",
           `killed the leader of ${FEDERATION_QUEUE}${alsoOutbox}; new leader ${newLeader.split('@')[0]} elected ${seconds(electedMs)} after the kill; ` +
             `all ${COMMANDS} commands for devices on eu (shovel) and us (federation), ${afterKill.length} of them published after the kill, ` +
             `delivered ${seconds(servedMs)} after it with the node still down (time to recover); ` +

@@ -54,7 +54,11 @@ export async function deviceSwarm(
       await Promise.all(clients.map((c) => c.endAsync(true).catch(() => undefined)));
     },
   };
-  await waitFor(() => swarm.connected() === ids.length, options.connectTimeoutMs ?? 120_000, () => `${ids.length} devices on ${gateway} to connect (${swarm.connected()} are)`);
+  await waitFor(
+    () => swarm.connected() === ids.length,
+    options.connectTimeoutMs ?? 120_000,
+    () => `${ids.length} devices on ${gateway} to connect (${swarm.connected()} are)`,
+  );
   if (options.subscribe) {
     await Promise.all(clients.map((c, i) => c.subscribeAsync(commandTopicFilter(ids[i]!), { qos: 1 })));
   }
@@ -67,7 +71,10 @@ export class ConfirmedPublisher {
   readonly nacked: string[] = [];
   #inFlight: Promise<void>[] = [];
 
-  private constructor(private readonly connection: ChannelModel, private readonly channel: ConfirmChannel) {}
+  private constructor(
+    private readonly connection: ChannelModel,
+    private readonly channel: ConfirmChannel,
+  ) {}
 
   static async open(uri: string): Promise<ConfirmedPublisher> {
     const connection = await amqp.connect(uri);
@@ -109,13 +116,17 @@ export class DeadLetters {
     const { queue } = await channel.assertQueue('', { exclusive: true, autoDelete: true });
     await channel.bindQueue(queue, DEAD_EXCHANGE, '#');
     const watcher = new DeadLetters(connection);
-    await channel.consume(queue, (m) => {
-      if (!m) return;
-      const headers = m.properties.headers ?? {};
-      const death = (headers['x-death'] as { reason?: string }[] | undefined)?.[0]?.reason;
-      const reason = String(headers[DEAD_REASON_HEADER] ?? headers['x-first-death-reason'] ?? death ?? '');
-      watcher.reasons.set(m.properties.messageId ?? m.content.toString(), reason);
-    }, { noAck: true });
+    await channel.consume(
+      queue,
+      (m) => {
+        if (!m) return;
+        const headers = m.properties.headers ?? {};
+        const death = (headers['x-death'] as { reason?: string }[] | undefined)?.[0]?.reason;
+        const reason = String(headers[DEAD_REASON_HEADER] ?? headers['x-first-death-reason'] ?? death ?? '');
+        watcher.reasons.set(m.properties.messageId ?? m.content.toString(), reason);
+      },
+      { noAck: true },
+    );
     return watcher;
   }
 

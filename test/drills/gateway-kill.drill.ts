@@ -47,14 +47,22 @@ export function describeGatewayKillDrill(fleet: () => RunningFleet): void {
           if ((n + 1) % CONFIRM_WINDOW === 0) await publisher.settle();
           if (n + 1 === COMMANDS / 2) {
             // Mid-stream: devices are receiving, the outbox holds the rest, the shovel has some in flight.
-            await waitFor(() => devices.received.size >= 200, 60_000, () => `devices to receive commands (${devices.received.size} so far)`);
+            await waitFor(
+              () => devices.received.size >= 200,
+              60_000,
+              () => `devices to receive commands (${devices.received.size} so far)`,
+            );
             const pid = await nodePid(f.node(GATEWAY));
             assert.ok(pid, 'the gateway node runs');
             killNode(pid);
             killedAt = performance.now();
             deliveredBeforeKill = devices.received.size;
             killedPid = pid;
-            await waitFor(() => !processAlive(pid), 10_000, () => `the killed gateway process ${pid} to be gone`);
+            await waitFor(
+              () => !processAlive(pid),
+              10_000,
+              () => `the killed gateway process ${pid} to be gone`,
+            );
           }
         }
         await publisher.settle();
@@ -75,7 +83,11 @@ export function describeGatewayKillDrill(fleet: () => RunningFleet): void {
         const accountedMs = performance.now() - killedAt;
         await waitForHealthy(60_000);
         const deadCommands = commands.filter((id) => dead.reasons.has(id));
-        assert.deepEqual(deadCommands.map((id) => `${id}: ${dead.reasons.get(id)}`), [], 'no command was dead-lettered (TTLs are long enough)');
+        assert.deepEqual(
+          deadCommands.map((id) => `${id}: ${dead.reasons.get(id)}`),
+          [],
+          'no command was dead-lettered (TTLs are long enough)',
+        );
         const delivered = commands.filter((id) => devices.received.has(id)).length;
         assert.equal(delivered, COMMANDS, 'every command reached its device');
         reportRecovery(

@@ -37,7 +37,10 @@ export function describeLinkRepairDrill(fleet: () => RunningFleet): void {
       await cli(['apply', '-f', F, '--cluster', 'core']);
       await waitForHealthy(60_000);
       const repairedMs = performance.now() - applyAt;
-      reportRecovery('link forwarding nothing (outbox binding deleted)', `plan named the missing binding, apply restored it; status healthy ${seconds(repairedMs)} after the apply`);
+      reportRecovery(
+        'link forwarding nothing (outbox binding deleted)',
+        `plan named the missing binding, apply restored it; status healthy ${seconds(repairedMs)} after the apply`,
+      );
     });
 
     it('a missing shovel and a federation link: link restart reports it, --recreate declares it again, restart brings a link back', async () => {
@@ -52,20 +55,29 @@ export function describeLinkRepairDrill(fleet: () => RunningFleet): void {
       assert.match(stderr, /shovel fedgate-down-eu is not defined on eu; re-create it with --recreate/);
 
       const dry = JSON.parse(await cli(['link', 'restart', 'eu', '-f', F, '--direction', 'down', '--recreate', '--dry-run', '--json']));
-      assert.deepEqual(dry.links.map((l: { before: string; action: string }) => [l.action, l.before]), [['recreate', 'missing']]);
+      assert.deepEqual(
+        dry.links.map((l: { before: string; action: string }) => [l.action, l.before]),
+        [['recreate', 'missing']],
+      );
       assert.equal(await eu.find(`/parameters/shovel/${v}/${seg(downlinkName('eu'))}`), undefined, 'a dry run changes nothing');
 
       const started = performance.now();
       const recreated = JSON.parse(await cli(['link', 'restart', 'eu', '-f', F, '--direction', 'down', '--recreate', '--json']));
-      assert.deepEqual(recreated.links.map((l: { name: string; after: string }) => [l.name, l.after]), [[downlinkName('eu'), 'running']]);
+      assert.deepEqual(
+        recreated.links.map((l: { name: string; after: string }) => [l.name, l.after]),
+        [[downlinkName('eu'), 'running']],
+      );
       const recreatedMs = performance.now() - started;
 
       const fed = JSON.parse(await cli(['link', 'restart', 'us', '-f', F, '--json']));
-      assert.deepEqual(fed.links.map((l: { name: string; kind: string; after: string }) => [l.name, l.kind, l.after]), [
-        [upstreamName('us'), 'federation', 'running'],
-        ['fedgate-up-us', 'shovel', 'running'],
-        ['fedgate-presence-us', 'shovel', 'running'],
-      ]);
+      assert.deepEqual(
+        fed.links.map((l: { name: string; kind: string; after: string }) => [l.name, l.kind, l.after]),
+        [
+          [upstreamName('us'), 'federation', 'running'],
+          ['fedgate-up-us', 'shovel', 'running'],
+          ['fedgate-presence-us', 'shovel', 'running'],
+        ],
+      );
       await waitForHealthy(60_000);
       reportRecovery('missing downlink shovel', `fedgate link restart --recreate had it running again in ${seconds(recreatedMs)}`);
     });

@@ -114,9 +114,16 @@ export function describePartitionDrill(fleet: () => RunningFleet): void {
           assert.equal(ids.filter((id) => devices.get(gw)!.received.has(id)).length, ids.length, `every command for ${gw} was delivered`);
         }
         // Only the drill's commands count: a `fedgate status` canary sent while a link is down expires into fedgate.dead too.
-        assert.deepEqual(allCommands.filter((id) => dead.reasons.has(id)), [], 'no command expired or was dead-lettered');
+        assert.deepEqual(
+          allCommands.filter((id) => dead.reasons.has(id)),
+          [],
+          'no command expired or was dead-lettered',
+        );
         const attributed = events.messages.filter((m) => eventIds.includes(m.content.toString()));
-        assert.ok(attributed.every((m) => m.content.toString().includes(`-${m.properties.appId}-`)), 'each event arrived attributed to its own gateway');
+        assert.ok(
+          attributed.every((m) => m.content.toString().includes(`-${m.properties.appId}-`)),
+          'each event arrived attributed to its own gateway',
+        );
         reportRecovery(
           'partition (10 s; eu by shovel, us by federation)',
           `status showed every link down ${seconds(linksDownAfterMs)} after the cut; after the heal status was healthy in ` +

@@ -38,13 +38,24 @@ export function describeReconnectStormDrill(fleet: () => RunningFleet): void {
       const example = commands.find((c) => c.argv.includes('-f'))!;
       const exampleTopology = example.argv[example.argv.indexOf('-f') + 1]!;
       const steps = commands.map((c) => ({ command: c, argv: forDrill(c, exampleTopology) }));
-      assert.ok(steps.every((s) => s.argv.includes(GATEWAY) || s.argv[0] === 'status'), `the runbook's example gateway is ${GATEWAY}, as in the drill`);
-      const kinds = steps.map(({ argv }) => argv.slice(0, 2).join(' ') + (argv.includes('--max-connections') ? ` ${argv[argv.indexOf('--max-connections') + 1]}` : '') + (argv.includes('--reset') ? ' reset' : ''));
+      assert.ok(
+        steps.every((s) => s.argv.includes(GATEWAY) || s.argv[0] === 'status'),
+        `the runbook's example gateway is ${GATEWAY}, as in the drill`,
+      );
+      const kinds = steps.map(
+        ({ argv }) =>
+          argv.slice(0, 2).join(' ') +
+          (argv.includes('--max-connections') ? ` ${argv[argv.indexOf('--max-connections') + 1]}` : '') +
+          (argv.includes('--reset') ? ' reset' : ''),
+      );
       // The drill is only as good as the runbook's order: hold off, shed, check, let in, remove the limit.
       let at = -1;
       for (const wanted of ['gateway limit 0', 'gateway drain', 'status', 'gateway limit 500', 'gateway limit reset']) {
         const next = kinds.findIndex((k, i) => i > at && (k === wanted || k.startsWith(`${wanted} `)));
-        assert.ok(next > at, `the runbook holds devices off, sheds them, checks, then lets them in gradually; "${wanted}" missing or out of order in: ${kinds.join(' → ')}`);
+        assert.ok(
+          next > at,
+          `the runbook holds devices off, sheds them, checks, then lets them in gradually; "${wanted}" missing or out of order in: ${kinds.join(' → ')}`,
+        );
         at = next;
       }
 
@@ -53,7 +64,11 @@ export function describeReconnectStormDrill(fleet: () => RunningFleet): void {
       swarm = await deviceSwarm(f, GATEWAY, ids, { clean: true, subscribe: false, connectTimeoutMs: 180_000 });
       const devices = swarm;
       // The broker's connection list catches up with a burst of logins within moments, not at once.
-      await waitFor(async () => (await deviceConnections()) === DEVICES, 30_000, () => `the gateway to list all ${DEVICES} device connections`);
+      await waitFor(
+        async () => (await deviceConnections()) === DEVICES,
+        30_000,
+        () => `the gateway to list all ${DEVICES} device connections`,
+      );
 
       let killedAt = 0;
       let nodeBackAt = 0;
@@ -96,7 +111,11 @@ export function describeReconnectStormDrill(fleet: () => RunningFleet): void {
         const limit = argv.includes('--max-connections') ? Number(argv[argv.indexOf('--max-connections') + 1]) : undefined;
         if (argv[1] === 'limit' && limit !== undefined && limit > 0) {
           const expected = Math.min(limit, DEVICES);
-          await waitFor(async () => (await deviceConnections()) >= expected, 120_000, () => `${expected} devices to get in under the limit ${limit}`);
+          await waitFor(
+            async () => (await deviceConnections()) >= expected,
+            120_000,
+            () => `${expected} devices to get in under the limit ${limit}`,
+          );
           await sleep(2_000);
           const admitted = await deviceConnections();
           process.stderr.write(`      [storm] limit ${limit}: ${admitted} device connections\n`);
@@ -110,7 +129,11 @@ export function describeReconnectStormDrill(fleet: () => RunningFleet): void {
           overshoot = Math.max(overshoot, admitted - limit);
         }
         if (argv[1] === 'limit' && argv.includes('--reset')) {
-          await waitFor(() => devices.connected() === DEVICES, 120_000, () => `every device to reconnect (${devices.connected()} of ${DEVICES} are)`);
+          await waitFor(
+            () => devices.connected() === DEVICES,
+            120_000,
+            () => `every device to reconnect (${devices.connected()} of ${DEVICES} are)`,
+          );
         }
       }
       assert.ok(heldOffChecked, 'the runbook drained the gateway before the restart');
@@ -118,8 +141,15 @@ export function describeReconnectStormDrill(fleet: () => RunningFleet): void {
       const allBackAt = performance.now();
       assert.equal(devices.connected(), DEVICES, 'every device reconnected');
       // The broker's connection list catches up with a burst of logins within moments, not at once.
-      await waitFor(async () => (await deviceConnections()) === DEVICES, 30_000, () => `the gateway to list all ${DEVICES} device connections`);
-      const alarms = await f.admin(GATEWAY).get<{ status: string }>('/health/checks/alarms').catch((err: Error) => ({ status: err.message }));
+      await waitFor(
+        async () => (await deviceConnections()) === DEVICES,
+        30_000,
+        () => `the gateway to list all ${DEVICES} device connections`,
+      );
+      const alarms = await f
+        .admin(GATEWAY)
+        .get<{ status: string }>('/health/checks/alarms')
+        .catch((err: Error) => ({ status: err.message }));
       assert.equal(alarms.status, 'ok', 'no resource alarm on the gateway');
       await waitForHealthy(60_000);
       reportRecovery(

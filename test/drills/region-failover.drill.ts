@@ -93,8 +93,16 @@ export function describeRegionFailoverDrill(fleet: () => RunningFleet): void {
       const run = randomUUID().slice(0, 6);
       const received = new Map<string, number>();
       for (let i = 0; i < DEVICES; i++) devices.push(new FailoverDevice(`region-${run}-${i}`, f, dns, i % 2 === 0 ? 4 : 5, received));
-      await waitFor(() => devices.every((d) => d.subscribed), 120_000, () => `${DEVICES} devices on ${LOST}`);
-      await waitPlaced(router, devices.map((d) => d.id), LOST);
+      await waitFor(
+        () => devices.every((d) => d.subscribed),
+        120_000,
+        () => `${DEVICES} devices on ${LOST}`,
+      );
+      await waitPlaced(
+        router,
+        devices.map((d) => d.id),
+        LOST,
+      );
 
       const dead = await DeadLetters.watch(f.amqpUri('core'));
       const publisher = await ConfirmedPublisher.open(f.amqpUri('core', APP_USER));
@@ -110,14 +118,25 @@ export function describeRegionFailoverDrill(fleet: () => RunningFleet): void {
       try {
         // Before: every command reaches its device at the region that will be lost.
         await publishPhase('before');
-        await waitFor(() => sent.every((id) => received.has(id)), 120_000, () => `the commands sent before the kill (${received.size} of ${sent.length})`);
+        await waitFor(
+          () => sent.every((id) => received.has(id)),
+          120_000,
+          () => `the commands sent before the kill (${received.size} of ${sent.length})`,
+        );
 
         const nodes = f.nodes(LOST);
         const pids = await Promise.all(nodes.map((n) => nodePid(n)));
-        assert.ok(pids.every((p) => p !== undefined), `every node of ${LOST} runs before the kill`);
+        assert.ok(
+          pids.every((p) => p !== undefined),
+          `every node of ${LOST} runs before the kill`,
+        );
         for (const pid of pids) killNode(pid!);
         const killedAt = performance.now();
-        await waitFor(() => pids.every((p) => !processAlive(p!)), 10_000, () => `every node of ${LOST} to be gone`);
+        await waitFor(
+          () => pids.every((p) => !processAlive(p!)),
+          10_000,
+          () => `every node of ${LOST} to be gone`,
+        );
 
         // During, before DNS gave up on the region: devices keep retrying it, the router still places them there,
         // so these commands are stranded in its outbox on the backend.
@@ -125,20 +144,35 @@ export function describeRegionFailoverDrill(fleet: () => RunningFleet): void {
         const stranded = sent.slice(-PER_PHASE);
         regionLost = true;
         const dnsAt = performance.now();
-        const movedAt = performance.now() + (await waitFor(() => devices.every((d) => d.gateway === SURVIVOR && d.subscribed), 180_000, () => `devices to reconnect at ${SURVIVOR} (${devices.filter((d) => d.gateway === SURVIVOR && d.subscribed).length} have)`));
+        const movedAt =
+          performance.now() +
+          (await waitFor(
+            () => devices.every((d) => d.gateway === SURVIVOR && d.subscribed),
+            180_000,
+            () => `devices to reconnect at ${SURVIVOR} (${devices.filter((d) => d.gateway === SURVIVOR && d.subscribed).length} have)`,
+          ));
         // After: the router has seen them at the surviving region and routes there directly.
-        await waitPlaced(router, devices.map((d) => d.id), SURVIVOR);
+        await waitPlaced(
+          router,
+          devices.map((d) => d.id),
+          SURVIVOR,
+        );
         const placedAt = performance.now();
         await publishPhase('after');
 
         await waitFor(
           () => sent.every((id) => received.has(id)),
           180_000,
-          () => `every command to reach its device (${sent.filter((id) => !received.has(id)).length} of ${sent.length} missing; evacuation ${JSON.stringify(Object.fromEntries(router!.evacuations))})`,
+          () =>
+            `every command to reach its device (${sent.filter((id) => !received.has(id)).length} of ${sent.length} missing; evacuation ${JSON.stringify(Object.fromEntries(router!.evacuations))})`,
         );
         const recoveredMs = performance.now() - killedAt;
         assert.equal(publisher.confirmed, sent.length, 'the backend confirmed every command');
-        assert.deepEqual([...dead.reasons.keys()].filter((id) => id.startsWith(`region-${run}`)), [], 'no command was dead-lettered');
+        assert.deepEqual(
+          [...dead.reasons.keys()].filter((id) => id.startsWith(`region-${run}`)),
+          [],
+          'no command was dead-lettered',
+        );
         const moved = (await router.metrics.routed.get()).values.filter((v) => v.labels.route === EVACUATED_ROUTE).reduce((sum, v) => sum + v.value, 0);
         assert.ok(moved >= stranded.length, `the ${stranded.length} commands stranded in the lost region's outbox were moved by the evacuator (${moved})`);
 
@@ -146,7 +180,10 @@ export function describeRegionFailoverDrill(fleet: () => RunningFleet): void {
         const restartAt = performance.now();
         await restartStoppedNodes();
         const newPids = await Promise.all(nodes.map((n) => nodePid(n)));
-        assert.ok(newPids.every((p, i) => p !== undefined && p !== pids[i]), `${LOST} runs again as new processes`);
+        assert.ok(
+          newPids.every((p, i) => p !== undefined && p !== pids[i]),
+          `${LOST} runs again as new processes`,
+        );
         await waitForHealthy(120_000);
         await sleep(3_000);
         const duplicates = [...received.values()].reduce((sum, n) => sum + n - 1, 0);

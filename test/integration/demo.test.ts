@@ -13,7 +13,10 @@ describe('demo - the walk-through npm start ends with', function () {
 
   before(async () => {
     fleet = await sharedFleet();
-    router = new RouterService({ amqpUrl: fleet.amqpUri('core', ROUTER_USER), tls: fleet.amqpTlsOptions('core'), topology: fleet.topology, httpPort: 0, httpHost: '127.0.0.1' }, pino({ level: 'silent' }));
+    router = new RouterService(
+      { amqpUrl: fleet.amqpUri('core', ROUTER_USER), tls: fleet.amqpTlsOptions('core'), topology: fleet.topology, httpPort: 0, httpHost: '127.0.0.1' },
+      pino({ level: 'silent' }),
+    );
     await router.start();
   });
   after(async () => {
@@ -24,7 +27,10 @@ describe('demo - the walk-through npm start ends with', function () {
     const steps: DemoStep[] = [];
     const ok = await runDemo(fleet, (s) => steps.push(s));
     assert.equal(steps.length, 5);
-    assert.deepEqual(steps.filter((s) => !s.ok).map((s) => s.text), []);
+    assert.deepEqual(
+      steps.filter((s) => !s.ok).map((s) => s.text),
+      [],
+    );
     assert.equal(ok, true);
   });
 });

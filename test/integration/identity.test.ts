@@ -91,7 +91,12 @@ describe('identity - attacks on device and app identities fail on the TLS fleet'
     const gw = gatewayOf(fleet, 'eu');
     const identity = await fleet.deviceTls(owner);
     const client = await mqtt.connectAsync(`mqtts://${gw.host}:${gw.ports.mqtt}`, {
-      ca: identity.ca, cert: identity.cert, key: identity.key, reconnectPeriod: 0, connectTimeout: 30_000, ...options,
+      ca: identity.ca,
+      cert: identity.cert,
+      key: identity.key,
+      reconnectPeriod: 0,
+      connectTimeout: 30_000,
+      ...options,
     });
     open.push(client);
     return client;
@@ -107,7 +112,8 @@ describe('identity - attacks on device and app identities fail on the TLS fleet'
     return { id, client, got };
   }
 
-  const command = (device: string, body: string) => publishConfirmed(fleet.amqpEndpoint('core'), gatewayExchange('eu'), commandRoutingKey(device, 'unlock'), body);
+  const command = (device: string, body: string) =>
+    publishConfirmed(fleet.amqpEndpoint('core'), gatewayExchange('eu'), commandRoutingKey(device, 'unlock'), body);
 
   for (const version of [4, 5] as const) {
     it(`MQTT ${version === 4 ? '3.1.1' : '5'}: a device certificate cannot claim another device's client id or ".*" (CONNACK refuses it)`, async () => {
@@ -122,38 +128,44 @@ describe('identity - attacks on device and app identities fail on the TLS fleet'
       // The victim's session was not taken over: still connected, and its next command reaches it.
       assert.ok(victim.client.connected, 'the victim is still connected');
       await command(victim.id, 'for-the-victim');
-      await until(() => victim.got.includes('for-the-victim'), 15_000, 'the victim\'s command');
+      await until(() => victim.got.includes('for-the-victim'), 15_000, "the victim's command");
     });
 
     it(`MQTT ${version === 4 ? '3.1.1' : '5'}: a device cannot log in under another device's name, even with the password "none"`, async () => {
       const victim = unique('victim');
       const attacker = unique('attacker');
       for (const password of ['none', 'anything']) {
-        await assert.rejects(withCertificateOf(attacker, { clientId: attacker, username: victim, password, protocolVersion: version }), (err: { code?: number }) => {
-          assert.equal(err.code, BAD_LOGIN[version], `password ${password}`);
-          return true;
-        });
+        await assert.rejects(
+          withCertificateOf(attacker, { clientId: attacker, username: victim, password, protocolVersion: version }),
+          (err: { code?: number }) => {
+            assert.equal(err.code, BAD_LOGIN[version], `password ${password}`);
+            return true;
+          },
+        );
       }
     });
   }
 
-  it('a device cannot subscribe to another device\'s commands, by name or wildcard; nothing reaches it, the victim gets its command', async () => {
+  it("a device cannot subscribe to another device's commands, by name or wildcard; nothing reaches it, the victim gets its command", async () => {
     const victim = await victimOnline();
     const attacker = unique('attacker');
     const stolen: string[] = [];
     for (const filter of [`devices/${victim.id}/commands/#`, 'devices/+/commands/#', '#']) {
       const client = await withCertificateOf(attacker, { clientId: attacker });
       client.on('message', (topic) => stolen.push(topic));
-      const granted = await client.subscribeAsync(filter, { qos: 1 }).then((g) => g.map((s) => s.qos), (err: Error) => err.message);
+      const granted = await client.subscribeAsync(filter, { qos: 1 }).then(
+        (g) => g.map((s) => s.qos),
+        (err: Error) => err.message,
+      );
       assert.ok(typeof granted === 'string' || granted.every((qos) => qos >= 0x80), `${filter} was granted: ${JSON.stringify(granted)}`);
     }
     await command(victim.id, 'unlock-door');
-    await until(() => victim.got.includes('unlock-door'), 15_000, 'the victim\'s command');
+    await until(() => victim.got.includes('unlock-door'), 15_000, "the victim's command");
     await new Promise((r) => setTimeout(r, 500));
     assert.deepEqual(stolen, [], 'the attacker received nothing');
   });
 
-  it('STOMP: an app cannot consume an offline device\'s session queue; the device gets its queued command when it returns', async () => {
+  it("STOMP: an app cannot consume an offline device's session queue; the device gets its queued command when it returns", async () => {
     const victim = unique('victim');
     const session = await mqttDevice(fleet, 'eu', victim, { clean: false });
     await session.subscribeAsync(`devices/${victim}/commands/#`, { qos: 1 });
@@ -196,7 +208,10 @@ describe('identity - attacks on device and app identities fail on the TLS fleet'
     const gw = gatewayOf(fleet, 'eu');
     const socketOptions = { ca: [identity.ca], cert: identity.cert, key: identity.key };
     await assert.rejects(amqp.connect(`amqps://${device}:none@${gw.host}:${gw.ports.amqp}/%2F`, socketOptions), /ACCESS_REFUSED|403/);
-    await assert.rejects(amqp.connect(`amqps://${gw.host}:${gw.ports.amqp}/%2F`, { ...socketOptions, credentials: amqp.credentials.external() }), /EXTERNAL|mechanism/i);
+    await assert.rejects(
+      amqp.connect(`amqps://${gw.host}:${gw.ports.amqp}/%2F`, { ...socketOptions, credentials: amqp.credentials.external() }),
+      /EXTERNAL|mechanism/i,
+    );
   });
 
   it('without a client certificate the TLS handshake fails on every listener of a gateway, before any protocol byte', async () => {
@@ -221,7 +236,12 @@ describe('identity - attacks on device and app identities fail on the TLS fleet'
     const file = join(impostor.dir, 'fleet.yaml');
     const text = readFileSync(fleet.topologyFile, 'utf8');
     const secrets = resolve(dirname(fleet.topologyFile), (fleet.topology.credentials as { path: string }).path);
-    writeFileSync(file, text.replace(/path: .*/, `path: ${secrets}`).replace(/(\n {2}- name: eu\n(?: {4}.*\n)*? {4}maxConnections: .*\n)/, `$1    wan: { port: ${impostor.port} }\n`));
+    writeFileSync(
+      file,
+      text
+        .replace(/path: .*/, `path: ${secrets}`)
+        .replace(/(\n {2}- name: eu\n(?: {4}.*\n)*? {4}maxConnections: .*\n)/, `$1    wan: { port: ${impostor.port} }\n`),
+    );
     try {
       const applied = await runCli(['apply', '-f', file, '--cluster', 'eu']);
       assert.equal(applied.code, 0, applied.stdout + applied.stderr);
@@ -236,18 +256,21 @@ describe('identity - attacks on device and app identities fail on the TLS fleet'
       }
       assert.equal(impostor.handshakes(), 0, 'no link completed a handshake with the impostor');
       // Each link aborted the handshake itself, telling the impostor its CA is unknown.
-      assert.ok(fromLinks.every((code) => code === 'ERR_SSL_TLSV1_ALERT_UNKNOWN_CA'), fromLinks.join());
+      assert.ok(
+        fromLinks.every((code) => code === 'ERR_SSL_TLSV1_ALERT_UNKNOWN_CA'),
+        fromLinks.join(),
+      );
     } finally {
       await runCli(['apply', '-f', fleet.topologyFile, '--cluster', 'eu']);
       await impostor.close();
     }
-    await eventually(async () => (await runCli(['status', '-f', fleet.topologyFile, '--no-canary'])).code === 0, 60_000, 'eu\'s links back on the real backend');
+    await eventually(async () => (await runCli(['status', '-f', fleet.topologyFile, '--no-canary'])).code === 0, 60_000, "eu's links back on the real backend");
   });
 
   it('no password of the fleet is in any file of its state: definitions, broker databases, logs, keys', async () => {
     const passwords = requiredCredentials(fleet.topology).map((ref) => ({ ref, bytes: Buffer.from(fleet.secrets.password(ref.cluster, ref.user)) }));
     const files = filesUnder(fleet.stateDir);
-    assert.ok(files.some((f) => f.endsWith('definitions.json')) && files.some((f) => f.endsWith('.log')), 'the fleet\'s definitions and logs are there');
+    assert.ok(files.some((f) => f.endsWith('definitions.json')) && files.some((f) => f.endsWith('.log')), "the fleet's definitions and logs are there");
     for (const file of files) {
       const content = readFileSync(file);
       for (const { ref, bytes } of passwords) assert.ok(!content.includes(bytes), `${file} holds the password of ${ref.user} on ${ref.cluster}`);
@@ -260,7 +283,10 @@ describe('identity - attacks on device and app identities fail on the TLS fleet'
     try {
       const ids = { v4: unique('legit'), v5: unique('legit'), app: unique('legit-app') };
       const got = new Map<string, string[]>(Object.values(ids).map((id) => [id, []]));
-      for (const [id, protocolVersion] of [[ids.v4, 4], [ids.v5, 5]] as const) {
+      for (const [id, protocolVersion] of [
+        [ids.v4, 4],
+        [ids.v5, 5],
+      ] as const) {
         const client = await withCertificateOf(id, { clientId: id, protocolVersion });
         client.on('message', (_topic, payload) => got.get(id)!.push(payload.toString()));
         await client.subscribeAsync(`devices/${id}/commands/#`, { qos: 1 });

@@ -2,9 +2,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import type { MqttClient } from 'mqtt';
 import type { Client as StompClient } from '@stomp/stompjs';
-import {
-  DEVICES_EXCHANGE, EVENTS_EXCHANGE, PRESENCE_EXCHANGE, commandRoutingKey, gatewayExchange, uplinkUser,
-} from '@fedgate/topology';
+import { DEVICES_EXCHANGE, EVENTS_EXCHANGE, PRESENCE_EXCHANGE, commandRoutingKey, gatewayExchange, uplinkUser } from '@fedgate/topology';
 import type { RunningFleet } from '@fedgate/local-cluster';
 import { sharedFleet } from '../shared-fleet.ts';
 import { publishConfirmed, tap } from '../amqp-probe.ts';
@@ -25,7 +23,10 @@ describe('links - end to end on the local fleet', function () {
     }
   });
 
-  for (const [gateway, other, kind] of [['eu', 'us', 'shovel'], ['us', 'eu', 'federation']] as const) {
+  for (const [gateway, other, kind] of [
+    ['eu', 'us', 'shovel'],
+    ['us', 'eu', 'federation'],
+  ] as const) {
     it(`downlink (${kind}): a command for ${gateway} reaches its MQTT and STOMP subscribers and never ${other}`, async () => {
       const device = `dev-${randomUUID().slice(0, 8)}`;
       const mqttClient = await mqttDevice(fleet, gateway, device);
@@ -103,7 +104,7 @@ describe('links - end to end on the local fleet', function () {
     }
   });
 
-  it('device isolation: subscribing to another device\'s commands is refused', async () => {
+  it("device isolation: subscribing to another device's commands is refused", async () => {
     const client = await mqttDevice(fleet, 'eu', 'sensor-a');
     open.push(client);
     await client.subscribeAsync('devices/sensor-a/commands/#', { qos: 1 });

@@ -21,7 +21,13 @@ describe('local - fleet lifecycle', function () {
     assert.equal(again.stdout, 'the fleet is already running\n');
 
     const status = JSON.parse((await runCli(['local', 'status', '-f', FILE, '--json'])).stdout);
-    assert.deepEqual(status.clusters.map((c: { name: string; running: boolean }) => [c.name, c.running]), [['core', true], ['gw', true]]);
+    assert.deepEqual(
+      status.clusters.map((c: { name: string; running: boolean }) => [c.name, c.running]),
+      [
+        ['core', true],
+        ['gw', true],
+      ],
+    );
     assert.equal(status.clusters[1].mqttUrl, 'mqtt://127.0.0.1:2090');
     const pids = status.clusters.map((c: { pid: number }) => c.pid);
 

@@ -11,7 +11,13 @@ import { mqttDeviceOptions, until } from '../device-clients.ts';
 const FOREVER = 0xffffffff;
 
 /** Connects; `onMessage` listens before the CONNACK, since a resumed session's messages may arrive in the same read. */
-async function device(fleet: RunningFleet, gateway: string, clientId: string, protocolVersion: 4 | 5, onMessage?: (topic: string) => void): Promise<MqttClient> {
+async function device(
+  fleet: RunningFleet,
+  gateway: string,
+  clientId: string,
+  protocolVersion: 4 | 5,
+  onMessage?: (topic: string) => void,
+): Promise<MqttClient> {
   const { url, options } = await mqttDeviceOptions(fleet, gateway, clientId);
   const client = mqtt.connect(url, {
     ...options,
@@ -40,7 +46,7 @@ describe('mqtt 5 - devices on RabbitMQ 4.0 gateways, beside MQTT 3.1.1', functio
     for (const c of open.splice(0)) await c.endAsync(true).catch(() => undefined);
   });
 
-  it('bounds the session expiry a device asks for to the topology\'s location TTL', async () => {
+  it("bounds the session expiry a device asks for to the topology's location TTL", async () => {
     const { url, options } = await mqttDeviceOptions(fleet, 'eu', `m5-${randomUUID().slice(0, 8)}`);
     const client = mqtt.connect(url, {
       ...options,
@@ -58,7 +64,10 @@ describe('mqtt 5 - devices on RabbitMQ 4.0 gateways, beside MQTT 3.1.1', functio
     assert.equal(connack.properties?.sessionExpiryInterval, fleet.topology.routing.locationTtlSeconds);
   });
 
-  for (const [gateway, kind] of [['eu', 'shovel'], ['us', 'federation']] as const) {
+  for (const [gateway, kind] of [
+    ['eu', 'shovel'],
+    ['us', 'federation'],
+  ] as const) {
     it(`downlink (${kind}): MQTT 5 and 3.1.1 devices get their command byte for byte; MQTT 5 sees the deadline`, async () => {
       const id = randomUUID().slice(0, 8);
       const v5 = await device(fleet, gateway, `m5-${id}`, 5);
@@ -91,7 +100,10 @@ describe('mqtt 5 - devices on RabbitMQ 4.0 gateways, beside MQTT 3.1.1', functio
     const first = await device(fleet, 'eu', clientId, 5);
     await first.subscribeAsync(`devices/${clientId}/commands/#`, { qos: 1 });
     await first.endAsync();
-    for (const [name, expiration] of [['stale', '200'], ['fresh', '60000']] as const) {
+    for (const [name, expiration] of [
+      ['stale', '200'],
+      ['fresh', '60000'],
+    ] as const) {
       await publishConfirmed(fleet.amqpEndpoint('core'), gatewayExchange('eu'), commandRoutingKey(clientId, name), name, { expiration, persistent: true });
     }
     await new Promise((r) => setTimeout(r, 1_500));

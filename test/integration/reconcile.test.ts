@@ -27,10 +27,17 @@ describe('reconciler - plan and apply on the local fleet', function () {
     const plan = await planJson();
     const eu = plan.clusters.find((c) => c.cluster === 'eu')!;
     const core = plan.clusters.find((c) => c.cluster === 'core')!;
-    assert.deepEqual(eu.changes.map((c) => `${c.action} ${c.kind} ${c.id}`), ['create parameter shovel fedgate-down-eu']);
-    assert.deepEqual(core.changes.map((c) => `${c.action} ${c.kind} ${c.id}`), ['create policy fedgate-commands']);
+    assert.deepEqual(
+      eu.changes.map((c) => `${c.action} ${c.kind} ${c.id}`),
+      ['create parameter shovel fedgate-down-eu'],
+    );
+    assert.deepEqual(
+      core.changes.map((c) => `${c.action} ${c.kind} ${c.id}`),
+      ['create policy fedgate-commands'],
+    );
     // No password of the fleet in the plan, whether a link has one (plain backend) or logs in by certificate (TLS).
-    for (const ref of requiredCredentials(fleet.topology)) assert.ok(!JSON.stringify(plan).includes(fleet.secrets.password(ref.cluster, ref.user)), `${ref.user} on ${ref.cluster}`);
+    for (const ref of requiredCredentials(fleet.topology))
+      assert.ok(!JSON.stringify(plan).includes(fleet.secrets.password(ref.cluster, ref.user)), `${ref.user} on ${ref.cluster}`);
 
     const applied = await cli(['apply', '-f', TEST_TOPOLOGY_FILE]);
     assert.equal(applied.code, 0, applied.stdout + applied.stderr);
@@ -39,7 +46,10 @@ describe('reconciler - plan and apply on the local fleet', function () {
 
     const again = await cli(['apply', '-f', TEST_TOPOLOGY_FILE, '--json']);
     const report = JSON.parse(again.stdout) as { clusters: { applied: number }[] };
-    assert.deepEqual(report.clusters.map((c) => c.applied), [0, 0, 0]);
+    assert.deepEqual(
+      report.clusters.map((c) => c.applied),
+      [0, 0, 0],
+    );
   });
 
   it('leaves objects it does not own alone, with and without --prune, and prunes its own leftovers only with --prune', async () => {
@@ -49,12 +59,15 @@ describe('reconciler - plan and apply on the local fleet', function () {
     await core.put(`/queues/${vhost}/fedgate.leftover`, { durable: true, arguments: {} });
     try {
       const plan = await planJson(['--cluster', 'core']);
-      assert.deepEqual(plan.clusters[0]!.extra.map((c) => c.id), ['fedgate.leftover']);
+      assert.deepEqual(
+        plan.clusters[0]!.extra.map((c) => c.id),
+        ['fedgate.leftover'],
+      );
       assert.equal((await cli(['apply', '-f', TEST_TOPOLOGY_FILE, '--cluster', 'core'])).code, 0);
       assert.ok(await core.find(`/queues/${vhost}/fedgate.leftover`), 'without --prune the leftover stays');
 
       assert.equal((await cli(['apply', '-f', TEST_TOPOLOGY_FILE, '--cluster', 'core', '--prune'])).code, 0);
-      assert.equal(await core.find(`/queues/${vhost}/fedgate.leftover`), undefined, '--prune removed fedgate\'s leftover');
+      assert.equal(await core.find(`/queues/${vhost}/fedgate.leftover`), undefined, "--prune removed fedgate's leftover");
       assert.ok(await core.find(`/queues/${vhost}/ops.audit`), 'a queue fedgate does not own survives --prune');
       assert.ok(await core.find(`/policies/${vhost}/ops-audit`), 'a policy fedgate does not own survives --prune');
     } finally {
@@ -75,7 +88,10 @@ describe('reconciler - plan and apply on the local fleet', function () {
     const secretsPath = (fleet.topology.credentials as { path: string }).path;
     copyFileSync(join(dirname(TEST_TOPOLOGY_FILE), secretsPath), secrets);
     const usManagement = fleet.topology.gateways.find((g) => g.name === 'us')!.ports.management;
-    writeFileSync(file, readFileSync(TEST_TOPOLOGY_FILE, 'utf8').replace(`management: ${usManagement}`, 'management: 15899').replace(`path: ${secretsPath}`, `path: ${secrets}`));
+    writeFileSync(
+      file,
+      readFileSync(TEST_TOPOLOGY_FILE, 'utf8').replace(`management: ${usManagement}`, 'management: 15899').replace(`path: ${secretsPath}`, `path: ${secrets}`),
+    );
     const { code, stdout } = await cli(['plan', '-f', file]);
     assert.equal(code, 1);
     assert.match(stdout, /^us: FAILED — management API at https?:\/\/127\.0\.0\.1:15899 is unreachable/m);

@@ -38,7 +38,11 @@ describe('gateway - reconnect storm', function () {
   it(`${STORM_CLIENTS} MQTT clients connecting at once all end up connected, and the fleet stays healthy`, async () => {
     const admin = fleet.admin('eu');
     // Every device its own login (over TLS its own certificate, issued once and kept in the fleet's state).
-    const logins = await inBatches(Array.from({ length: STORM_CLIENTS }, (_, i) => `storm-${i}`), 8, (id) => mqttDeviceOptions(fleet, 'eu', id));
+    const logins = await inBatches(
+      Array.from({ length: STORM_CLIENTS }, (_, i) => `storm-${i}`),
+      8,
+      (id) => mqttDeviceOptions(fleet, 'eu', id),
+    );
     const pid = (await nodePid(fleet.node('eu')))!;
     const rssBefore = residentBytes(pid);
     const started = performance.now();

@@ -6,7 +6,7 @@ import { sharedFleet } from '../shared-fleet.ts';
 import { tap } from '../amqp-probe.ts';
 import { deviceId, deviceIds, newRouter, publishCommands, publishPresence } from './router-harness.ts';
 
-describe('router - cold start from a directory snapshot plus the presence log\'s tail', function () {
+describe("router - cold start from a directory snapshot plus the presence log's tail", function () {
   this.timeout(180_000);
   let fleet: RunningFleet;
   const routers: RouterService[] = [];
@@ -57,7 +57,7 @@ describe('router - cold start from a directory snapshot plus the presence log\'s
       const now = Date.now();
       const where = (r: RouterService, id: string) => r.directory.lookup(id, now, 3_600_000);
       for (const id of [...base, ...newcomers]) assert.deepEqual(where(reader, id), where(writer, id), id);
-      assert.equal(where(reader, departed[0]!), undefined, 'a departure in the tail removes the snapshot\'s entry');
+      assert.equal(where(reader, departed[0]!), undefined, "a departure in the tail removes the snapshot's entry");
       assert.equal(where(reader, moved[0]!)?.gateway, 'us', 'a move in the tail wins over the snapshot');
       assert.equal(where(reader, newcomers[0]!)?.gateway, 'us');
 
@@ -77,6 +77,6 @@ describe('router - cold start from a directory snapshot plus the presence log\'s
     assert.ok(await first.writeSnapshot(), 'the first to try takes the lock and writes');
     assert.equal(await second.writeSnapshot(), undefined, 'the second router does not get the lock');
     await first.stop();
-    assert.ok(await second.writeSnapshot(), 'the lock went with the first router\'s connection');
+    assert.ok(await second.writeSnapshot(), "the lock went with the first router's connection");
   });
 });

@@ -3,10 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import { Connection, type Envelope } from 'rabbitmq-client';
 import { pino } from 'pino';
-import {
-  APP_USER, BINDING_CREATED, BINDING_DELETED, COMMANDS_EXCHANGE, DEADLINE_HEADER, PRESENCE_EXCHANGE, ROUTER_USER,
-  uplinkUser,
-} from '@fedgate/topology';
+import { APP_USER, BINDING_CREATED, BINDING_DELETED, COMMANDS_EXCHANGE, DEADLINE_HEADER, PRESENCE_EXCHANGE, ROUTER_USER, uplinkUser } from '@fedgate/topology';
 import { RouterService, devicePresenceHeaders, type RouterOptions } from '@fedgate/router';
 import type { RunningFleet } from '@fedgate/local-cluster';
 import { until } from '../device-clients.ts';
@@ -16,7 +13,15 @@ export const quiet = pino({ level: 'silent' });
 
 export function newRouter(fleet: RunningFleet, options: Partial<RouterOptions> = {}): RouterService {
   return new RouterService(
-    { amqpUrl: fleet.amqpUri('core', ROUTER_USER), tls: fleet.amqpTlsOptions('core'), topology: fleet.topology, httpPort: 0, httpHost: '127.0.0.1', healthIntervalMs: 500, ...options },
+    {
+      amqpUrl: fleet.amqpUri('core', ROUTER_USER),
+      tls: fleet.amqpTlsOptions('core'),
+      topology: fleet.topology,
+      httpPort: 0,
+      httpHost: '127.0.0.1',
+      healthIntervalMs: 500,
+      ...options,
+    },
     quiet,
   );
 }
@@ -42,10 +47,14 @@ export async function publishCommands(fleet: RunningFleet, commands: readonly Ou
   const connection = new Connection({ url: fleet.amqpUri('core', APP_USER), tls: fleet.amqpTlsOptions('core'), frameMax: 131_072 });
   try {
     const publisher = connection.createPublisher({ confirm: true });
-    await Promise.all(commands.map((c) => publisher.send(
-      { exchange: COMMANDS_EXCHANGE, routingKey: c.routingKey, durable: true, headers: { [DEADLINE_HEADER]: Date.now() + 60_000 }, ...c.options },
-      c.body,
-    )));
+    await Promise.all(
+      commands.map((c) =>
+        publisher.send(
+          { exchange: COMMANDS_EXCHANGE, routingKey: c.routingKey, durable: true, headers: { [DEADLINE_HEADER]: Date.now() + 60_000 }, ...c.options },
+          c.body,
+        ),
+      ),
+    );
     await publisher.close();
   } finally {
     await connection.close();
@@ -56,7 +65,12 @@ export async function publishCommands(fleet: RunningFleet, commands: readonly Ou
  * Puts presence events on the backend as gateway `gateway`'s presence link would (same user, so the broker
  * checks user_id): each device in `ids` subscribed (or, for `left`, unsubscribed) at `at`.
  */
-export async function publishPresence(fleet: RunningFleet, gateway: string, ids: readonly string[], options: { at?: number; type?: 'arrived' | 'left' } = {}): Promise<void> {
+export async function publishPresence(
+  fleet: RunningFleet,
+  gateway: string,
+  ids: readonly string[],
+  options: { at?: number; type?: 'arrived' | 'left' } = {},
+): Promise<void> {
   const user = uplinkUser(gateway);
   const routingKey = options.type === 'left' ? BINDING_DELETED : BINDING_CREATED;
   const at = options.at ?? Date.now();
@@ -94,9 +108,7 @@ export async function endpoint(router: RouterService, path: string): Promise<{ s
 /** Sum of a counter's values in the router's registry, optionally for one label value. */
 export async function counterTotal(router: RouterService, name: string, labels: Record<string, string> = {}): Promise<number> {
   const metric = await router.metrics.registry.getSingleMetric(name)?.get();
-  return (metric?.values ?? [])
-    .filter((v) => Object.entries(labels).every(([k, want]) => String(v.labels[k]) === want))
-    .reduce((n, v) => n + v.value, 0);
+  return (metric?.values ?? []).filter((v) => Object.entries(labels).every(([k, want]) => String(v.labels[k]) === want)).reduce((n, v) => n + v.value, 0);
 }
 
 /** Records the router's readiness on every tick until stopped: the states it went through, in order. */

@@ -5,7 +5,16 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import type { MqttClient } from 'mqtt';
 import type { ConsumeMessage } from 'amqplib';
-import { APP_USER, DEAD_EXCHANGE, DEAD_REASON_HEADER, DEADLINE_HEADER, DEVICES_EXCHANGE, ROUTE_HEADER, commandRoutingKey, commandTopicFilter } from '@fedgate/topology';
+import {
+  APP_USER,
+  DEAD_EXCHANGE,
+  DEAD_REASON_HEADER,
+  DEADLINE_HEADER,
+  DEVICES_EXCHANGE,
+  ROUTE_HEADER,
+  commandRoutingKey,
+  commandTopicFilter,
+} from '@fedgate/topology';
 import type { RouterService } from '@fedgate/router';
 import type { RunningFleet } from '@fedgate/local-cluster';
 import { sharedFleet } from '../shared-fleet.ts';
@@ -23,9 +32,13 @@ const execFileAsync = promisify(execFile);
 async function sendDeeplyNested(fleet: RunningFleet, routingKey: string, messageId: string, depth: number): Promise<void> {
   const sender = fileURLToPath(new URL('./router-deep-header-sender.ts', import.meta.url));
   // TLS options by environment, not argv: the tools' key must not show in the process list.
-  await execFileAsync(process.execPath, ['--stack-size=7800', '--import', 'tsx', sender, fleet.amqpUri('core', APP_USER), routingKey, messageId, String(depth)], {
-    env: { ...process.env, FEDGATE_SENDER_TLS: JSON.stringify(fleet.amqpTlsOptions('core')) },
-  });
+  await execFileAsync(
+    process.execPath,
+    ['--stack-size=7800', '--import', 'tsx', sender, fleet.amqpUri('core', APP_USER), routingKey, messageId, String(depth)],
+    {
+      env: { ...process.env, FEDGATE_SENDER_TLS: JSON.stringify(fleet.amqpTlsOptions('core')) },
+    },
+  );
 }
 
 interface Normal {
@@ -65,7 +78,9 @@ function mixedBurst(target: string, bystander: string) {
   ];
   const cc = { id: 'cc-bcc', body: Buffer.from('{"cc":true}') };
   const command = (id: string, body: Buffer, options: OutgoingCommand['options']): OutgoingCommand => ({
-    routingKey: commandRoutingKey(target, 'set'), body, options: { messageId: id, ...options },
+    routingKey: commandRoutingKey(target, 'set'),
+    body,
+    options: { messageId: id, ...options },
   });
   const burst: OutgoingCommand[] = [];
   normals.forEach((n, i) => {
@@ -146,9 +161,21 @@ describe('router - hostile input mixed into normal commands', function () {
     assert.deepEqual(readiness.states, ['ready'], 'ready throughout: the command consumer was never lost');
     assert.equal(await counterTotal(router, 'fedgate_router_commands_requeued_total'), 0, 'no republish failed, so no channel closed');
     // Counted once each dead letter is confirmed, which can be just after the tap saw it.
-    await untilAsync(async () => (await counterTotal(router, 'fedgate_router_commands_dead_lettered_total', { reason: 'invalid-deadline' })) === 4, 5_000, '4 invalid deadlines counted');
-    await untilAsync(async () => (await counterTotal(router, 'fedgate_router_commands_dead_lettered_total', { reason: 'headers-too-large' })) === 1, 5_000, '1 oversized header table counted');
+    await untilAsync(
+      async () => (await counterTotal(router, 'fedgate_router_commands_dead_lettered_total', { reason: 'invalid-deadline' })) === 4,
+      5_000,
+      '4 invalid deadlines counted',
+    );
+    await untilAsync(
+      async () => (await counterTotal(router, 'fedgate_router_commands_dead_lettered_total', { reason: 'headers-too-large' })) === 1,
+      5_000,
+      '1 oversized header table counted',
+    );
     assert.equal(await counterTotal(router, 'fedgate_router_headers_stripped_total', { header: 'CC' }), 1);
-    await untilAsync(async () => (await counterTotal(router, 'fedgate_router_commands_dead_lettered_total', { reason: 'invalid-header' })) === 1, 5_000, 'the deep table counted');
+    await untilAsync(
+      async () => (await counterTotal(router, 'fedgate_router_commands_dead_lettered_total', { reason: 'invalid-header' })) === 1,
+      5_000,
+      'the deep table counted',
+    );
   });
 });

@@ -17,7 +17,9 @@ interface RouterProcess {
 
 /** `fedgate router` as operators run it, resolved once it printed that it is ready. */
 function startRouterProcess(): Promise<RouterProcess> {
-  const proc = spawn(process.execPath, ['packages/cli/bin/fedgate.js', 'router', '-f', TEST_TOPOLOGY_FILE, '--port', '0', '--log-level', 'info'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = spawn(process.execPath, ['packages/cli/bin/fedgate.js', 'router', '-f', TEST_TOPOLOGY_FILE, '--port', '0', '--log-level', 'info'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const logs: Record<string, unknown>[] = [];
   let partial = '';
   proc.stdout!.on('data', (chunk: Buffer) => {
@@ -70,8 +72,14 @@ describe('router - lifecycle: readiness before the rebuild, ordered shutdown, a 
     }
     await starting;
     answers.push({ answer: `${(await endpoint(router, '/readyz')).status} after start`, placed: countPlaced() });
-    assert.ok(answers.some((a) => a.answer === '503 rebuilding directory'), `503 while rebuilding (saw ${[...new Set(answers.map((a) => a.answer))].join(', ')})`);
-    assert.ok(answers.every((a) => !a.answer.startsWith('200') || a.placed === ids.length), 'never 200 with part of the directory');
+    assert.ok(
+      answers.some((a) => a.answer === '503 rebuilding directory'),
+      `503 while rebuilding (saw ${[...new Set(answers.map((a) => a.answer))].join(', ')})`,
+    );
+    assert.ok(
+      answers.every((a) => !a.answer.startsWith('200') || a.placed === ids.length),
+      'never 200 with part of the directory',
+    );
     assert.deepEqual(answers.at(-1), { answer: '200 after start', placed: ids.length });
   });
 
@@ -84,7 +92,10 @@ describe('router - lifecycle: readiness before the rebuild, ordered shutdown, a 
     processes.push(router.proc);
     const count = 3_000;
     const ids = Array.from({ length: count }, (_, i) => `${target}-${i}`);
-    const publishing = publishCommands(fleet, ids.map((id) => ({ routingKey: commandRoutingKey(target, 'n'), body: Buffer.from(id), options: { messageId: id } })));
+    const publishing = publishCommands(
+      fleet,
+      ids.map((id) => ({ routingKey: commandRoutingKey(target, 'n'), body: Buffer.from(id), options: { messageId: id } })),
+    );
     await until(() => atDevice.messages.length >= 300, 30_000, 'the router to be busy routing');
     router.proc.kill('SIGTERM');
     assert.equal(await router.exited, 0, 'a graceful stop exits 0');
@@ -110,7 +121,10 @@ describe('router - lifecycle: readiness before the rebuild, ordered shutdown, a 
     router.proc.kill('SIGTERM');
     router.proc.kill('SIGINT');
     assert.equal(await router.exited, 1);
-    assert.ok(router.logs.some((l) => l.msg === 'second signal: exiting now'), 'says why it exits');
+    assert.ok(
+      router.logs.some((l) => l.msg === 'second signal: exiting now'),
+      'says why it exits',
+    );
     assert.ok(!router.logs.some((l) => l.step === 'stopped'), 'did not wait for the graceful stop');
   });
 });

@@ -1,7 +1,15 @@
 import assert from 'node:assert/strict';
 import type { MqttClient } from 'mqtt';
 import {
-  DEAD_EXCHANGE, DEAD_REASON_HEADER, DEVICES_EXCHANGE, ROUTE_HEADER, commandRoutingKey, commandTopicFilter, gatewayExchange, type Gateway, type Topology,
+  DEAD_EXCHANGE,
+  DEAD_REASON_HEADER,
+  DEVICES_EXCHANGE,
+  ROUTE_HEADER,
+  commandRoutingKey,
+  commandTopicFilter,
+  gatewayExchange,
+  type Gateway,
+  type Topology,
 } from '@fedgate/topology';
 import { seg } from '@fedgate/broker-admin';
 import { downlinkQueue, type RouterService } from '@fedgate/router';
@@ -65,8 +73,16 @@ describe('router - dead-letter, unroutable and scale-out paths on the local flee
     const m = await dead.next((d) => d.properties.messageId === 'unknown-1');
     assert.equal(m.properties.headers?.[DEAD_REASON_HEADER], 'unknown-device');
     await until(() => got.includes('to somebody'), 10_000, 'the known device still served');
-    assert.deepEqual(atGateways.map((t) => t.messages.length), [0, 0], 'nothing broadcast');
-    await untilAsync(async () => (await counterTotal(router, 'fedgate_router_commands_dead_lettered_total', { reason: 'unknown-device' })) === 1, 5_000, 'one unknown-device counted');
+    assert.deepEqual(
+      atGateways.map((t) => t.messages.length),
+      [0, 0],
+      'nothing broadcast',
+    );
+    await untilAsync(
+      async () => (await counterTotal(router, 'fedgate_router_commands_dead_lettered_total', { reason: 'unknown-device' })) === 1,
+      5_000,
+      'one unknown-device counted',
+    );
   });
 
   it('dead-letters as unroutable a command the broker returns (mandatory), and keeps routing', async () => {
@@ -89,7 +105,11 @@ describe('router - dead-letter, unroutable and scale-out paths on the local flee
       const got = await deviceAt('us', fine);
       await placed(router, fine, 'us');
       router.directory.arrived(stranded, ghost, Date.now()); // as if its presence event had come from that gateway
-      await untilAsync(async () => (await counterTotal(router, 'fedgate_router_gateway_healthy', { gateway: ghost })) === 1, 5_000, 'the ghost gateway counted healthy');
+      await untilAsync(
+        async () => (await counterTotal(router, 'fedgate_router_gateway_healthy', { gateway: ghost })) === 1,
+        5_000,
+        'the ghost gateway counted healthy',
+      );
       const dead = await openTap('core', DEAD_EXCHANGE, `devices.${stranded}.#`);
       await publishCommands(fleet, [
         { routingKey: commandRoutingKey(stranded, 'ping'), body: Buffer.from('returned'), options: { messageId: 'returned-1' } },
@@ -100,7 +120,11 @@ describe('router - dead-letter, unroutable and scale-out paths on the local flee
       assert.ok(m.content.equals(Buffer.from('returned')));
       await until(() => got.includes('routed'), 10_000, 'the next command routed');
       // Counted once its dead letter is confirmed, which can be just after the tap saw it.
-      await untilAsync(async () => (await counterTotal(router, 'fedgate_router_commands_dead_lettered_total', { reason: 'unroutable' })) === 1, 5_000, 'one unroutable counted');
+      await untilAsync(
+        async () => (await counterTotal(router, 'fedgate_router_commands_dead_lettered_total', { reason: 'unroutable' })) === 1,
+        5_000,
+        'one unroutable counted',
+      );
       assert.equal(await counterTotal(router, 'fedgate_router_commands_routed_total', { route: 'direct', gateway: ghost }), 0);
     } finally {
       await connection.close().catch(() => undefined);
@@ -108,7 +132,7 @@ describe('router - dead-letter, unroutable and scale-out paths on the local flee
     }
   });
 
-  it('two instances share the command queue: each command reaches only its device\'s gateway, both route, both follow a move', async () => {
+  it("two instances share the command queue: each command reaches only its device's gateway, both route, both follow a move", async () => {
     const [first, second] = [await startRouter({ prefetch: 10 }), await startRouter({ prefetch: 10 })];
     const atEu = deviceId('pair-eu');
     const atUs = deviceId('pair-us');
@@ -130,14 +154,23 @@ describe('router - dead-letter, unroutable and scale-out paths on the local flee
     assert.deepEqual([strayEu.messages.length, strayUs.messages.length], [0, 0], 'nothing reached the other gateway');
     const routedBy = await Promise.all([first!, second!].map((r) => counterTotal(r, 'fedgate_router_commands_routed_total', { route: 'direct' })));
     assert.equal(routedBy[0]! + routedBy[1]!, 2 * count, 'each command routed once, directly');
-    assert.ok(routedBy.every((n) => n > 0), `both instances routed (${routedBy.join(' + ')})`);
+    assert.ok(
+      routedBy.every((n) => n > 0),
+      `both instances routed (${routedBy.join(' + ')})`,
+    );
 
     await devices.shift()!.endAsync(true);
     const movedGot = await deviceAt('us', atEu);
     for (const r of [first!, second!]) await placed(r, atEu, 'us');
     const atUsNow = await openTap('us', DEVICES_EXCHANGE, `devices.${atEu}.#`);
-    await publishCommands(fleet, Array.from({ length: 20 }, (_, i) => ({ routingKey: commandRoutingKey(atEu, 'n'), body: Buffer.from(`moved-${i}`) })));
+    await publishCommands(
+      fleet,
+      Array.from({ length: 20 }, (_, i) => ({ routingKey: commandRoutingKey(atEu, 'n'), body: Buffer.from(`moved-${i}`) })),
+    );
     await until(() => movedGot.filter((p) => p.startsWith('moved-')).length === 20, 15_000, 'the moved device to get all 20');
-    assert.ok(atUsNow.messages.every((m) => m.properties.headers?.[ROUTE_HEADER] === 'direct'), 'routed directly by whichever instance took it');
+    assert.ok(
+      atUsNow.messages.every((m) => m.properties.headers?.[ROUTE_HEADER] === 'direct'),
+      'routed directly by whichever instance took it',
+    );
   });
 });

@@ -4,7 +4,15 @@ import { randomUUID } from 'node:crypto';
 import type { MqttClient } from 'mqtt';
 import { pino } from 'pino';
 import {
-  COMMANDS_EXCHANGE, DEAD_EXCHANGE, DEAD_REASON_HEADER, DEADLINE_HEADER, DEVICES_EXCHANGE, ROUTE_HEADER, ROUTER_USER, commandRoutingKey, gatewayExchange,
+  COMMANDS_EXCHANGE,
+  DEAD_EXCHANGE,
+  DEAD_REASON_HEADER,
+  DEADLINE_HEADER,
+  DEVICES_EXCHANGE,
+  ROUTE_HEADER,
+  ROUTER_USER,
+  commandRoutingKey,
+  gatewayExchange,
 } from '@fedgate/topology';
 import { RouterService } from '@fedgate/router';
 import { scopeLiteral } from '@fedgate/pki';
@@ -16,7 +24,17 @@ import { mqttDevice, stompApp, stompCollect, until } from '../device-clients.ts'
 const quiet = pino({ level: 'silent' });
 
 function newRouter(fleet: RunningFleet): RouterService {
-  return new RouterService({ amqpUrl: fleet.amqpUri('core', ROUTER_USER), tls: fleet.amqpTlsOptions('core'), topology: fleet.topology, httpPort: 0, httpHost: '127.0.0.1', healthIntervalMs: 500 }, quiet);
+  return new RouterService(
+    {
+      amqpUrl: fleet.amqpUri('core', ROUTER_USER),
+      tls: fleet.amqpTlsOptions('core'),
+      topology: fleet.topology,
+      httpPort: 0,
+      httpHost: '127.0.0.1',
+      healthIntervalMs: 500,
+    },
+    quiet,
+  );
 }
 
 /** Publishes commands with confirms, as a microservice would; returns the message ids the broker confirmed. */
@@ -28,7 +46,10 @@ async function sendCommands(fleet: RunningFleet, deviceId: string, count: number
     for (let i = 0; i < count; i++) {
       const id = `${deviceId}-${i}`;
       channel.publish(COMMANDS_EXCHANGE, commandRoutingKey(deviceId, 'set'), Buffer.from(id), {
-        messageId: id, persistent: true, expiration: '120000', headers: { [DEADLINE_HEADER]: Date.now() + 120_000 },
+        messageId: id,
+        persistent: true,
+        expiration: '120000',
+        headers: { [DEADLINE_HEADER]: Date.now() + 120_000 },
       });
       ids.push(id);
       if (i % 500 === 499) {
@@ -115,7 +136,7 @@ describe('router - location-aware routing on the local fleet', function () {
     assert.ok(Date.now() - second.subscribedAt < 2_000);
   });
 
-  it('an app allowed to read a device\'s commands does not move the device: the router counts its binding as untrusted', async () => {
+  it("an app allowed to read a device's commands does not move the device: the router counts its binding as untrusted", async () => {
     const victim = `victim-${randomUUID().slice(0, 8)}`;
     const app = `monitor-${randomUUID().slice(0, 8)}`;
     const { got } = await deviceAt('eu', victim);
@@ -129,7 +150,7 @@ describe('router - location-aware routing on the local fleet', function () {
       const spied = stompCollect(stomp, app, `devices.${victim}.commands.#`);
       const deadline = Date.now() + 10_000;
       while ((await untrusted()) === before && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
-      assert.equal(await untrusted(), before + 1, 'the app\'s binding reached the router and was counted untrusted');
+      assert.equal(await untrusted(), before + 1, "the app's binding reached the router and was counted untrusted");
       assert.equal(router.directory.lookup(victim, Date.now(), 60_000)?.gateway, 'eu', 'the victim was not moved');
       await sendCommands(fleet, victim, 1);
       await until(() => got.length === 1, 10_000, 'the command at the victim');
@@ -192,7 +213,9 @@ describe('router - SIGKILL in the middle of 5,000 commands', function () {
   });
 
   function startRouterProcess(): Promise<ChildProcess> {
-    const proc = spawn(process.execPath, ['packages/cli/bin/fedgate.js', 'router', '-f', TEST_TOPOLOGY_FILE, '--port', '0', '--log-level', 'warn'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const proc = spawn(process.execPath, ['packages/cli/bin/fedgate.js', 'router', '-f', TEST_TOPOLOGY_FILE, '--port', '0', '--log-level', 'warn'], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
     return new Promise((resolve, reject) => {
       let err = '';
       proc.stderr!.on('data', (chunk: Buffer) => {
@@ -230,13 +253,18 @@ describe('router - SIGKILL in the middle of 5,000 commands', function () {
       assert.notEqual(child.pid, first.pid, 'a new router process');
       await until(() => confirmed.every((id) => got.has(id)), 180_000, 'every confirmed command delivered');
       assert.ok(got.size > deliveredAtKill, 'the restarted router delivered what the killed one left');
-      assert.deepEqual(dead.messages.map((m) => `${String(m.properties.messageId)}: ${String(m.properties.headers?.[DEAD_REASON_HEADER])}`), [], 'none dead-lettered');
-      process.stderr.write(`      [router-kill] ${deliveredAtKill} delivered before the kill, all ${confirmed.length} ${((Date.now() - restartedAt) / 1000).toFixed(1)} s after the restart; 0 dead-lettered\n`);
+      assert.deepEqual(
+        dead.messages.map((m) => `${String(m.properties.messageId)}: ${String(m.properties.headers?.[DEAD_REASON_HEADER])}`),
+        [],
+        'none dead-lettered',
+      );
+      process.stderr.write(
+        `      [router-kill] ${deliveredAtKill} delivered before the kill, all ${confirmed.length} ${((Date.now() - restartedAt) / 1000).toFixed(1)} s after the restart; 0 dead-lettered\n`,
+      );
     } finally {
       child?.kill('SIGTERM');
       await dead.close();
       await client.endAsync(true).catch(() => undefined);
     }
   });
-
 });

@@ -41,7 +41,7 @@ describe('shared resources - one client cannot exhaust what the others need', fu
 
   const queue = (cluster: string, name: string) => fleet.admin(cluster).get<LiveQueue>(`/queues/${seg(fleet.topology.vhost)}/${seg(name)}`);
 
-  it('an event larger than the gateway\'s limit closes the device\'s connection and reaches nobody; the device and others go on', async () => {
+  it("an event larger than the gateway's limit closes the device's connection and reaches nobody; the device and others go on", async () => {
     const id = unique('big');
     const events = await tap(fleet.amqpEndpoint('core'), EVENTS_EXCHANGE, `devices.${id}.events.#`);
     taps.push(events);
@@ -72,7 +72,11 @@ describe('shared resources - one client cannot exhaust what the others need', fu
     try {
       stompCollect(stomp, app);
       const appQueues = async () =>
-        (await fleet.admin('eu').get<({ name: string } & LiveQueue)[]>(`/queues/${seg(fleet.topology.vhost)}?name=${encodeURIComponent(`^fedgate\\.app\\.${app}\\.`)}&use_regex=true`));
+        await fleet
+          .admin('eu')
+          .get<({ name: string } & LiveQueue)[]>(
+            `/queues/${seg(fleet.topology.vhost)}?name=${encodeURIComponent(`^fedgate\\.app\\.${app}\\.`)}&use_regex=true`,
+          );
       let found: ({ name: string } & LiveQueue)[] = [];
       const deadline = Date.now() + 10_000;
       while (found.length === 0 && Date.now() < deadline) {
@@ -88,7 +92,7 @@ describe('shared resources - one client cannot exhaust what the others need', fu
     }
   });
 
-  it('a full uplink refuses the flooder\'s events and keeps every event other devices buffered during the outage', async () => {
+  it("a full uplink refuses the flooder's events and keeps every event other devices buffered during the outage", async () => {
     const gw: Gateway = gatewayOf(fleet, 'us');
     const admin = fleet.admin(gw.name);
     const shovelPath = `/parameters/shovel/${seg(fleet.topology.vhost)}/${seg(uplinkName(gw.name))}`;
@@ -121,6 +125,10 @@ describe('shared resources - one client cannot exhaust what the others need', fu
     }
     const quietIds = () => new Set(events.messages.filter((m) => m.fields.routingKey.startsWith(`devices.${quiet}.`)).map((m) => m.content.toString()));
     await until(() => quietIds().size === 20, 30_000, 'every buffered event of the quiet device at the backend');
-    await until(() => events.messages.filter((m) => m.fields.routingKey.startsWith(`devices.${flooder}.`)).length === accepted, 30_000, 'the flooder\'s accepted events');
+    await until(
+      () => events.messages.filter((m) => m.fields.routingKey.startsWith(`devices.${flooder}.`)).length === accepted,
+      30_000,
+      "the flooder's accepted events",
+    );
   });
 });

@@ -5,7 +5,15 @@ import { RouterMetrics } from '@fedgate/router';
 import type { RunningFleet } from '@fedgate/local-cluster';
 import { sharedFleet } from '../shared-fleet.ts';
 import {
-  ALERTS_FILE, DASHBOARD_FILE, SCRAPE_FILE, alertGroups, alertRules, dashboardQueries, metricNames, promqlErrors, withGrafanaVariables,
+  ALERTS_FILE,
+  DASHBOARD_FILE,
+  SCRAPE_FILE,
+  alertGroups,
+  alertRules,
+  dashboardQueries,
+  metricNames,
+  promqlErrors,
+  withGrafanaVariables,
 } from './alert-rules.ts';
 
 /** The router's metric families as it registers them; a histogram is scraped as _bucket, _sum and _count. */
@@ -15,7 +23,10 @@ async function routerMetricNames(): Promise<Set<string>> {
 }
 
 function scrapeJobs(): Map<string, { metrics_path?: string; params?: Record<string, string[]> }> {
-  const config = parse(readFileSync(SCRAPE_FILE, 'utf8')) as { rule_files: string[]; scrape_configs: { job_name: string; metrics_path?: string; params?: Record<string, string[]> }[] };
+  const config = parse(readFileSync(SCRAPE_FILE, 'utf8')) as {
+    rule_files: string[];
+    scrape_configs: { job_name: string; metrics_path?: string; params?: Record<string, string[]> }[];
+  };
   assert.deepEqual(config.rule_files, ['alerts.yml'], `${SCRAPE_FILE} loads the alert rules`);
   return new Map(config.scrape_configs.map((j) => [j.job_name, j]));
 }
@@ -47,8 +58,10 @@ describe('ops - alert rules, scrape configuration and dashboard', () => {
     assert.ok(alertGroups().every((g) => g.name && g.rules.length > 0));
   });
 
-  it('every alert and dashboard query parses with Prometheus\'s PromQL grammar', () => {
-    const broken = allQueries().filter((q) => promqlErrors(q.expr).length > 0).map((q) => `${q.where}: ${q.expr}`);
+  it("every alert and dashboard query parses with Prometheus's PromQL grammar", () => {
+    const broken = allQueries()
+      .filter((q) => promqlErrors(q.expr).length > 0)
+      .map((q) => `${q.where}: ${q.expr}`);
     assert.deepEqual(broken, []);
     assert.deepEqual(promqlErrors('sum(rate(x[5m]) /').length > 0, true, 'the grammar does catch a broken query');
   });
@@ -56,7 +69,12 @@ describe('ops - alert rules, scrape configuration and dashboard', () => {
   it('queries select only jobs the scrape configuration defines, and metrics the router or RabbitMQ export', async () => {
     const jobs = scrapeJobs();
     const router = await routerMetricNames();
-    for (const name of ['fedgate_router_commands_routed_total', 'fedgate_router_commands_dead_lettered_total', 'fedgate_router_directory_devices', 'fedgate_router_routing_latency_seconds_bucket']) {
+    for (const name of [
+      'fedgate_router_commands_routed_total',
+      'fedgate_router_commands_dead_lettered_total',
+      'fedgate_router_directory_devices',
+      'fedgate_router_routing_latency_seconds_bucket',
+    ]) {
       assert.ok(router.has(name), `the router exports ${name}`);
     }
     const problems: string[] = [];
@@ -72,16 +90,31 @@ describe('ops - alert rules, scrape configuration and dashboard', () => {
   });
 
   it('the dashboard covers the router, queue depths, connections, descriptors, memory and alarms', () => {
-    const dashboard = JSON.parse(readFileSync(DASHBOARD_FILE, 'utf8')) as { uid: string; panels: { id: number; type: string }[]; templating: { list: { name: string }[] } };
+    const dashboard = JSON.parse(readFileSync(DASHBOARD_FILE, 'utf8')) as {
+      uid: string;
+      panels: { id: number; type: string }[];
+      templating: { list: { name: string }[] };
+    };
     assert.equal(dashboard.uid, 'fedgate');
     assert.equal(new Set(dashboard.panels.map((p) => p.id)).size, dashboard.panels.length, 'panel ids are unique');
-    assert.deepEqual(dashboard.templating.list.map((v) => v.name), ['datasource', 'cluster']);
+    assert.deepEqual(
+      dashboard.templating.list.map((v) => v.name),
+      ['datasource', 'cluster'],
+    );
     const used = new Set(dashboardQueries().flatMap((q) => metricNames(withGrafanaVariables(q.expr))));
     for (const metric of [
-      'fedgate_router_commands_routed_total', 'fedgate_router_commands_dead_lettered_total', 'fedgate_router_directory_devices',
-      'fedgate_router_routing_latency_seconds_bucket', 'rabbitmq_detailed_queue_messages', 'rabbitmq_detailed_queue_consumers',
-      'rabbitmq_connections', 'rabbitmq_process_open_fds', 'rabbitmq_process_max_fds', 'rabbitmq_alarms_file_descriptor_limit',
-      'rabbitmq_alarms_memory_used_watermark', 'rabbitmq_alarms_free_disk_space_watermark',
+      'fedgate_router_commands_routed_total',
+      'fedgate_router_commands_dead_lettered_total',
+      'fedgate_router_directory_devices',
+      'fedgate_router_routing_latency_seconds_bucket',
+      'rabbitmq_detailed_queue_messages',
+      'rabbitmq_detailed_queue_consumers',
+      'rabbitmq_connections',
+      'rabbitmq_process_open_fds',
+      'rabbitmq_process_max_fds',
+      'rabbitmq_alarms_file_descriptor_limit',
+      'rabbitmq_alarms_memory_used_watermark',
+      'rabbitmq_alarms_free_disk_space_watermark',
     ]) {
       assert.ok(used.has(metric), `the dashboard shows ${metric}`);
     }
@@ -111,8 +144,16 @@ describe('ops - RabbitMQ 4.0 exports every metric the alerts and dashboard use',
         }
       }
     }
-    const used = new Set(allQueries().flatMap((q) => metricNames(q.expr)).filter((m) => m.startsWith('rabbitmq_')));
+    const used = new Set(
+      allQueries()
+        .flatMap((q) => metricNames(q.expr))
+        .filter((m) => m.startsWith('rabbitmq_')),
+    );
     assert.ok(used.size >= 15, `${used.size} RabbitMQ metrics used`);
-    assert.deepEqual([...used].filter((m) => !exported.has(m)), [], `metrics ${ALERTS_FILE} or ${DASHBOARD_FILE} use that RabbitMQ does not export`);
+    assert.deepEqual(
+      [...used].filter((m) => !exported.has(m)),
+      [],
+      `metrics ${ALERTS_FILE} or ${DASHBOARD_FILE} use that RabbitMQ does not export`,
+    );
   });
 });

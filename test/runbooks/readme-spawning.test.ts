@@ -17,10 +17,18 @@ describe('README - spawning a region: every fedgate command parses with the real
 
   it('is a numbered list of steps from an empty account to devices connected', () => {
     const steps = [...section.matchAll(/^(\d+)\. /gm)].map((m) => Number(m[1]));
-    assert.deepEqual(steps, steps.map((_, i) => i + 1));
+    assert.deepEqual(
+      steps,
+      steps.map((_, i) => i + 1),
+    );
     assert.ok(steps.length >= 6, `${steps.length} steps`);
     const order = commands.map((c) => c.argv.slice(0, 2).join(' '));
-    const pairs: [string, string][] = [['synth -f', 'release push'], ['release push', 'secrets push'], ['secrets push', 'apply -f'], ['apply -f', 'dns plan']];
+    const pairs: [string, string][] = [
+      ['synth -f', 'release push'],
+      ['release push', 'secrets push'],
+      ['secrets push', 'apply -f'],
+      ['apply -f', 'dns plan'],
+    ];
     for (const [before, after] of pairs) {
       const i = order.findIndex((o) => o.startsWith(before));
       const j = order.findIndex((o) => o.startsWith(after));

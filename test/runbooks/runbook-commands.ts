@@ -18,7 +18,10 @@ export interface RunbookCommand {
 }
 
 export function runbookFiles(): string[] {
-  return readdirSync(RUNBOOK_DIR).filter((f) => f.endsWith('.md')).sort().map((f) => join(RUNBOOK_DIR, f));
+  return readdirSync(RUNBOOK_DIR)
+    .filter((f) => f.endsWith('.md'))
+    .sort()
+    .map((f) => join(RUNBOOK_DIR, f));
 }
 
 /**
@@ -135,7 +138,7 @@ export function words(text: string, vars: ReadonlyMap<string, string>, where: st
     word += value;
     return i + match[0].length;
   };
-  for (let i = 0; i < text.length; ) {
+  for (let i = 0; i < text.length;) {
     const c = text[i]!;
     if (quote === "'") {
       if (c === "'") quote = undefined;
@@ -171,8 +174,7 @@ export function words(text: string, vars: ReadonlyMap<string, string>, where: st
 const PARSED = Symbol('parsed');
 
 export type ParseResult =
-  | { readonly ok: true; readonly command: string; readonly argv: Record<string, unknown> }
-  | { readonly ok: false; readonly message: string };
+  { readonly ok: true; readonly command: string; readonly argv: Record<string, unknown> } | { readonly ok: false; readonly message: string };
 
 /**
  * Parses `argv` with the real fedgate CLI — every command, option, choice, conflict and required argument — and

@@ -40,11 +40,17 @@ describe('runbooks - every fedgate command in them parses with the real CLI', ()
     }
   });
 
-  it('finds the commands, with the runbook\'s variables expanded', () => {
+  it("finds the commands, with the runbook's variables expanded", () => {
     assert.ok(all.length >= 60, `found ${all.length} commands`);
     const storm = runbookCommands('runbooks/reconnect-storm.md');
     assert.deepEqual(storm.find((c) => c.argv.includes('--max-connections'))!.argv, [
-      'gateway', 'limit', 'eu', '-f', 'infra/topologies/acme.example.yaml', '--max-connections', '0',
+      'gateway',
+      'limit',
+      'eu',
+      '-f',
+      'infra/topologies/acme.example.yaml',
+      '--max-connections',
+      '0',
     ]);
   });
 
@@ -67,7 +73,8 @@ describe('runbooks - every fedgate command in them parses with the real CLI', ()
       const file = result.argv.file;
       if (typeof file === 'string' && !existsSync(file)) failures.push(`${c.runbook}:${c.line}: -f ${file} does not exist in this repository`);
     }
-    if (skipped.length > 0) process.stderr.write(`      [runbooks] skipped ${skipped.length} command(s) of unregistered commands:\n        ${skipped.join('\n        ')}\n`);
+    if (skipped.length > 0)
+      process.stderr.write(`      [runbooks] skipped ${skipped.length} command(s) of unregistered commands:\n        ${skipped.join('\n        ')}\n`);
     assert.deepEqual(failures, [], `runbook commands that do not parse:\n${failures.join('\n')}`);
   });
 
@@ -84,14 +91,20 @@ describe('runbooks - every fedgate command in them parses with the real CLI', ()
   });
 
   it('refuses a variable no block of the runbook sets', () => {
-    assert.throws(() => runbookCommands('x.md', '```sh\nfedgate status -f "$TOPOLOGY"\n```\n'), /x\.md:2: \$TOPOLOGY is used but no sh block of this runbook sets it/);
+    assert.throws(
+      () => runbookCommands('x.md', '```sh\nfedgate status -f "$TOPOLOGY"\n```\n'),
+      /x\.md:2: \$TOPOLOGY is used but no sh block of this runbook sets it/,
+    );
     assert.deepEqual(words(`a "b c" 'd $E' $F`, new Map([['F', 'f']]), 'here'), ['a', 'b c', 'd $E', 'f']);
   });
 
   it('names only alerts that ops/prometheus/alerts.yml defines', () => {
     const defined = new Set(alertNames());
     const unknown = runbookFiles().flatMap((file) =>
-      [...readFileSync(file, 'utf8').matchAll(ALERT_REFERENCE)].map((m) => m[1]!).filter((name) => !defined.has(name)).map((name) => `${file}: ${name}`),
+      [...readFileSync(file, 'utf8').matchAll(ALERT_REFERENCE)]
+        .map((m) => m[1]!)
+        .filter((name) => !defined.has(name))
+        .map((name) => `${file}: ${name}`),
     );
     assert.deepEqual(unknown, []);
   });

@@ -74,7 +74,9 @@ export function barChartSvg(chart: BarChart): string {
     out.push(`<line x1="${m.left}" x2="${width - m.right}" y1="${y(v).toFixed(1)}" y2="${y(v).toFixed(1)}" stroke="#e3e3e3"/>`);
     out.push(`<text x="${m.left - 6}" y="${(y(v) + 4).toFixed(1)}" font-size="11" text-anchor="end" fill="#444">${escapeXml(defaultFormat(v))}</text>`);
   }
-  out.push(`<text transform="translate(16 ${m.top + plotH / 2}) rotate(-90)" font-size="12" text-anchor="middle" fill="#333">${escapeXml(chart.yLabel)}</text>`);
+  out.push(
+    `<text transform="translate(16 ${m.top + plotH / 2}) rotate(-90)" font-size="12" text-anchor="middle" fill="#333">${escapeXml(chart.yLabel)}</text>`,
+  );
   out.push(`<line x1="${m.left}" x2="${m.left}" y1="${m.top}" y2="${m.top + plotH}" stroke="#888"/>`);
   out.push(`<line x1="${m.left}" x2="${width - m.right}" y1="${m.top + plotH}" y2="${m.top + plotH}" stroke="#888"/>`);
   // Bars.
@@ -87,18 +89,26 @@ export function barChartSvg(chart: BarChart): string {
       if (v === undefined || !Number.isFinite(v)) return;
       const x = groupX + barW * s;
       const top = y(v);
-      out.push(`<rect x="${x.toFixed(1)}" y="${top.toFixed(1)}" width="${(barW - 2).toFixed(1)}" height="${(m.top + plotH - top).toFixed(1)}" fill="${COLORS[s % COLORS.length]}"/>`);
-      out.push(`<text x="${(x + barW / 2 - 1).toFixed(1)}" y="${(top - 4).toFixed(1)}" font-size="10" text-anchor="middle" fill="#222">${escapeXml(format(v))}</text>`);
+      out.push(
+        `<rect x="${x.toFixed(1)}" y="${top.toFixed(1)}" width="${(barW - 2).toFixed(1)}" height="${(m.top + plotH - top).toFixed(1)}" fill="${COLORS[s % COLORS.length]}"/>`,
+      );
+      out.push(
+        `<text x="${(x + barW / 2 - 1).toFixed(1)}" y="${(top - 4).toFixed(1)}" font-size="10" text-anchor="middle" fill="#222">${escapeXml(format(v))}</text>`,
+      );
     });
     const lines = labelLines(category, Math.max(8, Math.floor(groupW / 7)));
     lines.forEach((line, i) => {
-      out.push(`<text x="${(m.left + groupW * c + groupW / 2).toFixed(1)}" y="${m.top + plotH + 16 + i * 13}" font-size="11" text-anchor="middle" fill="#222">${escapeXml(line)}</text>`);
+      out.push(
+        `<text x="${(m.left + groupW * c + groupW / 2).toFixed(1)}" y="${m.top + plotH + 16 + i * 13}" font-size="11" text-anchor="middle" fill="#222">${escapeXml(line)}</text>`,
+      );
     });
   });
   if (chart.reference && Number.isFinite(chart.reference.value)) {
     const ry = y(chart.reference.value).toFixed(1);
     out.push(`<line x1="${m.left}" x2="${width - m.right}" y1="${ry}" y2="${ry}" stroke="#c00" stroke-dasharray="6 4" stroke-width="1.5"/>`);
-    out.push(`<text x="${width - m.right - 4}" y="${(Number(ry) - 5).toFixed(1)}" font-size="11" text-anchor="end" fill="#c00">${escapeXml(chart.reference.label)}</text>`);
+    out.push(
+      `<text x="${width - m.right - 4}" y="${(Number(ry) - 5).toFixed(1)}" font-size="11" text-anchor="end" fill="#c00">${escapeXml(chart.reference.label)}</text>`,
+    );
   }
   if (legend) {
     let x = m.left;

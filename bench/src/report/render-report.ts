@@ -44,12 +44,18 @@ export function renderReport(r: BenchResults): RenderedReport {
 
   md.push('## Targets\n');
   if (r.targets.length === 0) md.push('The scenarios of this run have no targets of their own.\n');
-  else md.push(
-    table(
-      ['target', 'goal', 'measured', 'result'],
-      r.targets.map((t) => [t.what, t.target, `${t.measuredText}${t.basis ? ` (${t.basis})` : ''}`, t.met ? 'met' : `**missed** by ${t.missedBy}${t.why ? `: ${t.why}` : ''}`]),
-    ),
-  );
+  else
+    md.push(
+      table(
+        ['target', 'goal', 'measured', 'result'],
+        r.targets.map((t) => [
+          t.what,
+          t.target,
+          `${t.measuredText}${t.basis ? ` (${t.basis})` : ''}`,
+          t.met ? 'met' : `**missed** by ${t.missedBy}${t.why ? `: ${t.why}` : ''}`,
+        ]),
+      ),
+    );
 
   const s = r.scenarios;
   if (s.router) {
@@ -64,12 +70,23 @@ export function renderReport(r: BenchResults): RenderedReport {
     md.push(
       `**Router ÷ direct: ${formatRatio(x.routerOverDirect.ratio)}** over ${x.routerOverDirect.quietOnly ? `the ${x.routerOverDirect.quietPairs} quiet` : `all ${x.routerOverDirect.pairs} (too few quiet)`} of ${x.routerOverDirect.pairs} paired rounds ` +
         `(0.5 is the ceiling: the broker does the work twice); by CPU per message the bound is ${formatRatio(x.cpuBound)}. Two router processes ÷ one: ${formatRatio(x.twoOverOne.ratio)}. ` +
-        `Latency the router adds: p50 ${formatMs(x.addedP50Ms.ratio)}, p99 ${formatMs(x.addedP99Ms.ratio)}. Routes seen at the gateway: ${Object.entries(x.routes).map(([k, v]) => `${k} ${int(v)}`).join(', ') || 'none'}.\n`,
+        `Latency the router adds: p50 ${formatMs(x.addedP50Ms.ratio)}, p99 ${formatMs(x.addedP99Ms.ratio)}. Routes seen at the gateway: ${
+          Object.entries(x.routes)
+            .map(([k, v]) => `${k} ${int(v)}`)
+            .join(', ') || 'none'
+        }.\n`,
     );
     md.push(
       table(
         ['variant', 'msg/s', 'CPU per msg (all)', 'router CPU per msg', 'paced p50', 'paced p99'],
-        x.summary.map((v) => [v.variant, int(v.msgPerSec), us(v.cpuMicrosPerMessage), us(v.routerCpuMicrosPerMessage), formatMs(v.pacedP50Ms), formatMs(v.pacedP99Ms)]),
+        x.summary.map((v) => [
+          v.variant,
+          int(v.msgPerSec),
+          us(v.cpuMicrosPerMessage),
+          us(v.routerCpuMicrosPerMessage),
+          formatMs(v.pacedP50Ms),
+          formatMs(v.pacedP99Ms),
+        ]),
       ),
     );
     charts.push({
@@ -188,10 +205,30 @@ export function renderReport(r: BenchResults): RenderedReport {
     );
     md.push(
       table(
-        ['round', 'variant', 'subscribed', 'all subscribed (s)', 'devices/s', 'p99', 'memory per device', 'node CPU', 'descriptors (open/limit)', 'failed attempts', 'responsive after'],
+        [
+          'round',
+          'variant',
+          'subscribed',
+          'all subscribed (s)',
+          'devices/s',
+          'p99',
+          'memory per device',
+          'node CPU',
+          'descriptors (open/limit)',
+          'failed attempts',
+          'responsive after',
+        ],
         x.runs.map((v) => [
-          String(v.round), v.variant, `${int(v.subscribed)}/${int(v.clients)}`, v.seconds.toFixed(1), formatRate(v.connectsPerSec), formatMs(v.connectP99Ms),
-          formatBytes(v.bytesPerConnection), `${v.nodeCpuSeconds.toFixed(1)} s`, `${int(v.descriptorsOpen)}/${v.descriptorLimit ?? '?'}`, int(v.failedAttempts),
+          String(v.round),
+          v.variant,
+          `${int(v.subscribed)}/${int(v.clients)}`,
+          v.seconds.toFixed(1),
+          formatRate(v.connectsPerSec),
+          formatMs(v.connectP99Ms),
+          formatBytes(v.bytesPerConnection),
+          `${v.nodeCpuSeconds.toFixed(1)} s`,
+          `${int(v.descriptorsOpen)}/${v.descriptorLimit ?? '?'}`,
+          int(v.failedAttempts),
           v.nodeResponsive ? `yes (alarms: ${v.alarms})` : `no (${v.alarms})`,
         ]),
       ),
@@ -231,7 +268,13 @@ export function renderReport(r: BenchResults): RenderedReport {
     md.push(
       table(
         ['devices', 'heap per device', 'lookup', 'presence updates', 'inserts'],
-        x.summary.map((v) => [int(v.devices), formatBytes(v.heapBytesPerDevice), `${v.lookupNs.toFixed(0)} ns`, formatRate(v.updatesPerSec), formatRate(v.insertsPerSec)]),
+        x.summary.map((v) => [
+          int(v.devices),
+          formatBytes(v.heapBytesPerDevice),
+          `${v.lookupNs.toFixed(0)} ns`,
+          formatRate(v.updatesPerSec),
+          formatRate(v.insertsPerSec),
+        ]),
       ),
     );
     const sizes = x.summary.map((v) => `${int(v.devices)} devices`);

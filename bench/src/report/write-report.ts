@@ -18,7 +18,9 @@ function finiteOrNull(_key: string, value: unknown): unknown {
  */
 export async function rerenderReport(dir: string): Promise<{ files: string[] }> {
   // results.json stores NaN as null; every null in it was a number that could not be measured.
-  const results = JSON.parse(await readFile(join(dir, 'results.json'), 'utf8'), (_key, value: unknown) => (value === null ? Number.NaN : value)) as BenchResults;
+  const results = JSON.parse(await readFile(join(dir, 'results.json'), 'utf8'), (_key, value: unknown) =>
+    value === null ? Number.NaN : value,
+  ) as BenchResults;
   return writeReport({ ...results, targets: assessTargets(results.scenarios) }, dir);
 }
 

@@ -69,7 +69,9 @@ export async function runDownlinkScenario(ctx: ScenarioContext): Promise<Downlin
   const federationGw = topology.gateways.find((g) => g.downlink.kind === 'federation')!;
   const gatewayOf = (v: DownlinkVariant) => (v.kind === 'shovel' ? shovelGw : federationGw);
   const routingKey = () => commandRoutingKey(DEVICE, 'set');
-  const sinks = await Promise.all([shovelGw, federationGw].map((gw) => openSink(fleet.amqpUri(gw.name), DEVICES_EXCHANGE, [`devices.${DEVICE}.commands.#`], collectors)));
+  const sinks = await Promise.all(
+    [shovelGw, federationGw].map((gw) => openSink(fleet.amqpUri(gw.name), DEVICES_EXCHANGE, [`devices.${DEVICE}.commands.#`], collectors)),
+  );
   const publisher = await openPublisher(fleet.amqpUri(topology.backend.name), plan.messageBytes);
   const cpu = [
     { label: 'bench', pids: () => [process.pid] },
@@ -94,7 +96,9 @@ export async function runDownlinkScenario(ctx: ScenarioContext): Promise<Downlin
         await prepare(v);
         const figures = await measureBurst(spec(v), plan.downlink.messages);
         runs.push({ variant: variantLabel(v), round, mode: 'burst', figures });
-        ctx.progress(`downlink: round ${round}/${plan.rounds} ${variantLabel(v)}: ${formatRate(figures.msgPerSec)}, ${formatCpuPerMessage(figures.cpuSecondsPerMessage)}${figures.received < figures.messages ? `, ${figures.messages - figures.received} lost` : ''} (others ${formatShare(figures.otherCpuShare)})`);
+        ctx.progress(
+          `downlink: round ${round}/${plan.rounds} ${variantLabel(v)}: ${formatRate(figures.msgPerSec)}, ${formatCpuPerMessage(figures.cpuSecondsPerMessage)}${figures.received < figures.messages ? `, ${figures.messages - figures.received} lost` : ''} (others ${formatShare(figures.otherCpuShare)})`,
+        );
       }
     }
     // Latency without a backlog: every variant at the same rate, half the slowest one's saturation.
@@ -105,7 +109,9 @@ export async function runDownlinkScenario(ctx: ScenarioContext): Promise<Downlin
         await prepare(v);
         const figures = await measurePaced(spec(v), pacedRate, plan.downlink.pacedSeconds);
         runs.push({ variant: variantLabel(v), round, mode: 'paced', figures });
-        ctx.progress(`downlink: paced ${formatRate(pacedRate)} round ${round}/${plan.rounds} ${variantLabel(v)}: p50 ${formatMs(figures.latencyMs.p50)}, p99 ${formatMs(figures.latencyMs.p99)} (others ${formatShare(figures.otherCpuShare)})`);
+        ctx.progress(
+          `downlink: paced ${formatRate(pacedRate)} round ${round}/${plan.rounds} ${variantLabel(v)}: p50 ${formatMs(figures.latencyMs.p50)}, p99 ${formatMs(figures.latencyMs.p99)} (others ${formatShare(figures.otherCpuShare)})`,
+        );
       }
     }
     // Leave the fleet as the topology says, for the scenarios after this one.
@@ -132,7 +138,14 @@ export async function runDownlinkScenario(ctx: ScenarioContext): Promise<Downlin
     const safe = byRate.filter((s) => s.ackMode === 'on-confirm' && s.lostInBurst === 0);
     ctx.progress(`downlink: shovel ÷ federation (on-confirm, p1000) = ${formatRatio(shovelOverFederation.ratio)}`);
     return {
-      settings: { messages: plan.downlink.messages, messageBytes: plan.messageBytes, pacedRate, pacedSeconds: plan.downlink.pacedSeconds, rounds: plan.rounds, persistent: true },
+      settings: {
+        messages: plan.downlink.messages,
+        messageBytes: plan.messageBytes,
+        pacedRate,
+        pacedSeconds: plan.downlink.pacedSeconds,
+        rounds: plan.rounds,
+        persistent: true,
+      },
       runs,
       summary,
       shovelOverFederation,

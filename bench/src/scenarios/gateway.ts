@@ -99,8 +99,15 @@ async function storm(target: StormTarget, variant: GatewayVariant, round: number
     // session (MQTT 5, expiring a minute after it leaves so the node is clean for the next variant).
     const clientId = `storm-${round}-${i}`;
     const client = mqtt.connect(target.url, {
-      clientId, username: target.username, password: target.password, protocolVersion: 5, clean: true,
-      properties: { sessionExpiryInterval: SESSION_EXPIRY_SECONDS }, reconnectPeriod: 1_000, connectTimeout: 30_000, keepalive: 120,
+      clientId,
+      username: target.username,
+      password: target.password,
+      protocolVersion: 5,
+      clean: true,
+      properties: { sessionExpiryInterval: SESSION_EXPIRY_SECONDS },
+      reconnectPeriod: 1_000,
+      connectTimeout: 30_000,
+      keepalive: 120,
     });
     let everConnected = false;
     let subscribed = false;

@@ -22,9 +22,24 @@ export interface RouterRun {
 }
 
 export interface RouterResult {
-  readonly settings: { messages: number; messageBytes: number; routerPrefetch: number; pacedRate: number; pacedSeconds: number; rounds: number; pacedRounds: number };
+  readonly settings: {
+    messages: number;
+    messageBytes: number;
+    routerPrefetch: number;
+    pacedRate: number;
+    pacedSeconds: number;
+    rounds: number;
+    pacedRounds: number;
+  };
   readonly runs: readonly RouterRun[];
-  readonly summary: readonly { variant: RouterVariant; msgPerSec: number; cpuMicrosPerMessage: number; routerCpuMicrosPerMessage: number; pacedP50Ms: number; pacedP99Ms: number }[];
+  readonly summary: readonly {
+    variant: RouterVariant;
+    msgPerSec: number;
+    cpuMicrosPerMessage: number;
+    routerCpuMicrosPerMessage: number;
+    pacedP50Ms: number;
+    pacedP99Ms: number;
+  }[];
   /** router x1 ÷ direct msg/s over paired rounds (target ≥ 0.4; 0.5 is the ceiling: the broker works twice). */
   readonly routerOverDirect: PairedRatio;
   readonly twoOverOne: PairedRatio;
@@ -96,7 +111,9 @@ export async function runRouterScenario(ctx: ScenarioContext): Promise<RouterRes
         await prepare(variant);
         const figures = await measureBurst(spec(variant), plan.router.messages);
         runs.push({ variant, round, mode: 'burst', figures });
-        ctx.progress(`router: round ${round}/${plan.router.rounds} ${variant}: ${formatRate(figures.msgPerSec)}, ${formatCpuPerMessage(figures.cpuSecondsPerMessage)} (others ${formatShare(figures.otherCpuShare)})`);
+        ctx.progress(
+          `router: round ${round}/${plan.router.rounds} ${variant}: ${formatRate(figures.msgPerSec)}, ${formatCpuPerMessage(figures.cpuSecondsPerMessage)} (others ${formatShare(figures.otherCpuShare)})`,
+        );
       }
     }
     await stopSecond();
@@ -106,7 +123,9 @@ export async function runRouterScenario(ctx: ScenarioContext): Promise<RouterRes
       for (const variant of ['direct', 'router x1'] as const) {
         const figures = await measurePaced(spec(variant), pacedRate, plan.router.pacedSeconds);
         runs.push({ variant, round, mode: 'paced', figures });
-        ctx.progress(`router: paced ${formatRate(pacedRate)} round ${round}/${plan.rounds} ${variant}: p50 ${formatMs(figures.latencyMs.p50)}, p99 ${formatMs(figures.latencyMs.p99)} (others ${formatShare(figures.otherCpuShare)})`);
+        ctx.progress(
+          `router: paced ${formatRate(pacedRate)} round ${round}/${plan.rounds} ${variant}: p50 ${formatMs(figures.latencyMs.p50)}, p99 ${formatMs(figures.latencyMs.p99)} (others ${formatShare(figures.otherCpuShare)})`,
+        );
       }
     }
     const routesAfter = sink.headerCounts(ROUTE_HEADER);
@@ -121,7 +140,15 @@ export async function runRouterScenario(ctx: ScenarioContext): Promise<RouterRes
       return pairedCompare(values('router x1'), values('direct'), (a, b) => a - b);
     };
     const result: RouterResult = {
-      settings: { messages: plan.router.messages, messageBytes: plan.messageBytes, routerPrefetch: 256, pacedRate, pacedSeconds: plan.router.pacedSeconds, rounds: plan.router.rounds, pacedRounds: plan.rounds },
+      settings: {
+        messages: plan.router.messages,
+        messageBytes: plan.messageBytes,
+        routerPrefetch: 256,
+        pacedRate,
+        pacedSeconds: plan.router.pacedSeconds,
+        rounds: plan.router.rounds,
+        pacedRounds: plan.rounds,
+      },
       runs,
       summary: ROUTER_VARIANTS.map((variant) => ({
         variant,
@@ -138,7 +165,9 @@ export async function runRouterScenario(ctx: ScenarioContext): Promise<RouterRes
       addedP99Ms: pacedDiff((f) => f.latencyMs.p99),
       routes,
     };
-    ctx.progress(`router: router ÷ direct = ${formatRatio(result.routerOverDirect.ratio)} (${result.routerOverDirect.quietPairs} of ${result.routerOverDirect.pairs} rounds quiet), two ÷ one instance = ${formatRatio(result.twoOverOne.ratio)}, added latency p50 ${formatMs(result.addedP50Ms.ratio)} p99 ${formatMs(result.addedP99Ms.ratio)}`);
+    ctx.progress(
+      `router: router ÷ direct = ${formatRatio(result.routerOverDirect.ratio)} (${result.routerOverDirect.quietPairs} of ${result.routerOverDirect.pairs} rounds quiet), two ÷ one instance = ${formatRatio(result.twoOverOne.ratio)}, added latency p50 ${formatMs(result.addedP50Ms.ratio)} p99 ${formatMs(result.addedP99Ms.ratio)}`,
+    );
     return result;
   } finally {
     await Promise.all(routers.splice(0).map((r) => r.stop()));

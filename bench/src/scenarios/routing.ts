@@ -8,9 +8,7 @@
 import mqtt, { type MqttClient } from 'mqtt';
 import amqp from 'amqplib';
 import { seg } from '@fedgate/broker-admin';
-import {
-  BROADCAST_EXCHANGE, COMMANDS_EXCHANGE, DEVICE_USER, DEVICES_EXCHANGE, commandRoutingKey, commandTopicFilter, type Gateway,
-} from '@fedgate/topology';
+import { BROADCAST_EXCHANGE, COMMANDS_EXCHANGE, DEVICE_USER, DEVICES_EXCHANGE, commandRoutingKey, commandTopicFilter, type Gateway } from '@fedgate/topology';
 import { openPublisher, type Publisher } from '../amqp-traffic.ts';
 import { formatCpuPerMessage, formatRate, formatRatio, formatShare } from '../format-figures.ts';
 import { DEFAULT_IDLE_MS, DEFAULT_RUN_TIMEOUT_MS } from '../measure-run.ts';
@@ -66,7 +64,17 @@ class CrossingCounter {
   lastProgress = 0;
 
   reset(runId: number, expected: number): void {
-    Object.assign(this, { runId, expected, delivered: new Set(), unrouted: new Map(), byGateway: new Map(), latencies: [], firstAt: Number.NaN, lastAt: Number.NaN, lastProgress: performance.now() });
+    Object.assign(this, {
+      runId,
+      expected,
+      delivered: new Set(),
+      unrouted: new Map(),
+      byGateway: new Map(),
+      latencies: [],
+      firstAt: Number.NaN,
+      lastAt: Number.NaN,
+      lastProgress: performance.now(),
+    });
   }
 
   device(gateway: string, payload: Buffer): void {
@@ -121,7 +129,14 @@ export async function runRoutingScenario(ctx: ScenarioContext): Promise<RoutingR
       await channel.bindQueue(queue, UNROUTED_EXCHANGE, '');
       await channel.consume(queue, (m) => m && counter.unroutable(gw.name, m.content), { noAck: true });
       await admin.put(`/parameters/federation-upstream/${vhost}/${seg(PROPAGATE_UPSTREAM)}`, {
-        value: { uri: fleet.amqpUri(backend), exchange: PROPAGATE_EXCHANGE, 'max-hops': 1, 'ack-mode': 'on-confirm', 'prefetch-count': 1000, 'trust-user-id': false },
+        value: {
+          uri: fleet.amqpUri(backend),
+          exchange: PROPAGATE_EXCHANGE,
+          'max-hops': 1,
+          'ack-mode': 'on-confirm',
+          'prefetch-count': 1000,
+          'trust-user-id': false,
+        },
       });
       await admin.put(`/policies/${vhost}/${POLICY}`, {
         pattern: `^${DEVICES_EXCHANGE.replace(/\./g, '\\.')}$`,
@@ -155,7 +170,8 @@ export async function runRoutingScenario(ctx: ScenarioContext): Promise<RoutingR
       const bindings = await fleet.fleet.admin(backend).get<{ routing_key: string }[]>(`/exchanges/${vhost}/${seg(PROPAGATE_EXCHANGE)}/bindings/source`);
       const propagated = new Set(bindings.map((b) => b.routing_key).filter((k) => k.startsWith('devices.bench-gw'))).size;
       if (placed >= devices.length && propagated >= devices.length) break;
-      if (Date.now() > deadline) throw new Error(`devices not ready after 60 s: router placed ${placed}, federation propagated ${propagated} of ${devices.length}`);
+      if (Date.now() > deadline)
+        throw new Error(`devices not ready after 60 s: router placed ${placed}, federation propagated ${propagated} of ${devices.length}`);
       await new Promise((r) => setTimeout(r, 250));
     }
 
@@ -212,12 +228,21 @@ export async function runRoutingScenario(ctx: ScenarioContext): Promise<RoutingR
           otherCpuShare,
         };
         runs.push(run);
-        ctx.progress(`routing: round ${round}/${plan.rounds} ${variant}: amplification ${formatRatio(run.amplification)} (${delivered} delivered, ${unrouted} unrouted), ${formatRate(run.msgPerSec)}, ${formatCpuPerMessage(run.cpuSecondsPerCommand)} (others ${formatShare(run.otherCpuShare)})`);
+        ctx.progress(
+          `routing: round ${round}/${plan.rounds} ${variant}: amplification ${formatRatio(run.amplification)} (${delivered} delivered, ${unrouted} unrouted), ${formatRate(run.msgPerSec)}, ${formatCpuPerMessage(run.cpuSecondsPerCommand)} (others ${formatShare(run.otherCpuShare)})`,
+        );
       }
     }
     const of = (variant: RoutingVariant) => runs.filter((r) => r.variant === variant);
     return {
-      settings: { gateways: topology.gateways.length, devicesPerGateway: plan.routing.devicesPerGateway, commands: plan.routing.commands, messageBytes: plan.messageBytes, rounds: plan.rounds, mqttQos: 1 },
+      settings: {
+        gateways: topology.gateways.length,
+        devicesPerGateway: plan.routing.devicesPerGateway,
+        commands: plan.routing.commands,
+        messageBytes: plan.messageBytes,
+        rounds: plan.rounds,
+        mqttQos: 1,
+      },
       runs,
       summary: ROUTING_VARIANTS.map((variant) => ({
         variant,
@@ -233,6 +258,9 @@ export async function runRoutingScenario(ctx: ScenarioContext): Promise<RoutingR
     await Promise.all(devices.map((d) => d.client.endAsync(true).catch(() => undefined)));
     await router?.stop();
     for (const close of closers.reverse()) await close().catch(() => undefined);
-    await fleet.fleet.admin(backend).delete(`/exchanges/${vhost}/${seg(PROPAGATE_EXCHANGE)}`).catch(() => undefined);
+    await fleet.fleet
+      .admin(backend)
+      .delete(`/exchanges/${vhost}/${seg(PROPAGATE_EXCHANGE)}`)
+      .catch(() => undefined);
   }
 }

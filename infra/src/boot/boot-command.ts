@@ -35,7 +35,12 @@ const sdkClients: BootClients = {
 };
 
 /** Runs one invocation (`argv` starts with `boot`) and returns the exit code. Never prints a secret except as asked on stdout. */
-export async function runBootCommand(argv: readonly string[], io: BootIo, env: NodeJS.ProcessEnv = process.env, clients: BootClients = sdkClients): Promise<number> {
+export async function runBootCommand(
+  argv: readonly string[],
+  io: BootIo,
+  env: NodeJS.ProcessEnv = process.env,
+  clients: BootClients = sdkClients,
+): Promise<number> {
   try {
     const { command, options } = parseBootArgs(argv, env);
     if (command === 'help') {
@@ -66,7 +71,13 @@ export function parseBootArgs(argv: readonly string[], env: NodeJS.ProcessEnv): 
     parsed = parseArgs({
       args: [...argv],
       allowPositionals: true,
-      options: { 'secret-id': { type: 'string' }, field: { type: 'string' }, group: { type: 'string' }, region: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+      options: {
+        'secret-id': { type: 'string' },
+        field: { type: 'string' },
+        group: { type: 'string' },
+        region: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
     });
   } catch (err) {
     throw new BootHelperError('BOOT_USAGE', (err as Error).message, { cause: err });
@@ -77,10 +88,12 @@ export function parseBootArgs(argv: readonly string[], env: NodeJS.ProcessEnv): 
   if (values.help || command === undefined) return { command: 'help', options: { region: '' } };
   if (extra.length > 0) throw new BootHelperError('BOOT_USAGE', `unexpected argument "${extra[0]}"`);
   const region = values.region ?? env.AWS_REGION ?? '';
-  if (!/^[a-z]{2}(-[a-z]+)+-\d+$/.test(region)) throw new BootHelperError('BOOT_USAGE', `--region: expected an AWS region such as eu-west-1 (or AWS_REGION), got "${region}"`);
+  if (!/^[a-z]{2}(-[a-z]+)+-\d+$/.test(region))
+    throw new BootHelperError('BOOT_USAGE', `--region: expected an AWS region such as eu-west-1 (or AWS_REGION), got "${region}"`);
   if (command === 'secret-value') {
     if (!values['secret-id']) throw new BootHelperError('BOOT_USAGE', '--secret-id: required');
-    if (values.field !== 'binary' && values.field !== 'string') throw new BootHelperError('BOOT_USAGE', `--field: expected binary or string, got "${values.field ?? ''}"`);
+    if (values.field !== 'binary' && values.field !== 'string')
+      throw new BootHelperError('BOOT_USAGE', `--field: expected binary or string, got "${values.field ?? ''}"`);
     return { command, options: { region, secretId: values['secret-id'], field: values.field } };
   }
   if (command === 'peers') {

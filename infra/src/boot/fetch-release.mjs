@@ -63,14 +63,20 @@ export function signedGetHeaders(url, region, credentials, now = new Date()) {
     ...(credentials.sessionToken ? { 'x-amz-security-token': credentials.sessionToken } : {}),
   };
   const names = Object.keys(headers).sort();
-  const query = [...url.searchParams].map(([k, v]) => `${encodeRfc3986(k)}=${encodeRfc3986(v)}`).sort().join('&');
+  const query = [...url.searchParams]
+    .map(([k, v]) => `${encodeRfc3986(k)}=${encodeRfc3986(v)}`)
+    .sort()
+    .join('&');
   const canonical = ['GET', url.pathname, query, names.map((n) => `${n}:${headers[n]}\n`).join(''), names.join(';'), EMPTY_SHA256].join('\n');
   const scope = `${date}/${region}/s3/aws4_request`;
   const toSign = ['AWS4-HMAC-SHA256', amzDate, scope, createHash('sha256').update(canonical).digest('hex')].join('\n');
   let key = hmac(`AWS4${credentials.secretAccessKey}`, date);
   for (const part of [region, 's3', 'aws4_request']) key = hmac(key, part);
   const signature = createHmac('sha256', key).update(toSign).digest('hex');
-  return { ...headers, authorization: `AWS4-HMAC-SHA256 Credential=${credentials.accessKeyId}/${scope}, SignedHeaders=${names.join(';')}, Signature=${signature}` };
+  return {
+    ...headers,
+    authorization: `AWS4-HMAC-SHA256 Credential=${credentials.accessKeyId}/${scope}, SignedHeaders=${names.join(';')}, Signature=${signature}`,
+  };
 }
 
 function hmac(key, text) {
@@ -84,13 +90,19 @@ export async function loadCredentials(env = process.env) {
   }
   const base = (env.AWS_EC2_METADATA_SERVICE_ENDPOINT || IMDS).replace(/\/+$/, '');
   try {
-    const token = (await request(new URL(`${base}/latest/api/token`), { method: 'PUT', headers: { 'x-aws-ec2-metadata-token-ttl-seconds': '300' } })).body.toString();
+    const token = (
+      await request(new URL(`${base}/latest/api/token`), { method: 'PUT', headers: { 'x-aws-ec2-metadata-token-ttl-seconds': '300' } })
+    ).body.toString();
     const auth = { 'x-aws-ec2-metadata-token': token };
     const roles = (await request(new URL(`${base}/latest/meta-data/iam/security-credentials/`), { headers: auth })).body.toString().trim().split('\n');
     const doc = JSON.parse((await request(new URL(`${base}/latest/meta-data/iam/security-credentials/${roles[0]}`), { headers: auth })).body.toString());
     return { accessKeyId: doc.AccessKeyId, secretAccessKey: doc.SecretAccessKey, sessionToken: doc.Token };
   } catch (err) {
-    throw new FetchReleaseError('FETCH_CREDENTIALS', `no AWS credentials: none in the environment and the instance metadata service gave none (${err.message})`, { cause: err });
+    throw new FetchReleaseError(
+      'FETCH_CREDENTIALS',
+      `no AWS credentials: none in the environment and the instance metadata service gave none (${err.message})`,
+      { cause: err },
+    );
   }
 }
 

@@ -10,13 +10,15 @@ export async function findPeers(client: EC2Client, group: string): Promise<strin
   let token: string | undefined;
   try {
     do {
-      const res = await client.send(new DescribeInstancesCommand({
-        Filters: [
-          { Name: 'tag:aws:autoscaling:groupName', Values: [group] },
-          { Name: 'instance-state-name', Values: ['pending', 'running'] },
-        ],
-        ...(token === undefined ? {} : { NextToken: token }),
-      }));
+      const res = await client.send(
+        new DescribeInstancesCommand({
+          Filters: [
+            { Name: 'tag:aws:autoscaling:groupName', Values: [group] },
+            { Name: 'instance-state-name', Values: ['pending', 'running'] },
+          ],
+          ...(token === undefined ? {} : { NextToken: token }),
+        }),
+      );
       for (const reservation of res.Reservations ?? []) {
         for (const instance of reservation.Instances ?? []) if (instance.PrivateDnsName) names.add(instance.PrivateDnsName);
       }

@@ -15,7 +15,10 @@ export async function readSecretValue(client: SecretsManagerClient, id: string, 
   const value = field === 'binary' ? res.SecretBinary : res.SecretString === undefined ? undefined : Buffer.from(res.SecretString, 'utf8');
   if (value === undefined || value.byteLength === 0) {
     const other = field === 'binary' ? res.SecretString !== undefined : res.SecretBinary !== undefined;
-    throw new BootHelperError('BOOT_SECRET_EMPTY', `secret ${id} has no Secret${field === 'binary' ? 'Binary' : 'String'}${other ? ' (it holds the other kind)' : ''}`);
+    throw new BootHelperError(
+      'BOOT_SECRET_EMPTY',
+      `secret ${id} has no Secret${field === 'binary' ? 'Binary' : 'String'}${other ? ' (it holds the other kind)' : ''}`,
+    );
   }
   return value;
 }

@@ -8,9 +8,7 @@ import { Route53ZoneAssociation } from '@cdktf/provider-aws/lib/route53-zone-ass
 import { VpcPeeringConnection } from '@cdktf/provider-aws/lib/vpc-peering-connection/index.js';
 import { VpcPeeringConnectionAccepterA } from '@cdktf/provider-aws/lib/vpc-peering-connection-accepter/index.js';
 import { VpcSecurityGroupIngressRule } from '@cdktf/provider-aws/lib/vpc-security-group-ingress-rule/index.js';
-import {
-  ROLE_BROKER_SECURITY_GROUP, ROLE_PRIVATE_ROUTE_TABLE, TAG_AZ_INDEX, TAG_CLUSTER, TAG_ROLE, TAG_TOPOLOGY,
-} from '../aws-names.ts';
+import { ROLE_BROKER_SECURITY_GROUP, ROLE_PRIVATE_ROUTE_TABLE, TAG_AZ_INDEX, TAG_CLUSTER, TAG_ROLE, TAG_TOPOLOGY } from '../aws-names.ts';
 import type { ClusterNetwork } from './cluster-network.ts';
 
 export interface BackendLinkConfig {

@@ -13,7 +13,14 @@ import { gzipSync } from 'node:zlib';
 import { build, type BuildFailure } from 'esbuild';
 import { ReleaseError } from './release-error.ts';
 import {
-  BUNDLE_ENTRIES, MIN_NODE_MAJOR, RELEASE_ARCHITECTURES, bundleFileName, checksumLine, checksumName, type BundleEntry, type ReleaseArchitecture,
+  BUNDLE_ENTRIES,
+  MIN_NODE_MAJOR,
+  RELEASE_ARCHITECTURES,
+  bundleFileName,
+  checksumLine,
+  checksumName,
+  type BundleEntry,
+  type ReleaseArchitecture,
 } from './release-files.ts';
 import { launcherScript } from './launcher-script.ts';
 import { tarArchive, type TarEntry } from './tar-archive.ts';
@@ -135,7 +142,9 @@ function bundleTree(bundled: readonly BundledEntry[], about: { commit: string; a
     { path: 'bin/', mode: 0o755 },
     { path: 'bin/fedgate', mode: 0o755, content: Buffer.from(launcherScript(bundled.map((b) => b.entry.command))) },
     { path: 'lib/', mode: 0o755 },
-    ...[...bundled].sort((a, b) => a.entry.command.localeCompare(b.entry.command)).map((b) => ({ path: `lib/${b.entry.command}.mjs`, mode: 0o644, content: b.code })),
+    ...[...bundled]
+      .sort((a, b) => a.entry.command.localeCompare(b.entry.command))
+      .map((b) => ({ path: `lib/${b.entry.command}.mjs`, mode: 0o644, content: b.code })),
     { path: 'lib/release.json', mode: 0o644, content: Buffer.from(JSON.stringify(manifest, null, 2) + '\n') },
   ];
 }
@@ -156,7 +165,9 @@ async function writeAtomically(path: string, data: Uint8Array | string): Promise
 function gitCommit(root: string): string {
   try {
     const head = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
-    const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim() !== '';
+    const dirty =
+      execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim() !==
+      '';
     return dirty ? `${head}-dirty` : head;
   } catch {
     return 'unknown';

@@ -6,7 +6,7 @@ export function launcherScript(commands: readonly string[]): string {
   const list = commands.join('|');
   return [
     '#!/bin/sh',
-    '# fedgate release launcher: each command is one self-contained file in ../lib, run with the system\'s node.',
+    "# fedgate release launcher: each command is one self-contained file in ../lib, run with the system's node.",
     'set -e',
     'here=$(dirname "$(readlink -f "$0")")',
     'case "${1:-}" in',

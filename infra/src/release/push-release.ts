@@ -9,9 +9,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { ReleaseError } from './release-error.ts';
-import {
-  RELEASE_ARCHITECTURES, bundleFileName, bundleLocation, checksumName, parseChecksum, type ReleaseArchitecture,
-} from './release-files.ts';
+import { RELEASE_ARCHITECTURES, bundleFileName, bundleLocation, checksumName, parseChecksum, type ReleaseArchitecture } from './release-files.ts';
 
 /** User metadata (x-amz-meta-sha256) holding the object's SHA-256, hex: what the next push compares. */
 export const SHA256_METADATA = 'sha256';
@@ -100,12 +98,20 @@ async function localObjects(options: PushReleaseOptions): Promise<LocalObject[]>
     const sha256 = createHash('sha256').update(body).digest('hex');
     const stated = parseChecksum(checksumText.toString('utf8'));
     if (stated !== sha256) {
-      throw new ReleaseError('RELEASE_BUNDLE_INVALID', `${join(options.bundleDir, name)} has SHA-256 ${sha256} but ${checksumName(name)} says ${stated ?? 'nothing readable'}: run \`npm run release\` again`);
+      throw new ReleaseError(
+        'RELEASE_BUNDLE_INVALID',
+        `${join(options.bundleDir, name)} has SHA-256 ${sha256} but ${checksumName(name)} says ${stated ?? 'nothing readable'}: run \`npm run release\` again`,
+      );
     }
     objects.push({ arch, file: name, bucket: location.bucket, key: location.key, body, sha256, contentType: 'application/gzip' });
     objects.push({
-      arch, file: checksumName(name), bucket: location.bucket, key: location.checksumKey, body: checksumText,
-      sha256: createHash('sha256').update(checksumText).digest('hex'), contentType: 'text/plain; charset=utf-8',
+      arch,
+      file: checksumName(name),
+      bucket: location.bucket,
+      key: location.checksumKey,
+      body: checksumText,
+      sha256: createHash('sha256').update(checksumText).digest('hex'),
+      contentType: 'text/plain; charset=utf-8',
     });
   }
   return objects;
@@ -118,7 +124,9 @@ async function readLocal(dir: string, name: string): Promise<Buffer> {
     const missing = (err as NodeJS.ErrnoException).code === 'ENOENT';
     throw new ReleaseError(
       missing ? 'RELEASE_BUNDLE_MISSING' : 'RELEASE_BUNDLE_INVALID',
-      missing ? `${join(dir, name)} does not exist: build the release with \`npm run release\` (or pass --bundle-dir)` : `cannot read ${join(dir, name)}: ${(err as Error).message}`,
+      missing
+        ? `${join(dir, name)} does not exist: build the release with \`npm run release\` (or pass --bundle-dir)`
+        : `cannot read ${join(dir, name)}: ${(err as Error).message}`,
       { cause: err },
     );
   }
@@ -138,14 +146,16 @@ async function storedSha256(client: S3Client, object: LocalObject): Promise<stri
 
 async function upload(client: S3Client, object: LocalObject): Promise<void> {
   try {
-    await client.send(new PutObjectCommand({
-      Bucket: object.bucket,
-      Key: object.key,
-      Body: object.body,
-      ContentType: object.contentType,
-      ChecksumSHA256: Buffer.from(object.sha256, 'hex').toString('base64'),
-      Metadata: { [SHA256_METADATA]: object.sha256 },
-    }));
+    await client.send(
+      new PutObjectCommand({
+        Bucket: object.bucket,
+        Key: object.key,
+        Body: object.body,
+        ContentType: object.contentType,
+        ChecksumSHA256: Buffer.from(object.sha256, 'hex').toString('base64'),
+        Metadata: { [SHA256_METADATA]: object.sha256 },
+      }),
+    );
   } catch (err) {
     throw ReleaseError.from(err, 'PutObject', `s3://${object.bucket}/${object.key}`);
   }

@@ -18,6 +18,8 @@ export class ReleaseError extends InfraError {
     const e = (typeof err === 'object' && err !== null ? err : {}) as { name?: string; message?: string; $metadata?: { httpStatusCode?: number } };
     // HEAD answers carry no body, so the SDK can only say "UnknownError"; the status says what happened (403: no access).
     const status = e.$metadata?.httpStatusCode === undefined ? '' : ` (HTTP ${e.$metadata.httpStatusCode})`;
-    return new ReleaseError('RELEASE_AWS_REQUEST_FAILED', `S3 ${operation} ${target} failed: ${e.name ?? 'Error'}${status}: ${e.message ?? String(err)}`, { cause: err });
+    return new ReleaseError('RELEASE_AWS_REQUEST_FAILED', `S3 ${operation} ${target} failed: ${e.name ?? 'Error'}${status}: ${e.message ?? String(err)}`, {
+      cause: err,
+    });
   }
 }

@@ -8,9 +8,7 @@ import { X509Certificate, createPrivateKey, createPublicKey } from 'node:crypto'
 import { readFile, stat } from 'node:fs/promises';
 import { isIP } from 'node:net';
 import { join } from 'node:path';
-import {
-  ensureFleetCa, ensureTokenSigningKey, issueLinkCertificate, issueNodeCertificate, type FleetCa,
-} from '@fedgate/pki';
+import { ensureFleetCa, ensureTokenSigningKey, issueLinkCertificate, issueNodeCertificate, type FleetCa } from '@fedgate/pki';
 import { SecretsPushError } from './secrets-push-error.ts';
 
 /** PEM files a broker node needs; the names are the files rabbitmq.conf names under /etc/rabbitmq/tls. */
@@ -147,16 +145,20 @@ export function checkCertificate(what: string, pems: { ca: string; cert: string;
   } catch (err) {
     throw new SecretsPushError('SECRETS_TLS_INVALID', `${what}: not a PEM certificate (${(err as Error).message})`, { cause: err });
   }
-  if (!cert.verify(ca.publicKey)) throw new SecretsPushError('SECRETS_TLS_INVALID', `${what}: not signed by the fleet CA (${ca.subject.replaceAll('\n', ', ')})`);
+  if (!cert.verify(ca.publicKey))
+    throw new SecretsPushError('SECRETS_TLS_INVALID', `${what}: not signed by the fleet CA (${ca.subject.replaceAll('\n', ', ')})`);
   if ((isIP(name) !== 0 ? cert.checkIP(name) : cert.checkHost(name)) === undefined) {
     throw new SecretsPushError('SECRETS_TLS_INVALID', `${what}: does not name ${name} (${cert.subjectAltName ?? cert.subject.replaceAll('\n', ', ')})`);
   }
-  let matches = false;
+  if (!keyMatches(pems.key, cert)) throw new SecretsPushError('SECRETS_TLS_INVALID', `${what}: the key beside it is not this certificate's key`);
+}
+
+/** Whether `keyPem` is the private key of `cert` (an unreadable key is not). */
+function keyMatches(keyPem: string, cert: X509Certificate): boolean {
   try {
-    const fromKey = createPublicKey(createPrivateKey(pems.key)).export({ type: 'spki', format: 'der' });
-    matches = Buffer.from(fromKey).equals(Buffer.from(cert.publicKey.export({ type: 'spki', format: 'der' })));
+    const fromKey = createPublicKey(createPrivateKey(keyPem)).export({ type: 'spki', format: 'der' });
+    return Buffer.from(fromKey).equals(Buffer.from(cert.publicKey.export({ type: 'spki', format: 'der' })));
   } catch {
-    matches = false;
+    return false;
   }
-  if (!matches) throw new SecretsPushError('SECRETS_TLS_INVALID', `${what}: the key beside it is not this certificate's key`);
 }

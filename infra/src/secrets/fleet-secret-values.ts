@@ -51,19 +51,24 @@ export function fleetSecretValues(input: FleetSecretInputs): SecretValue[] {
     });
     const isGateway = cluster !== topology.backend;
     // gateway-health (DNS topologies only) is the one service on a broker node, and it reads its gateway's admin password.
-    const env = isGateway && topology.dns ? { [credentialEnvVar({ cluster: cluster.name, user: ADMIN_USER })]: secrets.password(cluster.name, ADMIN_USER) } : {};
+    const env =
+      isGateway && topology.dns ? { [credentialEnvVar({ cluster: cluster.name, user: ADMIN_USER })]: secrets.password(cluster.name, ADMIN_USER) } : {};
     const tls = input.tls.get(cluster.name);
-    values.push(json(runtimeSecretName(topology.name, cluster.name), cluster.region, 'runtime', {
-      erlangCookie: operator.erlangCookies[cluster.name],
-      ...(tls === undefined ? {} : { tls }),
-      env,
-    }));
+    values.push(
+      json(runtimeSecretName(topology.name, cluster.name), cluster.region, 'runtime', {
+        erlangCookie: operator.erlangCookies[cluster.name],
+        ...(tls === undefined ? {} : { tls }),
+        env,
+      }),
+    );
   }
   const router = { cluster: topology.backend.name, user: ROUTER_USER };
-  values.push(json(routerSecretName(topology.name, topology.backend.name), topology.backend.region, 'router', {
-    ...(topology.backend.tls && input.ca !== undefined ? { tls: { 'ca.pem': input.ca } } : {}),
-    env: { [credentialEnvVar(router)]: secrets.password(router.cluster, router.user) },
-  }));
+  values.push(
+    json(routerSecretName(topology.name, topology.backend.name), topology.backend.region, 'router', {
+      ...(topology.backend.tls && input.ca !== undefined ? { tls: { 'ca.pem': input.ca } } : {}),
+      env: { [credentialEnvVar(router)]: secrets.password(router.cluster, router.user) },
+    }),
+  );
   return values;
 }
 

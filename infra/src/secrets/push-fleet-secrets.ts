@@ -6,17 +6,11 @@
  */
 import { randomBytes } from 'node:crypto';
 import { gunzipSync } from 'node:zlib';
-import {
-  CreateSecretCommand, GetSecretValueCommand, PutSecretValueCommand, SecretsManagerClient,
-} from '@aws-sdk/client-secrets-manager';
-import {
-  credentialFileKey, requiredCredentials, resolveSecrets, type Cluster, type CredentialRef, type Gateway, type Topology,
-} from '@fedgate/topology';
+import { CreateSecretCommand, GetSecretValueCommand, PutSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { credentialFileKey, requiredCredentials, resolveSecrets, type Cluster, type CredentialRef, type Gateway, type Topology } from '@fedgate/topology';
 import { definitionsSecretName, operatorSecretName, routerSecretName, runtimeSecretName } from '../aws-names.ts';
 import { checkCertificate, type FleetCertificates, type TlsFiles } from './fleet-certificates.ts';
-import {
-  CA_FILE, CERT_FILE, KEY_FILE, TOKEN_KEY_FILE, brokerTlsFileNames, checkTlsFileNames, linkFileNames, linkUsers,
-} from '../tls-material.ts';
+import { CA_FILE, CERT_FILE, KEY_FILE, TOKEN_KEY_FILE, brokerTlsFileNames, checkTlsFileNames, linkFileNames, linkUsers } from '../tls-material.ts';
 import { fleetSecretValues, type OperatorSecrets, type SecretPurpose, type SecretValue } from './fleet-secret-values.ts';
 import { SecretsPushError } from './secrets-push-error.ts';
 
@@ -82,7 +76,11 @@ export async function pushFleetSecrets(options: PushFleetSecretsOptions): Promis
   for (const { name, region } of names) stored.set(name, await readSecret(client(region), name));
 
   const generated: string[] = [];
-  const operator = await operatorSecrets(options, parseJson(stored.get(operatorSecretName(topology.name))?.text) as Partial<OperatorSecrets> | undefined, generated);
+  const operator = await operatorSecrets(
+    options,
+    parseJson(stored.get(operatorSecretName(topology.name))?.text) as Partial<OperatorSecrets> | undefined,
+    generated,
+  );
   const { tls, ca } = await tlsMaterial(options, stored);
   const values = fleetSecretValues({ topology, operator, tls, ...(ca === undefined ? {} : { ca }) });
 
@@ -138,11 +136,13 @@ async function writeSecret(client: SecretsManagerClient, value: SecretValue, exi
     if (!(missing && value.purpose === 'operator' && !exists)) throw SecretsPushError.from(err, 'PutSecretValue', value.name);
   }
   try {
-    await client.send(new CreateSecretCommand({
-      Name: value.name,
-      Description: 'fedgate secrets push: every password and Erlang cookie of the fleet (operator only; no instance reads it)',
-      ...payload,
-    }));
+    await client.send(
+      new CreateSecretCommand({
+        Name: value.name,
+        Description: 'fedgate secrets push: every password and Erlang cookie of the fleet (operator only; no instance reads it)',
+        ...payload,
+      }),
+    );
     return 'created';
   } catch (err) {
     throw SecretsPushError.from(err, 'CreateSecret', value.name);
@@ -187,7 +187,11 @@ async function tlsMaterial(options: PushFleetSecretsOptions, stored: ReadonlyMap
     const files = certificates ? await gatherTlsFiles(topology, cluster, certificates) : kept;
     const check = checkTlsFileNames(expected, Object.keys(files ?? {}));
     if (files === undefined || !check.ok) {
-      incomplete.push(files === undefined || check.ok ? cluster.name : `${cluster.name} (missing ${check.missing.join(', ') || 'nothing'}${check.unexpected.length > 0 ? `; unexpected ${check.unexpected.join(', ')}` : ''})`);
+      incomplete.push(
+        files === undefined || check.ok
+          ? cluster.name
+          : `${cluster.name} (missing ${check.missing.join(', ') || 'nothing'}${check.unexpected.length > 0 ? `; unexpected ${check.unexpected.join(', ')}` : ''})`,
+      );
       continue;
     }
     checkClusterCertificates(topology, cluster, files);
@@ -201,7 +205,9 @@ async function tlsMaterial(options: PushFleetSecretsOptions, stored: ReadonlyMap
         'and, for gateways, DIR/<gateway>/<link user>.pem, .key',
     );
   }
-  const keptCa = (parseJson(stored.get(routerSecretName(topology.name, topology.backend.name))?.text) as { tls?: { 'ca.pem'?: string } } | undefined)?.tls?.['ca.pem'];
+  const keptCa = (parseJson(stored.get(routerSecretName(topology.name, topology.backend.name))?.text) as { tls?: { 'ca.pem'?: string } } | undefined)?.tls?.[
+    'ca.pem'
+  ];
   const ca = certificates ? await certificates.caCertificate() : (keptCa ?? tls.get(topology.backend.name)?.[CA_FILE]);
   return { tls, ...(ca === undefined ? {} : { ca }) };
 }

@@ -15,8 +15,14 @@ export class SecretsPushError extends InfraError {
     const e = (typeof err === 'object' && err !== null ? err : {}) as { name?: string; message?: string };
     const awsCode = e.name ?? 'Error';
     if (awsCode === 'ResourceNotFoundException' && operation === 'PutSecretValue') {
-      return new SecretsPushError('SECRETS_NOT_CREATED', `secret ${secret} does not exist: apply the stack that creates it first (fedgate synth, terraform apply)`, { cause: err });
+      return new SecretsPushError(
+        'SECRETS_NOT_CREATED',
+        `secret ${secret} does not exist: apply the stack that creates it first (fedgate synth, terraform apply)`,
+        { cause: err },
+      );
     }
-    return new SecretsPushError('SECRETS_AWS_REQUEST_FAILED', `Secrets Manager ${operation} ${secret} failed: ${awsCode}: ${e.message ?? String(err)}`, { cause: err });
+    return new SecretsPushError('SECRETS_AWS_REQUEST_FAILED', `Secrets Manager ${operation} ${secret} failed: ${awsCode}: ${e.message ?? String(err)}`, {
+      cause: err,
+    });
   }
 }

@@ -102,7 +102,7 @@ export class BackendStack extends FleetStack {
     const router = fleet.router;
     const monitoring = new TerraformVariable(this, 'monitoring_cidr', {
       type: 'string',
-      description: 'IPv4 CIDR of the monitoring network whose Prometheus scrapes the routers\' /metrics',
+      description: "IPv4 CIDR of the monitoring network whose Prometheus scrapes the routers' /metrics",
       validation: [{ condition: '${can(cidrhost(var.monitoring_cidr, 0))}', errorMessage: 'expected an IPv4 CIDR such as 10.0.0.0/16' }],
     });
     const routerFirewall = new NodeFirewall(this, 'router', {
@@ -110,7 +110,13 @@ export class BackendStack extends FleetStack {
       description: 'fedgate router instances: AMQP out to the backend; /metrics in from monitoring',
       vpcId: network.vpc.id,
       tags: owner,
-      ingress: [{ description: 'Prometheus scrapes of the router (/metrics, /healthz) from the monitoring network', fromPort: ROUTER_METRICS_PORT, from: monitoring.stringValue }],
+      ingress: [
+        {
+          description: 'Prometheus scrapes of the router (/metrics, /healthz) from the monitoring network',
+          fromPort: ROUTER_METRICS_PORT,
+          from: monitoring.stringValue,
+        },
+      ],
     });
     const routerSecret = emptySecret(this, 'router-secret', {
       name: router.secret,
@@ -132,7 +138,10 @@ export class BackendStack extends FleetStack {
       tags: { ...owner, [TAG_ROLE]: 'router' },
     });
 
-    new TerraformOutput(this, 'amqp-endpoint', { value: `${fleet.topology.backend.host}:${ports.amqp}`, description: 'Where links and microservices reach the backend' });
+    new TerraformOutput(this, 'amqp-endpoint', {
+      value: `${fleet.topology.backend.host}:${ports.amqp}`,
+      description: 'Where links and microservices reach the backend',
+    });
     new TerraformOutput(this, 'secrets', {
       value: { definitions: plan.definitionsSecret, runtime: plan.runtimeSecret, router: router.secret },
       description: 'Secrets to put before the nodes can finish booting',

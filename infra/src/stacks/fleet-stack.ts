@@ -55,7 +55,12 @@ export abstract class FleetStack extends TerraformStack {
       const variable = new TerraformVariable(this, `debian13_ami_${architecture}`, {
         type: 'string',
         description: `Debian 13 (trixie) AMI id for ${architecture} in ${this.region} (Debian's official images; RabbitMQ 4.0 from its packages)`,
-        validation: [{ condition: `\${can(regex("^ami-[0-9a-f]{8,17}$", var.debian13_ami_${architecture}))}`, errorMessage: 'expected an AMI id such as ami-0123456789abcdef0' }],
+        validation: [
+          {
+            condition: `\${can(regex("^ami-[0-9a-f]{8,17}$", var.debian13_ami_${architecture}))}`,
+            errorMessage: 'expected an AMI id such as ami-0123456789abcdef0',
+          },
+        ],
       });
       image = variable.stringValue;
       this.#images.set(architecture, image);

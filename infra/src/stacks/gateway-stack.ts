@@ -133,7 +133,11 @@ export function gatewayIngress(plan: GatewayPlan, backendCidr: string, healthChe
   const { ports } = plan.gateway;
   const device = plan.deviceListeners.map((l): IngressRule =>
     l.name === 'health'
-      ? { description: 'gateway-health from Route53 health checkers only (through the device load balancer, client IPs preserved)', fromPort: l.port, from: { prefixListId: healthCheckersPrefixList } }
+      ? {
+          description: 'gateway-health from Route53 health checkers only (through the device load balancer, client IPs preserved)',
+          fromPort: l.port,
+          from: { prefixListId: healthCheckersPrefixList },
+        }
       : { description: `${l.name.toUpperCase()} from devices anywhere`, fromPort: l.port, from: WORLD },
   );
   return [

@@ -49,28 +49,35 @@ export class ReleaseStack extends FleetStack {
     });
     new S3BucketLifecycleConfiguration(this, 'lifecycle', {
       bucket,
-      rule: [{
-        id: 'expire-superseded-releases',
-        status: 'Enabled',
-        filter: [{ prefix: '' }],
-        noncurrentVersionExpiration: [{ noncurrentDays: RELEASE_NONCURRENT_DAYS }],
-        abortIncompleteMultipartUpload: [{ daysAfterInitiation: 7 }],
-      }],
+      rule: [
+        {
+          id: 'expire-superseded-releases',
+          status: 'Enabled',
+          filter: [{ prefix: '' }],
+          noncurrentVersionExpiration: [{ noncurrentDays: RELEASE_NONCURRENT_DAYS }],
+          abortIncompleteMultipartUpload: [{ daysAfterInitiation: 7 }],
+        },
+      ],
     });
     new S3BucketPolicy(this, 'tls-only', {
       bucket,
       policy: Fn.jsonencode({
         Version: '2012-10-17',
-        Statement: [{
-          Sid: 'DenyPlainHttp',
-          Effect: 'Deny',
-          Principal: '*',
-          Action: 's3:*',
-          Resource: [this.bucket.arn, `${this.bucket.arn}/*`],
-          Condition: { Bool: { 'aws:SecureTransport': 'false' } },
-        }],
+        Statement: [
+          {
+            Sid: 'DenyPlainHttp',
+            Effect: 'Deny',
+            Principal: '*',
+            Action: 's3:*',
+            Resource: [this.bucket.arn, `${this.bucket.arn}/*`],
+            Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+          },
+        ],
       }),
     });
-    new TerraformOutput(this, 'bundle-uri', { value: release.uriTemplate, description: 'Where `fedgate release push` uploads and nodes download the release ({arch}: x64, arm64)' });
+    new TerraformOutput(this, 'bundle-uri', {
+      value: release.uriTemplate,
+      description: 'Where `fedgate release push` uploads and nodes download the release ({arch}: x64, arm64)',
+    });
   }
 }

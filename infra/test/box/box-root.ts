@@ -81,8 +81,24 @@ export class BoxRoot {
    */
   run(command: readonly string[], env: Record<string, string>, timeoutMs: number): Promise<BoxRun> {
     const assignments = Object.entries({ PATH: BOX_PATH, HOME: '/root', LANG: 'C.UTF-8', ...env }).map(([k, v]) => `${k}=${v}`);
-    const args = ['netns', 'exec', this.netns, 'unshare', '--uts', '--', 'sh', '-c', 'hostname "$1" && shift && exec chroot "$@"', 'sh', this.hostname,
-      this.root, '/usr/bin/env', '-i', ...assignments, ...command];
+    const args = [
+      'netns',
+      'exec',
+      this.netns,
+      'unshare',
+      '--uts',
+      '--',
+      'sh',
+      '-c',
+      'hostname "$1" && shift && exec chroot "$@"',
+      'sh',
+      this.hostname,
+      this.root,
+      '/usr/bin/env',
+      '-i',
+      ...assignments,
+      ...command,
+    ];
     return new Promise((resolve) => {
       // Its own process group, so a timeout kills the boot and what it waits on (services detach into their own).
       const child = spawn('ip', args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true });

@@ -113,7 +113,10 @@ export class RegionBox {
     for (const entry of await readdir(tmpdir())) {
       if (!entry.startsWith(BOX_DIR_PREFIX)) continue;
       const dir = join(tmpdir(), entry);
-      const state = await readFile(join(dir, STATE_FILE), 'utf8').then((t) => JSON.parse(t) as BoxState, () => undefined);
+      const state = await readFile(join(dir, STATE_FILE), 'utf8').then(
+        (t) => JSON.parse(t) as BoxState,
+        () => undefined,
+      );
       if (state === undefined || processAlive(state.pid)) continue;
       await removeBox(dir);
       if (state.network) await BoxNetwork.remove(state.network);
@@ -216,7 +219,11 @@ export class RegionBox {
    * Gives every instance its namespace and root first (so /etc/hosts can name them all), registers each in its Auto
    * Scaling group for peer discovery, then returns a function that boots one of them.
    */
-  async prepare(instances: readonly BoxInstance[], stacks: ReadonlyMap<string, string>, lower: string): Promise<(name: string, timeoutMs: number) => Promise<BootedInstance>> {
+  async prepare(
+    instances: readonly BoxInstance[],
+    stacks: ReadonlyMap<string, string>,
+    lower: string,
+  ): Promise<(name: string, timeoutMs: number) => Promise<BootedInstance>> {
     if (!this.network) throw new BoxError('start the box first');
     const prepared = new Map<string, Omit<BootedInstance, 'boot'>>();
     for (const instance of instances) {

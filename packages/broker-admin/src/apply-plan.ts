@@ -13,7 +13,11 @@ export async function planCluster(cluster: string, client: ManagementClient, des
 }
 
 /** Carries out a plan's changes (and, with `prune`, its deletes) in dependency order. */
-export async function applyPlan(client: ManagementClient, plan: ClusterPlan, options: { prune?: boolean; onChange?: (c: Change) => void } = {}): Promise<Change[]> {
+export async function applyPlan(
+  client: ManagementClient,
+  plan: ClusterPlan,
+  options: { prune?: boolean; onChange?: (c: Change) => void } = {},
+): Promise<Change[]> {
   const done: Change[] = [];
   for (const change of plan.changes) {
     await applyChange(client, change);
@@ -52,7 +56,13 @@ async function applyChange(client: ManagementClient, change: Change): Promise<vo
     case 'exchange':
       if (del) return client.delete(`/exchanges/${seg(o.vhost)}/${seg(o.name)}`);
       if (change.action === 'update') await client.delete(`/exchanges/${seg(o.vhost)}/${seg(o.name)}`); // type and arguments are fixed at declare
-      return client.put(`/exchanges/${seg(o.vhost)}/${seg(o.name)}`, { type: o.type, durable: o.durable, auto_delete: o.auto_delete, internal: o.internal, arguments: o.arguments });
+      return client.put(`/exchanges/${seg(o.vhost)}/${seg(o.name)}`, {
+        type: o.type,
+        durable: o.durable,
+        auto_delete: o.auto_delete,
+        internal: o.internal,
+        arguments: o.arguments,
+      });
     case 'queue':
       if (del) return client.delete(`/queues/${seg(o.vhost)}/${seg(o.name)}`);
       if (change.action === 'update') {
@@ -74,7 +84,12 @@ async function applyChange(client: ManagementClient, change: Change): Promise<vo
     case 'policy':
       return del
         ? client.delete(`/policies/${seg(o.vhost)}/${seg(o.name)}`)
-        : client.put(`/policies/${seg(o.vhost)}/${seg(o.name)}`, { pattern: o.pattern, definition: o.definition, priority: o.priority, 'apply-to': o['apply-to'] });
+        : client.put(`/policies/${seg(o.vhost)}/${seg(o.name)}`, {
+            pattern: o.pattern,
+            definition: o.definition,
+            priority: o.priority,
+            'apply-to': o['apply-to'],
+          });
     case 'parameter':
       return del
         ? client.delete(`/parameters/${seg(o.component)}/${seg(o.vhost)}/${seg(o.name)}`)

@@ -1,6 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import {
-  DEVICES_EXCHANGE, EVENTS_EXCHANGE, canaryDevice, canaryQueue, commandBindingKey, commandRoutingKey, eventBindingKey, eventRoutingKey,
+  DEVICES_EXCHANGE,
+  EVENTS_EXCHANGE,
+  canaryDevice,
+  canaryQueue,
+  commandBindingKey,
+  commandRoutingKey,
+  eventBindingKey,
+  eventRoutingKey,
   gatewayExchange,
 } from '@fedgate/topology';
 import { seg, type ManagementClient } from './management-client.ts';
@@ -64,16 +71,33 @@ export async function runCanaries(
 ): Promise<CanaryResult[]> {
   const device = canaryDevice(gateway);
   const [down, up] = await Promise.all([
-    probe(vhost, {
-      from: backend, fromExchange: gatewayExchange(gateway),
-      to: gatewayClient, toExchange: DEVICES_EXCHANGE,
-      routingKey: commandRoutingKey(device, 'probe'), bindingKey: commandBindingKey(device),
-    }, timeoutMs),
-    probe(vhost, {
-      from: gatewayClient, fromExchange: DEVICES_EXCHANGE,
-      to: backend, toExchange: EVENTS_EXCHANGE,
-      routingKey: eventRoutingKey(device, 'probe'), bindingKey: eventBindingKey(device),
-    }, timeoutMs),
+    probe(
+      vhost,
+      {
+        from: backend,
+        fromExchange: gatewayExchange(gateway),
+        to: gatewayClient,
+        toExchange: DEVICES_EXCHANGE,
+        routingKey: commandRoutingKey(device, 'probe'),
+        bindingKey: commandBindingKey(device),
+      },
+      timeoutMs,
+    ),
+    probe(
+      vhost,
+      {
+        from: gatewayClient,
+        fromExchange: DEVICES_EXCHANGE,
+        to: backend,
+        toExchange: EVENTS_EXCHANGE,
+        routingKey: eventRoutingKey(device, 'probe'),
+        bindingKey: eventBindingKey(device),
+      },
+      timeoutMs,
+    ),
   ]);
-  return [{ link: 'downlink', ...down }, { link: 'uplink', ...up }];
+  return [
+    { link: 'downlink', ...down },
+    { link: 'uplink', ...up },
+  ];
 }

@@ -24,7 +24,10 @@ export class ConnectionLimitError extends BrokerAdminError {
 export function normalizeConnectionLimit(value: unknown): number | null {
   if (value === -1 || value === null) return null;
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > MAX_CONNECTION_LIMIT) {
-    throw new ConnectionLimitError('INVALID_LIMIT', `max-connections must be an integer from 0 to ${MAX_CONNECTION_LIMIT} (or -1 for no limit), got ${JSON.stringify(value)}`);
+    throw new ConnectionLimitError(
+      'INVALID_LIMIT',
+      `max-connections must be an integer from 0 to ${MAX_CONNECTION_LIMIT} (or -1 for no limit), got ${JSON.stringify(value)}`,
+    );
   }
   return value;
 }

@@ -97,11 +97,17 @@ export async function drainDevices(client: ManagementClient, vhost: string, opti
     const open = await listDeviceConnections(client);
     if (open.length === 0) return report(closed, 0, batches);
     if (performance.now() - started > timeoutMs) {
-      throw new DrainError('DRAIN_INCOMPLETE', `drain stopped after ${Math.round(timeoutMs / 1000)} s: closed ${closed}, ${open.length} device connection(s) still open`);
+      throw new DrainError(
+        'DRAIN_INCOMPLETE',
+        `drain stopped after ${Math.round(timeoutMs / 1000)} s: closed ${closed}, ${open.length} device connection(s) still open`,
+      );
     }
     const batch = open.slice(0, batchSize);
     batches++;
-    const done = await closeAll(client, batch.map((c) => c.name));
+    const done = await closeAll(
+      client,
+      batch.map((c) => c.name),
+    );
     closed += done;
     options.onProgress?.({ batch: batches, closed, remaining: open.length - done, notYetListed: batch.length - done });
     await new Promise((r) => setTimeout(r, pauseMs));

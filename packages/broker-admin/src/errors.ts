@@ -1,8 +1,7 @@
 import { FedgateError, maskSecrets, type ErrorKind } from '@fedgate/topology';
 
 export type BrokerAdminErrorCode =
-  | 'BROKER_UNREACHABLE' | 'MANAGEMENT_API_ERROR' | 'APPLY_FAILED'
-  | 'LINK_NOT_FOUND' | 'LINK_NOT_RUNNING' | 'INVALID_LIMIT' | 'DRAIN_INCOMPLETE';
+  'BROKER_UNREACHABLE' | 'MANAGEMENT_API_ERROR' | 'APPLY_FAILED' | 'LINK_NOT_FOUND' | 'LINK_NOT_RUNNING' | 'INVALID_LIMIT' | 'DRAIN_INCOMPLETE';
 
 const KIND: Record<BrokerAdminErrorCode, ErrorKind> = {
   BROKER_UNREACHABLE: 'runtime',
@@ -31,7 +30,10 @@ export class BrokerAdminError extends FedgateError {
 /** The management API could not be reached at all (node down, wrong port, partition). */
 export class BrokerUnreachableError extends BrokerAdminError {
   override readonly name = 'BrokerUnreachableError';
-  constructor(readonly url: string, options?: { cause?: unknown }) {
+  constructor(
+    readonly url: string,
+    options?: { cause?: unknown },
+  ) {
     const reason = (options?.cause as { cause?: { code?: string } } | undefined)?.cause?.code ?? (options?.cause as Error | undefined)?.message;
     super('BROKER_UNREACHABLE', `management API at ${url} is unreachable${reason ? ` (${reason})` : ''}`, options);
   }
@@ -40,7 +42,12 @@ export class BrokerUnreachableError extends BrokerAdminError {
 /** The management API answered with an error status. */
 export class ManagementApiError extends BrokerAdminError {
   override readonly name = 'ManagementApiError';
-  constructor(readonly status: number, readonly method: string, readonly path: string, readonly reason: string) {
+  constructor(
+    readonly status: number,
+    readonly method: string,
+    readonly path: string,
+    readonly reason: string,
+  ) {
     super('MANAGEMENT_API_ERROR', `${method} ${path} failed: ${status} ${reason}`);
   }
 

@@ -1,6 +1,15 @@
 import {
-  DEAD_QUEUE, PRESENCE_OUT_QUEUE, ROUTER_QUEUE, UPLINK_QUEUE, downlinkName, outboxQueue, presenceLinkName,
-  upstreamName, uplinkName, type Gateway, type Topology,
+  DEAD_QUEUE,
+  PRESENCE_OUT_QUEUE,
+  ROUTER_QUEUE,
+  UPLINK_QUEUE,
+  downlinkName,
+  outboxQueue,
+  presenceLinkName,
+  upstreamName,
+  uplinkName,
+  type Gateway,
+  type Topology,
 } from '@fedgate/topology';
 import { seg, type ManagementClient } from './management-client.ts';
 import { runCanaries, type CanaryResult } from './canary.ts';
@@ -32,9 +41,20 @@ export interface FleetStatusReport {
   readonly canaries: (CanaryResult & { gateway: string })[];
 }
 
-interface ShovelInfo { name: string; state: string; reason?: string }
-interface FederationLinkInfo { upstream: string; status: string; error?: string }
-interface QueueInfo { messages?: number; consumers?: number }
+interface ShovelInfo {
+  name: string;
+  state: string;
+  reason?: string;
+}
+interface FederationLinkInfo {
+  upstream: string;
+  status: string;
+  error?: string;
+}
+interface QueueInfo {
+  messages?: number;
+  consumers?: number;
+}
 
 /** Reachability, link states, key queue depths and a canary per link, for `fedgate status` and gateway health. */
 export async function fleetStatus(
@@ -69,13 +89,18 @@ export async function fleetStatus(
     [topology.backend.name, ROUTER_QUEUE],
     [topology.backend.name, DEAD_QUEUE],
     ...topology.gateways.filter((g) => g.downlink.kind === 'shovel').map((g): [string, string] => [topology.backend.name, outboxQueue(g.name)]),
-    ...topology.gateways.flatMap((g): [string, string][] => [[g.name, UPLINK_QUEUE], [g.name, PRESENCE_OUT_QUEUE]]),
+    ...topology.gateways.flatMap((g): [string, string][] => [
+      [g.name, UPLINK_QUEUE],
+      [g.name, PRESENCE_OUT_QUEUE],
+    ]),
   ];
   const queues = await Promise.all(
-    wanted.filter(([cluster]) => reachable.has(cluster)).map(async ([cluster, name]): Promise<QueueStatus> => {
-      const q = await adminFor(cluster).find<QueueInfo>(`/queues/${v}/${seg(name)}`);
-      return q ? { cluster, name, messages: q.messages ?? 0, consumers: q.consumers ?? 0 } : { cluster, name, missing: true };
-    }),
+    wanted
+      .filter(([cluster]) => reachable.has(cluster))
+      .map(async ([cluster, name]): Promise<QueueStatus> => {
+        const q = await adminFor(cluster).find<QueueInfo>(`/queues/${v}/${seg(name)}`);
+        return q ? { cluster, name, messages: q.messages ?? 0, consumers: q.consumers ?? 0 } : { cluster, name, missing: true };
+      }),
   );
 
   const canaries =
@@ -83,17 +108,19 @@ export async function fleetStatus(
       ? []
       : (
           await Promise.all(
-            topology.gateways.filter((g) => reachable.has(g.name)).map(async (g) =>
-              (await runCanaries(topology.vhost, g.name, adminFor(topology.backend.name), adminFor(g.name), options.canaryTimeoutMs)).map((r) => ({ gateway: g.name, ...r })),
-            ),
+            topology.gateways
+              .filter((g) => reachable.has(g.name))
+              .map(async (g) =>
+                (await runCanaries(topology.vhost, g.name, adminFor(topology.backend.name), adminFor(g.name), options.canaryTimeoutMs)).map((r) => ({
+                  gateway: g.name,
+                  ...r,
+                })),
+              ),
           )
         ).flat();
 
   const ok =
-    clusters.every((c) => c.reachable) &&
-    links.every((l) => l.state === 'running') &&
-    canaries.every((c) => c.delivered) &&
-    queues.every((q) => !q.missing);
+    clusters.every((c) => c.reachable) && links.every((l) => l.state === 'running') && canaries.every((c) => c.delivered) && queues.every((q) => !q.missing);
   return { ok, clusters, links, queues, canaries };
 }
 

@@ -1,13 +1,10 @@
 import { OWNED_PREFIX, BROKER_EVENT_EXCHANGE, maskSecrets } from '@fedgate/topology';
 import type { Definitions } from '@fedgate/broker-config';
 
-export type ObjectKind =
-  | 'vhost' | 'user' | 'permission' | 'topic-permission' | 'exchange' | 'queue' | 'binding' | 'policy' | 'parameter';
+export type ObjectKind = 'vhost' | 'user' | 'permission' | 'topic-permission' | 'exchange' | 'queue' | 'binding' | 'policy' | 'parameter';
 
 /** Order in which objects are created: what a later kind refers to exists first. Deletes run in reverse. */
-export const APPLY_ORDER: readonly ObjectKind[] = [
-  'vhost', 'user', 'permission', 'topic-permission', 'exchange', 'queue', 'binding', 'policy', 'parameter',
-];
+export const APPLY_ORDER: readonly ObjectKind[] = ['vhost', 'user', 'permission', 'topic-permission', 'exchange', 'queue', 'binding', 'policy', 'parameter'];
 
 export interface Change {
   readonly action: 'create' | 'update' | 'delete';
@@ -36,12 +33,23 @@ function items(d: Partial<Definitions>): Item[] {
   for (const u of d.users ?? []) out.push({ kind: 'user', id: u.name, object: { name: u.name, password_hash: u.password_hash, tags: normaliseTags(u.tags) } });
   for (const p of d.permissions ?? []) out.push({ kind: 'permission', id: `${p.user}@${p.vhost}`, object: { ...p } });
   for (const p of d.topic_permissions ?? []) out.push({ kind: 'topic-permission', id: `${p.user}@${p.vhost} on ${p.exchange}`, object: { ...p } });
-  for (const x of d.exchanges ?? []) out.push({ kind: 'exchange', id: x.name, object: { name: x.name, vhost: x.vhost, type: x.type, durable: x.durable, auto_delete: x.auto_delete, internal: x.internal, arguments: x.arguments } });
-  for (const q of d.queues ?? []) out.push({ kind: 'queue', id: q.name, object: { name: q.name, vhost: q.vhost, durable: q.durable, auto_delete: q.auto_delete, arguments: q.arguments } });
+  for (const x of d.exchanges ?? [])
+    out.push({
+      kind: 'exchange',
+      id: x.name,
+      object: { name: x.name, vhost: x.vhost, type: x.type, durable: x.durable, auto_delete: x.auto_delete, internal: x.internal, arguments: x.arguments },
+    });
+  for (const q of d.queues ?? [])
+    out.push({ kind: 'queue', id: q.name, object: { name: q.name, vhost: q.vhost, durable: q.durable, auto_delete: q.auto_delete, arguments: q.arguments } });
   for (const b of d.bindings ?? []) {
     out.push({ kind: 'binding', id: `${b.source} -> ${b.destination_type} ${b.destination} (${b.routing_key})`, object: { ...b } });
   }
-  for (const p of d.policies ?? []) out.push({ kind: 'policy', id: p.name, object: { vhost: p.vhost, name: p.name, pattern: p.pattern, 'apply-to': p['apply-to'], priority: p.priority, definition: p.definition } });
+  for (const p of d.policies ?? [])
+    out.push({
+      kind: 'policy',
+      id: p.name,
+      object: { vhost: p.vhost, name: p.name, pattern: p.pattern, 'apply-to': p['apply-to'], priority: p.priority, definition: p.definition },
+    });
   for (const p of d.parameters ?? []) out.push({ kind: 'parameter', id: `${p.component} ${p.name}`, object: { ...p } });
   return out;
 }
@@ -75,7 +83,11 @@ export function isOwned(item: Item): boolean {
  * definitions export; objects others created never appear in the plan.
  */
 export function planChanges(cluster: string, desired: Definitions, live: Partial<Definitions>): ClusterPlan {
-  const liveItems = new Map(items(live).filter(isOwned).map((i) => [`${i.kind}\0${i.id}`, i]));
+  const liveItems = new Map(
+    items(live)
+      .filter(isOwned)
+      .map((i) => [`${i.kind}\0${i.id}`, i]),
+  );
   const liveVhosts = new Set((live.vhosts ?? []).map((v) => v.name));
   const changes: Change[] = [];
   for (const want of items(desired)) {
@@ -104,7 +116,10 @@ function differingFields(want: Record<string, unknown>, have: Record<string, unk
 function stableJson(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(stableJson).join(',')}]`;
   if (value !== null && typeof value === 'object') {
-    return `{${Object.keys(value).sort().map((k) => `${JSON.stringify(k)}:${stableJson((value as Record<string, unknown>)[k])}`).join(',')}}`;
+    return `{${Object.keys(value)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${stableJson((value as Record<string, unknown>)[k])}`)
+      .join(',')}}`;
   }
   return JSON.stringify(value);
 }

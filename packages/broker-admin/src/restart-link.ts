@@ -85,7 +85,12 @@ export async function restartLinks(topology: Topology, gw: Gateway, client: Mana
 
   const waitMs = options.waitMs ?? DEFAULT_LINK_RESTART_WAIT_MS;
   if (options.dryRun || waitMs === 0 || results.length === 0) return results;
-  const settled = await waitUntilRunning(gw, client, results.map((r) => r.name), waitMs);
+  const settled = await waitUntilRunning(
+    gw,
+    client,
+    results.map((r) => r.name),
+    waitMs,
+  );
   return results.map((r) => {
     const now = settled.get(r.name);
     return { ...r, after: now?.state ?? 'missing', ...(now?.reason ? { reason: now.reason } : {}) };

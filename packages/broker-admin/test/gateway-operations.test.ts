@@ -3,8 +3,16 @@ import { readFileSync } from 'node:fs';
 import { credentialFileKey, parseTopology, requiredCredentials, secretsFromMap, type Gateway } from '@fedgate/topology';
 import { compileCluster } from '@fedgate/broker-config';
 import {
-  ConnectionLimitError, DrainError, LinkRestartError, ManagementApiError, ManagementClient, drainDevices, normalizeConnectionLimit,
-  normalizeDrainOptions, restartLinks, setConnectionLimit,
+  ConnectionLimitError,
+  DrainError,
+  LinkRestartError,
+  ManagementApiError,
+  ManagementClient,
+  drainDevices,
+  normalizeConnectionLimit,
+  normalizeDrainOptions,
+  restartLinks,
+  setConnectionLimit,
 } from '@fedgate/broker-admin';
 
 const topology = parseTopology(readFileSync('test/fixtures/drill-fleet.yaml', 'utf8'), 'drill-fleet.yaml');
@@ -52,7 +60,10 @@ class FakeManagement extends ManagementClient {
   }
 }
 
-const running = (...names: string[]) => () => names.map((name) => ({ name, state: 'running' }));
+const running =
+  (...names: string[]) =>
+  () =>
+    names.map((name) => ({ name, state: 'running' }));
 
 describe('broker-admin - connection limits', () => {
   it('takes 0 and up as a limit and -1 as none; refuses anything else, naming the range and the value', () => {
@@ -60,8 +71,11 @@ describe('broker-admin - connection limits', () => {
     assert.equal(normalizeConnectionLimit(2_000), 2_000);
     assert.equal(normalizeConnectionLimit(-1), null);
     for (const bad of [-2, 1.5, '5', Number.NaN]) {
-      assert.throws(() => normalizeConnectionLimit(bad), (err: Error) =>
-        err instanceof ConnectionLimitError && err.code === 'INVALID_LIMIT' && /from 0 to 10000000 \(or -1 for no limit\), got/.test(err.message));
+      assert.throws(
+        () => normalizeConnectionLimit(bad),
+        (err: Error) =>
+          err instanceof ConnectionLimitError && err.code === 'INVALID_LIMIT' && /from 0 to 10000000 \(or -1 for no limit\), got/.test(err.message),
+      );
     }
   });
 
@@ -113,10 +127,13 @@ describe('broker-admin - device drain', () => {
       'GET /connections/username/fedgate-device': () => [...connections].map((name) => ({ name })),
       'PUT /user-limits/fedgate-device/max-connections': () => undefined,
       ...Object.fromEntries(
-        open.map((name) => [`DELETE /connections/${name}`, () => {
-          if (tooNew.delete(name) || options.stuck?.includes(name)) throw new ManagementApiError(404, 'DELETE', name, 'Not Found');
-          connections.delete(name);
-        }]),
+        open.map((name) => [
+          `DELETE /connections/${name}`,
+          () => {
+            if (tooNew.delete(name) || options.stuck?.includes(name)) throw new ManagementApiError(404, 'DELETE', name, 'Not Found');
+            connections.delete(name);
+          },
+        ]),
       ),
     });
   }
@@ -127,8 +144,18 @@ describe('broker-admin - device drain', () => {
     const report = await drainDevices(api.client, '/', { batchSize: 2, pauseMs: 0, onProgress: (p) => progress.push([p.batch, p.closed, p.remaining]) });
     assert.equal(api.writes()[0], 'PUT /user-limits/fedgate-device/max-connections', 'the device limit goes to 0 before any close');
     assert.deepEqual(api.bodies[0], { value: 0 });
-    assert.deepEqual(api.writes().slice(1), ['DELETE /connections/a', 'DELETE /connections/b', 'DELETE /connections/c', 'DELETE /connections/d', 'DELETE /connections/e']);
-    assert.deepEqual(progress, [[1, 2, 3], [2, 4, 1], [3, 5, 0]]);
+    assert.deepEqual(api.writes().slice(1), [
+      'DELETE /connections/a',
+      'DELETE /connections/b',
+      'DELETE /connections/c',
+      'DELETE /connections/d',
+      'DELETE /connections/e',
+    ]);
+    assert.deepEqual(progress, [
+      [1, 2, 3],
+      [2, 4, 1],
+      [3, 5, 0],
+    ]);
     assert.deepEqual(
       { found: report.found, closed: report.closed, remaining: report.remaining, batches: report.batches, previous: report.previousDeviceLimit },
       { found: 5, closed: 5, remaining: 0, batches: 3, previous: null },
@@ -139,14 +166,19 @@ describe('broker-admin - device drain', () => {
     const api = drainApi(['a', 'b'], { tooNew: ['b'] });
     const progress: number[][] = [];
     const report = await drainDevices(api.client, '/', { batchSize: 10, pauseMs: 0, onProgress: (p) => progress.push([p.closed, p.notYetListed]) });
-    assert.deepEqual(progress, [[1, 1], [2, 0]]);
+    assert.deepEqual(progress, [
+      [1, 1],
+      [2, 0],
+    ]);
     assert.equal(report.closed, 2);
   });
 
   it('gives up after its timeout and says how many are left', async () => {
     const api = drainApi(['a'], { stuck: ['a'] });
-    await assert.rejects(drainDevices(api.client, '/', { batchSize: 1, pauseMs: 600, timeoutMs: 1_000 }), (err: Error) =>
-      err instanceof DrainError && err.code === 'DRAIN_INCOMPLETE' && /1 device connection\(s\) still open/.test(err.message));
+    await assert.rejects(
+      drainDevices(api.client, '/', { batchSize: 1, pauseMs: 600, timeoutMs: 1_000 }),
+      (err: Error) => err instanceof DrainError && err.code === 'DRAIN_INCOMPLETE' && /1 device connection\(s\) still open/.test(err.message),
+    );
   });
 
   it('a dry run counts and changes nothing; bad options are refused before anything runs', async () => {
@@ -171,9 +203,18 @@ describe('broker-admin - link restart', () => {
     });
     const results = await restartLinks(topology, gateway('eu'), api.client, { waitMs: 2_000 });
     assert.deepEqual(api.writes(), [
-      `DELETE /shovels/vhost/${v}/fedgate-down-eu/restart`, `DELETE /shovels/vhost/${v}/fedgate-up-eu/restart`, `DELETE /shovels/vhost/${v}/fedgate-presence-eu/restart`,
+      `DELETE /shovels/vhost/${v}/fedgate-down-eu/restart`,
+      `DELETE /shovels/vhost/${v}/fedgate-up-eu/restart`,
+      `DELETE /shovels/vhost/${v}/fedgate-presence-eu/restart`,
     ]);
-    assert.deepEqual(results.map((r) => [r.direction, r.after]), [['downlink', 'running'], ['uplink', 'running'], ['presence', 'running']]);
+    assert.deepEqual(
+      results.map((r) => [r.direction, r.after]),
+      [
+        ['downlink', 'running'],
+        ['uplink', 'running'],
+        ['presence', 'running'],
+      ],
+    );
   });
 
   it('restarts every link of a federation upstream, on the node that runs it', async () => {
@@ -188,8 +229,10 @@ describe('broker-admin - link restart', () => {
 
   it('refuses to restart a link that is not defined, and says how to re-create it', async () => {
     const api = new FakeManagement({ 'GET /shovels': running('fedgate-up-eu', 'fedgate-presence-eu') });
-    await assert.rejects(restartLinks(topology, gateway('eu'), api.client, { directions: ['downlink'], waitMs: 0 }), (err: Error) =>
-      err instanceof LinkRestartError && err.code === 'LINK_NOT_FOUND' && /--recreate or `fedgate apply --cluster eu`/.test(err.message));
+    await assert.rejects(
+      restartLinks(topology, gateway('eu'), api.client, { directions: ['downlink'], waitMs: 0 }),
+      (err: Error) => err instanceof LinkRestartError && err.code === 'LINK_NOT_FOUND' && /--recreate or `fedgate apply --cluster eu`/.test(err.message),
+    );
   });
 
   it('a dry run names the links and touches nothing', async () => {

@@ -39,10 +39,19 @@ describe('broker-admin - why a TLS link does not run, from its endpoint', functi
     const wrongHost = await listener(fleet, ['core.example.internal']);
     servers.push(impostor.server, wrongHost.server);
     const ca = readFileSync(fleet.certFile, 'utf8');
-    assert.match((await probeLinkEndpoint({ host: '127.0.0.1', port: impostor.port, serverName: '127.0.0.1', ca }))!, /is not from the fleet CA \(UNABLE_TO_VERIFY_LEAF_SIGNATURE\)/);
-    assert.match((await probeLinkEndpoint({ host: '127.0.0.1', port: wrongHost.port, serverName: '127.0.0.1', ca }))!, /is not for 127\.0\.0\.1 \(ERR_TLS_CERT_ALTNAME_INVALID\)/);
+    assert.match(
+      (await probeLinkEndpoint({ host: '127.0.0.1', port: impostor.port, serverName: '127.0.0.1', ca }))!,
+      /is not from the fleet CA \(UNABLE_TO_VERIFY_LEAF_SIGNATURE\)/,
+    );
+    assert.match(
+      (await probeLinkEndpoint({ host: '127.0.0.1', port: wrongHost.port, serverName: '127.0.0.1', ca }))!,
+      /is not for 127\.0\.0\.1 \(ERR_TLS_CERT_ALTNAME_INVALID\)/,
+    );
     const closed = impostor.port;
     await new Promise<void>((r) => impostor.server.close(() => r()));
-    assert.match((await probeLinkEndpoint({ host: '127.0.0.1', port: closed, serverName: '127.0.0.1', ca }))!, /cannot reach 127\.0\.0\.1:\d+ over TLS \(ECONNREFUSED/);
+    assert.match(
+      (await probeLinkEndpoint({ host: '127.0.0.1', port: closed, serverName: '127.0.0.1', ca }))!,
+      /cannot reach 127\.0\.0\.1:\d+ over TLS \(ECONNREFUSED/,
+    );
   });
 });

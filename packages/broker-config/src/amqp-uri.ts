@@ -59,4 +59,3 @@ function queryValue(value: string): string {
 export function clusterManagementUrl(cluster: Cluster): string {
   return `${cluster.tls ? 'https' : 'http'}://${cluster.host}:${cluster.ports.management}`;
 }
-

@@ -1,13 +1,41 @@
 import {
-  ADMIN_USER, APP_USER, BROADCAST_EXCHANGE, COMMANDS_EXCHANGE, DEAD_EXCHANGE, DEAD_QUEUE, DIRECTORY_EXCHANGE, EVENTS_EXCHANGE,
-  PRESENCE_EXCHANGE, PRESENCE_STREAM, ROUTER_BINDING_KEY, ROUTER_QUEUE, ROUTER_USER, SNAPSHOT_STREAM, SNAPSHOT_WRITER_QUEUE,
-  downlinkUser, federationQueuePrefix, gatewayExchange, outboxQueue, policyName, uplinkUser,
-  type Gateway, type Secrets, type Topology,
+  ADMIN_USER,
+  APP_USER,
+  BROADCAST_EXCHANGE,
+  COMMANDS_EXCHANGE,
+  DEAD_EXCHANGE,
+  DEAD_QUEUE,
+  DIRECTORY_EXCHANGE,
+  EVENTS_EXCHANGE,
+  PRESENCE_EXCHANGE,
+  PRESENCE_STREAM,
+  ROUTER_BINDING_KEY,
+  ROUTER_QUEUE,
+  ROUTER_USER,
+  SNAPSHOT_STREAM,
+  SNAPSHOT_WRITER_QUEUE,
+  downlinkUser,
+  federationQueuePrefix,
+  gatewayExchange,
+  outboxQueue,
+  policyName,
+  uplinkUser,
+  type Gateway,
+  type Secrets,
+  type Topology,
 } from '@fedgate/topology';
 import type { Definitions } from './definitions.ts';
 import {
-  emptyDefinitions, escapeRegex, exactly, exchange, exchangeBinding, policy, queueBinding, quorumQueue,
-  sortDefinitions, streamQueue,
+  emptyDefinitions,
+  escapeRegex,
+  exactly,
+  exchange,
+  exchangeBinding,
+  policy,
+  queueBinding,
+  quorumQueue,
+  sortDefinitions,
+  streamQueue,
 } from './definition-builders.ts';
 import { user, type UserSpec } from './users.ts';
 
@@ -42,9 +70,7 @@ export function compileBackendDefinitions(topology: Topology, secrets: Secrets):
     exchange(vhost, DEAD_EXCHANGE, 'topic'),
     exchange(vhost, DIRECTORY_EXCHANGE, 'fanout'),
   );
-  d.queues.push(
-    quorumQueue(vhost, ROUTER_QUEUE), quorumQueue(vhost, DEAD_QUEUE), streamQueue(vhost, PRESENCE_STREAM), streamQueue(vhost, SNAPSHOT_STREAM),
-  );
+  d.queues.push(quorumQueue(vhost, ROUTER_QUEUE), quorumQueue(vhost, DEAD_QUEUE), streamQueue(vhost, PRESENCE_STREAM), streamQueue(vhost, SNAPSHOT_STREAM));
   d.bindings.push(
     queueBinding(vhost, COMMANDS_EXCHANGE, ROUTER_QUEUE, ROUTER_BINDING_KEY),
     queueBinding(vhost, DEAD_EXCHANGE, DEAD_QUEUE, '#'),
@@ -87,13 +113,11 @@ export function compileBackendDefinitions(topology: Topology, secrets: Secrets):
   const federated = gateways.filter((g) => g.downlink.kind === 'federation');
   if (federated.length > 0) {
     d.policies.push(
-      policy(
-        vhost,
-        policyName('federated-commands'),
-        `^federation: fedgate\\.to\\.(${federated.map((g) => escapeRegex(g.name)).join('|')}) -> `,
-        'queues',
-        { 'dead-letter-exchange': DEAD_EXCHANGE, 'message-ttl': ttlMs, 'max-length': DEFAULT_OUTBOX_MAX_LENGTH },
-      ),
+      policy(vhost, policyName('federated-commands'), `^federation: fedgate\\.to\\.(${federated.map((g) => escapeRegex(g.name)).join('|')}) -> `, 'queues', {
+        'dead-letter-exchange': DEAD_EXCHANGE,
+        'message-ttl': ttlMs,
+        'max-length': DEFAULT_OUTBOX_MAX_LENGTH,
+      }),
     );
   }
 
@@ -116,7 +140,9 @@ export function compileBackendDefinitions(topology: Topology, secrets: Secrets):
       read: `^(${escapeRegex(EVENTS_EXCHANGE)}|${escapeRegex(DEAD_EXCHANGE)}|amq\\.gen-.*)$`,
     },
     // Over TLS the links log in with their certificates (EXTERNAL): their users have no password to steal.
-    ...gateways.flatMap((gw) => [downlinkUserSpec(gw), uplinkUserSpec(gw)]).map((spec): UserSpec => ({ ...spec, login: backend.tls ? 'certificate' : 'password' })),
+    ...gateways
+      .flatMap((gw) => [downlinkUserSpec(gw), uplinkUserSpec(gw)])
+      .map((spec): UserSpec => ({ ...spec, login: backend.tls ? 'certificate' : 'password' })),
   ];
   for (const spec of specs) {
     const { user: u, permission } = user(backend.name, vhost, spec, secrets);

@@ -1,13 +1,39 @@
 import {
-  ADMIN_USER, APP_QUEUE_PREFIX, BINDING_CREATED, BROKER_EVENT_EXCHANGE, DEVICE_USER, DEVICES_EXCHANGE,
-  EVENTS_EXCHANGE, PRESENCE_EXCHANGE, PRESENCE_OUT_QUEUE, UPLINK_BINDING_KEY, UPLINK_QUEUE,
-  downlinkName, downlinkUser, gatewayExchange, outboxQueue, policyName, presenceLinkName, upstreamName,
-  uplinkName, uplinkUser,
-  type Gateway, type Secrets, type Topology,
+  ADMIN_USER,
+  APP_QUEUE_PREFIX,
+  BINDING_CREATED,
+  BROKER_EVENT_EXCHANGE,
+  DEVICE_USER,
+  DEVICES_EXCHANGE,
+  EVENTS_EXCHANGE,
+  PRESENCE_EXCHANGE,
+  PRESENCE_OUT_QUEUE,
+  UPLINK_BINDING_KEY,
+  UPLINK_QUEUE,
+  downlinkName,
+  downlinkUser,
+  gatewayExchange,
+  outboxQueue,
+  policyName,
+  presenceLinkName,
+  upstreamName,
+  uplinkName,
+  uplinkUser,
+  type Gateway,
+  type Secrets,
+  type Topology,
 } from '@fedgate/topology';
 import type { Definitions, ParameterDefinition } from './definitions.ts';
 import {
-  emptyDefinitions, escapeRegex, exactly, exchange, exchangeBinding, policy, queueBinding, quorumQueue, sortDefinitions,
+  emptyDefinitions,
+  escapeRegex,
+  exactly,
+  exchange,
+  exchangeBinding,
+  policy,
+  queueBinding,
+  quorumQueue,
+  sortDefinitions,
 } from './definition-builders.ts';
 import { linkBackendUri } from './amqp-uri.ts';
 import { DEFAULT_TLS_DIR } from './tls-files.ts';
@@ -31,7 +57,9 @@ export function compileGatewayDefinitions(topology: Topology, gw: Gateway, secre
   const tlsDir = options.tlsDir ?? DEFAULT_TLS_DIR;
   const backendUri = (linkUser: string) =>
     linkBackendUri(
-      backend, gw, vhost,
+      backend,
+      gw,
+      vhost,
       backend.tls ? { kind: 'certificate', user: linkUser, tlsDir } : { kind: 'password', user: linkUser, password: secrets.password(backend.name, linkUser) },
     );
 
@@ -139,9 +167,7 @@ function addDownlink(d: Definitions, topology: Topology, gw: Gateway, backendUri
         'queue-type': 'quorum',
       },
     });
-    d.policies.push(
-      policy(vhost, policyName('downlink'), exactly(gatewayExchange(gw.name)), 'exchanges', { 'federation-upstream': upstreamName(gw.name) }),
-    );
+    d.policies.push(policy(vhost, policyName('downlink'), exactly(gatewayExchange(gw.name)), 'exchanges', { 'federation-upstream': upstreamName(gw.name) }));
   }
 }
 
@@ -149,7 +175,12 @@ function addDownlink(d: Definitions, topology: Topology, gw: Gateway, backendUri
 function addSharedDeviceUser(d: Definitions, gw: Gateway, vhost: string, secrets: Secrets): void {
   // Devices: the MQTT plugin's subscription queues and the devices exchange, nothing else.
   const deviceObjects = `^(${escapeRegex(DEVICES_EXCHANGE)}|mqtt-subscription-.*|stomp-subscription-.*|amq\\.gen-.*)$`;
-  const device = user(gw.name, vhost, { name: DEVICE_USER, configure: '^(mqtt-subscription-.*|stomp-subscription-.*|amq\\.gen-.*)$', write: deviceObjects, read: deviceObjects }, secrets);
+  const device = user(
+    gw.name,
+    vhost,
+    { name: DEVICE_USER, configure: '^(mqtt-subscription-.*|stomp-subscription-.*|amq\\.gen-.*)$', write: deviceObjects, read: deviceObjects },
+    secrets,
+  );
   d.users.push(device.user);
   d.permissions.push(device.permission);
   // `{client_id}` is the MQTT client id (RabbitMQ expands it in topic permissions only).

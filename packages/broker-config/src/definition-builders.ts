@@ -1,6 +1,4 @@
-import type {
-  BindingDefinition, Definitions, ExchangeDefinition, PolicyDefinition, QueueDefinition,
-} from './definitions.ts';
+import type { BindingDefinition, Definitions, ExchangeDefinition, PolicyDefinition, QueueDefinition } from './definitions.ts';
 import { RABBITMQ_VERSION } from './definitions.ts';
 
 /** Small constructors so the compilers read like the message flow in DESIGN.md. */

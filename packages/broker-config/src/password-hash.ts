@@ -7,6 +7,8 @@ import { createHash } from 'node:crypto';
  */
 export function rabbitPasswordHash(user: string, password: string): string {
   const salt = createHash('sha256').update(`fedgate-salt\0${user}\0${password}`).digest().subarray(0, 4);
-  const digest = createHash('sha256').update(Buffer.concat([salt, Buffer.from(password, 'utf8')])).digest();
+  const digest = createHash('sha256')
+    .update(Buffer.concat([salt, Buffer.from(password, 'utf8')]))
+    .digest();
   return Buffer.concat([salt, digest]).toString('base64');
 }

@@ -41,7 +41,7 @@ export function renderRabbitmqConf(topology: Topology, cluster: Cluster, options
 
 function identity(cluster: Cluster, definitionsFile: string): Line[] {
   return [
-    [`cluster_name = ${cluster.name}`, 'Federation names its queues after the downstream cluster; the name must be the topology\'s.'],
+    [`cluster_name = ${cluster.name}`, "Federation names its queues after the downstream cluster; the name must be the topology's."],
     [`definitions.import_backend = local_filesystem`, 'Objects, users and links come from the compiled definitions at every boot.'],
     [`definitions.local.path = ${definitionsFile}`, 'The file broker-config renders next to this one.'],
     [
@@ -84,8 +84,8 @@ function tlsFiles(prefix: string, tlsDir: string): Line[] {
   const files = nodeTlsFiles(tlsDir);
   return [
     [`${prefix}.cacertfile = ${files.ca}`, 'The fleet CA: peers are checked against it.'],
-    [`${prefix}.certfile = ${files.cert}`, 'This node\'s certificate (SANs: the cluster host, localhost, 127.0.0.1).'],
-    [`${prefix}.keyfile = ${files.key}`, 'This node\'s private key (mode 0600, readable by the broker only).'],
+    [`${prefix}.certfile = ${files.cert}`, "This node's certificate (SANs: the cluster host, localhost, 127.0.0.1)."],
+    [`${prefix}.keyfile = ${files.key}`, "This node's private key (mode 0600, readable by the broker only)."],
   ];
 }
 
@@ -110,13 +110,16 @@ function deviceListeners(gw: Gateway, ip: string | undefined): Line[] {
   const tls = gw.tls ? 'ssl' : 'tcp';
   if (gw.protocols.includes('mqtt')) {
     lines.push(
-      [`mqtt.listeners.${tls}.default = ${at(ip, gw.ports.mqtt)}`, gw.tls ? 'MQTT for devices, over TLS with the node\'s ssl_options.' : 'MQTT for devices.'],
+      [`mqtt.listeners.${tls}.default = ${at(ip, gw.ports.mqtt)}`, gw.tls ? "MQTT for devices, over TLS with the node's ssl_options." : 'MQTT for devices.'],
       ...(gw.tls ? [['mqtt.listeners.tcp = none', 'Devices connect over TLS only.'] as Line] : []),
     );
   }
   if (gw.protocols.includes('stomp')) {
     lines.push(
-      [`stomp.listeners.${tls}.1 = ${at(ip, gw.ports.stomp)}`, gw.tls ? 'STOMP for apps, over TLS with the node\'s ssl_options.' : 'STOMP for devices and apps.'],
+      [
+        `stomp.listeners.${tls}.1 = ${at(ip, gw.ports.stomp)}`,
+        gw.tls ? "STOMP for apps, over TLS with the node's ssl_options." : 'STOMP for devices and apps.',
+      ],
       ...(gw.tls ? [['stomp.listeners.tcp = none', 'STOMP over TLS only.'] as Line] : []),
     );
   }
@@ -127,10 +130,10 @@ function deviceListeners(gw: Gateway, ip: string | undefined): Line[] {
 function logins(cluster: Cluster, options: RenderConfOptions): Line[] {
   const certificateLogins = Object.entries(certificateLoginSettings({ mqtt: isGateway(cluster) && cluster.protocols.includes('mqtt') }));
   const why: Record<string, string> = {
-    ssl_cert_login_from: 'A certificate login is the certificate\'s common name: the link user, or the device id.',
-    'mqtt.ssl_cert_login': 'A device with a certificate logs in without a password, as its certificate\'s common name.',
+    ssl_cert_login_from: "A certificate login is the certificate's common name: the link user, or the device id.",
+    'mqtt.ssl_cert_login': "A device with a certificate logs in without a password, as its certificate's common name.",
     'mqtt.ssl_cert_client_id_from': 'The MQTT client id comes from the certificate: a device claiming another id is refused at CONNECT.',
-    'mqtt.ssl_cert_login_san_type': 'The id is the certificate\'s DNS SAN, which fedgate device issue sets to the device id.',
+    'mqtt.ssl_cert_login_san_type': "The id is the certificate's DNS SAN, which fedgate device issue sets to the device id.",
     'mqtt.ssl_cert_login_san_index': 'Its first DNS SAN.',
   };
   const lines: Line[] = certificateLogins.map(([key, value]) => [`${key} = ${value}`, why[key] ?? 'Certificate login.']);
@@ -144,11 +147,11 @@ function logins(cluster: Cluster, options: RenderConfOptions): Line[] {
     return lines;
   }
   lines.push(
-    ['auth_mechanisms.1 = PLAIN', 'fedgate\'s tools log in with the administrator\'s password; devices never log in over AMQP.'],
+    ['auth_mechanisms.1 = PLAIN', "fedgate's tools log in with the administrator's password; devices never log in over AMQP."],
     ['auth_mechanisms.2 = AMQPLAIN', 'Older AMQP clients offer this one for passwords.'],
-    ['auth_backends.1 = internal', 'The administrator is the only user in the gateway\'s database.'],
+    ['auth_backends.1 = internal', "The administrator is the only user in the gateway's database."],
     ['auth_backends.2 = cache', 'Devices next: answers are cached, so a reconnect storm costs one request per device and cache period.'],
-    ['auth_cache.cached_backend = http', 'fedgate\'s authorisation endpoint on this node answers for devices by exact prefixes; no device user exists.'],
+    ['auth_cache.cached_backend = http', "fedgate's authorisation endpoint on this node answers for devices by exact prefixes; no device user exists."],
     [`auth_cache.cache_ttl = ${DEFAULT_AUTH_CACHE_TTL_MS}`, 'A minute: long enough to absorb a storm, short enough for a revoked device to fall out soon.'],
     ...authHttpPaths(cluster, options.tlsDir ?? DEFAULT_TLS_DIR),
   );
@@ -158,14 +161,15 @@ function logins(cluster: Cluster, options: RenderConfOptions): Line[] {
 
 function authHttpPaths(gw: Gateway, tlsDir: string): Line[] {
   const base = `http://127.0.0.1:${authzPort(gw)}/auth`;
-  const why = 'Given so Erlang\'s HTTP client does not read the system trust store, which it does even for http:// and fails on a node without one (seen on 4.0.5 / OTP 27: every device login an internal error).';
+  const why =
+    "Given so Erlang's HTTP client does not read the system trust store, which it does even for http:// and fails on a node without one (seen on 4.0.5 / OTP 27: every device login an internal error).";
   return [
     ['auth_http.ssl_options.verify = verify_peer', why],
     [`auth_http.ssl_options.cacertfile = ${nodeTlsFiles(tlsDir).ca}`, 'The fleet CA, should the endpoint ever move to https.'],
     ['auth_http.http_method = post', 'POST keeps device names out of request lines and access logs.'],
     [`auth_http.user_path = ${base}/user`, 'Who may log in: a valid device id with its certificate and no password.'],
-    [`auth_http.vhost_path = ${base}/vhost`, 'Devices use the fleet\'s vhost only.'],
-    [`auth_http.resource_path = ${base}/resource`, 'A device\'s own session queues and the devices exchange, nothing else.'],
+    [`auth_http.vhost_path = ${base}/vhost`, "Devices use the fleet's vhost only."],
+    [`auth_http.resource_path = ${base}/resource`, "A device's own session queues and the devices exchange, nothing else."],
     [`auth_http.topic_path = ${base}/topic`, 'Read its own commands, write its own events.'],
   ];
 }
@@ -182,10 +186,10 @@ function appTokenLogins(kid: string, tlsDir: string): Line[] {
 function oauthWhy(key: string): string {
   if (key === 'auth_oauth2.resource_server_id') return 'Tokens must be for this audience; scopes carry it as their prefix.';
   if (key === 'auth_oauth2.verify_aud') return 'A token for another audience is refused.';
-  if (key.startsWith('auth_oauth2.preferred_username_claims')) return 'The app\'s name (the token\'s subject) is its user name.';
-  if (key === 'auth_oauth2.default_key') return 'The fleet\'s signing key, for tokens that name no key.';
+  if (key.startsWith('auth_oauth2.preferred_username_claims')) return "The app's name (the token's subject) is its user name.";
+  if (key === 'auth_oauth2.default_key') return "The fleet's signing key, for tokens that name no key.";
   if (key.startsWith('auth_oauth2.signing_keys.')) return 'Its public key: the broker fetches nothing from anywhere.';
-  return 'Only the fleet\'s signing algorithm.';
+  return "Only the fleet's signing algorithm.";
 }
 
 function backendProfile(): [string, Line[]][] {
@@ -221,7 +225,7 @@ function gatewayProfile(topology: Topology, gw: Gateway): [string, Line[]][] {
   if (gw.protocols.includes('mqtt')) {
     lines.push(
       ['mqtt.allow_anonymous = false', 'Every device authenticates; the topic permissions depend on it.'],
-      [`mqtt.vhost = ${topology.vhost}`, 'Devices land in fedgate\'s vhost.'],
+      [`mqtt.vhost = ${topology.vhost}`, "Devices land in fedgate's vhost."],
       [`mqtt.exchange = ${DEVICES_EXCHANGE}`, 'Device publishes and subscriptions go through the devices exchange the links use.'],
       ['mqtt.num_acceptors.tcp = 20', 'More acceptor processes accept a reconnect storm faster.'],
       ['mqtt.num_acceptors.ssl = 20', 'Same for TLS, where each handshake costs more.'],
@@ -230,7 +234,7 @@ function gatewayProfile(topology: Topology, gw: Gateway): [string, Line[]][] {
       ['mqtt.tcp_listen_options.sndbuf = 16384', 'Small socket buffers: memory per connection matters more than throughput per device.'],
       ['mqtt.tcp_listen_options.recbuf = 16384', 'Same for receiving.'],
       ['mqtt.tcp_listen_options.keepalive = true', 'Let the kernel reap half-open device connections.'],
-      ['mqtt.tcp_listen_options.exit_on_close = true', 'Free a connection\'s resources as soon as its socket closes.'],
+      ['mqtt.tcp_listen_options.exit_on_close = true', "Free a connection's resources as soon as its socket closes."],
       [
         'mqtt.durable_queue_type = classic',
         'A QoS 1 session queue per device: a classic queue costs a few KiB, a quorum queue a Raft group (WAL, members) per device.',
@@ -239,10 +243,14 @@ function gatewayProfile(topology: Topology, gw: Gateway): [string, Line[]][] {
         `mqtt.max_session_expiry_interval_seconds = ${topology.routing.locationTtlSeconds}`,
         'A device gone for good must not keep its session queue forever; past this the router treats its location as unknown anyway.',
       ],
-      [`mqtt.max_packet_size_authenticated = ${gatewayMaxMessageBytes(topology, gw)}`, 'A device sending a larger packet is disconnected before it reaches a queue.'],
+      [
+        `mqtt.max_packet_size_authenticated = ${gatewayMaxMessageBytes(topology, gw)}`,
+        'A device sending a larger packet is disconnected before it reaches a queue.',
+      ],
       ['mqtt.mailbox_soft_limit = 200', 'A device that reads slower than its commands arrive stops receiving until it catches up, instead of growing memory.'],
     );
-    if (gw.proxyProtocol) lines.push(['mqtt.proxy_protocol = true', 'Devices arrive through the load balancer\'s PROXY header: limits and logs see their own addresses.']);
+    if (gw.proxyProtocol)
+      lines.push(['mqtt.proxy_protocol = true', "Devices arrive through the load balancer's PROXY header: limits and logs see their own addresses."]);
   }
   if (gw.protocols.includes('stomp')) {
     lines.push(
@@ -252,7 +260,7 @@ function gatewayProfile(topology: Topology, gw: Gateway): [string, Line[]][] {
       ['stomp.tcp_listen_options.sndbuf = 16384', 'Small buffers: many connections, little traffic each.'],
       ['stomp.tcp_listen_options.recbuf = 16384', 'Same for receiving.'],
     );
-    if (gw.proxyProtocol) lines.push(['stomp.proxy_protocol = true', 'Apps arrive through the load balancer\'s PROXY header too.']);
+    if (gw.proxyProtocol) lines.push(['stomp.proxy_protocol = true', "Apps arrive through the load balancer's PROXY header too."]);
   }
   return [['profile: connections', lines]];
 }

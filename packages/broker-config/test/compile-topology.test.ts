@@ -1,9 +1,7 @@
 import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import {
-  credentialFileKey, downlinkUser, loadTopology, maskSecrets, requiredCredentials, secretsFromMap, uplinkUser, type Topology,
-} from '@fedgate/topology';
+import { credentialFileKey, downlinkUser, loadTopology, maskSecrets, requiredCredentials, secretsFromMap, uplinkUser, type Topology } from '@fedgate/topology';
 import { compileCluster, compileTopology, definitionsText, type ClusterArtifacts } from '@fedgate/broker-config';
 
 const GOLDEN_DIR = 'packages/broker-config/test/golden';
@@ -51,7 +49,8 @@ function checkGolden(name: string, artifacts: ClusterArtifacts[]) {
 }
 
 describe('broker-config - golden files', () => {
-  it('compiles the local topology, as local mode does, to the stored files', async () => checkGolden('local', await compileLocal('infra/topologies/local.yaml')));
+  it('compiles the local topology, as local mode does, to the stored files', async () =>
+    checkGolden('local', await compileLocal('infra/topologies/local.yaml')));
   it('compiles the acme example topology to the stored files', async () => checkGolden('acme', await compile('infra/topologies/acme.example.yaml')));
 });
 

@@ -12,7 +12,7 @@ function linkUris(gateway: string): Record<string, string> {
   return Object.fromEntries(
     params
       .filter((p) => p.component !== 'vhost-limits')
-      .map((p) => [p.name, String(p.value['src-uri'] === 'amqp://' ? p.value['dest-uri'] : p.value['src-uri'] ?? p.value.uri)]),
+      .map((p) => [p.name, String(p.value['src-uri'] === 'amqp://' ? p.value['dest-uri'] : (p.value['src-uri'] ?? p.value.uri))]),
   );
 }
 

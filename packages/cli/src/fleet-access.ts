@@ -1,6 +1,4 @@
-import {
-  ADMIN_USER, loadTopology, resolveSecrets, type Cluster, type CredentialRef, type Secrets, type Topology,
-} from '@fedgate/topology';
+import { ADMIN_USER, loadTopology, resolveSecrets, type Cluster, type CredentialRef, type Secrets, type Topology } from '@fedgate/topology';
 import { ManagementClient } from '@fedgate/broker-admin';
 import { clusterManagementUrl, type RenderConfOptions } from '@fedgate/broker-config';
 
@@ -31,14 +29,18 @@ export async function fleetAccess(file: string, credentialsOf?: (topology: Topol
   const local = await localFleetAccess(file, secrets);
   if (local) {
     return {
-      topology, secrets, local: true,
+      topology,
+      secrets,
+      local: true,
       adminFor: (c) => local.admin(c.name),
       compileOptions: (c) => local.compileOptions(c.name),
       amqpTls: (c) => (c.tls && local.tls ? { ca: [local.tls.ca] } : {}),
     };
   }
   return {
-    topology, secrets, local: false,
+    topology,
+    secrets,
+    local: false,
     adminFor: (c) => new ManagementClient({ baseUrl: clusterManagementUrl(c), user: ADMIN_USER, password: secrets.password(c.name, ADMIN_USER) }),
     compileOptions: () => ({}),
     amqpTls: () => ({}),

@@ -41,7 +41,9 @@ function commandTree(y: Argv, above: readonly string[] = []): CommandPath[] {
     .flatMap(([name, handler]) => {
       const sub = yargs([]);
       if (typeof handler.builder === 'function') (handler.builder as (y: Argv) => unknown)(sub);
-      const declared = (sub as unknown as { getOptions(): { key: Record<string, unknown>; demandedOptions: Record<string, unknown>; choices: Record<string, unknown[]> } }).getOptions();
+      const declared = (
+        sub as unknown as { getOptions(): { key: Record<string, unknown>; demandedOptions: Record<string, unknown>; choices: Record<string, unknown[]> } }
+      ).getOptions();
       const words = [...above, name];
       const children = commandTree(sub, words);
       const self: CommandPath = {
@@ -80,7 +82,8 @@ function assertJsonError(result: { code: number; stdout: string }, exitCode: num
 describe('cli - every command keeps the error and output contracts', () => {
   it('finds the command tree through yargs, subcommands included', () => {
     const names = COMMANDS.map((c) => c.words.join(' '));
-    for (const expected of ['validate', 'local', 'dns drain', 'gateway limit', 'wan set', 'release build', 'bench']) assert.ok(names.includes(expected), names.join(', '));
+    for (const expected of ['validate', 'local', 'dns drain', 'gateway limit', 'wan set', 'release build', 'bench'])
+      assert.ok(names.includes(expected), names.join(', '));
     assert.ok(COMMANDS.length > 30, `${COMMANDS.length} commands`);
   });
 
@@ -123,7 +126,10 @@ describe('cli - every command keeps the error and output contracts', () => {
   });
 
   it('successful results are one JSON line with ok:true (validate, schema)', async () => {
-    for (const argv of [['validate', '-f', 'infra/topologies/acme.example.yaml', '--json'], ['schema', '--json']]) {
+    for (const argv of [
+      ['validate', '-f', 'infra/topologies/acme.example.yaml', '--json'],
+      ['schema', '--json'],
+    ]) {
       const result = await runCli(argv);
       assert.equal(result.code, 0);
       assert.equal(oneJsonLine(result.stdout).ok, true);

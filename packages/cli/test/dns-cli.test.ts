@@ -30,7 +30,7 @@ describe('cli - fedgate dns at the SDK boundary (zone as the DNS stack leaves it
   });
   afterEach(() => fake.restore());
 
-  it('dns has no apply: Terraform\'s DNS stack owns the records and checks', async () => {
+  it("dns has no apply: Terraform's DNS stack owns the records and checks", async () => {
     const { code, stderr } = await run(['dns', 'apply', '-f', EXAMPLE_FILE]);
     assert.equal(code, 2);
     assert.match(stderr, /Unknown arguments?: .*apply/);
@@ -74,7 +74,8 @@ describe('cli - fedgate dns at the SDK boundary (zone as the DNS stack leaves it
     const json = await run(['dns', 'status', '-f', EXAMPLE_FILE, '--json']);
     assert.equal(json.code, 1);
     assert.deepEqual(JSON.parse(json.stdout).error, {
-      code: 'DNS_AWS_REQUEST_FAILED', kind: 'runtime',
+      code: 'DNS_AWS_REQUEST_FAILED',
+      kind: 'runtime',
       message: 'Route53 ListHostedZonesByName failed: AccessDenied: not authorized to perform: route53:ListHostedZonesByName (request fake-request)',
     });
   });
@@ -100,7 +101,12 @@ describe('cli - fedgate dns on the wire against a local Route53 endpoint (AWS_EN
     endpoint = new Route53Endpoint(account);
     const url = await endpoint.start();
     for (const key of ENV) saved[key] = process.env[key];
-    Object.assign(process.env, { AWS_ENDPOINT_URL_ROUTE_53: url, AWS_ACCESS_KEY_ID: 'AKIDTEST', AWS_SECRET_ACCESS_KEY: 'test-secret', AWS_REGION: 'us-east-1' });
+    Object.assign(process.env, {
+      AWS_ENDPOINT_URL_ROUTE_53: url,
+      AWS_ACCESS_KEY_ID: 'AKIDTEST',
+      AWS_SECRET_ACCESS_KEY: 'test-secret',
+      AWS_REGION: 'us-east-1',
+    });
     delete process.env.AWS_PROFILE;
   });
   afterEach(async () => {
@@ -116,7 +122,10 @@ describe('cli - fedgate dns on the wire against a local Route53 endpoint (AWS_EN
     assert.equal(status.code, 0, status.stderr);
     assert.match(status.stdout, /no warnings: every region is answered by its health/);
     assert.match(status.stdout, /us\s+us-east-1\s+healthy\s+A → alias acme-us-dev-[0-9a-f]+\.elb\.us-east-1\.amazonaws\.com\./);
-    assert.ok(endpoint.requests.some((r) => r.operation === 'ListTagsForResources'), 'fedgate found its checks by their tags');
+    assert.ok(
+      endpoint.requests.some((r) => r.operation === 'ListTagsForResources'),
+      'fedgate found its checks by their tags',
+    );
 
     const drained = await run(['dns', 'drain', 'us', '-f', EXAMPLE_FILE]);
     assert.equal(drained.code, 0, drained.stderr);
@@ -136,7 +145,7 @@ describe('cli - fedgate dns on the wire against a local Route53 endpoint (AWS_EN
     assert.equal(account.healthCheck(checkOf(account, 'us')).HealthCheckVersion, 3, 'two updates, each against the version it read');
   });
 
-  it('a stale version (someone changed the check meanwhile) comes back as Route53\'s error and exits 1', async () => {
+  it("a stale version (someone changed the check meanwhile) comes back as Route53's error and exits 1", async () => {
     account.fail('UpdateHealthCheck', { code: 'HealthCheckVersionMismatch', message: 'version mismatch', status: 409 });
     const { code, stderr } = await run(['dns', 'drain', 'eu', '-f', EXAMPLE_FILE]);
     assert.equal(code, 1);

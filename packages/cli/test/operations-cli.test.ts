@@ -16,14 +16,20 @@ async function run(argv: string[]) {
 describe('cli - link, gateway and wan refuse bad input with exit 2, before touching a broker', () => {
   for (const [argv, message] of [
     [['gateway', 'limit', 'nope', '-f', DRILL], /no gateway "nope" in test\/fixtures\/drill-fleet\.yaml \(gateways: eu, us\)/],
-    [['gateway', 'limit', 'eu', '-f', DRILL, '--max-connections', '-5'], /max-connections must be an integer from 0 to 10000000 \(or -1 for no limit\), got -5/],
+    [
+      ['gateway', 'limit', 'eu', '-f', DRILL, '--max-connections', '-5'],
+      /max-connections must be an integer from 0 to 10000000 \(or -1 for no limit\), got -5/,
+    ],
     [['gateway', 'limit', 'eu', '-f', DRILL, '--max-connections', '5', '--reset'], /mutually exclusive/],
     [['gateway', 'limit', 'eu', '-f', DRILL, '--scope', 'everyone'], /Invalid values/],
     [['gateway', 'drain', 'eu', '-f', DRILL, '--batch-size', '0'], /batch-size must be an integer from 1 to 100000, got 0/],
     [['link', 'restart', 'eu', '-f', DRILL, '--direction', 'sideways'], /Choices: "down", "up", "presence"/],
     [['link', 'restart', 'nope', '-f', DRILL], /no gateway "nope"/],
     // A TLS gateway has no shared device user: its device limit and drain are refused, not silently empty.
-    [['gateway', 'drain', 'eu', '-f', 'infra/topologies/local.yaml'], /eu speaks TLS: its devices log in with their own certificates, so there is no shared device user/],
+    [
+      ['gateway', 'drain', 'eu', '-f', 'infra/topologies/local.yaml'],
+      /eu speaks TLS: its devices log in with their own certificates, so there is no shared device user/,
+    ],
     [['gateway', 'limit', 'eu', '-f', 'infra/topologies/local.yaml', '--max-connections', '0'], /no shared device user to limit or drain; use --scope vhost/],
     [['wan', 'partition', 'eu', '-f', 'infra/topologies/local.yaml'], /gateway "eu" in infra\/topologies\/local\.yaml has no wan section/],
     [['wan', 'status', '-f', 'infra/topologies/local.yaml'], /no gateway in infra\/topologies\/local\.yaml has a wan section/],

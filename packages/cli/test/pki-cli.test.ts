@@ -58,7 +58,10 @@ describe('cli - fedgate device issue and app token', () => {
     const second = await run(['device', 'issue', 'sensor-2', '-f', TOPOLOGY, '--out', out, '--pki-dir', pkiDir]);
     assert.equal(second.code, 0, second.stderr);
     assert.equal(second.stderr, '');
-    assert.match(second.stdout, /^device sensor-2: key .*sensor-2\.key \(mode 0600\), certificate .*sensor-2\.pem \(serial [0-9A-F]+, 825 days\), CA .*ca\.pem\n$/);
+    assert.match(
+      second.stdout,
+      /^device sensor-2: key .*sensor-2\.key \(mode 0600\), certificate .*sensor-2\.pem \(serial [0-9A-F]+, 825 days\), CA .*ca\.pem\n$/,
+    );
     assert.ok(verifiesAsClient(join(pkiDir, 'ca.pem'), join(out, 'sensor-1.pem')));
     assert.ok(verifiesAsClient(join(pkiDir, 'ca.pem'), join(out, 'sensor-2.pem')));
   });
@@ -93,7 +96,7 @@ describe('cli - fedgate device issue and app token', () => {
     assert.ok(!existsSync(pkiDir));
   });
 
-  it('app token prints only the token on stdout, its scopes on stderr; the token carries them and verifies with the fleet\'s public key', async () => {
+  it("app token prints only the token on stdout, its scopes on stderr; the token carries them and verifies with the fleet's public key", async () => {
     const { code, stdout, stderr } = await run(['app', 'token', 'dashboard', '-f', TOPOLOGY, '--ttl', '15m', '--pki-dir', pkiDir]);
     assert.equal(code, 0, stderr);
     const token = stdout.trim();
@@ -117,7 +120,15 @@ describe('cli - fedgate device issue and app token', () => {
   it('app token --json reports the token, kid, scopes, expiry and the queue name to subscribe with', async () => {
     const { code, stdout, stderr } = await run(['app', 'token', 'dashboard', '-f', TOPOLOGY, '--pki-dir', pkiDir, '--json']);
     assert.equal(code, 0, stderr);
-    const report = JSON.parse(stdout) as { ok: boolean; app: string; token: string; kid: string; scopes: string[]; expiresAt: string; subscriptionQueue: string };
+    const report = JSON.parse(stdout) as {
+      ok: boolean;
+      app: string;
+      token: string;
+      kid: string;
+      scopes: string[];
+      expiresAt: string;
+      subscriptionQueue: string;
+    };
     assert.equal(report.ok, true);
     assert.equal(report.subscriptionQueue, 'fedgate.app.dashboard.commands');
     assert.match(report.kid, /^fedgate-[0-9a-f]{16}$/);

@@ -27,7 +27,11 @@ describe('cli - fedgate release push against a local S3 endpoint (AWS_ENDPOINT_U
     s3.createBucket('acme-releases', 'eu-west-1');
     const url = await s3.start();
     for (const key of ENV) saved[key] = process.env[key];
-    Object.assign(process.env, { AWS_ENDPOINT_URL_S3: url, AWS_ACCESS_KEY_ID: TEST_S3_CREDENTIALS.accessKeyId, AWS_SECRET_ACCESS_KEY: TEST_S3_CREDENTIALS.secretAccessKey });
+    Object.assign(process.env, {
+      AWS_ENDPOINT_URL_S3: url,
+      AWS_ACCESS_KEY_ID: TEST_S3_CREDENTIALS.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: TEST_S3_CREDENTIALS.secretAccessKey,
+    });
     delete process.env.AWS_SESSION_TOKEN;
     delete process.env.AWS_PROFILE;
   });
@@ -48,7 +52,10 @@ describe('cli - fedgate release push against a local S3 endpoint (AWS_ENDPOINT_U
 
     const first = await run(['release', 'push', '-f', EXAMPLE, '--bundle-dir', bundle.dir]);
     assert.equal(first.code, 0, first.stderr);
-    assert.match(first.stderr, /^release: \[1\/4\] uploading fedgate-linux-x64\.tar\.gz \(\d+ bytes\) to s3:\/\/fedgate-artifacts-acme\/fedgate-linux-x64\.tar\.gz$/m);
+    assert.match(
+      first.stderr,
+      /^release: \[1\/4\] uploading fedgate-linux-x64\.tar\.gz \(\d+ bytes\) to s3:\/\/fedgate-artifacts-acme\/fedgate-linux-x64\.tar\.gz$/m,
+    );
     assert.match(first.stdout, /^ {2}uploaded +s3:\/\/fedgate-artifacts-acme\/fedgate-linux-arm64\.tar\.gz\.sha256 \(\d+ bytes\)$/m);
     assert.ok(!(first.stdout + first.stderr).includes(TEST_S3_CREDENTIALS.secretAccessKey));
 
@@ -83,7 +90,10 @@ describe('cli - fedgate release push against a local S3 endpoint (AWS_ENDPOINT_U
     try {
       const noBucket = await run(['release', 'push', '-f', EXAMPLE, '--bundle-dir', fresh.dir, '--bundle-uri', 's3://no-such-bucket/fedgate-{arch}.tgz']);
       assert.equal(noBucket.code, 1);
-      assert.match(noBucket.stderr, /S3 HeadObject s3:\/\/no-such-bucket\/fedgate-x64\.tgz failed: .*\(HTTP 404\)|S3 PutObject s3:\/\/no-such-bucket\/fedgate-x64\.tgz failed: NoSuchBucket/);
+      assert.match(
+        noBucket.stderr,
+        /S3 HeadObject s3:\/\/no-such-bucket\/fedgate-x64\.tgz failed: .*\(HTTP 404\)|S3 PutObject s3:\/\/no-such-bucket\/fedgate-x64\.tgz failed: NoSuchBucket/,
+      );
     } finally {
       rmSync(fresh.dir, { recursive: true, force: true });
     }

@@ -3,7 +3,15 @@ import { createServer as createHttpsServer, type Server as HttpsServer } from 'n
 import { createServer as createTcpServer, type AddressInfo, type Server as TcpServer } from 'node:net';
 import { readFileSync } from 'node:fs';
 import {
-  MissingCredentialsError, credentialEnvVar, downlinkName, parseTopology, presenceLinkName, requiredCredentials, resolveSecrets, uplinkName, type Topology,
+  MissingCredentialsError,
+  credentialEnvVar,
+  downlinkName,
+  parseTopology,
+  presenceLinkName,
+  requiredCredentials,
+  resolveSecrets,
+  uplinkName,
+  type Topology,
 } from '@fedgate/topology';
 import type { GatewayHealthService } from '@fedgate/broker-admin';
 import { routerCredentials } from '../src/commands/router.ts';
@@ -22,7 +30,7 @@ function closed(server: HttpsServer | TcpServer): Promise<void> {
 }
 
 describe('cli - services start with only their own secret', () => {
-  it('router - needs the backend router password and none of the topology\'s other passwords', async () => {
+  it("router - needs the backend router password and none of the topology's other passwords", async () => {
     const topology = acme();
     const refs = routerCredentials(topology);
     assert.ok(requiredCredentials(topology).length > refs.length + 3, 'the topology has many passwords');
@@ -36,7 +44,7 @@ describe('cli - services start with only their own secret', () => {
     });
   });
 
-  it('gateway-health - needs its own gateway\'s admin password only', async () => {
+  it("gateway-health - needs its own gateway's admin password only", async () => {
     const us = acme().gateways[0]!;
     assert.deepEqual(gatewayHealthCredentials(us).map(credentialEnvVar), ['FEDGATE_US_ADMIN_PASSWORD']);
   });
@@ -101,7 +109,7 @@ describe('cli - gateway-health probes its own node over verified TLS', () => {
     assert.equal(authorizations[0], `Basic ${Buffer.from('fedgate-admin:us-admin-pw').toString('base64')}`);
   });
 
-  it('gateway-health - answers 503 when the node\'s certificate names another host', async () => {
+  it("gateway-health - answers 503 when the node's certificate names another host", async () => {
     await start('eu.gw.acme.internal', pki.caFile);
     const { status, body } = await probe();
     assert.equal(status, 503);
@@ -116,7 +124,7 @@ describe('cli - gateway-health probes its own node over verified TLS', () => {
     assert.match(body, /^management API: /);
   });
 
-  it('gateway-health - answers 503 naming the node\'s address when its device port refuses connections', async () => {
+  it("gateway-health - answers 503 naming the node's address when its device port refuses connections", async () => {
     await start('us.gw.acme.internal', pki.caFile, { deviceListening: false });
     const { status, body } = await probe();
     assert.equal(status, 503);

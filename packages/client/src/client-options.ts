@@ -138,5 +138,7 @@ function positiveMs(field: string, value: unknown): number {
 
 function isChannelModel(value: unknown): value is ChannelModel {
   const candidate = value as Partial<ChannelModel> | null;
-  return typeof candidate === 'object' && candidate !== null && typeof candidate.createConfirmChannel === 'function' && typeof candidate.createChannel === 'function';
+  return (
+    typeof candidate === 'object' && candidate !== null && typeof candidate.createConfirmChannel === 'function' && typeof candidate.createChannel === 'function'
+  );
 }

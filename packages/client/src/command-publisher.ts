@@ -3,9 +3,7 @@ import type { EventEmitter } from 'node:events';
 import type { Message, Options } from 'amqplib';
 import type { EncodedCommand } from './encode-command.ts';
 import { within } from './within.ts';
-import {
-  CommandNackedError, CommandTimeoutError, CommandUnroutableError, ConnectionClosedError, FedgateClientError,
-} from './errors.ts';
+import { CommandNackedError, CommandTimeoutError, CommandUnroutableError, ConnectionClosedError, FedgateClientError } from './errors.ts';
 
 /** The part of amqplib's ConfirmChannel the publisher needs; unit tests pass a fake. */
 export interface ConfirmChannelLike extends EventEmitter {

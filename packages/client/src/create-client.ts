@@ -148,7 +148,10 @@ class AmqpFedgateClient implements FedgateClient {
     this.#detach();
     if (!this.#ownsConnection || this.#connectionLost) return;
     let closed = false;
-    await within(this.#connection.close().then(() => (closed = true)), left());
+    await within(
+      this.#connection.close().then(() => (closed = true)),
+      left(),
+    );
     // A broker that stopped answering never sends close-ok: drop the socket rather than leave it holding the process.
     if (!closed) (this.#connection.connection as unknown as { stream?: { destroy(): void } }).stream?.destroy();
   }

@@ -67,7 +67,11 @@ export class FedgateClientError extends FedgateError {
 /** An option of `createClient` or of a subscription is out of range; names the field, the range and the value. */
 export class InvalidOptionsError extends FedgateClientError {
   override readonly name = 'InvalidOptionsError';
-  constructor(readonly field: string, expected: string, readonly value: unknown) {
+  constructor(
+    readonly field: string,
+    expected: string,
+    readonly value: unknown,
+  ) {
     super('INVALID_OPTIONS', `${field} must be ${expected}, got ${describe(value)}`);
   }
 }
@@ -75,7 +79,12 @@ export class InvalidOptionsError extends FedgateClientError {
 /** A command that cannot be sent as given (device id, name, payload or TTL); nothing was published. */
 export class InvalidCommandError extends FedgateClientError {
   override readonly name = 'InvalidCommandError';
-  constructor(readonly field: 'deviceId' | 'name' | 'payload' | 'ttlSeconds', expected: string, readonly value: unknown, options?: { cause?: unknown }) {
+  constructor(
+    readonly field: 'deviceId' | 'name' | 'payload' | 'ttlSeconds',
+    expected: string,
+    readonly value: unknown,
+    options?: { cause?: unknown },
+  ) {
     super('INVALID_COMMAND', `command ${field} must be ${expected}, got ${describe(value)}`, options);
   }
 }
@@ -83,7 +92,10 @@ export class InvalidCommandError extends FedgateClientError {
 /** The broker refused to take responsibility for a command (basic.nack); it may be sent again. */
 export class CommandNackedError extends FedgateClientError {
   override readonly name = 'CommandNackedError';
-  constructor(readonly messageId: string, readonly routingKey: string) {
+  constructor(
+    readonly messageId: string,
+    readonly routingKey: string,
+  ) {
     super('COMMAND_NACKED', `the broker nacked command ${messageId} (${routingKey})`);
   }
 }
@@ -91,7 +103,12 @@ export class CommandNackedError extends FedgateClientError {
 /** No queue took the command (basic.return of a mandatory publish): nothing consumes `fedgate.commands` for it. */
 export class CommandUnroutableError extends FedgateClientError {
   override readonly name = 'CommandUnroutableError';
-  constructor(readonly messageId: string, readonly routingKey: string, readonly replyCode: number, readonly replyText: string) {
+  constructor(
+    readonly messageId: string,
+    readonly routingKey: string,
+    readonly replyCode: number,
+    readonly replyText: string,
+  ) {
     super('COMMAND_UNROUTABLE', `command ${messageId} (${routingKey}) was returned unroutable: ${replyCode} ${replyText}`);
   }
 }
@@ -99,7 +116,11 @@ export class CommandUnroutableError extends FedgateClientError {
 /** No confirm within the timeout: the broker may still deliver the command (e.g. publishers blocked by an alarm). */
 export class CommandTimeoutError extends FedgateClientError {
   override readonly name = 'CommandTimeoutError';
-  constructor(readonly messageId: string, readonly routingKey: string, readonly timeoutMs: number) {
+  constructor(
+    readonly messageId: string,
+    readonly routingKey: string,
+    readonly timeoutMs: number,
+  ) {
     super('COMMAND_TIMEOUT', `command ${messageId} (${routingKey}) was not confirmed within ${timeoutMs} ms; it may still be delivered`);
   }
 }
@@ -125,7 +146,11 @@ export class ConnectionClosedError extends FedgateClientError {
 /** The broker closed a channel with an AMQP reply code, e.g. 403 ACCESS_REFUSED or 404 NOT_FOUND. */
 export class BrokerError extends FedgateClientError {
   override readonly name = 'BrokerError';
-  constructor(readonly replyCode: number, message: string, options?: { cause?: unknown }) {
+  constructor(
+    readonly replyCode: number,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
     super('BROKER_ERROR', message, options);
   }
 }
@@ -133,7 +158,10 @@ export class BrokerError extends FedgateClientError {
 /** A delivery that is not what its subscription promises, e.g. an event whose routing key names no device. */
 export class MalformedMessageError extends FedgateClientError {
   override readonly name = 'MalformedMessageError';
-  constructor(readonly routingKey: string, reason: string) {
+  constructor(
+    readonly routingKey: string,
+    reason: string,
+  ) {
     super('MALFORMED_MESSAGE', `message with routing key ${JSON.stringify(routingKey)} ${reason}`);
   }
 }
@@ -141,7 +169,10 @@ export class MalformedMessageError extends FedgateClientError {
 /** An event or dead-letter handler threw or rejected; the delivery was dropped (see `onEvent`). */
 export class HandlerError extends FedgateClientError {
   override readonly name = 'HandlerError';
-  constructor(readonly routingKey: string, options: { cause: unknown }) {
+  constructor(
+    readonly routingKey: string,
+    options: { cause: unknown },
+  ) {
     const reason = options.cause instanceof Error ? options.cause.message : String(options.cause);
     super('HANDLER_FAILED', `handler failed for ${routingKey}: ${reason}`, options);
   }

@@ -9,9 +9,20 @@ import { DEAD_REASON_HEADER, parseCommandRoutingKey } from '@fedgate/topology';
  * `delivery_limit`. `unknown` when the message says neither.
  */
 export type DeadLetterReason =
-  | 'expired' | 'malformed-routing-key' | 'missing-device-id' | 'oversized' | 'unroutable' | 'unknown-device'
-  | 'invalid-deadline' | 'headers-too-large' | 'invalid-header' | 'invalid-property'
-  | 'rejected' | 'maxlen' | 'delivery_limit' | 'unknown'
+  | 'expired'
+  | 'malformed-routing-key'
+  | 'missing-device-id'
+  | 'oversized'
+  | 'unroutable'
+  | 'unknown-device'
+  | 'invalid-deadline'
+  | 'headers-too-large'
+  | 'invalid-header'
+  | 'invalid-property'
+  | 'rejected'
+  | 'maxlen'
+  | 'delivery_limit'
+  | 'unknown'
   | (string & {});
 
 export interface DeadLetter {

@@ -67,15 +67,19 @@ export class ExclusiveQueueSubscription implements Subscription {
       await channel.prefetch(spec.prefetch);
       const { queue } = await channel.assertQueue('', { exclusive: true, autoDelete: true, durable: false });
       await channel.bindQueue(queue, spec.exchange, spec.pattern);
-      const { consumerTag } = await channel.consume(queue, (message) => {
-        if (message === null) {
-          // The broker cancelled the consumer, e.g. an operator deleted the queue.
-          spec.onError(new ConnectionClosedError(`the broker cancelled the subscription to ${spec.exchange} (${spec.pattern})`));
-          return;
-        }
-        const run = deliver(channel, message, spec).finally(() => running.delete(run));
-        running.add(run);
-      }, { noAck: false, exclusive: true });
+      const { consumerTag } = await channel.consume(
+        queue,
+        (message) => {
+          if (message === null) {
+            // The broker cancelled the consumer, e.g. an operator deleted the queue.
+            spec.onError(new ConnectionClosedError(`the broker cancelled the subscription to ${spec.exchange} (${spec.pattern})`));
+            return;
+          }
+          const run = deliver(channel, message, spec).finally(() => running.delete(run));
+          running.add(run);
+        },
+        { noAck: false, exclusive: true },
+      );
       subscription = new ExclusiveQueueSubscription(channel, queue, consumerTag, running, spec.closeTimeoutMs);
       return subscription;
     } catch (err) {

@@ -4,7 +4,10 @@
 export async function within(work: Promise<unknown>, timeoutMs: number): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
   await Promise.race([
-    work.then(() => undefined, () => undefined),
+    work.then(
+      () => undefined,
+      () => undefined,
+    ),
     new Promise<void>((resolve) => {
       timer = setTimeout(resolve, timeoutMs);
       timer.unref();

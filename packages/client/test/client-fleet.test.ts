@@ -4,17 +4,22 @@ import amqp, { type ChannelModel } from 'amqplib';
 import type { MqttClient } from 'mqtt';
 import type { Client as StompClient } from '@stomp/stompjs';
 import {
-  APP_USER, COMMANDS_EXCHANGE, DEADLINE_HEADER, DEAD_EXCHANGE, DEAD_REASON_HEADER, EVENTS_EXCHANGE, GATEWAY_HEADER,
-  commandRoutingKey, eventRoutingKey,
+  APP_USER,
+  COMMANDS_EXCHANGE,
+  DEADLINE_HEADER,
+  DEAD_EXCHANGE,
+  DEAD_REASON_HEADER,
+  EVENTS_EXCHANGE,
+  GATEWAY_HEADER,
+  commandRoutingKey,
+  eventRoutingKey,
 } from '@fedgate/topology';
 import type { AmqpEndpoint, RunningFleet } from '@fedgate/local-cluster';
 import { seg } from '@fedgate/broker-admin';
 import { sharedFleet } from '../../../test/shared-fleet.ts';
 import { connectAmqp, publishConfirmed, tap } from '../../../test/amqp-probe.ts';
 import { mqttDevice, stompApp, until } from '../../../test/device-clients.ts';
-import {
-  createClient, encodeCommand, eventPattern, type DeadLetter, type DeviceEvent, type FedgateClient, type FedgateClientError,
-} from '../src/index.ts';
+import { createClient, encodeCommand, eventPattern, type DeadLetter, type DeviceEvent, type FedgateClient, type FedgateClientError } from '../src/index.ts';
 import { CommandPublisher } from '../src/command-publisher.ts';
 
 const unique = (prefix: string) => `${prefix}-${randomUUID().slice(0, 8)}`;
@@ -50,7 +55,9 @@ describe('client - on the local fleet, as fedgate-app', function () {
   async function client(options: Partial<Parameters<typeof createClient>[0]> = {}): Promise<FedgateClient> {
     const errors: FedgateClientError[] = [];
     const viaUrl = options.connection === undefined && tls.ca ? { tls } : {};
-    const c = await createClient({ url: appUri, ...viaUrl, topology: fleet.topology, onError: (e) => errors.push(e), ...options } as Parameters<typeof createClient>[0]);
+    const c = await createClient({ url: appUri, ...viaUrl, topology: fleet.topology, onError: (e) => errors.push(e), ...options } as Parameters<
+      typeof createClient
+    >[0]);
     cleanups.push(() => c.close());
     return c;
   }
@@ -85,7 +92,7 @@ describe('client - on the local fleet, as fedgate-app', function () {
       assert.deepEqual(JSON.parse(m.content.toString()), { delaySeconds: 5 });
     });
 
-    it('defaults the TTL to the topology\'s commandTtlSeconds, and sends bytes as octet-stream', async () => {
+    it("defaults the TTL to the topology's commandTtlSeconds, and sends bytes as octet-stream", async () => {
       const device = unique('dev');
       const seen = await tap(adminUri, COMMANDS_EXCHANGE, `devices.${device}.#`);
       cleanups.push(() => seen.close());
@@ -103,7 +110,12 @@ describe('client - on the local fleet, as fedgate-app', function () {
       const seen = await tap(adminUri, COMMANDS_EXCHANGE, `devices.${prefix}.#`);
       cleanups.push(() => seen.close());
       const c = await client();
-      for (const [deviceId, name, field] of [[`${prefix}.x`, 'reboot', 'deviceId'], [`${prefix}#`, 'reboot', 'deviceId'], [prefix, 'a..b', 'name'], [prefix, '#', 'name']] as const) {
+      for (const [deviceId, name, field] of [
+        [`${prefix}.x`, 'reboot', 'deviceId'],
+        [`${prefix}#`, 'reboot', 'deviceId'],
+        [prefix, 'a..b', 'name'],
+        [prefix, '#', 'name'],
+      ] as const) {
         const err = await failure(c.sendCommand(deviceId, name, {}));
         assert.equal(err.name, 'InvalidCommandError');
         assert.equal(err.code, 'INVALID_COMMAND');
@@ -112,7 +124,10 @@ describe('client - on the local fleet, as fedgate-app', function () {
       // A valid command on the same key space proves the tap would have seen the invalid ones.
       await c.sendCommand(prefix, 'ping', {}, { ttlSeconds: 1 });
       await seen.next((m) => m.fields.routingKey === `devices.${prefix}.commands.ping`);
-      assert.deepEqual(seen.messages.map((m) => m.fields.routingKey), [`devices.${prefix}.commands.ping`]);
+      assert.deepEqual(
+        seen.messages.map((m) => m.fields.routingKey),
+        [`devices.${prefix}.commands.ping`],
+      );
     });
 
     it('rejects with CommandNackedError when a queue refuses the command', async () => {
@@ -164,7 +179,12 @@ describe('client - on the local fleet, as fedgate-app', function () {
       const errors: FedgateClientError[] = [];
       const c = await client({ connection, url: undefined, onError: (e: FedgateClientError) => errors.push(e) });
       await c.sendCommand(unique('dev'), 'warmup', {}, { ttlSeconds: 1 });
-      const inFlight = Array.from({ length: 50 }, () => c.sendCommand(unique('dev'), 'burst', {}, { ttlSeconds: 1 }).then(() => 'confirmed', (e: FedgateClientError) => e.code));
+      const inFlight = Array.from({ length: 50 }, () =>
+        c.sendCommand(unique('dev'), 'burst', {}, { ttlSeconds: 1 }).then(
+          () => 'confirmed',
+          (e: FedgateClientError) => e.code,
+        ),
+      );
       await new Promise((r) => setImmediate(r));
       // A network failure for real: the socket dies under amqplib.
       (connection.connection as unknown as { stream: { destroy(err: Error): void } }).stream.destroy(new Error('injected network failure'));
@@ -173,7 +193,10 @@ describe('client - on the local fleet, as fedgate-app', function () {
         Promise.all(inFlight),
         new Promise<never>((_, reject) => setTimeout(() => reject(new Error('a command hung after the connection died')), 5_000)),
       ]);
-      assert.ok(outcomes.every((o) => o === 'confirmed' || o === 'CONNECTION_CLOSED'), outcomes.join(','));
+      assert.ok(
+        outcomes.every((o) => o === 'confirmed' || o === 'CONNECTION_CLOSED'),
+        outcomes.join(','),
+      );
       assert.ok(outcomes.includes('CONNECTION_CLOSED'), 'commands in flight when the socket died were rejected, not left hanging');
       const after = await failure(c.sendCommand(unique('dev'), 'late', {}));
       assert.equal(after.code, 'CONNECTION_CLOSED');
@@ -292,7 +315,7 @@ describe('client - on the local fleet, as fedgate-app', function () {
   });
 
   describe('onDeadLetter', () => {
-    it('reports the router\'s reason header, with the device and command from the routing key', async () => {
+    it("reports the router's reason header, with the device and command from the routing key", async () => {
       const device = unique('dev');
       const got: DeadLetter[] = [];
       const c = await client();
@@ -307,7 +330,7 @@ describe('client - on the local fleet, as fedgate-app', function () {
       assert.equal(got[0]!.name, 'reboot');
     });
 
-    it('reports the broker\'s x-death reason for a message a queue dead-lettered on expiry', async () => {
+    it("reports the broker's x-death reason for a message a queue dead-lettered on expiry", async () => {
       const device = unique('dev');
       const got: DeadLetter[] = [];
       const c = await client();
@@ -387,10 +410,11 @@ describe('client - on the local fleet, as fedgate-app', function () {
         finished.push(e.name);
       });
       const admin = fleet.admin('core');
-      const mine = async () => (await admin.get<{ client_properties?: { connection_name?: string } }[]>('/connections')).filter((x) => x.client_properties?.connection_name === name);
+      const mine = async () =>
+        (await admin.get<{ client_properties?: { connection_name?: string } }[]>('/connections')).filter((x) => x.client_properties?.connection_name === name);
       const seenAt = Date.now() + 15_000;
       while ((await mine()).length === 0 && Date.now() < seenAt) await new Promise((r) => setTimeout(r, 200));
-      assert.equal((await mine()).length, 1, 'the management API lists the client\'s named connection');
+      assert.equal((await mine()).length, 1, "the management API lists the client's named connection");
       await publishConfirmed(adminUri, EVENTS_EXCHANGE, eventRoutingKey(device, 'slow'), '1');
       await handlerStarted;
       await c.close();

@@ -1,21 +1,32 @@
 import assert from 'node:assert/strict';
 import type { ChannelModel } from 'amqplib';
 import {
-  ConnectFailedError, DEFAULT_CLOSE_TIMEOUT_MS, DEFAULT_COMMAND_TTL_SECONDS, DEFAULT_CONFIRM_TIMEOUT_MS,
-  DEFAULT_CONNECTION_NAME, DEFAULT_PREFETCH, FedgateClientError, InvalidOptionsError, normalizeClientOptions, type ClientOptions,
+  ConnectFailedError,
+  DEFAULT_CLOSE_TIMEOUT_MS,
+  DEFAULT_COMMAND_TTL_SECONDS,
+  DEFAULT_CONFIRM_TIMEOUT_MS,
+  DEFAULT_CONNECTION_NAME,
+  DEFAULT_PREFETCH,
+  FedgateClientError,
+  InvalidOptionsError,
+  normalizeClientOptions,
+  type ClientOptions,
 } from '../src/index.ts';
 
 const url = 'amqp://fedgate-app:s3cret-pw@127.0.0.1:5810/%2F';
 const fakeConnection = { createChannel: async () => undefined, createConfirmChannel: async () => undefined } as unknown as ChannelModel;
 
 function invalid(options: unknown, field: string, message: RegExp) {
-  assert.throws(() => normalizeClientOptions(options as ClientOptions), (err: unknown) => {
-    assert.ok(err instanceof InvalidOptionsError, `expected InvalidOptionsError, got ${String(err)}`);
-    assert.equal(err.code, 'INVALID_OPTIONS');
-    assert.equal(err.field, field);
-    assert.match(err.message, message);
-    return true;
-  });
+  assert.throws(
+    () => normalizeClientOptions(options as ClientOptions),
+    (err: unknown) => {
+      assert.ok(err instanceof InvalidOptionsError, `expected InvalidOptionsError, got ${String(err)}`);
+      assert.equal(err.code, 'INVALID_OPTIONS');
+      assert.equal(err.field, field);
+      assert.match(err.message, message);
+      return true;
+    },
+  );
 }
 
 describe('client options (pure)', () => {
@@ -34,7 +45,10 @@ describe('client options (pure)', () => {
   it('options - TLS settings go with an amqps URL only', () => {
     const tls = { ca: '-----BEGIN CERTIFICATE-----\n…', servername: 'core.internal' };
     assert.deepEqual(normalizeClientOptions({ url: 'amqps://core.internal:5671/', tls }).connect, { kind: 'url', url: 'amqps://core.internal:5671/', tls });
-    assert.throws(() => normalizeClientOptions({ url: 'amqp://core.internal:5672/', tls }), (err: unknown) => err instanceof InvalidOptionsError && err.field === 'tls');
+    assert.throws(
+      () => normalizeClientOptions({ url: 'amqp://core.internal:5672/', tls }),
+      (err: unknown) => err instanceof InvalidOptionsError && err.field === 'tls',
+    );
   });
 
   it('options - the command TTL comes from the option, else the topology, else 60 s', () => {

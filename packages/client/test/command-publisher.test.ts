@@ -30,7 +30,11 @@ class FakeConfirmChannel extends EventEmitter implements ConfirmChannelLike {
 
   returnUnroutable(index: number) {
     const { routingKey, options } = this.published[index]!;
-    this.emit('return', { fields: { replyCode: 312, replyText: 'NO_ROUTE', exchange: 'fedgate.commands', routingKey }, properties: { messageId: options.messageId }, content: Buffer.alloc(0) });
+    this.emit('return', {
+      fields: { replyCode: 312, replyText: 'NO_ROUTE', exchange: 'fedgate.commands', routingKey },
+      properties: { messageId: options.messageId },
+      content: Buffer.alloc(0),
+    });
   }
 
   /** What amqplib does when the broker closes the channel: 'error' with the reply code, then every callback, then 'close'. */
@@ -69,11 +73,14 @@ describe('command publisher (fake confirm channel)', () => {
 
   beforeEach(() => {
     channels = [];
-    publisher = new CommandPublisher(async () => {
-      const c = new FakeConfirmChannel();
-      channels.push(c);
-      return c;
-    }, { exchange: 'fedgate.commands', confirmTimeoutMs: 200 });
+    publisher = new CommandPublisher(
+      async () => {
+        const c = new FakeConfirmChannel();
+        channels.push(c);
+        return c;
+      },
+      { exchange: 'fedgate.commands', confirmTimeoutMs: 200 },
+    );
   });
 
   it('publisher - resolves on the ack of its own command, not of another', async () => {
@@ -106,7 +113,10 @@ describe('command publisher (fake confirm channel)', () => {
     ch.returnUnroutable(0);
     ch.ack(0);
     ch.ack(1);
-    await assert.rejects(returned, (err: FedgateClientError & { replyCode?: number }) => err.code === 'COMMAND_UNROUTABLE' && err.replyCode === 312 && /NO_ROUTE/.test(err.message));
+    await assert.rejects(
+      returned,
+      (err: FedgateClientError & { replyCode?: number }) => err.code === 'COMMAND_UNROUTABLE' && err.replyCode === 312 && /NO_ROUTE/.test(err.message),
+    );
     assert.equal(await code(routed), 'resolved');
   });
 

@@ -12,12 +12,15 @@ const base: CommandInput = {
 };
 
 function rejects(input: Partial<CommandInput>, field: string) {
-  assert.throws(() => encodeCommand({ ...base, ...input }), (err: unknown) => {
-    assert.ok(err instanceof InvalidCommandError, String(err));
-    assert.equal(err.code, 'INVALID_COMMAND');
-    assert.equal(err.field, field);
-    return true;
-  });
+  assert.throws(
+    () => encodeCommand({ ...base, ...input }),
+    (err: unknown) => {
+      assert.ok(err instanceof InvalidCommandError, String(err));
+      assert.equal(err.code, 'INVALID_COMMAND');
+      assert.equal(err.field, field);
+      return true;
+    },
+  );
 }
 
 describe('command encoding (pure)', () => {

@@ -1,9 +1,7 @@
 import assert from 'node:assert/strict';
 import type { Message, MessageProperties } from 'amqplib';
 import { DEAD_REASON_HEADER, GATEWAY_HEADER, uplinkUser } from '@fedgate/topology';
-import {
-  InvalidOptionsError, MalformedMessageError, deadLetterCause, eventPattern, isJsonContentType, parseDeadLetter, parseEvent,
-} from '../src/index.ts';
+import { InvalidOptionsError, MalformedMessageError, deadLetterCause, eventPattern, isJsonContentType, parseDeadLetter, parseEvent } from '../src/index.ts';
 
 /** A delivery as amqplib hands it over, with only what a test sets. */
 function fakeMessage(
@@ -23,7 +21,11 @@ const at = new Date('2024-05-01T12:00:00Z');
 
 describe('event parsing (pure)', () => {
   it('event - device, name, gateway from user_id, JSON parsed from its content type', () => {
-    const m = fakeMessage('devices.sensor-42.events.temp', '{"c":21.5}', { userId: uplinkUser('eu'), appId: 'eu', contentType: 'application/json; charset=utf-8' });
+    const m = fakeMessage('devices.sensor-42.events.temp', '{"c":21.5}', {
+      userId: uplinkUser('eu'),
+      appId: 'eu',
+      contentType: 'application/json; charset=utf-8',
+    });
     const e = parseEvent(m, at);
     assert.equal(e.deviceId, 'sensor-42');
     assert.equal(e.name, 'temp');
@@ -56,13 +58,25 @@ describe('event parsing (pure)', () => {
   });
 
   it('event - a routing key that is not devices.<id>.events.<name> is a MalformedMessageError', () => {
-    for (const key of ['devices.d1.events', 'devices..events.x', 'devices.d1.commands.x', 'other.d1.events.x', 'devices.d1.events.a..b', 'devices.d%1.events.x']) {
-      assert.throws(() => parseEvent(fakeMessage(key, ''), at), (err: unknown) => err instanceof MalformedMessageError && err.code === 'MALFORMED_MESSAGE', key);
+    for (const key of [
+      'devices.d1.events',
+      'devices..events.x',
+      'devices.d1.commands.x',
+      'other.d1.events.x',
+      'devices.d1.events.a..b',
+      'devices.d%1.events.x',
+    ]) {
+      assert.throws(
+        () => parseEvent(fakeMessage(key, ''), at),
+        (err: unknown) => err instanceof MalformedMessageError && err.code === 'MALFORMED_MESSAGE',
+        key,
+      );
     }
   });
 
   it('content type - JSON and +json with parameters, nothing else', () => {
-    for (const t of ['application/json', 'Application/JSON', 'application/json;charset=utf-8', 'application/cloudevents+json']) assert.ok(isJsonContentType(t), t);
+    for (const t of ['application/json', 'Application/JSON', 'application/json;charset=utf-8', 'application/cloudevents+json'])
+      assert.ok(isJsonContentType(t), t);
     for (const t of [undefined, 'text/plain', 'application/jsonx', 'application/octet-stream', 'text/json']) assert.ok(!isJsonContentType(t), String(t));
   });
 

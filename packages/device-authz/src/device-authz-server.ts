@@ -34,7 +34,13 @@ export async function startDeviceAuthzServer(options: DeviceAuthzServerOptions):
   server.keepAliveTimeout = 60_000; // the broker's HTTP client keeps connections open between questions
   const host = options.host ?? DEFAULT_AUTHZ_HOST;
   await new Promise<void>((resolve, reject) => {
-    server.once('error', (err) => reject(new DeviceAuthzError('DEVICE_AUTHZ_LISTEN_FAILED', `device authorisation endpoint cannot listen on ${host}:${options.port}: ${err.message}`, { cause: err })));
+    server.once('error', (err) =>
+      reject(
+        new DeviceAuthzError('DEVICE_AUTHZ_LISTEN_FAILED', `device authorisation endpoint cannot listen on ${host}:${options.port}: ${err.message}`, {
+          cause: err,
+        }),
+      ),
+    );
     server.listen(options.port, host, () => resolve());
   });
   return { port: (server.address() as AddressInfo).port, close: () => closeServer(server) };

@@ -12,16 +12,21 @@ describe('device-authz - the endpoint over HTTP', () => {
 
   const post = async (path: string, body: string) => {
     const res = await fetch(`http://127.0.0.1:${server.port}${path}`, {
-      method: 'POST', body, headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      method: 'POST',
+      body,
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
     });
     return { status: res.status, text: await res.text() };
   };
 
-  it('answers the broker\'s form posts with exactly allow or deny', async () => {
+  it("answers the broker's form posts with exactly allow or deny", async () => {
     assert.deepEqual(await post('/auth/user', 'username=sensor-1&vhost=%2F&client_id=sensor-1&password=none'), { status: 200, text: 'allow' });
     assert.deepEqual(await post('/auth/user', 'username=sensor-1&password=secret&vhost=%2F&client_id=sensor-1'), { status: 200, text: 'deny' });
     const key = encodeURIComponent('devices.sensor-1.commands.#');
-    assert.deepEqual(await post('/auth/topic', `username=sensor-1&vhost=%2F&resource=topic&name=fedgate.devices&permission=read&routing_key=${key}`), { status: 200, text: 'allow' });
+    assert.deepEqual(await post('/auth/topic', `username=sensor-1&vhost=%2F&resource=topic&name=fedgate.devices&permission=read&routing_key=${key}`), {
+      status: 200,
+      text: 'allow',
+    });
     assert.deepEqual(decisions.slice(-3), ['user sensor-1 true', 'user sensor-1 false', 'topic sensor-1 true']);
   });
 

@@ -39,10 +39,7 @@ export interface DesiredDnsState {
 export function desiredDnsState(topology: Topology): DesiredDnsState {
   const dns = topology.dns;
   if (dns === undefined) {
-    throw new DnsConfigError(
-      'DNS_NOT_CONFIGURED',
-      `topology "${topology.name}" has no dns section; add dns: { zone, record } to steer devices with Route53`,
-    );
+    throw new DnsConfigError('DNS_NOT_CONFIGURED', `topology "${topology.name}" has no dns section; add dns: { zone, record } to steer devices with Route53`);
   }
   const seen = new Map<string, string>();
   for (const gw of topology.gateways) {

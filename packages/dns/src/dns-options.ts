@@ -4,7 +4,14 @@ import { DnsConfigError } from './errors.ts';
 
 /** Something long-running happened; the CLI prints these as progress. */
 export type DnsProgressEvent =
-  | { readonly type: 'retry'; readonly operation: string; readonly reason: string; readonly attempt: number; readonly maxAttempts: number; readonly delayMs: number }
+  | {
+      readonly type: 'retry';
+      readonly operation: string;
+      readonly reason: string;
+      readonly attempt: number;
+      readonly maxAttempts: number;
+      readonly delayMs: number;
+    }
   | { readonly type: 'health-check-updated'; readonly gateway: string; readonly healthCheckId: string; readonly fields: readonly string[] };
 
 export interface DnsOptions {

@@ -20,11 +20,7 @@ export async function collectDnsStatus(session: Route53Session, desired: Desired
     const hc = healthCheckOfRegion(state, region);
     // A disabled check is not probed; its last observations would only mislead.
     if (hc === undefined || hc.config.Disabled === true || observations.has(hc.id)) continue;
-    const res = await session.call(
-      'GetHealthCheckStatus',
-      (c) => c.send(new GetHealthCheckStatusCommand({ HealthCheckId: hc.id })),
-      { idempotent: true },
-    );
+    const res = await session.call('GetHealthCheckStatus', (c) => c.send(new GetHealthCheckStatusCommand({ HealthCheckId: hc.id })), { idempotent: true });
     observations.set(hc.id, res.HealthCheckObservations ?? []);
   }
   return evaluateDnsHealth(desired, state, observations, planDnsDrift(desired, state));

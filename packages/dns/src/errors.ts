@@ -1,20 +1,11 @@
 import { FedgateError, type ErrorKind } from '@fedgate/topology';
 
 /** Stable codes of every failure `@fedgate/dns` throws; scripts and `--json` output match on these. */
-export type DnsErrorCode =
-  | DnsConfigErrorCode
-  | HostedZoneErrorCode
-  | DnsStateErrorCode
-  | Route53ErrorCode;
+export type DnsErrorCode = DnsConfigErrorCode | HostedZoneErrorCode | DnsStateErrorCode | Route53ErrorCode;
 
 /** The topology or the arguments ask for something fedgate cannot do: fix the input. */
 export type DnsConfigErrorCode =
-  | 'DNS_NOT_CONFIGURED'
-  | 'DNS_UNKNOWN_GATEWAY'
-  | 'DNS_INVALID_TARGET'
-  | 'DNS_DUPLICATE_REGION'
-  | 'DNS_INVALID_SUBNET'
-  | 'DNS_INVALID_OPTION';
+  'DNS_NOT_CONFIGURED' | 'DNS_UNKNOWN_GATEWAY' | 'DNS_INVALID_TARGET' | 'DNS_DUPLICATE_REGION' | 'DNS_INVALID_SUBNET' | 'DNS_INVALID_OPTION';
 
 export type HostedZoneErrorCode = 'DNS_ZONE_NOT_FOUND' | 'DNS_ZONE_AMBIGUOUS';
 

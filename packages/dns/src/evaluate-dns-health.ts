@@ -146,23 +146,53 @@ export function evaluateDnsHealth(
   const regions: RegionStatus[] = partial.map(({ region, record, hc, checkers, state: s }) => {
     const gw = region.gateway;
     if (record === undefined) {
-      warnings.push({ severity: 'error', code: 'RECORD_MISSING', gateway: gw, message: `${gw} (${region.region}) has no record: devices are never sent there; apply the DNS stack (terraform)` });
+      warnings.push({
+        severity: 'error',
+        code: 'RECORD_MISSING',
+        gateway: gw,
+        message: `${gw} (${region.region}) has no record: devices are never sent there; apply the DNS stack (terraform)`,
+      });
     } else {
       if (record.HealthCheckId === undefined) {
-        warnings.push({ severity: 'warning', code: 'NO_HEALTH_CHECK', gateway: gw, message: `${gw} (${region.region}): the record has no health check, so Route53 keeps sending devices there when the gateway is down` });
+        warnings.push({
+          severity: 'warning',
+          code: 'NO_HEALTH_CHECK',
+          gateway: gw,
+          message: `${gw} (${region.region}): the record has no health check, so Route53 keeps sending devices there when the gateway is down`,
+        });
       }
       if (record.AliasTarget !== undefined && record.AliasTarget.EvaluateTargetHealth !== true) {
-        warnings.push({ severity: 'warning', code: 'TARGET_HEALTH_OFF', gateway: gw, message: `${gw} (${region.region}): evaluate-target-health is off, so an NLB with no healthy targets still gets devices` });
+        warnings.push({
+          severity: 'warning',
+          code: 'TARGET_HEALTH_OFF',
+          gateway: gw,
+          message: `${gw} (${region.region}): evaluate-target-health is off, so an NLB with no healthy targets still gets devices`,
+        });
       }
       if (hc !== undefined && hc.config.Disabled === true && hc.config.Inverted !== true) {
-        warnings.push({ severity: 'warning', code: 'HEALTH_CHECK_DISABLED', gateway: gw, message: `${gw} (${region.region}): health check ${hc.id} is disabled, Route53 treats the region as healthy whatever happens` });
+        warnings.push({
+          severity: 'warning',
+          code: 'HEALTH_CHECK_DISABLED',
+          gateway: gw,
+          message: `${gw} (${region.region}): health check ${hc.id} is disabled, Route53 treats the region as healthy whatever happens`,
+        });
       }
       if (hc !== undefined && hc.config.Inverted === true && hc.config.Disabled !== true) {
-        warnings.push({ severity: 'warning', code: 'HEALTH_CHECK_INVERTED', gateway: gw, message: `${gw} (${region.region}): health check ${hc.id} is inverted, the region counts as healthy when the gateway fails` });
+        warnings.push({
+          severity: 'warning',
+          code: 'HEALTH_CHECK_INVERTED',
+          gateway: gw,
+          message: `${gw} (${region.region}): health check ${hc.id} is inverted, the region counts as healthy when the gateway fails`,
+        });
       }
       if (s === 'unhealthy') {
         const effect = failOpen ? '' : '; devices go to the next-nearest healthy region';
-        warnings.push({ severity: 'error', code: 'REGION_UNHEALTHY', gateway: gw, message: `${gw} (${region.region}) is unhealthy: ${checkers?.lastFailure ?? 'checkers report failure'}${effect}` });
+        warnings.push({
+          severity: 'error',
+          code: 'REGION_UNHEALTHY',
+          gateway: gw,
+          message: `${gw} (${region.region}) is unhealthy: ${checkers?.lastFailure ?? 'checkers report failure'}${effect}`,
+        });
       }
     }
     return {
@@ -182,12 +212,21 @@ export function evaluateDnsHealth(
     .filter((r) => !wantedIds.has(r.SetIdentifier!))
     .map((r) => ({ setIdentifier: r.SetIdentifier!, type: r.Type ?? '?', target: describeRecord(r).target }));
   for (const stray of strayRecords) {
-    warnings.push({ severity: 'warning', code: 'STRAY_RECORD', message: `${stray.type} ${desired.recordName} (${stray.setIdentifier}) → ${stray.target} belongs to no gateway of the topology; applying the DNS stack deletes it` });
+    warnings.push({
+      severity: 'warning',
+      code: 'STRAY_RECORD',
+      message: `${stray.type} ${desired.recordName} (${stray.setIdentifier}) → ${stray.target} belongs to no gateway of the topology; applying the DNS stack deletes it`,
+    });
   }
-  for (const conflict of plan.differences.filter((d) => d.kind === 'conflict')) warnings.push({ severity: 'error', code: 'RECORD_CONFLICT', message: conflict.message });
+  for (const conflict of plan.differences.filter((d) => d.kind === 'conflict'))
+    warnings.push({ severity: 'error', code: 'RECORD_CONFLICT', message: conflict.message });
   const pendingChanges = plan.differences.length;
   if (pendingChanges > 0) {
-    warnings.push({ severity: 'warning', code: 'DRIFT', message: `the zone differs from what the DNS stack creates: ${pendingChanges} difference(s), see fedgate dns plan; terraform apply of the DNS stack fixes them` });
+    warnings.push({
+      severity: 'warning',
+      code: 'DRIFT',
+      message: `the zone differs from what the DNS stack creates: ${pendingChanges} difference(s), see fedgate dns plan; terraform apply of the DNS stack fixes them`,
+    });
   }
   return {
     topology: desired.topology,

@@ -5,13 +5,7 @@ import { nlbRegion } from './nlb-hosted-zones.ts';
 import type { KnownHealthCheck, ZoneState } from './read-zone-state.ts';
 
 export type DnsDifferenceKind =
-  | 'record-missing'
-  | 'record-target'
-  | 'health-check-missing'
-  | 'health-check-settings'
-  | 'stray-record'
-  | 'stray-health-check'
-  | 'conflict';
+  'record-missing' | 'record-target' | 'health-check-missing' | 'health-check-settings' | 'stray-record' | 'stray-health-check' | 'conflict';
 
 /** One way the zone differs from what the DNS stack creates for the topology. */
 export interface DnsDifference {
@@ -40,16 +34,27 @@ export function planDnsDrift(desired: DesiredDnsState, state: ZoneState): DnsPla
   const differences: DnsDifference[] = [];
   const latency = state.records.filter(isLatencyRecord);
   for (const r of state.records.filter((r) => !isLatencyRecord(r) && (r.Type === 'A' || r.Type === 'CNAME'))) {
-    differences.push({ kind: 'conflict', message: `${r.Type} ${r.Name}${r.SetIdentifier === undefined ? '' : ` (${r.SetIdentifier})`} is not a latency record and clashes with the latency set` });
+    differences.push({
+      kind: 'conflict',
+      message: `${r.Type} ${r.Name}${r.SetIdentifier === undefined ? '' : ` (${r.SetIdentifier})`} is not a latency record and clashes with the latency set`,
+    });
   }
   const wanted = new Set(desired.regions.map((r) => r.setIdentifier));
   for (const r of latency.filter((r) => !wanted.has(r.SetIdentifier!))) {
-    differences.push({ kind: 'stray-record', setIdentifier: r.SetIdentifier!, message: `${r.Type} ${desired.recordName} (${r.SetIdentifier}) belongs to no gateway of the topology` });
+    differences.push({
+      kind: 'stray-record',
+      setIdentifier: r.SetIdentifier!,
+      message: `${r.Type} ${desired.recordName} (${r.SetIdentifier}) belongs to no gateway of the topology`,
+    });
   }
   for (const region of desired.regions) differences.push(...regionDifferences(desired, state, region));
   const gateways = new Set(desired.regions.map((r) => r.gateway));
   for (const hc of state.healthChecks.filter((hc) => hc.gateway !== undefined && !gateways.has(hc.gateway))) {
-    differences.push({ kind: 'stray-health-check', gateway: hc.gateway!, message: `health check ${hc.id} is tagged for gateway ${hc.gateway}, which the topology no longer has` });
+    differences.push({
+      kind: 'stray-health-check',
+      gateway: hc.gateway!,
+      message: `health check ${hc.id} is tagged for gateway ${hc.gateway}, which the topology no longer has`,
+    });
   }
   return {
     topology: desired.topology,
@@ -69,19 +74,32 @@ function regionDifferences(desired: DesiredDnsState, state: ZoneState, region: D
   const out: DnsDifference[] = [];
   const alias = record.AliasTarget;
   if (record.Type !== 'A' || alias === undefined) {
-    out.push({ kind: 'record-target', ...where, message: `${name}: expected an A alias to the region's device load balancer, found ${record.Type} ${describeValues(record)}` });
+    out.push({
+      kind: 'record-target',
+      ...where,
+      message: `${name}: expected an A alias to the region's device load balancer, found ${record.Type} ${describeValues(record)}`,
+    });
   } else {
     if (alias.HostedZoneId !== region.nlbHostedZoneId || nlbRegion(alias.DNSName ?? '') !== region.region) {
-      out.push({ kind: 'record-target', ...where, message: `${name}: the alias points at ${alias.DNSName} (zone ${alias.HostedZoneId}), not a Network Load Balancer in ${region.region}` });
+      out.push({
+        kind: 'record-target',
+        ...where,
+        message: `${name}: the alias points at ${alias.DNSName} (zone ${alias.HostedZoneId}), not a Network Load Balancer in ${region.region}`,
+      });
     }
     if (alias.EvaluateTargetHealth !== true) {
       out.push({ kind: 'record-target', ...where, message: `${name}: evaluate-target-health is off` });
     }
   }
-  if (record.Region !== region.region) out.push({ kind: 'record-target', ...where, message: `${name}: latency region is ${record.Region}, expected ${region.region}` });
+  if (record.Region !== region.region)
+    out.push({ kind: 'record-target', ...where, message: `${name}: latency region is ${record.Region}, expected ${region.region}` });
   const hc = healthCheckOfRegion(state, region);
   if (hc === undefined || record.HealthCheckId !== hc.id || hc.gateway !== region.gateway) {
-    out.push({ kind: 'health-check-missing', ...where, message: `${name}: the record does not use a health check tagged for ${region.gateway} (it uses ${record.HealthCheckId ?? 'none'})` });
+    out.push({
+      kind: 'health-check-missing',
+      ...where,
+      message: `${name}: the record does not use a health check tagged for ${region.gateway} (it uses ${record.HealthCheckId ?? 'none'})`,
+    });
     return out;
   }
   const settings = checkSettings(hc.config, region, alias?.DNSName);
@@ -97,7 +115,8 @@ function checkSettings(config: HealthCheckConfig, region: DesiredRegion, aliasNa
   if (config.ResourcePath !== spec.path) out.push(`path ${config.ResourcePath} (expected ${spec.path})`);
   // Route53's defaults when a check was created without them: 30 s and 3 failures.
   if ((config.RequestInterval ?? 30) !== spec.intervalSeconds) out.push(`interval ${config.RequestInterval ?? 30} s (expected ${spec.intervalSeconds} s)`);
-  if ((config.FailureThreshold ?? 3) !== spec.failureThreshold) out.push(`failure threshold ${config.FailureThreshold ?? 3} (expected ${spec.failureThreshold})`);
+  if ((config.FailureThreshold ?? 3) !== spec.failureThreshold)
+    out.push(`failure threshold ${config.FailureThreshold ?? 3} (expected ${spec.failureThreshold})`);
   const probed = normalizeName(config.FullyQualifiedDomainName ?? '').replace(/^dualstack\./, '');
   if (aliasName !== undefined && probed !== normalizeName(aliasName).replace(/^dualstack\./, '')) {
     out.push(`probes ${config.FullyQualifiedDomainName ?? config.IPAddress} instead of the load balancer the record aliases`);

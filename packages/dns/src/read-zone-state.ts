@@ -55,11 +55,9 @@ export async function readZoneState(session: Route53Session, desired: DesiredDns
  */
 export async function findHostedZone(session: Route53Session, zone: string): Promise<HostedZoneRef> {
   const wanted = `${normalizeName(zone)}.`;
-  const res = await session.call(
-    'ListHostedZonesByName',
-    (c) => c.send(new ListHostedZonesByNameCommand({ DNSName: wanted, MaxItems: 100 })),
-    { idempotent: true },
-  );
+  const res = await session.call('ListHostedZonesByName', (c) => c.send(new ListHostedZonesByNameCommand({ DNSName: wanted, MaxItems: 100 })), {
+    idempotent: true,
+  });
   const matches = (res.HostedZones ?? []).filter((z) => `${normalizeName(z.Name ?? '')}.` === wanted);
   const publicZones = matches.filter((z) => z.Config?.PrivateZone !== true);
   const candidates = publicZones.length > 0 ? publicZones : matches;
@@ -142,11 +140,9 @@ export async function listHealthChecks(
   const tags = new Map<string, Record<string, string>>();
   for (let i = 0; i < all.length; i += TAG_BATCH) {
     const ids = all.slice(i, i + TAG_BATCH).map((hc) => hc.Id!);
-    const res = await session.call(
-      'ListTagsForResources',
-      (c) => c.send(new ListTagsForResourcesCommand({ ResourceType: 'healthcheck', ResourceIds: ids })),
-      { idempotent: true },
-    );
+    const res = await session.call('ListTagsForResources', (c) => c.send(new ListTagsForResourcesCommand({ ResourceType: 'healthcheck', ResourceIds: ids })), {
+      idempotent: true,
+    });
     for (const set of res.ResourceTagSets ?? []) {
       tags.set(set.ResourceId ?? '', Object.fromEntries((set.Tags ?? []).map((t) => [t.Key ?? '', t.Value ?? ''])));
     }

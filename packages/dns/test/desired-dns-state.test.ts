@@ -12,13 +12,17 @@ function configError(code: string, pattern: RegExp) {
 }
 
 describe('dns desired state (pure)', () => {
-  it('desired state - one region per gateway, set identifier = region, aliasing that region\'s NLB zone, health check from dns.healthCheck', async () => {
+  it("desired state - one region per gateway, set identifier = region, aliasing that region's NLB zone, health check from dns.healthCheck", async () => {
     const desired = desiredDnsState(await exampleTopology());
 
     assert.equal(desired.recordName, 'mqtt.acme.example.com.');
     assert.deepEqual(
       desired.regions.map((r) => [r.gateway, r.setIdentifier, r.nlbHostedZoneId]),
-      [['us', 'us-east-1', 'Z26RNL4JYFTOTI'], ['eu', 'eu-central-1', 'Z3F0SRJ5LGBH90'], ['ap', 'ap-southeast-1', 'ZKVM4W9LS7TM']],
+      [
+        ['us', 'us-east-1', 'Z26RNL4JYFTOTI'],
+        ['eu', 'eu-central-1', 'Z3F0SRJ5LGBH90'],
+        ['ap', 'ap-southeast-1', 'ZKVM4W9LS7TM'],
+      ],
     );
     assert.deepEqual(desired.regions[0]!.healthCheck, { port: 8080, path: '/healthz', intervalSeconds: 10, failureThreshold: 3 });
     assert.ok(!JSON.stringify(desired).includes('gw.acme.internal'), 'gateway hosts are private names and stay out of public DNS');
@@ -26,9 +30,22 @@ describe('dns desired state (pure)', () => {
 
   it('desired state - refuses a topology without dns and two gateways in one region', async () => {
     const acme = await exampleTopology();
-    assert.throws(() => desiredDnsState(variant(acme, (t) => { delete t.dns; })), configError('DNS_NOT_CONFIGURED', /topology "acme" has no dns section/));
     assert.throws(
-      () => desiredDnsState(variant(acme, (t) => { t.gateways[1]!.region = 'us-east-1'; })),
+      () =>
+        desiredDnsState(
+          variant(acme, (t) => {
+            delete t.dns;
+          }),
+        ),
+      configError('DNS_NOT_CONFIGURED', /topology "acme" has no dns section/),
+    );
+    assert.throws(
+      () =>
+        desiredDnsState(
+          variant(acme, (t) => {
+            t.gateways[1]!.region = 'us-east-1';
+          }),
+        ),
       configError('DNS_DUPLICATE_REGION', /gateways us and eu are both in us-east-1/),
     );
   });

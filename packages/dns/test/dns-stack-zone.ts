@@ -86,7 +86,11 @@ export function accountAfterDnsStack(topology: Topology, json = dnsStackJson(top
       Type: String(record.type) as 'A',
       SetIdentifier: String(record.set_identifier),
       Region: String((record.latency_routing_policy as Block).region) as ResourceRecordSet['Region'],
-      AliasTarget: { DNSName: canonical(lbRef(alias.name, 'dns_name')), HostedZoneId: lbRef(alias.zone_id, 'zone_id'), EvaluateTargetHealth: alias.evaluate_target_health === true },
+      AliasTarget: {
+        DNSName: canonical(lbRef(alias.name, 'dns_name')),
+        HostedZoneId: lbRef(alias.zone_id, 'zone_id'),
+        EvaluateTargetHealth: alias.evaluate_target_health === true,
+      },
       ...(checkRef === undefined ? {} : { HealthCheckId: checkIds.get(checkRef)! }),
     };
     account.records.push(rrs);

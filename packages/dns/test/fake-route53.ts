@@ -34,26 +34,36 @@ export class FakeRoute53 {
 
   private install(): void {
     const a = this.account;
-    const answer = <I>(operation: string, body: (input: I) => unknown) => (input: I) => {
-      const failure = a.takeFailure(operation);
-      if (failure !== undefined) throw isFailure(failure) ? serviceError(failure) : failure;
-      const out = body(input);
-      if (isFailure(out)) throw serviceError(out);
-      return out;
-    };
+    const answer =
+      <I>(operation: string, body: (input: I) => unknown) =>
+      (input: I) => {
+        const failure = a.takeFailure(operation);
+        if (failure !== undefined) throw isFailure(failure) ? serviceError(failure) : failure;
+        const out = body(input);
+        if (isFailure(out)) throw serviceError(out);
+        return out;
+      };
     this.mock.on(ListHostedZonesByNameCommand).callsFake(answer('ListHostedZonesByName', (i: { DNSName?: string }) => a.listHostedZonesByName(i.DNSName)));
     this.mock.on(ListResourceRecordSetsCommand).callsFake(answer('ListResourceRecordSets', (i: ListResourceRecordSetsRequest) => a.listRecords(i)));
     this.mock.on(ListHealthChecksCommand).callsFake(answer('ListHealthChecks', (i: { Marker?: string }) => a.listHealthChecks(i.Marker)));
-    this.mock.on(ListTagsForResourcesCommand).callsFake(answer('ListTagsForResources', (i: { ResourceType?: string; ResourceIds?: string[] }) => a.listTags(i.ResourceType, i.ResourceIds ?? [])));
-    this.mock.on(UpdateHealthCheckCommand).callsFake(answer('UpdateHealthCheck', (i: UpdateHealthCheckRequest) => {
-      const out = a.updateHealthCheck(i);
-      return isFailure(out) ? out : { HealthCheck: out };
-    }));
-    this.mock.on(GetHealthCheckStatusCommand).callsFake(answer('GetHealthCheckStatus', (i: { HealthCheckId?: string }) => ({ HealthCheckObservations: a.healthCheckStatus(i.HealthCheckId ?? '') })));
-    this.mock.on(TestDNSAnswerCommand).callsFake(answer('TestDNSAnswer', () => {
-      if (a.testAnswer === undefined) throw new Error('fake: no TestDNSAnswer set');
-      return a.testAnswer;
-    }));
+    this.mock
+      .on(ListTagsForResourcesCommand)
+      .callsFake(answer('ListTagsForResources', (i: { ResourceType?: string; ResourceIds?: string[] }) => a.listTags(i.ResourceType, i.ResourceIds ?? [])));
+    this.mock.on(UpdateHealthCheckCommand).callsFake(
+      answer('UpdateHealthCheck', (i: UpdateHealthCheckRequest) => {
+        const out = a.updateHealthCheck(i);
+        return isFailure(out) ? out : { HealthCheck: out };
+      }),
+    );
+    this.mock
+      .on(GetHealthCheckStatusCommand)
+      .callsFake(answer('GetHealthCheckStatus', (i: { HealthCheckId?: string }) => ({ HealthCheckObservations: a.healthCheckStatus(i.HealthCheckId ?? '') })));
+    this.mock.on(TestDNSAnswerCommand).callsFake(
+      answer('TestDNSAnswer', () => {
+        if (a.testAnswer === undefined) throw new Error('fake: no TestDNSAnswer set');
+        return a.testAnswer;
+      }),
+    );
   }
 }
 

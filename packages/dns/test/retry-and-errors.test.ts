@@ -23,7 +23,12 @@ import {
 import { DnsHarness, exampleTopology } from './dns-harness.ts';
 
 function awsError(name: string, message: string, httpStatusCode = 400): Route53ServiceException {
-  return new Route53ServiceException({ name, $fault: httpStatusCode >= 500 ? 'server' : 'client', $metadata: { httpStatusCode, requestId: 'req-42' }, message });
+  return new Route53ServiceException({
+    name,
+    $fault: httpStatusCode >= 500 ? 'server' : 'client',
+    $metadata: { httpStatusCode, requestId: 'req-42' },
+    message,
+  });
 }
 
 const throttled = () => awsError('Throttling', 'Rate exceeded');
@@ -32,14 +37,29 @@ describe('dns backoff (pure)', () => {
   const policy = { baseDelayMs: 500, maxDelayMs: 20_000 };
 
   it('backoff - doubles the ceiling per retry and takes half of it plus a jittered share of the rest', () => {
-    assert.deepEqual([1, 2, 3, 4].map((n) => backoffDelayMs(n, policy, () => 0)), [250, 500, 1000, 2000]);
-    assert.deepEqual([1, 2, 3, 4].map((n) => backoffDelayMs(n, policy, () => 0.999999)), [500, 1000, 2000, 4000]);
-    assert.equal(backoffDelayMs(3, policy, () => 0.5), 1500);
+    assert.deepEqual(
+      [1, 2, 3, 4].map((n) => backoffDelayMs(n, policy, () => 0)),
+      [250, 500, 1000, 2000],
+    );
+    assert.deepEqual(
+      [1, 2, 3, 4].map((n) => backoffDelayMs(n, policy, () => 0.999999)),
+      [500, 1000, 2000, 4000],
+    );
+    assert.equal(
+      backoffDelayMs(3, policy, () => 0.5),
+      1500,
+    );
   });
 
   it('backoff - is capped at maxDelayMs and never zero', () => {
-    assert.equal(backoffDelayMs(30, policy, () => 0.999999), 20_000);
-    assert.equal(backoffDelayMs(30, policy, () => 0), 10_000);
+    assert.equal(
+      backoffDelayMs(30, policy, () => 0.999999),
+      20_000,
+    );
+    assert.equal(
+      backoffDelayMs(30, policy, () => 0),
+      10_000,
+    );
     assert.ok(backoffDelayMs(1, { baseDelayMs: 1, maxDelayMs: 1 }, () => 0) > 0);
   });
 
@@ -54,12 +74,15 @@ describe('dns backoff (pure)', () => {
   });
 
   it('options - a value out of range names the field, the range and the value', () => {
-    assert.throws(() => normalizeDnsOptions({ client: {} as never, retry: { maxAttempts: 0 } }), (err: unknown) => {
-      assert.ok(err instanceof DnsConfigError);
-      assert.equal(err.code, 'DNS_INVALID_OPTION');
-      assert.equal(err.message, 'retry.maxAttempts must be an integer from 1 to 20, got 0');
-      return true;
-    });
+    assert.throws(
+      () => normalizeDnsOptions({ client: {} as never, retry: { maxAttempts: 0 } }),
+      (err: unknown) => {
+        assert.ok(err instanceof DnsConfigError);
+        assert.equal(err.code, 'DNS_INVALID_OPTION');
+        assert.equal(err.message, 'retry.maxAttempts must be an integer from 1 to 20, got 0');
+        return true;
+      },
+    );
   });
 });
 
@@ -89,7 +112,13 @@ describe('dns retries and errors at the SDK boundary', () => {
   });
 
   it('retry - PriorRequestNotComplete on a drain is retried until Route53 takes it', async () => {
-    h.account.fail('UpdateHealthCheck', new PriorRequestNotComplete({ $metadata: { httpStatusCode: 400 }, message: 'The request was rejected because Route 53 was still processing a prior request.' }));
+    h.account.fail(
+      'UpdateHealthCheck',
+      new PriorRequestNotComplete({
+        $metadata: { httpStatusCode: 400 },
+        message: 'The request was rejected because Route 53 was still processing a prior request.',
+      }),
+    );
 
     const result = await drainGateway(acme, 'us', h.options());
 
@@ -164,7 +193,10 @@ describe('dns retries and errors at the SDK boundary', () => {
   });
 
   it('defaults - retry policy rides out about 40 s of throttling', () => {
-    const total = Array.from({ length: DEFAULT_RETRY_POLICY.maxAttempts - 1 }, (_, i) => backoffDelayMs(i + 1, DEFAULT_RETRY_POLICY, () => 0.5)).reduce((a, b) => a + b, 0);
+    const total = Array.from({ length: DEFAULT_RETRY_POLICY.maxAttempts - 1 }, (_, i) => backoffDelayMs(i + 1, DEFAULT_RETRY_POLICY, () => 0.5)).reduce(
+      (a, b) => a + b,
+      0,
+    );
     assert.ok(total > 30_000 && total < 60_000, `${total} ms`);
   });
 });

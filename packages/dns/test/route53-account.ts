@@ -5,7 +5,13 @@
  * on the wire by Route53Endpoint, so both stand-ins answer from the same account.
  */
 import type {
-  HealthCheck, HealthCheckObservation, HostedZone, ListResourceRecordSetsRequest, ResourceRecordSet, TestDNSAnswerResponse, UpdateHealthCheckRequest,
+  HealthCheck,
+  HealthCheckObservation,
+  HostedZone,
+  ListResourceRecordSetsRequest,
+  ResourceRecordSet,
+  TestDNSAnswerResponse,
+  UpdateHealthCheckRequest,
 } from '@aws-sdk/client-route-53';
 
 /** A failure the account answers with, as Route53 would (code, message, HTTP status). */
@@ -37,7 +43,11 @@ export class Route53Account {
   setCheckers(id: string, status: string, count = 8): void {
     this.observations.set(
       id,
-      Array.from({ length: count }, (_, i) => ({ Region: 'us-east-1', IPAddress: `15.177.0.${i}`, StatusReport: { Status: status, CheckedTime: new Date(0) } })),
+      Array.from({ length: count }, (_, i) => ({
+        Region: 'us-east-1',
+        IPAddress: `15.177.0.${i}`,
+        StatusReport: { Status: status, CheckedTime: new Date(0) },
+      })),
     );
   }
 
@@ -60,7 +70,9 @@ export class Route53Account {
 
   listRecords(input: ListResourceRecordSetsRequest) {
     const key = (r: { name: string; type?: string | undefined; id?: string | undefined }) => [reversed(r.name), r.type ?? '', r.id ?? ''];
-    const sorted = [...this.records].sort((a, b) => compareKeys(key({ name: a.Name!, type: a.Type, id: a.SetIdentifier }), key({ name: b.Name!, type: b.Type, id: b.SetIdentifier })));
+    const sorted = [...this.records].sort((a, b) =>
+      compareKeys(key({ name: a.Name!, type: a.Type, id: a.SetIdentifier }), key({ name: b.Name!, type: b.Type, id: b.SetIdentifier })),
+    );
     const start = key({ name: canonical(input.StartRecordName ?? ''), type: input.StartRecordType, id: input.StartRecordIdentifier });
     const from = sorted.filter((r) => compareKeys(key({ name: r.Name!, type: r.Type, id: r.SetIdentifier }), start) >= 0);
     const page = from.slice(0, this.pageSize);
@@ -80,7 +92,10 @@ export class Route53Account {
     return { HealthChecks: structuredClone(page), IsTruncated: more, ...(more ? { NextMarker: String(start + 2) } : {}), MaxItems: 2 };
   }
 
-  listTags(resourceType: string | undefined, ids: readonly string[]): { ResourceTagSets: { ResourceType: string; ResourceId: string; Tags: { Key: string; Value: string }[] }[] } {
+  listTags(
+    resourceType: string | undefined,
+    ids: readonly string[],
+  ): { ResourceTagSets: { ResourceType: string; ResourceId: string; Tags: { Key: string; Value: string }[] }[] } {
     if (ids.length > 10) throw new Error('fake: ListTagsForResources takes at most 10 ids');
     return {
       ResourceTagSets: ids.map((id) => ({
@@ -96,7 +111,11 @@ export class Route53Account {
     const hc = this.healthChecks.find((h) => h.Id === input.HealthCheckId);
     if (hc === undefined) return { code: 'NoSuchHealthCheck', message: `No health check with ID ${input.HealthCheckId}`, status: 404 };
     if (input.HealthCheckVersion !== undefined && input.HealthCheckVersion !== hc.HealthCheckVersion) {
-      return { code: 'HealthCheckVersionMismatch', message: 'The value of HealthCheckVersion in the request doesn\'t match the value of HealthCheckVersion in the health check.', status: 409 };
+      return {
+        code: 'HealthCheckVersionMismatch',
+        message: "The value of HealthCheckVersion in the request doesn't match the value of HealthCheckVersion in the health check.",
+        status: 409,
+      };
     }
     const { HealthCheckId: _id, HealthCheckVersion: _v, ...fields } = input;
     const defined = Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined));

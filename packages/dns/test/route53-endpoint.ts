@@ -55,7 +55,10 @@ export class Route53Endpoint {
     send(res, 200, `<?xml version="1.0" encoding="UTF-8"?>\n${out}`);
   }
 
-  private route(method: string, path: string): { operation: string; answer: (q: (n: string) => string | undefined, body: string) => string | Route53Failure } | undefined {
+  private route(
+    method: string,
+    path: string,
+  ): { operation: string; answer: (q: (n: string) => string | undefined, body: string) => string | Route53Failure } | undefined {
     const a = this.account;
     let m: RegExpExecArray | null;
     if (method === 'GET' && path === '/hostedzonesbyname') {
@@ -63,7 +66,11 @@ export class Route53Endpoint {
         operation: 'ListHostedZonesByName',
         answer: (q) => {
           const res = a.listHostedZonesByName(q('dnsname'));
-          return el('ListHostedZonesByNameResponse', [el('HostedZones', res.HostedZones.map(hostedZoneXml)), el('IsTruncated', 'false'), el('MaxItems', '100')], NS);
+          return el(
+            'ListHostedZonesByNameResponse',
+            [el('HostedZones', res.HostedZones.map(hostedZoneXml)), el('IsTruncated', 'false'), el('MaxItems', '100')],
+            NS,
+          );
         },
       };
     }
@@ -71,15 +78,24 @@ export class Route53Endpoint {
       return {
         operation: 'ListResourceRecordSets',
         answer: (q) => {
-          const res = a.listRecords({ HostedZoneId: m![1], StartRecordName: q('name'), StartRecordType: q('type') as never, StartRecordIdentifier: q('identifier') });
-          return el('ListResourceRecordSetsResponse', [
-            el('ResourceRecordSets', res.ResourceRecordSets.map(recordXml)),
-            el('IsTruncated', String(res.IsTruncated)),
-            ...optional('NextRecordName', res.NextRecordName),
-            ...optional('NextRecordType', res.NextRecordType),
-            ...optional('NextRecordIdentifier', res.NextRecordIdentifier),
-            el('MaxItems', String(res.MaxItems)),
-          ], NS);
+          const res = a.listRecords({
+            HostedZoneId: m![1],
+            StartRecordName: q('name'),
+            StartRecordType: q('type') as never,
+            StartRecordIdentifier: q('identifier'),
+          });
+          return el(
+            'ListResourceRecordSetsResponse',
+            [
+              el('ResourceRecordSets', res.ResourceRecordSets.map(recordXml)),
+              el('IsTruncated', String(res.IsTruncated)),
+              ...optional('NextRecordName', res.NextRecordName),
+              ...optional('NextRecordType', res.NextRecordType),
+              ...optional('NextRecordIdentifier', res.NextRecordIdentifier),
+              el('MaxItems', String(res.MaxItems)),
+            ],
+            NS,
+          );
         },
       };
     }
@@ -88,13 +104,17 @@ export class Route53Endpoint {
         operation: 'ListHealthChecks',
         answer: (q) => {
           const res = a.listHealthChecks(q('marker'));
-          return el('ListHealthChecksResponse', [
-            el('HealthChecks', res.HealthChecks.map(healthCheckXml)),
-            el('Marker', q('marker') ?? ''),
-            el('IsTruncated', String(res.IsTruncated)),
-            ...optional('NextMarker', res.NextMarker),
-            el('MaxItems', String(res.MaxItems)),
-          ], NS);
+          return el(
+            'ListHealthChecksResponse',
+            [
+              el('HealthChecks', res.HealthChecks.map(healthCheckXml)),
+              el('Marker', q('marker') ?? ''),
+              el('IsTruncated', String(res.IsTruncated)),
+              ...optional('NextMarker', res.NextMarker),
+              el('MaxItems', String(res.MaxItems)),
+            ],
+            NS,
+          );
         },
       };
     }
@@ -104,12 +124,25 @@ export class Route53Endpoint {
         answer: (_q, body) => {
           const ids = [...body.matchAll(/<ResourceId>([^<]*)<\/ResourceId>/g)].map((x) => x[1]!);
           const res = a.listTags(m![1], ids);
-          return el('ListTagsForResourcesResponse', [
-            el('ResourceTagSets', res.ResourceTagSets.map((set) => el('ResourceTagSet', [
-              el('ResourceType', set.ResourceType), el('ResourceId', set.ResourceId),
-              el('Tags', set.Tags.map((t) => el('Tag', [el('Key', t.Key), el('Value', t.Value)]))),
-            ]))),
-          ], NS);
+          return el(
+            'ListTagsForResourcesResponse',
+            [
+              el(
+                'ResourceTagSets',
+                res.ResourceTagSets.map((set) =>
+                  el('ResourceTagSet', [
+                    el('ResourceType', set.ResourceType),
+                    el('ResourceId', set.ResourceId),
+                    el(
+                      'Tags',
+                      set.Tags.map((t) => el('Tag', [el('Key', t.Key), el('Value', t.Value)])),
+                    ),
+                  ]),
+                ),
+              ),
+            ],
+            NS,
+          );
         },
       };
     }
@@ -142,10 +175,21 @@ export class Route53Endpoint {
         answer: () => {
           const t = a.testAnswer;
           if (t === undefined) return { code: 'InvalidInput', message: 'fake: no TestDNSAnswer set', status: 400 };
-          return el('TestDNSAnswerResponse', [
-            el('Nameserver', t.Nameserver ?? ''), el('RecordName', t.RecordName ?? ''), el('RecordType', t.RecordType ?? 'A'),
-            el('RecordData', (t.RecordData ?? []).map((d) => el('RecordDataEntry', d))), el('ResponseCode', t.ResponseCode ?? ''), el('Protocol', t.Protocol ?? 'UDP'),
-          ], NS);
+          return el(
+            'TestDNSAnswerResponse',
+            [
+              el('Nameserver', t.Nameserver ?? ''),
+              el('RecordName', t.RecordName ?? ''),
+              el('RecordType', t.RecordType ?? 'A'),
+              el(
+                'RecordData',
+                (t.RecordData ?? []).map((d) => el('RecordDataEntry', d)),
+              ),
+              el('ResponseCode', t.ResponseCode ?? ''),
+              el('Protocol', t.Protocol ?? 'UDP'),
+            ],
+            NS,
+          );
         },
       };
     }
@@ -175,15 +219,39 @@ function optional(name: string, value: string | undefined): string[] {
 }
 
 function hostedZoneXml(z: HostedZone): string {
-  return el('HostedZone', [el('Id', z.Id ?? ''), el('Name', z.Name ?? ''), el('CallerReference', z.CallerReference ?? ''), el('Config', [el('PrivateZone', String(z.Config?.PrivateZone === true))]), el('ResourceRecordSetCount', '3')]);
+  return el('HostedZone', [
+    el('Id', z.Id ?? ''),
+    el('Name', z.Name ?? ''),
+    el('CallerReference', z.CallerReference ?? ''),
+    el('Config', [el('PrivateZone', String(z.Config?.PrivateZone === true))]),
+    el('ResourceRecordSetCount', '3'),
+  ]);
 }
 
 function recordXml(r: ResourceRecordSet): string {
   return el('ResourceRecordSet', [
-    el('Name', r.Name ?? ''), el('Type', r.Type ?? ''),
-    ...optional('SetIdentifier', r.SetIdentifier), ...optional('Region', r.Region), ...optional('TTL', r.TTL === undefined ? undefined : String(r.TTL)),
-    ...(r.ResourceRecords ? [el('ResourceRecords', r.ResourceRecords.map((v) => el('ResourceRecord', [el('Value', v.Value ?? '')])))] : []),
-    ...(r.AliasTarget ? [el('AliasTarget', [el('HostedZoneId', r.AliasTarget.HostedZoneId ?? ''), el('DNSName', r.AliasTarget.DNSName ?? ''), el('EvaluateTargetHealth', String(r.AliasTarget.EvaluateTargetHealth === true))])] : []),
+    el('Name', r.Name ?? ''),
+    el('Type', r.Type ?? ''),
+    ...optional('SetIdentifier', r.SetIdentifier),
+    ...optional('Region', r.Region),
+    ...optional('TTL', r.TTL === undefined ? undefined : String(r.TTL)),
+    ...(r.ResourceRecords
+      ? [
+          el(
+            'ResourceRecords',
+            r.ResourceRecords.map((v) => el('ResourceRecord', [el('Value', v.Value ?? '')])),
+          ),
+        ]
+      : []),
+    ...(r.AliasTarget
+      ? [
+          el('AliasTarget', [
+            el('HostedZoneId', r.AliasTarget.HostedZoneId ?? ''),
+            el('DNSName', r.AliasTarget.DNSName ?? ''),
+            el('EvaluateTargetHealth', String(r.AliasTarget.EvaluateTargetHealth === true)),
+          ]),
+        ]
+      : []),
     ...optional('HealthCheckId', r.HealthCheckId),
   ]);
 }
@@ -191,13 +259,20 @@ function recordXml(r: ResourceRecordSet): string {
 function healthCheckXml(hc: HealthCheck): string {
   const c = hc.HealthCheckConfig ?? { Type: 'HTTP' };
   return el('HealthCheck', [
-    el('Id', hc.Id ?? ''), el('CallerReference', hc.CallerReference ?? ''),
+    el('Id', hc.Id ?? ''),
+    el('CallerReference', hc.CallerReference ?? ''),
     el('HealthCheckConfig', [
-      ...optional('IPAddress', c.IPAddress), ...optional('Port', c.Port === undefined ? undefined : String(c.Port)), el('Type', c.Type ?? 'HTTP'),
-      ...optional('ResourcePath', c.ResourcePath), ...optional('FullyQualifiedDomainName', c.FullyQualifiedDomainName),
+      ...optional('IPAddress', c.IPAddress),
+      ...optional('Port', c.Port === undefined ? undefined : String(c.Port)),
+      el('Type', c.Type ?? 'HTTP'),
+      ...optional('ResourcePath', c.ResourcePath),
+      ...optional('FullyQualifiedDomainName', c.FullyQualifiedDomainName),
       ...optional('RequestInterval', c.RequestInterval === undefined ? undefined : String(c.RequestInterval)),
       ...optional('FailureThreshold', c.FailureThreshold === undefined ? undefined : String(c.FailureThreshold)),
-      el('MeasureLatency', String(c.MeasureLatency === true)), el('Inverted', String(c.Inverted === true)), el('Disabled', String(c.Disabled === true)), el('EnableSNI', String(c.EnableSNI === true)),
+      el('MeasureLatency', String(c.MeasureLatency === true)),
+      el('Inverted', String(c.Inverted === true)),
+      el('Disabled', String(c.Disabled === true)),
+      el('EnableSNI', String(c.EnableSNI === true)),
     ]),
     el('HealthCheckVersion', String(hc.HealthCheckVersion ?? 1)),
   ]);
@@ -205,7 +280,8 @@ function healthCheckXml(hc: HealthCheck): string {
 
 function observationXml(o: HealthCheckObservation): string {
   return el('HealthCheckObservation', [
-    el('Region', o.Region ?? ''), el('IPAddress', o.IPAddress ?? ''),
+    el('Region', o.Region ?? ''),
+    el('IPAddress', o.IPAddress ?? ''),
     el('StatusReport', [el('Status', o.StatusReport?.Status ?? ''), el('CheckedTime', (o.StatusReport?.CheckedTime ?? new Date(0)).toISOString())]),
   ]);
 }

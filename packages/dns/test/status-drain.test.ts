@@ -32,19 +32,27 @@ describe('dns status against the zone as the DNS stack leaves it', () => {
     assert.deepEqual(report.warnings, []);
     assert.equal(report.pendingChanges, 0);
     const nlb = deviceLoadBalancerName('acme', 'us', 'us-east-1');
-    assert.deepEqual(report.regions.find((r) => r.gateway === 'us'), {
-      gateway: 'us',
-      region: 'us-east-1',
-      record: { type: 'A', target: `alias ${nlb}.`, evaluateTargetHealth: true, healthCheckId: checkOf(h.account, 'us') },
-      healthCheck: {
-        id: checkOf(h.account, 'us'), ownedByFedgate: true, endpoint: `http://${nlb}:8080/healthz`,
-        intervalSeconds: 10, failureThreshold: 3, disabled: false, inverted: false,
+    assert.deepEqual(
+      report.regions.find((r) => r.gateway === 'us'),
+      {
+        gateway: 'us',
+        region: 'us-east-1',
+        record: { type: 'A', target: `alias ${nlb}.`, evaluateTargetHealth: true, healthCheckId: checkOf(h.account, 'us') },
+        healthCheck: {
+          id: checkOf(h.account, 'us'),
+          ownedByFedgate: true,
+          endpoint: `http://${nlb}:8080/healthz`,
+          intervalSeconds: 10,
+          failureThreshold: 3,
+          disabled: false,
+          inverted: false,
+        },
+        checkers: { healthy: 8, reporting: 8 },
+        drained: false,
+        state: 'healthy',
+        inAnswers: true,
       },
-      checkers: { healthy: 8, reporting: 8 },
-      drained: false,
-      state: 'healthy',
-      inAnswers: true,
-    });
+    );
     assert.ok(!JSON.stringify(report).includes('gw.acme.internal'), 'private gateway names never appear in public DNS');
   });
 
@@ -57,7 +65,14 @@ describe('dns status against the zone as the DNS stack leaves it', () => {
     assert.equal(report.ok, false);
     assert.equal(report.warnings[0]!.code, 'FAIL_OPEN');
     assert.match(report.warnings[0]!.message, /Route53 fails open and answers with all 3 records/);
-    assert.deepEqual(report.regions.map((r) => [r.state, r.inAnswers]), [['unhealthy', true], ['unhealthy', true], ['unhealthy', true]]);
+    assert.deepEqual(
+      report.regions.map((r) => [r.state, r.inAnswers]),
+      [
+        ['unhealthy', true],
+        ['unhealthy', true],
+        ['unhealthy', true],
+      ],
+    );
   });
 
   it('status - one unhealthy region is reported and left out of answers', async () => {
@@ -65,9 +80,19 @@ describe('dns status against the zone as the DNS stack leaves it', () => {
 
     const report = await dnsStatus(acme, h.options());
 
-    assert.deepEqual(report.warnings.map((w) => [w.code, w.gateway]), [['REGION_UNHEALTHY', 'ap']]);
+    assert.deepEqual(
+      report.warnings.map((w) => [w.code, w.gateway]),
+      [['REGION_UNHEALTHY', 'ap']],
+    );
     assert.match(report.warnings[0]!.message, /ap \(ap-southeast-1\) is unhealthy: Failure: HTTP Status Code 503/);
-    assert.deepEqual(report.regions.map((r) => [r.gateway, r.inAnswers]), [['us', true], ['eu', true], ['ap', false]]);
+    assert.deepEqual(
+      report.regions.map((r) => [r.gateway, r.inAnswers]),
+      [
+        ['us', true],
+        ['eu', true],
+        ['ap', false],
+      ],
+    );
   });
 
   it('status - a gateway the DNS stack has not reached yet (new region) is missing, and says to apply the stack', async () => {
@@ -76,7 +101,10 @@ describe('dns status against the zone as the DNS stack leaves it', () => {
     const report = await dnsStatus(acme, h.options());
 
     assert.equal(report.regions[1]!.state, 'missing');
-    assert.deepEqual(report.warnings.map((w) => w.code), ['RECORD_MISSING', 'DRIFT']);
+    assert.deepEqual(
+      report.warnings.map((w) => w.code),
+      ['RECORD_MISSING', 'DRIFT'],
+    );
     assert.match(report.warnings[0]!.message, /apply the DNS stack \(terraform\)/);
     assert.equal(report.ok, false);
   });
@@ -92,7 +120,7 @@ describe('dns status against the zone as the DNS stack leaves it', () => {
   });
 });
 
-describe('dns drain and undrain on the DNS stack\'s health checks', () => {
+describe("dns drain and undrain on the DNS stack's health checks", () => {
   let h: DnsHarness;
   let acme: Topology;
 
@@ -102,21 +130,38 @@ describe('dns drain and undrain on the DNS stack\'s health checks', () => {
   });
   afterEach(() => h.restore());
 
-  it('drain - forces the region\'s tagged health check unhealthy (disabled + inverted) and touches nothing else', async () => {
+  it("drain - forces the region's tagged health check unhealthy (disabled + inverted) and touches nothing else", async () => {
     const recordsBefore = structuredClone(h.account.records);
     const eu = checkOf(h.account, 'eu');
 
     const result = await drainGateway(acme, 'eu', h.options());
 
-    assert.deepEqual(h.fake.mock.commandCalls(UpdateHealthCheckCommand).map((c) => c.args[0].input), [
-      { HealthCheckId: eu, HealthCheckVersion: 1, Disabled: true, Inverted: true },
-    ]);
-    assert.deepEqual(result, { gateway: 'eu', region: 'eu-central-1', healthCheckId: eu, action: 'drain', alreadyInState: false, dryRun: false, changed: true, warnings: [] });
+    assert.deepEqual(
+      h.fake.mock.commandCalls(UpdateHealthCheckCommand).map((c) => c.args[0].input),
+      [{ HealthCheckId: eu, HealthCheckVersion: 1, Disabled: true, Inverted: true }],
+    );
+    assert.deepEqual(result, {
+      gateway: 'eu',
+      region: 'eu-central-1',
+      healthCheckId: eu,
+      action: 'drain',
+      alreadyInState: false,
+      dryRun: false,
+      changed: true,
+      warnings: [],
+    });
     assert.deepEqual(h.account.records, recordsBefore);
 
     const report = await dnsStatus(acme, h.options());
     assert.deepEqual(report.drained, ['eu']);
-    assert.deepEqual(report.regions.map((r) => [r.gateway, r.state, r.inAnswers]), [['us', 'healthy', true], ['eu', 'drained', false], ['ap', 'healthy', true]]);
+    assert.deepEqual(
+      report.regions.map((r) => [r.gateway, r.state, r.inAnswers]),
+      [
+        ['us', 'healthy', true],
+        ['eu', 'drained', false],
+        ['ap', 'healthy', true],
+      ],
+    );
     assert.equal(report.ok, true, 'a drain is intended, not an error');
     assert.equal((await planDns(acme, h.options())).inSync, true, 'a drain is not drift: the DNS stack ignores it');
   });
@@ -131,9 +176,10 @@ describe('dns drain and undrain on the DNS stack\'s health checks', () => {
     const result = await undrainGateway(acme, 'eu', h.options());
 
     assert.equal(result.changed, true);
-    assert.deepEqual(h.fake.mock.commandCalls(UpdateHealthCheckCommand).map((c) => c.args[0].input), [
-      { HealthCheckId: checkOf(h.account, 'eu'), HealthCheckVersion: 2, Disabled: false, Inverted: false },
-    ]);
+    assert.deepEqual(
+      h.fake.mock.commandCalls(UpdateHealthCheckCommand).map((c) => c.args[0].input),
+      [{ HealthCheckId: checkOf(h.account, 'eu'), HealthCheckVersion: 2, Disabled: false, Inverted: false }],
+    );
     const report = await dnsStatus(acme, h.options());
     assert.deepEqual(report.drained, []);
     assert.equal(report.regions[1]!.state, 'healthy');
@@ -153,7 +199,10 @@ describe('dns drain and undrain on the DNS stack\'s health checks', () => {
 
     const forced = await drainGateway(acme, 'eu', { ...h.options(), force: true });
     assert.equal(forced.changed, true);
-    assert.deepEqual(forced.warnings.map((w) => w.code), ['FAIL_OPEN']);
+    assert.deepEqual(
+      forced.warnings.map((w) => w.code),
+      ['FAIL_OPEN'],
+    );
   });
 
   it('drain --dry-run checks everything and changes nothing', async () => {
@@ -174,7 +223,10 @@ describe('dns drain and undrain on the DNS stack\'s health checks', () => {
   it('drain - refuses a zone the DNS stack never filled, and a record steered by a check fedgate does not own', async () => {
     const records = h.account.records;
     h.account.records = [];
-    await assert.rejects(drainGateway(acme, 'us', h.options()), (err: unknown) => err instanceof DnsStateError && err.code === 'DNS_NOT_APPLIED' && /apply the DNS stack/.test(err.message));
+    await assert.rejects(
+      drainGateway(acme, 'us', h.options()),
+      (err: unknown) => err instanceof DnsStateError && err.code === 'DNS_NOT_APPLIED' && /apply the DNS stack/.test(err.message),
+    );
 
     h.account.records = records;
     h.account.tags.set(checkOf(h.account, 'us'), { 'fedgate:topology': 'staging', 'fedgate:gateway': 'us', 'fedgate:record': 'mqtt.acme.example.com.' });
@@ -198,7 +250,12 @@ describe('dns plan compares the zone with what the DNS stack creates', () => {
     assert.deepEqual(plan.differences, []);
     assert.equal(plan.inSync, true);
     const sent = new Set(h.fake.mock.calls().map((c) => c.args[0].constructor.name));
-    assert.deepEqual([...sent].sort(), ['ListHealthChecksCommand', 'ListHostedZonesByNameCommand', 'ListResourceRecordSetsCommand', 'ListTagsForResourcesCommand']);
+    assert.deepEqual([...sent].sort(), [
+      'ListHealthChecksCommand',
+      'ListHostedZonesByNameCommand',
+      'ListResourceRecordSetsCommand',
+      'ListTagsForResourcesCommand',
+    ]);
   });
 
   it('plan - names the leftovers of an old fedgate-managed zone: a CNAME to a private host and a changed check', async () => {
@@ -209,16 +266,31 @@ describe('dns plan compares the zone with what the DNS stack creates', () => {
 
     const plan = await planDns(acme, h.options());
 
-    assert.deepEqual(plan.differences.map((d) => [d.kind, d.gateway]), [['record-target', 'us'], ['health-check-settings', 'ap']]);
+    assert.deepEqual(
+      plan.differences.map((d) => [d.kind, d.gateway]),
+      [
+        ['record-target', 'us'],
+        ['health-check-settings', 'ap'],
+      ],
+    );
     assert.match(plan.differences[0]!.message, /expected an A alias to the region's device load balancer, found CNAME us\.gw\.acme\.internal/);
     assert.match(plan.differences[1]!.message, /port 9090 \(expected 8080\)/);
   });
 
   it('plan - a region added to the topology but not yet in the DNS stack is a missing record', async () => {
     const grown = structuredClone(acme);
-    grown.gateways.push({ ...structuredClone(acme.gateways[1]!), name: 'nordics', region: 'eu-north-1', cidr: '10.4.0.0/16', host: 'nordics.gw.acme.internal' });
+    grown.gateways.push({
+      ...structuredClone(acme.gateways[1]!),
+      name: 'nordics',
+      region: 'eu-north-1',
+      cidr: '10.4.0.0/16',
+      host: 'nordics.gw.acme.internal',
+    });
     const plan = await planDns(grown, h.options());
-    assert.deepEqual(plan.differences.map((d) => [d.kind, d.gateway]), [['record-missing', 'nordics']]);
+    assert.deepEqual(
+      plan.differences.map((d) => [d.kind, d.gateway]),
+      [['record-missing', 'nordics']],
+    );
   });
 });
 
@@ -233,27 +305,46 @@ describe('dns test', () => {
   afterEach(() => h.restore());
 
   it('test - asks TestDNSAnswer for the A record and names the region whose load balancer has the answered address', async () => {
-    h.account.testAnswer = { Nameserver: 'ns-1.awsdns-01.org', RecordName: 'mqtt.acme.example.com.', RecordType: 'A', RecordData: ['203.0.113.21'], ResponseCode: 'NOERROR', Protocol: 'UDP' };
+    h.account.testAnswer = {
+      Nameserver: 'ns-1.awsdns-01.org',
+      RecordName: 'mqtt.acme.example.com.',
+      RecordType: 'A',
+      RecordData: ['203.0.113.21'],
+      ResponseCode: 'NOERROR',
+      Protocol: 'UDP',
+    };
     const addresses: Record<string, string[]> = {
       [deviceLoadBalancerName('acme', 'us', 'us-east-1')]: ['203.0.113.11'],
       [deviceLoadBalancerName('acme', 'eu', 'eu-central-1')]: ['203.0.113.21', '203.0.113.22'],
     };
 
-    const report = await testDnsAnswer(acme, { clientSubnet: '203.0.113.0/24', resolver: '192.0.2.53' }, {
-      ...h.options(),
-      resolveAddresses: async (name) => addresses[name] ?? [],
-    });
+    const report = await testDnsAnswer(
+      acme,
+      { clientSubnet: '203.0.113.0/24', resolver: '192.0.2.53' },
+      {
+        ...h.options(),
+        resolveAddresses: async (name) => addresses[name] ?? [],
+      },
+    );
 
     const input = h.fake.mock.commandCalls((await import('@aws-sdk/client-route-53')).TestDNSAnswerCommand)[0]!.args[0].input;
     assert.deepEqual(input, {
-      HostedZoneId: 'ZACME', RecordName: 'mqtt.acme.example.com.', RecordType: 'A', EDNS0ClientSubnetIP: '203.0.113.0', EDNS0ClientSubnetMask: '24', ResolverIP: '192.0.2.53',
+      HostedZoneId: 'ZACME',
+      RecordName: 'mqtt.acme.example.com.',
+      RecordType: 'A',
+      EDNS0ClientSubnetIP: '203.0.113.0',
+      EDNS0ClientSubnetMask: '24',
+      ResolverIP: '192.0.2.53',
     });
     assert.equal(report.gateway, 'eu');
     assert.deepEqual(report.recordData, ['203.0.113.21']);
   });
 
   it('test - a bad resolver address is refused before any request', async () => {
-    await assert.rejects(testDnsAnswer(acme, { clientSubnet: '203.0.113.0/24', resolver: 'dns.google' }, h.options()), (err: unknown) => err instanceof DnsConfigError && err.code === 'DNS_INVALID_SUBNET');
+    await assert.rejects(
+      testDnsAnswer(acme, { clientSubnet: '203.0.113.0/24', resolver: 'dns.google' }, h.options()),
+      (err: unknown) => err instanceof DnsConfigError && err.code === 'DNS_INVALID_SUBNET',
+    );
     assert.equal(h.fake.mock.calls().length, 0);
   });
 });

@@ -106,7 +106,10 @@ async function rootAccount(root: string): Promise<RabbitmqAccount> {
 }
 
 function parsePasswd(text: string, where: string): RabbitmqAccount {
-  const fields = text.split('\n').find((l) => l.startsWith('rabbitmq:'))?.split(':');
+  const fields = text
+    .split('\n')
+    .find((l) => l.startsWith('rabbitmq:'))
+    ?.split(':');
   if (!fields) throw new BrokerRuntimeError(`${where} has no rabbitmq account; is rabbitmq-server installed?`);
   return { uid: Number(fields[2]), gid: Number(fields[3]), home: fields[5] || '/var/lib/rabbitmq' };
 }

@@ -4,7 +4,8 @@ import { startDeviceAuthzServer } from '@fedgate/device-authz';
 import type { DeviceAuthzSpec } from './device-authz-process.ts';
 
 const spec = JSON.parse(process.argv[2] ?? '') as DeviceAuthzSpec;
-const log = (fields: Record<string, unknown>) => process.stderr.write(`${JSON.stringify({ time: new Date().toISOString(), gateway: spec.gateway, node: spec.node, ...fields })}\n`);
+const log = (fields: Record<string, unknown>) =>
+  process.stderr.write(`${JSON.stringify({ time: new Date().toISOString(), gateway: spec.gateway, node: spec.node, ...fields })}\n`);
 
 const server = await startDeviceAuthzServer({
   policy: { vhost: spec.vhost },

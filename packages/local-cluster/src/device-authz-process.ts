@@ -34,7 +34,11 @@ export function deviceAuthzSpecs(topology: Topology): DeviceAuthzSpec[] {
     .filter((gw) => gw.tls)
     .flatMap((gw) =>
       Array.from({ length: gw.nodes }, (_, node) => ({
-        gateway: gw.name, node, host: DEFAULT_AUTHZ_HOST, port: authzPort(nodeCluster(gw, node)), vhost: topology.vhost,
+        gateway: gw.name,
+        node,
+        host: DEFAULT_AUTHZ_HOST,
+        port: authzPort(nodeCluster(gw, node)),
+        vhost: topology.vhost,
       })),
     );
 }
@@ -54,7 +58,10 @@ export async function startDeviceAuthz(stateDir: string, spec: DeviceAuthzSpec, 
   await mkdir(files.dir, { recursive: true, mode: 0o700 });
   const out = await open(files.logFile, 'a', 0o600);
   const main = fileURLToPath(new URL('./device-authz-main.ts', import.meta.url));
-  const child = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), main, JSON.stringify(spec)], { detached: true, stdio: ['ignore', out.fd, out.fd] });
+  const child = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), main, JSON.stringify(spec)], {
+    detached: true,
+    stdio: ['ignore', out.fd, out.fd],
+  });
   child.unref();
   await out.close();
   await writeFile(files.pidFile, `${child.pid}\n`);
@@ -65,7 +72,9 @@ export async function startDeviceAuthz(stateDir: string, spec: DeviceAuthzSpec, 
     await new Promise((r) => setTimeout(r, 100));
   }
   const log = await readFile(files.logFile, 'utf8').catch(() => '');
-  throw new DeviceAuthzProcessError(`the device authorisation endpoint of ${spec.gateway} (node ${spec.node + 1}) did not start on ${spec.host}:${spec.port}; last log lines:\n${log.trimEnd().split('\n').slice(-10).join('\n')}`);
+  throw new DeviceAuthzProcessError(
+    `the device authorisation endpoint of ${spec.gateway} (node ${spec.node + 1}) did not start on ${spec.host}:${spec.port}; last log lines:\n${log.trimEnd().split('\n').slice(-10).join('\n')}`,
+  );
 }
 
 /** Stops the endpoint if its process runs; true when there was one. */

@@ -1,12 +1,8 @@
 import { chmod, copyFile, mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import {
-  downlinkUser, isGateway, uplinkUser, type Cluster, type Topology,
-} from '@fedgate/topology';
+import { downlinkUser, isGateway, uplinkUser, type Cluster, type Topology } from '@fedgate/topology';
 import { linkTlsFiles, nodeTlsFiles, tokenKeyFile } from '@fedgate/broker-config';
-import {
-  ensureFleetCa, ensureTokenSigningKey, issueLinkCertificate, issueNodeCertificate, type FleetCa, type TokenSigningKey,
-} from '@fedgate/pki';
+import { ensureFleetCa, ensureTokenSigningKey, issueLinkCertificate, issueNodeCertificate, type FleetCa, type TokenSigningKey } from '@fedgate/pki';
 import { fileExists } from './file-exists.ts';
 
 /**
@@ -56,7 +52,8 @@ export async function ensureFleetTls(stateDir: string, topology: Topology): Prom
     if (!(await fileExists(join(pkiDir, 'links', `${user}.pem`)))) await issueLinkCertificate(ca, { user });
   }
   const toolsDir = join(pkiDir, 'tools');
-  if (!(await fileExists(join(toolsDir, `${TOOLS_CERTIFICATE_NAME}.pem`)))) await issueLinkCertificate(ca, { user: TOOLS_CERTIFICATE_NAME }, { outDir: toolsDir });
+  if (!(await fileExists(join(toolsDir, `${TOOLS_CERTIFICATE_NAME}.pem`))))
+    await issueLinkCertificate(ca, { user: TOOLS_CERTIFICATE_NAME }, { outDir: toolsDir });
   const signingKey = await ensureTokenSigningKey(pkiDir);
   return describe(ca, signingKey, toolsDir);
 }

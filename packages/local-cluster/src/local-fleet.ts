@@ -1,9 +1,6 @@
 import { resolve, join } from 'node:path';
 import { chmod, chown, mkdir, readFile, rm } from 'node:fs/promises';
-import {
-  ADMIN_USER, isGateway, loadTopology, resolveSecrets, secretsFilePath,
-  type Cluster, type Secrets, type Topology,
-} from '@fedgate/topology';
+import { ADMIN_USER, isGateway, loadTopology, resolveSecrets, secretsFilePath, type Cluster, type Secrets, type Topology } from '@fedgate/topology';
 import { clusterAmqpUri, clusterManagementUrl, compileCluster, type RenderConfOptions } from '@fedgate/broker-config';
 import { ManagementApiError, ManagementClient } from '@fedgate/broker-admin';
 import { ensureLocalSecrets } from './local-secrets.ts';
@@ -179,7 +176,7 @@ export async function upFleet(topologyFile: string, options: FleetOptions = {}):
 
   if (toStart.length > 0) {
     const runtime = await brokerRuntime();
-    progress(`RabbitMQ ${runtime.version} from ${runtime.root ?? 'this host\'s packages'}`);
+    progress(`RabbitMQ ${runtime.version} from ${runtime.root ?? "this host's packages"}`);
     await narrowStateDir(ctx.stateDir, runtime);
     await mountForFleet(runtime, ctx.stateDir);
   }
@@ -200,7 +197,9 @@ export async function upFleet(topologyFile: string, options: FleetOptions = {}):
 async function startSidecars(ctx: FleetContext, progress: (line: string) => void): Promise<void> {
   for (const spec of wanProxySpecs(ctx.topology)) {
     if ((await startWanProxy(ctx.stateDir, spec)) === 'started') {
-      progress(`${spec.gateway}: WAN proxy on ${spec.listenHost}:${spec.listenPort} → backend (${spec.conditions.latencyMs} ms ± ${spec.conditions.jitterMs} ms)`);
+      progress(
+        `${spec.gateway}: WAN proxy on ${spec.listenHost}:${spec.listenPort} → backend (${spec.conditions.latencyMs} ms ± ${spec.conditions.jitterMs} ms)`,
+      );
     }
   }
   for (const spec of deviceAuthzSpecs(ctx.topology)) {
@@ -222,7 +221,13 @@ async function narrowStateDir(stateDir: string, runtime: BrokerRuntime): Promise
 }
 
 async function startNode(
-  ctx: FleetContext, fleet: RunningFleet, cluster: Cluster, node: ClusterNode, secrets: Secrets, options: FleetOptions, progress: (line: string) => void,
+  ctx: FleetContext,
+  fleet: RunningFleet,
+  cluster: Cluster,
+  node: ClusterNode,
+  secrets: Secrets,
+  options: FleetOptions,
+  progress: (line: string) => void,
 ): Promise<void> {
   if (await nodePid(node)) await stopNode(node); // alive but not serving: restart it clean
   progress(`${nodeLabel(cluster, node)}: starting ${node.nodeName} (${isGateway(cluster) ? 'gateway' : 'backend'})`);
@@ -329,7 +334,13 @@ async function statuses(ctx: FleetContext, fleet: RunningFleet | undefined): Pro
     allClusters(ctx.topology).map(async (cluster) => {
       const node = ctx.nodes.get(cluster.name)!;
       const pid = await nodePid(node);
-      const overview = pid !== undefined && fleet ? await fleet.admin(cluster.name).get<Overview>('/overview').catch(() => undefined) : undefined;
+      const overview =
+        pid !== undefined && fleet
+          ? await fleet
+              .admin(cluster.name)
+              .get<Overview>('/overview')
+              .catch(() => undefined)
+          : undefined;
       const running = pid !== undefined && (fleet ? overview !== undefined : true);
       const base = {
         name: cluster.name,
@@ -358,8 +369,7 @@ function runningFleet(ctx: FleetContext, secrets: Secrets, clusters: ClusterStat
     return found;
   };
   const managementTls = ctx.tls ? { tls: { ca: ctx.tls.ca } } : {};
-  const amqpTls = (name: string): AmqpTlsOptions =>
-    cluster(name).tls && ctx.tls && ctx.toolsIdentity ? { ca: [ctx.tls.ca], ...ctx.toolsIdentity } : {};
+  const amqpTls = (name: string): AmqpTlsOptions => (cluster(name).tls && ctx.tls && ctx.toolsIdentity ? { ca: [ctx.tls.ca], ...ctx.toolsIdentity } : {});
   const admin = (c: Cluster) =>
     new ManagementClient({ baseUrl: clusterManagementUrl(c), user: ADMIN_USER, password: secrets.password(c.name, ADMIN_USER), ...managementTls });
   return {
@@ -391,7 +401,8 @@ function runningFleet(ctx: FleetContext, secrets: Secrets, clusters: ClusterStat
 }
 
 function needTls(ctx: FleetContext): FleetTls {
-  if (!ctx.tls) throw new LocalFleetError(`${ctx.topologyFile}: no cluster speaks TLS (or \`local up\` has not run), so there are no device certificates or app tokens`);
+  if (!ctx.tls)
+    throw new LocalFleetError(`${ctx.topologyFile}: no cluster speaks TLS (or \`local up\` has not run), so there are no device certificates or app tokens`);
   return ctx.tls;
 }
 
@@ -461,4 +472,3 @@ async function refuseOldNode(admin: ManagementClient, node: ClusterNode): Promis
 async function removeGuest(admin: ManagementClient): Promise<void> {
   if (await admin.find('/users/guest')) await admin.delete('/users/guest');
 }
-

@@ -31,7 +31,10 @@ export async function localDeviceTls(stateDir: string, topology: Topology, tls: 
 
 /** A signed token that lets app `app` use its own topics and queues on the fleet's gateways, and `extraScopes`. */
 export async function localAppToken(
-  topology: Topology, tls: FleetTls, app: string, options: { ttlSeconds?: number; extraScopes?: readonly string[] | undefined } = {},
+  topology: Topology,
+  tls: FleetTls,
+  app: string,
+  options: { ttlSeconds?: number; extraScopes?: readonly string[] | undefined } = {},
 ): Promise<string> {
   const key = await ensureTokenSigningKey(tls.pkiDir);
   const scopes = [...appScopes(app, topology.vhost), ...(options.extraScopes ?? [])];

@@ -41,7 +41,12 @@ export function localNode(stateDir: string, topologyName: string, cluster: Clust
   const dir = join(stateDir, `${cluster.name}${suffix}`);
   const nodeName = `fedgate-${topologyName}-${cluster.name}${suffix}@localhost`;
   return {
-    cluster: cluster.name, index, nodeName, dir, pidFile: join(dir, 'node.pid'), logFile: join(dir, 'log', `${nodeName}.log`),
+    cluster: cluster.name,
+    index,
+    nodeName,
+    dir,
+    pidFile: join(dir, 'node.pid'),
+    logFile: join(dir, 'log', `${nodeName}.log`),
     ports: nodeCluster(cluster, index).ports,
   };
 }

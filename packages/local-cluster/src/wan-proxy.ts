@@ -72,7 +72,11 @@ export function wanProxyFiles(stateDir: string, gateway: string): { dir: string;
 export async function startWanProxy(stateDir: string, spec: WanProxySpec, timeoutMs = DEFAULT_WAN_START_TIMEOUT_MS): Promise<'started' | 'running'> {
   const files = wanProxyFiles(stateDir, spec.gateway);
   const current = await readWanProxy(stateDir, spec.gateway);
-  if (current && current.listen === `${spec.listenHost}:${spec.listenPort}` && current.targets.join() === spec.targets.map((t) => `${t.host}:${t.port}`).join()) {
+  if (
+    current &&
+    current.listen === `${spec.listenHost}:${spec.listenPort}` &&
+    current.targets.join() === spec.targets.map((t) => `${t.host}:${t.port}`).join()
+  ) {
     return 'running';
   }
   await stopWanProxy(stateDir, spec.gateway);
@@ -93,7 +97,10 @@ export async function startWanProxy(stateDir: string, spec: WanProxySpec, timeou
     await new Promise((r) => setTimeout(r, 100));
   }
   const log = await readFile(files.logFile, 'utf8').catch(() => '');
-  throw new WanProxyError('WAN_PROXY_FAILED', `the WAN proxy of ${spec.gateway} did not start; last log lines:\n${log.trimEnd().split('\n').slice(-10).join('\n')}`);
+  throw new WanProxyError(
+    'WAN_PROXY_FAILED',
+    `the WAN proxy of ${spec.gateway} did not start; last log lines:\n${log.trimEnd().split('\n').slice(-10).join('\n')}`,
+  );
 }
 
 /** Stops the gateway's proxy if it runs; true when there was one. */
@@ -148,7 +155,13 @@ function control<T>(socketPath: string, method: 'GET' | 'PUT', body?: unknown): 
     req.on('timeout', () => req.destroy(new Error('timed out')));
     req.on('error', (err: NodeJS.ErrnoException) => {
       const missing = err.code === 'ENOENT' || err.code === 'ECONNREFUSED';
-      reject(new WanProxyError(missing ? 'WAN_PROXY_NOT_RUNNING' : 'WAN_PROXY_FAILED', missing ? 'the WAN proxy is not running' : `WAN proxy control: ${err.message}`, { cause: err }));
+      reject(
+        new WanProxyError(
+          missing ? 'WAN_PROXY_NOT_RUNNING' : 'WAN_PROXY_FAILED',
+          missing ? 'the WAN proxy is not running' : `WAN proxy control: ${err.message}`,
+          { cause: err },
+        ),
+      );
     });
     req.end(body === undefined ? undefined : JSON.stringify(body));
   });

@@ -84,8 +84,10 @@ describe('wan - conditions', () => {
   });
 
   it('refuses a delay out of range or an unknown partition mode, naming the field and the value', () => {
-    assert.throws(() => applyWanChange(WHOLE_LINK, { latencyMs: -1 }), (err: Error) =>
-      err instanceof WanConditionsError && err.message === 'latencyMs must be an integer from 0 to 60000 ms, got -1');
+    assert.throws(
+      () => applyWanChange(WHOLE_LINK, { latencyMs: -1 }),
+      (err: Error) => err instanceof WanConditionsError && err.message === 'latencyMs must be an integer from 0 to 60000 ms, got -1',
+    );
     assert.throws(() => applyWanChange(WHOLE_LINK, { jitterMs: 1.5 }), /jitterMs must be an integer/);
     assert.throws(() => applyWanChange(WHOLE_LINK, { partition: 'drop' }), /partition must be "reset", "blackhole" or null, got "drop"/);
     assert.deepEqual(applyWanChange(WHOLE_LINK, { latencyMs: 40, partition: 'reset' }), { latencyMs: 40, jitterMs: 0, partition: 'reset' });
@@ -175,7 +177,12 @@ describe('wan - tcp proxy', function () {
 
   it('skips a target that refuses and uses the next, like a load balancer over backend nodes', async () => {
     const dead = await refusingPort();
-    const { proxy: p, port } = await proxy({ targets: [{ host: '127.0.0.1', port: dead }, { host: '127.0.0.1', port: echo.port }] });
+    const { proxy: p, port } = await proxy({
+      targets: [
+        { host: '127.0.0.1', port: dead },
+        { host: '127.0.0.1', port: echo.port },
+      ],
+    });
     const c = await open(port);
     c.socket.write('hello');
     await c.waitFor('hello');

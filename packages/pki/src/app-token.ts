@@ -15,7 +15,6 @@ export const DEFAULT_TOKEN_TTL_SECONDS = 3600;
 /** Longest a token may live: 30 days. A token cannot be revoked before it expires, so keep them short. */
 export const MAX_TOKEN_TTL_SECONDS = 30 * 86_400;
 
-
 /**
  * The queue an app names in its SUBSCRIBE frame's `x-queue-name` header. The STOMP plugin's default,
  * `stomp-subscription-<md5 of destination and subscription id>`, is predictable and shared by every
@@ -101,7 +100,10 @@ export async function signAppToken(key: TokenSigningKey, options: AppTokenOption
   }
   for (const scope of options.scopes) {
     if (typeof scope !== 'string' || !scope.startsWith(prefix) || /\s/.test(scope)) {
-      throw new PkiError('PKI_INVALID_OPTION', `invalid scope ${JSON.stringify(scope)}: expected no spaces and the prefix "${prefix}" (the audience), or the broker ignores it`);
+      throw new PkiError(
+        'PKI_INVALID_OPTION',
+        `invalid scope ${JSON.stringify(scope)}: expected no spaces and the prefix "${prefix}" (the audience), or the broker ignores it`,
+      );
     }
   }
   const issuedAt = Math.floor((options.now ?? new Date()).getTime() / 1000);
@@ -124,7 +126,10 @@ const TTL_UNITS = { s: 1, m: 60, h: 3600, d: 86_400 } as const;
 export function parseTtl(text: string): number {
   const match = /^([0-9]{1,9})([smhd])$/.exec(typeof text === 'string' ? text.trim() : '');
   if (!match) {
-    throw new PkiError('PKI_INVALID_TTL', `invalid ttl ${JSON.stringify(text)}: expected a whole number with a unit s, m, h or d (e.g. 90s, 15m, 1h, 7d), at most 30d`);
+    throw new PkiError(
+      'PKI_INVALID_TTL',
+      `invalid ttl ${JSON.stringify(text)}: expected a whole number with a unit s, m, h or d (e.g. 90s, 15m, 1h, 7d), at most 30d`,
+    );
   }
   return checkTtlSeconds(Number(match[1]) * TTL_UNITS[match[2] as keyof typeof TTL_UNITS], text);
 }

@@ -31,7 +31,8 @@ export function oauthBrokerSettings(options: {
   if (!/^[A-Za-z0-9_-][A-Za-z0-9._-]*$/.test(resourceServerId)) {
     throw new PkiError('PKI_INVALID_OPTION', `invalid resource server id ${JSON.stringify(resourceServerId)}: expected letters, digits, ".", "_" and "-"`);
   }
-  if (publicKeyFile === '' || /[\r\n]/.test(publicKeyFile)) throw new PkiError('PKI_INVALID_OPTION', `invalid signing key file ${JSON.stringify(publicKeyFile)}`);
+  if (publicKeyFile === '' || /[\r\n]/.test(publicKeyFile))
+    throw new PkiError('PKI_INVALID_OPTION', `invalid signing key file ${JSON.stringify(publicKeyFile)}`);
   return {
     'auth_oauth2.resource_server_id': resourceServerId,
     'auth_oauth2.verify_aud': 'true',

@@ -40,7 +40,12 @@ function extensions(profile: CertificateProfile): string[] {
     return ['basicConstraints = critical, CA:TRUE, pathlen:0', 'keyUsage = critical, keyCertSign, cRLSign', 'subjectKeyIdentifier = hash'];
   }
   // EC keys only sign during the handshake (ECDHE), hence digitalSignature alone.
-  const leaf = ['basicConstraints = critical, CA:FALSE', 'keyUsage = critical, digitalSignature', 'subjectKeyIdentifier = hash', 'authorityKeyIdentifier = keyid:always'];
+  const leaf = [
+    'basicConstraints = critical, CA:FALSE',
+    'keyUsage = critical, digitalSignature',
+    'subjectKeyIdentifier = hash',
+    'authorityKeyIdentifier = keyid:always',
+  ];
   switch (profile.kind) {
     case 'node':
       return [...leaf, 'extendedKeyUsage = serverAuth, clientAuth', `subjectAltName = ${profile.subjectAltNames.join(', ')}`];

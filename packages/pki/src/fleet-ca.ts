@@ -66,7 +66,10 @@ export async function ensureFleetCa(
 ): Promise<FleetCa & { created: boolean }> {
   const commonName = `fedgate ${topologyName} CA`;
   if (typeof topologyName !== 'string' || !/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(topologyName) || commonName.length > 64) {
-    throw new PkiError('PKI_INVALID_OPTION', `invalid topology name ${JSON.stringify(topologyName)} for a CA: expected letters, digits, ".", "_" and "-", at most ${64 - 'fedgate  CA'.length} characters`);
+    throw new PkiError(
+      'PKI_INVALID_OPTION',
+      `invalid topology name ${JSON.stringify(topologyName)} for a CA: expected letters, digits, ".", "_" and "-", at most ${64 - 'fedgate  CA'.length} characters`,
+    );
   }
   const days = validityDays(options.validityDays ?? DEFAULT_CA_VALIDITY_DAYS);
   const ca: FleetCa = { dir, topology: topologyName, keyFile: join(dir, 'ca.key'), certFile: join(dir, 'ca.pem') };
@@ -83,10 +86,26 @@ export async function ensureFleetCa(
     const cert = join(work, 'ca.pem');
     await writeKey(key, await newKey());
     await writeFile(join(work, 'openssl.cnf'), opensslConfig({ kind: 'ca' }));
-    await openssl(
-      ['req', '-new', '-x509', '-key', key, '-subj', subjectOf(commonName), '-days', String(days), '-sha256', '-set_serial', newSerial(),
-        '-config', join(work, 'openssl.cnf'), '-extensions', EXTENSIONS_SECTION, '-out', cert],
-    );
+    await openssl([
+      'req',
+      '-new',
+      '-x509',
+      '-key',
+      key,
+      '-subj',
+      subjectOf(commonName),
+      '-days',
+      String(days),
+      '-sha256',
+      '-set_serial',
+      newSerial(),
+      '-config',
+      join(work, 'openssl.cnf'),
+      '-extensions',
+      EXTENSIONS_SECTION,
+      '-out',
+      cert,
+    ]);
     await chmod(cert, PUBLIC_FILE_MODE);
     // The key goes in first and only if none is there; ca.pem, renamed in last, marks the CA complete.
     if (!(await publishExclusive(key, ca.keyFile))) return { ...(await waitForCa(ca, waitMs)), created: false };
@@ -104,7 +123,11 @@ export async function ensureFleetCa(
  * host, serverAuth and clientAuth. Written as `<outDir>/key.pem` and `cert.pem`, by default in
  * `<ca dir>/<cluster>/`: the layout `fedgate secrets push --tls-dir` reads.
  */
-export async function issueNodeCertificate(ca: FleetCa, node: { cluster: string; hosts: readonly string[] }, options: IssueOptions = {}): Promise<IssuedCertificate> {
+export async function issueNodeCertificate(
+  ca: FleetCa,
+  node: { cluster: string; hosts: readonly string[] },
+  options: IssueOptions = {},
+): Promise<IssuedCertificate> {
   const cluster = validateClusterName(node.cluster);
   const subjectAltNames = nodeSubjectAltNames(node.hosts);
   const outDir = options.outDir ?? join(ca.dir, cluster);
@@ -238,8 +261,27 @@ async function signLeaf(ca: FleetCa, files: LeafFiles): Promise<void> {
   const signing = ['-CA', ca.certFile, '-CAkey', ca.keyFile, '-set_serial', files.serial, '-days', String(files.days), '-sha256'];
   const extensions = ['-extensions', EXTENSIONS_SECTION];
   if (await opensslAtLeast3()) {
-    await openssl(['req', '-x509', '-newkey', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256', '-pkeyopt', 'ec_param_enc:named_curve', '-noenc',
-      '-keyout', files.key, '-subj', files.subject, ...signing, '-config', files.config, ...extensions, '-out', files.cert]);
+    await openssl([
+      'req',
+      '-x509',
+      '-newkey',
+      'EC',
+      '-pkeyopt',
+      'ec_paramgen_curve:P-256',
+      '-pkeyopt',
+      'ec_param_enc:named_curve',
+      '-noenc',
+      '-keyout',
+      files.key,
+      '-subj',
+      files.subject,
+      ...signing,
+      '-config',
+      files.config,
+      ...extensions,
+      '-out',
+      files.cert,
+    ]);
     return;
   }
   const csr = `${files.cert}.csr`;
@@ -250,7 +292,10 @@ async function signLeaf(ca: FleetCa, files: LeafFiles): Promise<void> {
 
 let major: Promise<boolean> | undefined;
 function opensslAtLeast3(): Promise<boolean> {
-  major ??= openssl(['version']).then((v) => Number(/^OpenSSL (\d+)\./.exec(v)?.[1] ?? 0) >= 3, () => false);
+  major ??= openssl(['version']).then(
+    (v) => Number(/^OpenSSL (\d+)\./.exec(v)?.[1] ?? 0) >= 3,
+    () => false,
+  );
   return major;
 }
 

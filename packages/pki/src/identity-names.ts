@@ -52,7 +52,10 @@ export function validateBrokerUser(user: unknown): string {
 /** A cluster name becomes a directory under the CA's; the topology allows less than this. */
 export function validateClusterName(cluster: unknown): string {
   if (typeof cluster !== 'string' || !/^[a-z0-9][a-z0-9-]{0,62}$/.test(cluster)) {
-    throw new PkiError('PKI_INVALID_CLUSTER', `invalid cluster name ${JSON.stringify(cluster)}: expected lowercase letters, digits and "-", at most 63 characters`);
+    throw new PkiError(
+      'PKI_INVALID_CLUSTER',
+      `invalid cluster name ${JSON.stringify(cluster)}: expected lowercase letters, digits and "-", at most 63 characters`,
+    );
   }
   return cluster;
 }

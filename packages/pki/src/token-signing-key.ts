@@ -54,7 +54,10 @@ export async function ensureTokenSigningKey(dir: string): Promise<TokenSigningKe
   const publicKey = createPublicKey(privateKey);
   const publicPem = publicKey.export({ type: 'spki', format: 'pem' }) as string;
   if ((await readIfThere(publicKeyFile)) !== publicPem) await writeFileAtomic(publicKeyFile, publicPem, PUBLIC_FILE_MODE);
-  const kid = `fedgate-${createHash('sha256').update(publicKey.export({ type: 'spki', format: 'der' })).digest('hex').slice(0, 16)}`;
+  const kid = `fedgate-${createHash('sha256')
+    .update(publicKey.export({ type: 'spki', format: 'der' }))
+    .digest('hex')
+    .slice(0, 16)}`;
   return { kid, alg: TOKEN_ALGORITHM, privateKeyFile, publicKeyFile, privateKey, publicKey, created };
 }
 
@@ -67,7 +70,10 @@ function parsePrivateKey(pem: string, file: string): KeyObject {
   }
   const bits = key.asymmetricKeyDetails?.modulusLength ?? 0;
   if (key.asymmetricKeyType !== 'rsa' || bits < RSA_BITS) {
-    throw new PkiError('PKI_SIGNING_KEY_INVALID', `${file} must be an RSA key of at least ${RSA_BITS} bits for ${TOKEN_ALGORITHM}; got ${key.asymmetricKeyType ?? 'unknown'} ${bits || ''}`.trim());
+    throw new PkiError(
+      'PKI_SIGNING_KEY_INVALID',
+      `${file} must be an RSA key of at least ${RSA_BITS} bits for ${TOKEN_ALGORITHM}; got ${key.asymmetricKeyType ?? 'unknown'} ${bits || ''}`.trim(),
+    );
   }
   return key;
 }

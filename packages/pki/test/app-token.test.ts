@@ -47,7 +47,7 @@ describe('pki - app scopes (pure)', () => {
     assert.ok(can.canPublish('/', 'fedgate.devices', 'devices.app-1.events.status'));
   });
 
-  it('scopes - as RabbitMQ matches them, the app reaches no other app\'s or device\'s commands, queues or topics', () => {
+  it("scopes - as RabbitMQ matches them, the app reaches no other app's or device's commands, queues or topics", () => {
     const can = new RabbitScopeMatcher(appScopes('app-1', '/', 'fedgate'), 'fedgate');
     const own = appSubscriptionQueue('app-1');
     // Another device's or app's commands, also one whose name starts like ours.
@@ -55,7 +55,13 @@ describe('pki - app scopes (pure)', () => {
       assert.ok(!can.canSubscribe('/', 'fedgate.devices', key, own), key);
     }
     // Another identity's session queues, the STOMP plugin's predictable default name, another app's queues.
-    for (const queue of ['mqtt-subscription-sensor-7qos1', 'stomp-subscription-R3wC1yPmkS4_nHqIhiVqbw', 'fedgate.app.app-10.commands', 'fedgate.uplink', 'amq.gen-x']) {
+    for (const queue of [
+      'mqtt-subscription-sensor-7qos1',
+      'stomp-subscription-R3wC1yPmkS4_nHqIhiVqbw',
+      'fedgate.app.app-10.commands',
+      'fedgate.uplink',
+      'amq.gen-x',
+    ]) {
       assert.ok(!can.resourceAccess('/', queue, 'read'), `read ${queue}`);
       assert.ok(!can.resourceAccess('/', queue, 'configure'), `configure ${queue}`);
     }
@@ -83,7 +89,11 @@ describe('pki - app scopes (pure)', () => {
 
   it('scopes - refuse app names that would widen the patterns, naming the name and the rule', () => {
     for (const bad of ['app.1', 'app*', '-app', '', 'a/b', 'x'.repeat(65)]) {
-      assert.throws(() => appScopes(bad), pkiError('PKI_INVALID_APP_NAME', /invalid app name .*: expected 1 to 64 characters of letters, digits, "_" and "-"/), bad);
+      assert.throws(
+        () => appScopes(bad),
+        pkiError('PKI_INVALID_APP_NAME', /invalid app name .*: expected 1 to 64 characters of letters, digits, "_" and "-"/),
+        bad,
+      );
     }
     assert.throws(() => appSubscriptionQueue('app-1', 'a.b'), pkiError('PKI_INVALID_OPTION', /invalid subscription name "a\.b"/));
   });
@@ -99,7 +109,11 @@ describe('pki - ttl (pure)', () => {
 
   it('ttl - refuses no unit, other units, zero, fractions and more than 30 days, with the rule', () => {
     for (const bad of ['1', '1x', '1.5h', '-1h', 'h', '', '1 h 2m']) {
-      assert.throws(() => parseTtl(bad), pkiError('PKI_INVALID_TTL', /expected a whole number with a unit s, m, h or d \(e\.g\. 90s, 15m, 1h, 7d\), at most 30d/), bad);
+      assert.throws(
+        () => parseTtl(bad),
+        pkiError('PKI_INVALID_TTL', /expected a whole number with a unit s, m, h or d \(e\.g\. 90s, 15m, 1h, 7d\), at most 30d/),
+        bad,
+      );
     }
     assert.throws(() => parseTtl('0s'), pkiError('PKI_INVALID_TTL', /"0s": a token lives from 1 second to 30 days/));
     assert.throws(() => parseTtl('31d'), pkiError('PKI_INVALID_TTL', /"31d": a token lives from 1 second to 30 days/));
@@ -109,7 +123,9 @@ describe('pki - ttl (pure)', () => {
 
 describe('pki - broker settings (pure)', () => {
   it('oauth settings - resource server id, audience check, username claim, the static signing key by kid, one algorithm', () => {
-    const settings = oauthBrokerSettings({ signingKey: { kid: 'fedgate-0123456789abcdef', alg: 'RS256', publicKeyFile: '/etc/rabbitmq/fedgate-token.pub.pem' } });
+    const settings = oauthBrokerSettings({
+      signingKey: { kid: 'fedgate-0123456789abcdef', alg: 'RS256', publicKeyFile: '/etc/rabbitmq/fedgate-token.pub.pem' },
+    });
     assert.deepEqual(settings, {
       'auth_oauth2.resource_server_id': 'fedgate',
       'auth_oauth2.verify_aud': 'true',
@@ -118,7 +134,10 @@ describe('pki - broker settings (pure)', () => {
       'auth_oauth2.signing_keys.fedgate-0123456789abcdef': '/etc/rabbitmq/fedgate-token.pub.pem',
       'auth_oauth2.algorithms.1': 'RS256',
     });
-    assert.throws(() => oauthBrokerSettings({ signingKey: { kid: 'a.b', alg: 'RS256', publicKeyFile: '/k' } }), pkiError('PKI_INVALID_OPTION', /key id "a\.b"/));
+    assert.throws(
+      () => oauthBrokerSettings({ signingKey: { kid: 'a.b', alg: 'RS256', publicKeyFile: '/k' } }),
+      pkiError('PKI_INVALID_OPTION', /key id "a\.b"/),
+    );
   });
 
   it('certificate login settings - CN as the user, the MQTT client id from the first DNS SAN', () => {
@@ -184,7 +203,7 @@ describe('pki - token signing key and app tokens', () => {
     assert.equal(verified.payload.sub, 'app-1');
   });
 
-  it('token - does not verify with another fleet\'s key, nor once expired', async () => {
+  it("token - does not verify with another fleet's key, nor once expired", async () => {
     const key = await ensureTokenSigningKey(dir);
     const other = await ensureTokenSigningKey(join(dir, 'other'));
     const issued = await signAppToken(key, { app: 'app-1', scopes: appScopes('app-1'), ttlSeconds: 60 });
@@ -197,7 +216,10 @@ describe('pki - token signing key and app tokens', () => {
     const key = await ensureTokenSigningKey(dir);
     const scopes = appScopes('app-1');
     await assert.rejects(signAppToken(key, { app: 'app.1', scopes }), pkiError('PKI_INVALID_APP_NAME', /"app\.1"/));
-    await assert.rejects(signAppToken(key, { app: 'app-1', scopes, ttlSeconds: MAX_TOKEN_TTL_SECONDS + 1 }), pkiError('PKI_INVALID_TTL', /1 second to 30 days/));
+    await assert.rejects(
+      signAppToken(key, { app: 'app-1', scopes, ttlSeconds: MAX_TOKEN_TTL_SECONDS + 1 }),
+      pkiError('PKI_INVALID_TTL', /1 second to 30 days/),
+    );
     await assert.rejects(signAppToken(key, { app: 'app-1', scopes, ttlSeconds: 0 }), pkiError('PKI_INVALID_TTL', /1 second to 30 days/));
     await assert.rejects(signAppToken(key, { app: 'app-1', scopes: [] }), pkiError('PKI_INVALID_OPTION', /at least one scope/));
     await assert.rejects(

@@ -5,7 +5,12 @@ import { subjectOf } from '../src/identity-names.ts';
 /** The `key = value` lines of the extensions section. */
 function extensionsOf(config: string): Record<string, string> {
   const section = config.split(`[ ${EXTENSIONS_SECTION} ]\n`)[1] ?? '';
-  return Object.fromEntries(section.trim().split('\n').map((line) => line.split(' = ') as [string, string]));
+  return Object.fromEntries(
+    section
+      .trim()
+      .split('\n')
+      .map((line) => line.split(' = ') as [string, string]),
+  );
 }
 
 describe('pki - openssl config per certificate kind (pure)', () => {
@@ -28,7 +33,7 @@ describe('pki - openssl config per certificate kind (pure)', () => {
     assert.equal(ext.authorityKeyIdentifier, 'keyid:always');
   });
 
-  it('link - client auth only; the user is also its DNS SAN, so a gateway takes no client id of the holder\'s choosing from it', () => {
+  it("link - client auth only; the user is also its DNS SAN, so a gateway takes no client id of the holder's choosing from it", () => {
     const ext = extensionsOf(opensslConfig({ kind: 'link', user: 'fedgate-down-eu' }));
     assert.equal(ext.extendedKeyUsage, 'clientAuth');
     assert.equal(ext.subjectAltName, 'DNS:fedgate-down-eu');

@@ -76,7 +76,7 @@ describe('pki - fleet CA and certificates (real openssl)', () => {
     assert.deepEqual(readdirSync(dir).sort(), ['ca.key', 'ca.pem', 'devices']);
   });
 
-  it('CA - a key that is not the certificate\'s, or a certificate without its key, is refused rather than replaced', async () => {
+  it("CA - a key that is not the certificate's, or a certificate without its key, is refused rather than replaced", async () => {
     const other = await ensureFleetCa(join(root, 'other-for-mismatch'), 'other');
     const dir = join(root, 'mismatch');
     mkdirSync(dir);
@@ -102,7 +102,10 @@ describe('pki - fleet CA and certificates (real openssl)', () => {
     const stale = join(root, 'stale');
     mkdirSync(stale);
     writeFileSync(join(stale, 'ca.key'), readFileSync(ca.keyFile), { mode: 0o600 });
-    await assert.rejects(ensureFleetCa(stale, 'local', { creationWaitMs: 300 }), pkiError('PKI_CA_INCOMPLETE', /ca\.key is there but .*ca\.pem is not: .*move the key away and run again/));
+    await assert.rejects(
+      ensureFleetCa(stale, 'local', { creationWaitMs: 300 }),
+      pkiError('PKI_CA_INCOMPLETE', /ca\.key is there but .*ca\.pem is not: .*move the key away and run again/),
+    );
   });
 
   it('device - verifies against the CA as a TLS client (not as a server), CN and DNS SAN = the id, key 0600, CA bundle beside it', async () => {
@@ -142,7 +145,12 @@ describe('pki - fleet CA and certificates (real openssl)', () => {
     for (const bad of ['.hidden', '-flag', 'a/b', 'a b', 'sensor.1', '', 'x'.repeat(65), '../../etc/passwd', 'fedgate-admin', 'FedGate-x']) {
       await assert.rejects(
         issueDeviceCertificate(ca, bad, { outDir: out }),
-        pkiError('PKI_INVALID_DEVICE_ID', new RegExp(`^invalid device id ${escapeRegExp(JSON.stringify(bad))}: expected 1 to 64 characters of letters, digits, "_" and "-", not starting with "-"`)),
+        pkiError(
+          'PKI_INVALID_DEVICE_ID',
+          new RegExp(
+            `^invalid device id ${escapeRegExp(JSON.stringify(bad))}: expected 1 to 64 characters of letters, digits, "_" and "-", not starting with "-"`,
+          ),
+        ),
         bad,
       );
     }
@@ -171,7 +179,10 @@ describe('pki - fleet CA and certificates (real openssl)', () => {
 
   it('node - refuses no hosts, hosts that are not DNS names or addresses, and cluster names that are not directory-safe', async () => {
     await assert.rejects(issueNodeCertificate(ca, { cluster: 'eu', hosts: [] }), pkiError('PKI_INVALID_HOST', /at least one host/));
-    await assert.rejects(issueNodeCertificate(ca, { cluster: 'eu', hosts: ['eu.internal, DNS:evil.example'] }), pkiError('PKI_INVALID_HOST', /invalid host "eu\.internal, DNS:evil\.example"/));
+    await assert.rejects(
+      issueNodeCertificate(ca, { cluster: 'eu', hosts: ['eu.internal, DNS:evil.example'] }),
+      pkiError('PKI_INVALID_HOST', /invalid host "eu\.internal, DNS:evil\.example"/),
+    );
     await assert.rejects(issueNodeCertificate(ca, { cluster: 'eu', hosts: ['-eu.internal'] }), pkiError('PKI_INVALID_HOST', /"-eu\.internal"/));
     await assert.rejects(issueNodeCertificate(ca, { cluster: '../eu', hosts: ['eu.internal'] }), pkiError('PKI_INVALID_CLUSTER', /"\.\.\/eu"/));
   });
@@ -189,6 +200,9 @@ describe('pki - fleet CA and certificates (real openssl)', () => {
   });
 
   it('issuing - without a CA in the directory nothing is issued', async () => {
-    await assert.rejects(issueDeviceCertificate({ ...ca, dir: join(root, 'none'), keyFile: join(root, 'none', 'ca.key'), certFile: join(root, 'none', 'ca.pem') }, 'sensor-1'), pkiError('PKI_CA_INCOMPLETE', /no fleet CA in/));
+    await assert.rejects(
+      issueDeviceCertificate({ ...ca, dir: join(root, 'none'), keyFile: join(root, 'none', 'ca.key'), certFile: join(root, 'none', 'ca.pem') }, 'sensor-1'),
+      pkiError('PKI_CA_INCOMPLETE', /no fleet CA in/),
+    );
   });
 });

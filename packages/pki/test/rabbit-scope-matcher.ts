@@ -33,7 +33,12 @@ export class RabbitScopeMatcher {
 
   topicAccess(vhost: string, exchange: string, routingKey: string, permission: 'read' | 'write'): boolean {
     return this.scopes.some(
-      (s) => s.permission === permission && s.routingKey !== undefined && wildcardMatch(vhost, s.vhost) && wildcardMatch(exchange, s.name) && wildcardMatch(routingKey, s.routingKey),
+      (s) =>
+        s.permission === permission &&
+        s.routingKey !== undefined &&
+        wildcardMatch(vhost, s.vhost) &&
+        wildcardMatch(exchange, s.name) &&
+        wildcardMatch(routingKey, s.routingKey),
     );
   }
 

@@ -55,7 +55,12 @@ function commandsFitGateways(raw: unknown, clusters: Located<Cluster>[]): RawPro
   const maxCommandBytes = typeof routing.maxCommandBytes === 'number' ? routing.maxCommandBytes : DEFAULT_MAX_COMMAND_BYTES;
   return clusters.flatMap(({ path, value }) =>
     'limits' in value && 'maxMessageBytes' in value.limits && value.limits.maxMessageBytes !== undefined && value.limits.maxMessageBytes < maxCommandBytes
-      ? [{ path: [...path, 'limits', 'maxMessageBytes'], message: `${value.limits.maxMessageBytes} is below routing.maxCommandBytes (${maxCommandBytes}): the largest command could not reach this gateway` }]
+      ? [
+          {
+            path: [...path, 'limits', 'maxMessageBytes'],
+            message: `${value.limits.maxMessageBytes} is below routing.maxCommandBytes (${maxCommandBytes}): the largest command could not reach this gateway`,
+          },
+        ]
       : [],
   );
 }
@@ -146,7 +151,9 @@ function portCollisions(clusters: Located<Cluster>[]): RawProblem[] {
     if ('wan' in value && value.wan) listeners.push([[...path, 'wan', 'port'], value.wan.port, 0]);
     // A TLS gateway runs its device authorisation endpoint on the default port unless it names one.
     if ('protocols' in value && value.tls && value.ports.authz === undefined) {
-      listeners.push(...Array.from({ length: value.nodes }, (_, node): [PropertyKey[], number, number] => [[...path, 'ports', 'authz'], DEFAULT_AUTHZ_PORT + node, node]));
+      listeners.push(
+        ...Array.from({ length: value.nodes }, (_, node): [PropertyKey[], number, number] => [[...path, 'ports', 'authz'], DEFAULT_AUTHZ_PORT + node, node]),
+      );
     }
     for (const [portPath, port, node] of listeners) {
       const key = `${value.host}:${port}`;

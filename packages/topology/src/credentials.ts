@@ -1,8 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import {
-  ADMIN_USER, APP_USER, DEVICE_USER, ROUTER_USER, downlinkUser, uplinkUser,
-} from './names.ts';
+import { ADMIN_USER, APP_USER, DEVICE_USER, ROUTER_USER, downlinkUser, uplinkUser } from './names.ts';
 import type { Topology } from './schema.ts';
 import { TopologyError } from './errors.ts';
 
@@ -23,7 +21,12 @@ export function requiredCredentials(topology: Topology): CredentialRef[] {
     { cluster: backend, user: ROUTER_USER },
     { cluster: backend, user: APP_USER },
     ...topology.gateways.flatMap((g) => [
-      ...(topology.backend.tls ? [] : [{ cluster: backend, user: downlinkUser(g.name) }, { cluster: backend, user: uplinkUser(g.name) }]),
+      ...(topology.backend.tls
+        ? []
+        : [
+            { cluster: backend, user: downlinkUser(g.name) },
+            { cluster: backend, user: uplinkUser(g.name) },
+          ]),
       { cluster: g.name, user: ADMIN_USER },
       ...(g.tls ? [] : [{ cluster: g.name, user: DEVICE_USER }]),
     ]),
@@ -45,7 +48,11 @@ export function credentialFileKey({ cluster, user }: CredentialRef): string {
 export class MissingCredentialsError extends TopologyError {
   override readonly name = 'MissingCredentialsError';
   readonly code = 'CREDENTIALS_MISSING' as const;
-  constructor(message: string, readonly missing: readonly CredentialRef[], options?: { cause?: unknown }) {
+  constructor(
+    message: string,
+    readonly missing: readonly CredentialRef[],
+    options?: { cause?: unknown },
+  ) {
     super(message, options);
   }
 }

@@ -11,14 +11,7 @@ import type { Cluster, Gateway, Topology } from './schema.ts';
 import { TopologyError } from './errors.ts';
 
 export type TopologyEditErrorCode =
-  | 'GATEWAY_EXISTS'
-  | 'GATEWAY_NOT_FOUND'
-  | 'LAST_GATEWAY'
-  | 'UNKNOWN_REGION'
-  | 'REGION_TAKEN'
-  | 'INVALID_CIDR'
-  | 'CIDR_TAKEN'
-  | 'UNSUPPORTED_LAYOUT';
+  'GATEWAY_EXISTS' | 'GATEWAY_NOT_FOUND' | 'LAST_GATEWAY' | 'UNKNOWN_REGION' | 'REGION_TAKEN' | 'INVALID_CIDR' | 'CIDR_TAKEN' | 'UNSUPPORTED_LAYOUT';
 
 /** An edit the topology cannot take; the text is left as it was. */
 export class TopologyEditError extends TopologyError {

@@ -39,7 +39,5 @@ export function formatProblem(file: string, problem: TopologyProblem): string {
 
 /** `['gateways', 1, 'cidr']` → `gateways[1].cidr`. */
 export function formatPath(path: readonly PropertyKey[]): string {
-  return path
-    .map((key, i) => (typeof key === 'number' ? `[${key}]` : i === 0 ? String(key) : `.${String(key)}`))
-    .join('');
+  return path.map((key, i) => (typeof key === 'number' ? `[${key}]` : i === 0 ? String(key) : `.${String(key)}`)).join('');
 }

@@ -47,7 +47,10 @@ export function parseTopology(text: string, file: string): Topology {
   const schemaProblems = parsed.success ? [] : parsed.error.issues.flatMap(toRawProblems);
   const problems = [...secrets, ...schemaProblems, ...checkClusters(raw)];
   if (problems.length > 0 || !parsed.success) {
-    throw new TopologyValidationError(file, dedupe(problems).map((p) => locate(p, doc, lines)));
+    throw new TopologyValidationError(
+      file,
+      dedupe(problems).map((p) => locate(p, doc, lines)),
+    );
   }
   return parsed.data;
 }

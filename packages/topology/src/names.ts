@@ -149,9 +149,7 @@ export function canaryQueue(probeId: string): string {
   return `${CANARY_QUEUE_PREFIX}.${probeId}`;
 }
 
-export type ParsedCommandKey =
-  | { ok: true; deviceId: string; command: string }
-  | { ok: false; reason: 'malformed-routing-key' | 'missing-device-id' };
+export type ParsedCommandKey = { ok: true; deviceId: string; command: string } | { ok: false; reason: 'malformed-routing-key' | 'missing-device-id' };
 
 /** Splits `devices.<id>.commands.<name>`; the router dead-letters what does not parse. */
 export function parseCommandRoutingKey(routingKey: string): ParsedCommandKey {

@@ -2,11 +2,9 @@ import { z } from 'zod';
 import { AWS_REGIONS } from './aws-regions.ts';
 
 /** DNS label: it becomes a host name, a Terraform stack id and part of broker object names. */
-const clusterName = z
-  .string()
-  .regex(/^[a-z](?:[a-z0-9-]{0,30}[a-z0-9])?$/, {
-    error: 'expected a DNS-safe name: lowercase letters, digits and "-", starting with a letter, at most 32 characters',
-  });
+const clusterName = z.string().regex(/^[a-z](?:[a-z0-9-]{0,30}[a-z0-9])?$/, {
+  error: 'expected a DNS-safe name: lowercase letters, digits and "-", starting with a letter, at most 32 characters',
+});
 
 const region = z.enum(AWS_REGIONS, {
   error: (issue) => `unknown AWS region code ${JSON.stringify(issue.input)} (expected one like eu-west-1)`,
@@ -19,8 +17,7 @@ const linkKind = z.enum(['shovel', 'federation'], {
 });
 
 const ackMode = z.enum(['on-confirm', 'on-publish', 'no-ack'], {
-  error: (issue) =>
-    `unknown ack mode ${JSON.stringify(issue.input)} (expected "on-confirm", "on-publish" or "no-ack")`,
+  error: (issue) => `unknown ack mode ${JSON.stringify(issue.input)} (expected "on-confirm", "on-publish" or "no-ack")`,
 });
 
 const cidr = z.string().regex(/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/, { error: 'expected an IPv4 CIDR such as 10.1.0.0/16' });
@@ -98,7 +95,10 @@ const backendLimits = z.strictObject({
    * unsubscribing in a loop cannot fill the backend's disk. Routers rebuild from snapshots plus the log's tail,
    * so older entries are not needed. @default 2147483648
    */
-  presenceLogMaxBytes: z.int().min(10 * 1024 * 1024).default(2 * 1024 * 1024 * 1024),
+  presenceLogMaxBytes: z
+    .int()
+    .min(10 * 1024 * 1024)
+    .default(2 * 1024 * 1024 * 1024),
 });
 
 export const backendSchema = z.strictObject({
@@ -117,12 +117,19 @@ const gatewayLimits = z.strictObject({
    * Largest message a device or app may publish (MQTT packet, AMQP/STOMP body); larger ones close the connection.
    * At least `routing.maxCommandBytes`, which commands must fit through. @default routing.maxCommandBytes
    */
-  maxMessageBytes: z.int().min(1024).max(128 * 1024 * 1024).optional(),
+  maxMessageBytes: z
+    .int()
+    .min(1024)
+    .max(128 * 1024 * 1024)
+    .optional(),
   /**
    * Bytes the uplink queue buffers while the backend is out of reach; when full, new events are refused to their
    * publisher (reject-publish) instead of pushing others' buffered events out. @default 1073741824
    */
-  uplinkMaxBytes: z.int().min(1024 * 1024).default(1024 * 1024 * 1024),
+  uplinkMaxBytes: z
+    .int()
+    .min(1024 * 1024)
+    .default(1024 * 1024 * 1024),
   /** Queues in the gateway's vhost: two MQTT session queues per device plus apps'. @default 2 × maxConnections + 1000 */
   maxQueues: z.int().min(10).optional(),
   /** Messages an app's queue (or a temporary `amq.gen-` queue) holds before dropping its oldest. @default 10000 */
@@ -182,7 +189,11 @@ const routing = z.strictObject({
   /** What the router does with a command for a device it cannot place. @default "broadcast" */
   onUnknown: z.enum(['broadcast', 'dead-letter']).default('broadcast'),
   /** Larger command bodies are dead-lettered as oversized; every gateway's `limits.maxMessageBytes` must be at least this. @default 262144 */
-  maxCommandBytes: z.int().min(1).max(128 * 1024 * 1024).default(DEFAULT_MAX_COMMAND_BYTES),
+  maxCommandBytes: z
+    .int()
+    .min(1)
+    .max(128 * 1024 * 1024)
+    .default(DEFAULT_MAX_COMMAND_BYTES),
   /**
    * A gateway whose downlink has consumed nothing for this many seconds counts as lost: the router moves the
    * commands waiting for it to the gateways their devices reconnected to. @default 60

@@ -8,7 +8,10 @@ const LOCAL_FILE = 'infra/topologies/local.yaml';
 const LOCAL = readFileSync(LOCAL_FILE, 'utf8');
 
 function comments(text: string): string[] {
-  return text.split('\n').filter((line) => line.includes('#')).map((line) => line.slice(line.indexOf('#')));
+  return text
+    .split('\n')
+    .filter((line) => line.includes('#'))
+    .map((line) => line.slice(line.indexOf('#')));
 }
 
 function refused(code: TopologyEditErrorCode, edit: () => unknown): string {
@@ -75,29 +78,49 @@ describe('topology - region add/remove edits', () => {
   });
 
   it('refuses an existing name, an unknown region, a taken or malformed CIDR, and a second gateway in a DNS region', () => {
-    assert.equal(refused('GATEWAY_EXISTS', () => addGateway(ACME, ACME_FILE, { name: 'eu', region: 'eu-north-1' })),
-      'a cluster named "eu" already exists (gateways[1]); pick another name');
-    assert.equal(refused('GATEWAY_EXISTS', () => addGateway(ACME, ACME_FILE, { name: 'core', region: 'eu-north-1' })),
-      'a cluster named "core" already exists (the backend); pick another name');
-    assert.equal(refused('UNKNOWN_REGION', () => addGateway(ACME, ACME_FILE, { name: 'x', region: 'eu-nowhere-1' })),
-      'unknown AWS region "eu-nowhere-1"; did you mean one of eu-central-1, eu-central-2, eu-north-1, eu-south-1, eu-south-2, eu-west-1, eu-west-2, eu-west-3?');
-    assert.equal(refused('CIDR_TAKEN', () => addGateway(ACME, ACME_FILE, { name: 'x', region: 'eu-north-1', cidr: '10.2.128.0/17' })),
-      '10.2.128.0/17 overlaps eu\'s 10.2.0.0/16; omit --cidr to pick a free range');
-    assert.equal(refused('INVALID_CIDR', () => addGateway(ACME, ACME_FILE, { name: 'x', region: 'eu-north-1', cidr: '10.9.1.0/16' })),
-      '"10.9.1.0/16" is not an IPv4 network such as 10.9.0.0/16 (host bits must be zero)');
-    assert.equal(refused('REGION_TAKEN', () => addGateway(ACME, ACME_FILE, { name: 'x', region: 'us-east-1' })),
-      'gateway "us" already serves us-east-1; DNS latency routing allows one gateway per region (set identifier = region)');
+    assert.equal(
+      refused('GATEWAY_EXISTS', () => addGateway(ACME, ACME_FILE, { name: 'eu', region: 'eu-north-1' })),
+      'a cluster named "eu" already exists (gateways[1]); pick another name',
+    );
+    assert.equal(
+      refused('GATEWAY_EXISTS', () => addGateway(ACME, ACME_FILE, { name: 'core', region: 'eu-north-1' })),
+      'a cluster named "core" already exists (the backend); pick another name',
+    );
+    assert.equal(
+      refused('UNKNOWN_REGION', () => addGateway(ACME, ACME_FILE, { name: 'x', region: 'eu-nowhere-1' })),
+      'unknown AWS region "eu-nowhere-1"; did you mean one of eu-central-1, eu-central-2, eu-north-1, eu-south-1, eu-south-2, eu-west-1, eu-west-2, eu-west-3?',
+    );
+    assert.equal(
+      refused('CIDR_TAKEN', () => addGateway(ACME, ACME_FILE, { name: 'x', region: 'eu-north-1', cidr: '10.2.128.0/17' })),
+      "10.2.128.0/17 overlaps eu's 10.2.0.0/16; omit --cidr to pick a free range",
+    );
+    assert.equal(
+      refused('INVALID_CIDR', () => addGateway(ACME, ACME_FILE, { name: 'x', region: 'eu-north-1', cidr: '10.9.1.0/16' })),
+      '"10.9.1.0/16" is not an IPv4 network such as 10.9.0.0/16 (host bits must be zero)',
+    );
+    assert.equal(
+      refused('REGION_TAKEN', () => addGateway(ACME, ACME_FILE, { name: 'x', region: 'us-east-1' })),
+      'gateway "us" already serves us-east-1; DNS latency routing allows one gateway per region (set identifier = region)',
+    );
   });
 
   it('refuses a name the schema would refuse, through the same validation as every load', () => {
-    assert.throws(() => addGateway(ACME, ACME_FILE, { name: 'Bad_Name', region: 'eu-north-1' }), (err: unknown) =>
-      err instanceof TopologyValidationError && /gateways\[3\]\.name: expected a DNS-safe name/.test(err.message));
+    assert.throws(
+      () => addGateway(ACME, ACME_FILE, { name: 'Bad_Name', region: 'eu-north-1' }),
+      (err: unknown) => err instanceof TopologyValidationError && /gateways\[3\]\.name: expected a DNS-safe name/.test(err.message),
+    );
   });
 
   it('refuses to remove an unknown or the last gateway', () => {
-    assert.equal(refused('GATEWAY_NOT_FOUND', () => removeGateway(ACME, ACME_FILE, 'sa')), 'no gateway named "sa" (gateways: us, eu, ap)');
+    assert.equal(
+      refused('GATEWAY_NOT_FOUND', () => removeGateway(ACME, ACME_FILE, 'sa')),
+      'no gateway named "sa" (gateways: us, eu, ap)',
+    );
     const one = removeGateway(removeGateway(ACME, ACME_FILE, 'us').text, ACME_FILE, 'eu').text;
-    assert.equal(refused('LAST_GATEWAY', () => removeGateway(one, ACME_FILE, 'ap')), '"ap" is the only gateway; a topology needs at least one');
+    assert.equal(
+      refused('LAST_GATEWAY', () => removeGateway(one, ACME_FILE, 'ap')),
+      '"ap" is the only gateway; a topology needs at least one',
+    );
   });
 
   it('refuses to edit a file that does not validate', () => {

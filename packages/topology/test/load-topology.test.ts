@@ -26,7 +26,10 @@ describe('topology - validation', () => {
     assert.equal(topology.gateways.length, 3);
     assert.equal(topology.gateways[0]!.uplink.ackMode, 'on-confirm');
     const local = await loadTopology('infra/topologies/local.yaml');
-    assert.deepEqual(local.topology.gateways.map((g) => g.downlink.kind), ['shovel', 'federation']);
+    assert.deepEqual(
+      local.topology.gateways.map((g) => g.downlink.kind),
+      ['shovel', 'federation'],
+    );
   });
 
   it('reports a YAML syntax error with line and column', () => {
@@ -84,9 +87,17 @@ describe('topology - validation', () => {
   });
 
   it('refuses a federation uplink, which cannot attribute events to its gateway', () => {
-    assert.deepEqual(problems(edited('    uplink: { kind: shovel }\n    maxConnections: 100000\n    proxyProtocol: true\n  - name: eu', '    uplink: { kind: federation }\n    maxConnections: 100000\n    proxyProtocol: true\n  - name: eu')), [
-      'fleet.yaml:25:21: gateways[0].uplink.kind: uplink kind "federation" cannot attribute events to their gateway (federation forwards what the device sent); use "shovel"',
-    ]);
+    assert.deepEqual(
+      problems(
+        edited(
+          '    uplink: { kind: shovel }\n    maxConnections: 100000\n    proxyProtocol: true\n  - name: eu',
+          '    uplink: { kind: federation }\n    maxConnections: 100000\n    proxyProtocol: true\n  - name: eu',
+        ),
+      ),
+      [
+        'fleet.yaml:25:21: gateways[0].uplink.kind: uplink kind "federation" cannot attribute events to their gateway (federation forwards what the device sent); use "shovel"',
+      ],
+    );
   });
 
   it('refuses inline secrets, as keys and inside URIs', () => {
@@ -104,15 +115,21 @@ describe('topology - validation', () => {
   });
 
   it('refuses a gateway message limit below the largest command, which could not reach that gateway', () => {
-    const text = edited('    uplink: { kind: shovel }\n    maxConnections: 100000\n    proxyProtocol: true\n  - name: eu', '    uplink: { kind: shovel }\n    maxConnections: 100000\n    proxyProtocol: true\n    limits: { maxMessageBytes: 65536 }\n  - name: eu');
-    assert.deepEqual(problems(text).map((p) => p.replace(/^fleet\.yaml:\d+:\d+: /, '')), [
-      'gateways[0].limits.maxMessageBytes: 65536 is below routing.maxCommandBytes (262144): the largest command could not reach this gateway',
-    ]);
+    const text = edited(
+      '    uplink: { kind: shovel }\n    maxConnections: 100000\n    proxyProtocol: true\n  - name: eu',
+      '    uplink: { kind: shovel }\n    maxConnections: 100000\n    proxyProtocol: true\n    limits: { maxMessageBytes: 65536 }\n  - name: eu',
+    );
+    assert.deepEqual(
+      problems(text).map((p) => p.replace(/^fleet\.yaml:\d+:\d+: /, '')),
+      ['gateways[0].limits.maxMessageBytes: 65536 is below routing.maxCommandBytes (262144): the largest command could not reach this gateway'],
+    );
     assert.deepEqual(problems(text.replace('  onUnknown: broadcast', '  onUnknown: broadcast\n  maxCommandBytes: 65536')), []);
   });
 
   it('reports every problem at once', () => {
-    const text = edited('region: eu-central-1', 'region: mars-1').replace('cidr: 10.3.0.0/16', 'cidr: 10.1.0.0/16').replace('protocols: [mqtt]\n', 'protocols: []\n');
+    const text = edited('region: eu-central-1', 'region: mars-1')
+      .replace('cidr: 10.3.0.0/16', 'cidr: 10.1.0.0/16')
+      .replace('protocols: [mqtt]\n', 'protocols: []\n');
     assert.equal(problems(text).length, 3);
   });
 

@@ -51,7 +51,10 @@ async function appToken(ctx: CommandContext, argv: TokenArgs): Promise<void> {
   // Only the token goes to stdout for people, so TOKEN=$(fedgate app token NAME) works; what it allows goes to stderr.
   if (!ctx.json) {
     ctx.io.stderr(
-      [`app ${app}: token ${token.kid}, expires ${token.expiresAt.toISOString()}; subscribe with x-queue-name: ${subscriptionQueue}; scopes:`, ...scopes.map((s) => `  ${s}`)].join('\n') + '\n',
+      [
+        `app ${app}: token ${token.kid}, expires ${token.expiresAt.toISOString()}; subscribe with x-queue-name: ${subscriptionQueue}; scopes:`,
+        ...scopes.map((s) => `  ${s}`),
+      ].join('\n') + '\n',
     );
   }
   emit(ctx, { ok: true, app, token: token.token, kid: token.kid, scopes, expiresAt: token.expiresAt.toISOString(), subscriptionQueue }, token.token + '\n');

@@ -15,7 +15,11 @@ export const benchCommand: FedgateCommand = (ctx) => ({
       .option('out', { type: 'string', describe: 'Folder for results.json, report.md and the charts (default: bench-results/<timestamp>)', normalize: true })
       .option('gateways', { type: 'number', default: 3, describe: 'Gateways in the bench fleet (the N of the amplification scenario)' })
       .option('rounds', { type: 'number', describe: 'Interleaved rounds per scenario (default: 2 quick, 3 full)' })
-      .option('render', { type: 'string', describe: 'Only re-render report.md and the charts of an earlier run\'s folder from its results.json', normalize: true })
+      .option('render', {
+        type: 'string',
+        describe: "Only re-render report.md and the charts of an earlier run's folder from its results.json",
+        normalize: true,
+      })
       .example('$0 bench --quick', 'Every scenario, short: about 5 minutes')
       .example('$0 bench router', 'Only router path vs direct publish, full length')
       .example('$0 bench --quick --out bench/results/latest', 'Refresh the committed report')
@@ -48,15 +52,18 @@ export const benchCommand: FedgateCommand = (ctx) => ({
     process.on('SIGTERM', onSignal);
     try {
       const started = Date.now();
-      const { results, outDir } = await Promise.race([givenUp, runBench({
-        scenario: argv.scenario,
-        quick: argv.quick,
-        ...(argv.out ? { out: argv.out } : {}),
-        gateways: argv.gateways,
-        ...(argv.rounds !== undefined ? { rounds: argv.rounds } : {}),
-        signal: abort.signal,
-        onProgress: (line) => ctx.io.stderr(`[bench ${((Date.now() - started) / 1000).toFixed(0).padStart(4)} s] ${line}\n`),
-      })]);
+      const { results, outDir } = await Promise.race([
+        givenUp,
+        runBench({
+          scenario: argv.scenario,
+          quick: argv.quick,
+          ...(argv.out ? { out: argv.out } : {}),
+          gateways: argv.gateways,
+          ...(argv.rounds !== undefined ? { rounds: argv.rounds } : {}),
+          signal: abort.signal,
+          onProgress: (line) => ctx.io.stderr(`[bench ${((Date.now() - started) / 1000).toFixed(0).padStart(4)} s] ${line}\n`),
+        }),
+      ]);
       // With --json, results.json's content (non-finite figures become null, as JSON has no Infinity).
       emit(ctx, { ok: results.failures.length === 0, ...results }, () =>
         [

@@ -4,13 +4,15 @@ import { UsageError } from '../cli-errors.ts';
 
 export const deviceAuthzCommand: FedgateCommand = (ctx) => ({
   command: 'device-authz',
-  describe: 'Serve the device authorisation endpoint a TLS gateway node\'s RabbitMQ asks (HTTP auth backend) on 127.0.0.1:<ports.authz>',
+  describe: "Serve the device authorisation endpoint a TLS gateway node's RabbitMQ asks (HTTP auth backend) on 127.0.0.1:<ports.authz>",
   builder: (y) =>
     withTopologyFile(y)
       .option('gateway', { type: 'string', demandOption: true, describe: 'Gateway name (a gateway with tls: true)' })
       .option('host', { type: 'string', default: '127.0.0.1', describe: 'Listen address: the node itself is the only one that asks' })
       .example('$0 device-authz --gateway us -f /etc/fedgate/topology.yaml', 'On a gateway node: answer its broker for devices of the fleet vhost')
-      .epilogue('Reads no secret: every decision is an exact rule on the certificate identity the broker passes. `fedgate local up` runs one per local TLS gateway node itself.'),
+      .epilogue(
+        'Reads no secret: every decision is an exact rule on the certificate identity the broker passes. `fedgate local up` runs one per local TLS gateway node itself.',
+      ),
   handler: async (argv: { file: string; gateway: string; host: string }) => {
     const { topology } = await loadTopology(argv.file);
     const gateway = topology.gateways.find((g) => g.name === argv.gateway);

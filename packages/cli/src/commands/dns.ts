@@ -27,11 +27,13 @@ export const dnsCommand: FedgateCommand = (ctx) => ({
 
 const planCommand = (ctx: CommandContext): FedgateCommandModule => ({
   command: 'plan',
-  describe: 'Compare the hosted zone with what the topology\'s DNS stack creates; changes nothing',
+  describe: "Compare the hosted zone with what the topology's DNS stack creates; changes nothing",
   builder: (y) =>
     withTopologyFile(y)
       .example('$0 dns plan -f infra/topologies/acme.example.yaml', 'Is the zone what the DNS stack should have left?')
-      .epilogue('Differences are fixed by applying the DNS stack (terraform -chdir=cdktf.out/stacks/dns-<topology> apply). A drained region is not a difference.'),
+      .epilogue(
+        'Differences are fixed by applying the DNS stack (terraform -chdir=cdktf.out/stacks/dns-<topology> apply). A drained region is not a difference.',
+      ),
   handler: (argv: { file: string }) =>
     withDns(async (dns) => {
       const { topology } = await loadTopology(argv.file);
@@ -65,7 +67,7 @@ const drainCommand = (ctx: CommandContext): FedgateCommandModule => ({
       .option('force', { type: 'boolean', default: false, describe: 'Drain even if no other region is healthy (Route53 then fails open)' })
       .example('$0 dns drain eu -f infra/topologies/acme.example.yaml', 'Send new eu connections to the next-nearest region')
       .epilogue(
-        'The region\'s health check is forced unhealthy (disabled + inverted). New lookups avoid the region once resolver caches ' +
+        "The region's health check is forced unhealthy (disabled + inverted). New lookups avoid the region once resolver caches " +
           'expire (the record TTL); devices already connected stay until they reconnect.',
       ),
   handler: (argv: { file: string; gateway: string; dryRun: boolean; force: boolean }) =>
@@ -135,12 +137,14 @@ function formatProgress(e: DnsProgressEvent): string {
 function formatPlan(plan: DnsPlan): string {
   const head = `${plan.recordName} in zone ${plan.zone} (${plan.hostedZoneId})`;
   if (plan.inSync) return `${head}\nas the DNS stack leaves it: a latency alias and a tagged health check for every region\n`;
-  return [
-    head,
-    `${plan.differences.length} difference(s) from what the DNS stack creates:`,
-    ...plan.differences.map((d) => `  ~ ${d.kind}: ${d.message}`),
-    'apply the DNS stack to fix them (terraform -chdir=<out>/stacks/dns-<topology> apply); fedgate dns changes no record',
-  ].join('\n') + '\n';
+  return (
+    [
+      head,
+      `${plan.differences.length} difference(s) from what the DNS stack creates:`,
+      ...plan.differences.map((d) => `  ~ ${d.kind}: ${d.message}`),
+      'apply the DNS stack to fix them (terraform -chdir=<out>/stacks/dns-<topology> apply); fedgate dns changes no record',
+    ].join('\n') + '\n'
+  );
 }
 
 function formatStatus(report: DnsStatusReport): string {

@@ -11,10 +11,21 @@ export const gatewayHealthCommand: FedgateCommand = (ctx) => ({
     withTopologyFile(y)
       .option('gateway', { type: 'string', demandOption: true, describe: 'Gateway name' })
       .option('port', { type: 'number', describe: 'Listen port (default: dns.healthCheck.port, else 8080)' })
-      .option('node-address', { type: 'string', default: DEFAULT_NODE_ADDRESS, describe: 'Address of the node to probe (device port and management API); the service runs on it' })
-      .option('ca', { type: 'string', normalize: true, describe: 'PEM file of the fleet CA to trust for the management API (default: the system store and NODE_EXTRA_CA_CERTS)' })
+      .option('node-address', {
+        type: 'string',
+        default: DEFAULT_NODE_ADDRESS,
+        describe: 'Address of the node to probe (device port and management API); the service runs on it',
+      })
+      .option('ca', {
+        type: 'string',
+        normalize: true,
+        describe: 'PEM file of the fleet CA to trust for the management API (default: the system store and NODE_EXTRA_CA_CERTS)',
+      })
       .example('$0 gateway-health --gateway eu', 'Serve /healthz for gateway eu of the local fleet')
-      .example('$0 gateway-health --gateway eu -f /etc/fedgate/topology.yaml --ca /etc/fedgate/tls/ca.pem', 'On a gateway node: probe this node, checking its certificate names the gateway host')
+      .example(
+        '$0 gateway-health --gateway eu -f /etc/fedgate/topology.yaml --ca /etc/fedgate/tls/ca.pem',
+        'On a gateway node: probe this node, checking its certificate names the gateway host',
+      )
       .epilogue('Reads only FEDGATE_<GATEWAY>_ADMIN_PASSWORD (or that entry of the secrets file).'),
   handler: async (argv: { file: string; gateway: string; port?: number; nodeAddress: string; ca?: string }) => {
     const { topology } = await loadTopology(argv.file);

@@ -1,9 +1,17 @@
 import type { Argv } from 'yargs';
 import type { Gateway } from '@fedgate/topology';
 import {
-  drainDevices, normalizeConnectionLimit, normalizeDrainOptions, readConnectionLimits, setConnectionLimit,
-  DEFAULT_DRAIN_BATCH_SIZE, DEFAULT_DRAIN_PAUSE_MS, DEFAULT_DRAIN_TIMEOUT_MS, LIMIT_SCOPES,
-  type ConnectionLimits, type LimitScope,
+  drainDevices,
+  normalizeConnectionLimit,
+  normalizeDrainOptions,
+  readConnectionLimits,
+  setConnectionLimit,
+  DEFAULT_DRAIN_BATCH_SIZE,
+  DEFAULT_DRAIN_PAUSE_MS,
+  DEFAULT_DRAIN_TIMEOUT_MS,
+  LIMIT_SCOPES,
+  type ConnectionLimits,
+  type LimitScope,
 } from '@fedgate/broker-admin';
 import { withTopologyFile, type CommandContext, type FedgateCommand } from '../command.ts';
 import { UsageError } from '../cli-errors.ts';
@@ -41,8 +49,15 @@ export const gatewayCommand: FedgateCommand = (ctx) => ({
           withTopologyFile(l)
             .positional('gateway', { type: 'string', demandOption: true, describe: 'Gateway name from the topology' })
             .option('max-connections', { type: 'number', describe: 'New limit: 0 admits no new connection, -1 removes the limit' })
-            .option('reset', { type: 'boolean', describe: 'Back to normal: no device limit (--scope devices) or the topology\'s maxConnections (--scope vhost)' })
-            .option('scope', { choices: LIMIT_SCOPES, default: 'devices' as LimitScope, describe: 'devices: the device user (survives restarts, never blocks links); vhost: every connection, links included' })
+            .option('reset', {
+              type: 'boolean',
+              describe: "Back to normal: no device limit (--scope devices) or the topology's maxConnections (--scope vhost)",
+            })
+            .option('scope', {
+              choices: LIMIT_SCOPES,
+              default: 'devices' as LimitScope,
+              describe: 'devices: the device user (survives restarts, never blocks links); vhost: every connection, links included',
+            })
             .option('dry-run', { type: 'boolean', default: false, describe: 'Show the change; make none' })
             .conflicts('max-connections', 'reset')
             .example('$0 gateway limit eu', 'Show the limits and how many devices are connected')
@@ -59,9 +74,9 @@ export const gatewayCommand: FedgateCommand = (ctx) => ({
           withTopologyFile(e)
             .positional('gateway', { type: 'string', demandOption: true, describe: 'The lost gateway, from the topology' })
             .option('timeout-seconds', { type: 'number', default: 300, describe: 'Give up after this long; what could not be placed goes back to the queue' })
-            .example('$0 gateway evacuate eu', 'Send what waits in eu\'s outbox to where each device is now')
+            .example('$0 gateway evacuate eu', "Send what waits in eu's outbox to where each device is now")
             .epilogue(
-              'Routers do this by themselves once a gateway\'s downlink has consumed nothing for routing.evacuateAfterSeconds. ' +
+              "Routers do this by themselves once a gateway's downlink has consumed nothing for routing.evacuateAfterSeconds. " +
                 'A command whose device has not reconnected elsewhere stays; exit 1 then, and run it again later.',
             ),
         handler: (argv: EvacuateArgs) => evacuateGateway(ctx, argv),
@@ -74,13 +89,17 @@ export const gatewayCommand: FedgateCommand = (ctx) => ({
             .positional('gateway', { type: 'string', demandOption: true, describe: 'Gateway name from the topology' })
             .option('batch-size', { type: 'number', default: DEFAULT_DRAIN_BATCH_SIZE, describe: 'Connections closed per batch' })
             .option('pause-ms', { type: 'number', default: DEFAULT_DRAIN_PAUSE_MS, describe: 'Pause between batches, in milliseconds' })
-            .option('timeout-seconds', { type: 'number', default: DEFAULT_DRAIN_TIMEOUT_MS / 1000, describe: 'Give up after this long and report what is left' })
+            .option('timeout-seconds', {
+              type: 'number',
+              default: DEFAULT_DRAIN_TIMEOUT_MS / 1000,
+              describe: 'Give up after this long and report what is left',
+            })
             .option('dry-run', { type: 'boolean', default: false, describe: 'Count the device connections; change nothing' })
             .example('$0 gateway drain eu', 'Drain gateway eu in batches of 200, one per second')
             .example('$0 gateway drain eu --batch-size 1000 --pause-ms 500', 'Drain faster')
             .epilogue(
               'Run `fedgate dns drain GATEWAY` first in production, so devices reconnect to another region. The device limit stays 0 ' +
-                'after the drain (and across restarts); `fedgate gateway limit GATEWAY --reset` lets devices back. fedgate\'s links and ' +
+                "after the drain (and across restarts); `fedgate gateway limit GATEWAY --reset` lets devices back. fedgate's links and " +
                 'STOMP apps logged in as the administrator are not closed.',
             ),
         handler: (argv: DrainArgs) => drain(ctx, argv),

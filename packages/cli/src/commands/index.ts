@@ -23,4 +23,27 @@ import { appCommand } from './app.ts';
 import { releaseCommand } from './release.ts';
 
 /** Every fedgate command, in the order `--help` lists them. */
-export const COMMANDS: FedgateCommand[] = [validateCommand, renderCommand, schemaCommand, localCommand, planCommand, applyCommand, statusCommand, gatewayHealthCommand, deviceAuthzCommand, routerCommand, demoCommand, dnsCommand, synthCommand, releaseCommand, secretsCommand, deviceCommand, appCommand, regionCommand, benchCommand, linkCommand, gatewayCommand, wanCommand];
+export const COMMANDS: FedgateCommand[] = [
+  validateCommand,
+  renderCommand,
+  schemaCommand,
+  localCommand,
+  planCommand,
+  applyCommand,
+  statusCommand,
+  gatewayHealthCommand,
+  deviceAuthzCommand,
+  routerCommand,
+  demoCommand,
+  dnsCommand,
+  synthCommand,
+  releaseCommand,
+  secretsCommand,
+  deviceCommand,
+  appCommand,
+  regionCommand,
+  benchCommand,
+  linkCommand,
+  gatewayCommand,
+  wanCommand,
+];

@@ -24,12 +24,19 @@ export const linkCommand: FedgateCommand = (ctx) => ({
     y
       .command({
         command: 'restart <gateway>',
-        describe: 'Restart a gateway\'s links (all, or one direction) and wait until they run again',
+        describe: "Restart a gateway's links (all, or one direction) and wait until they run again",
         builder: (r: Argv) =>
           withTopologyFile(r)
             .positional('gateway', { type: 'string', demandOption: true, describe: 'Gateway name from the topology' })
-            .option('direction', { choices: Object.keys(DIRECTIONS) as (keyof typeof DIRECTIONS)[], describe: 'Only this link: down (commands), up (events) or presence' })
-            .option('recreate', { type: 'boolean', default: false, describe: 'Delete and re-declare the link\'s parameter (and federation policy) from the topology instead of restarting it' })
+            .option('direction', {
+              choices: Object.keys(DIRECTIONS) as (keyof typeof DIRECTIONS)[],
+              describe: 'Only this link: down (commands), up (events) or presence',
+            })
+            .option('recreate', {
+              type: 'boolean',
+              default: false,
+              describe: "Delete and re-declare the link's parameter (and federation policy) from the topology instead of restarting it",
+            })
             .option('dry-run', { type: 'boolean', default: false, describe: 'Say which links would restart; change nothing' })
             .option('wait', { type: 'number', default: 30, describe: 'Seconds to wait for the links to report running (0: do not wait)' })
             .example('$0 link restart eu --direction down', 'Restart the downlink of gateway eu')

@@ -4,7 +4,7 @@ import { emit } from '../emit.ts';
 
 export const localCommand: FedgateCommand = (ctx) => ({
   command: 'local <action>',
-  describe: 'Run the topology\'s fleet on this machine: one RabbitMQ node per cluster under .fedgate/',
+  describe: "Run the topology's fleet on this machine: one RabbitMQ node per cluster under .fedgate/",
   builder: (y: Argv) =>
     withTopologyFile(y)
       .positional('action', { choices: ['up', 'down', 'status'] as const, describe: 'up: start and load definitions; down: stop; status: report' })
@@ -18,7 +18,9 @@ export const localCommand: FedgateCommand = (ctx) => ({
     if (argv.action === 'up') {
       const fleet = await upFleet(argv.file, { onProgress: progress });
       emit(ctx, { ok: true, alreadyRunning: fleet.alreadyRunning, clusters: fleet.clusters }, () =>
-        fleet.alreadyRunning ? 'the fleet is already running\n' : `fleet up: ${fleet.clusters.map((c) => c.name).join(', ')}\nstop it with: npx fedgate local down -f ${argv.file}\n`,
+        fleet.alreadyRunning
+          ? 'the fleet is already running\n'
+          : `fleet up: ${fleet.clusters.map((c) => c.name).join(', ')}\nstop it with: npx fedgate local down -f ${argv.file}\n`,
       );
     } else if (argv.action === 'down') {
       const { stopped } = await downFleet(argv.file, { onProgress: progress });
@@ -27,7 +29,10 @@ export const localCommand: FedgateCommand = (ctx) => ({
       const clusters = await fleetStatus(argv.file);
       emit(ctx, { ok: clusters.every((c) => c.running), clusters }, () =>
         clusters
-          .map((c) => `${c.name.padEnd(12)} ${c.role.padEnd(8)} ${c.running ? 'running' : 'stopped'}  ${c.rabbitmqVersion ? `RabbitMQ ${c.rabbitmqVersion} Erlang ${c.erlangVersion}  ` : ''}${[c.amqpUrl, c.managementUrl, c.mqttUrl, c.stompUrl].filter(Boolean).join('  ')}\n`)
+          .map(
+            (c) =>
+              `${c.name.padEnd(12)} ${c.role.padEnd(8)} ${c.running ? 'running' : 'stopped'}  ${c.rabbitmqVersion ? `RabbitMQ ${c.rabbitmqVersion} Erlang ${c.erlangVersion}  ` : ''}${[c.amqpUrl, c.managementUrl, c.mqttUrl, c.stompUrl].filter(Boolean).join('  ')}\n`,
+          )
           .join(''),
       );
     }

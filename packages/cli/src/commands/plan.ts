@@ -15,7 +15,10 @@ export const planCommand: FedgateCommand = (ctx) => ({
     const { topology, secrets, adminFor, compileOptions } = await fleetAccess(argv.file);
     const outcomes = await reconcileTopology(topology, secrets, {
       adminFor,
-      compileOptions, apply: false, cluster: argv.cluster });
+      compileOptions,
+      apply: false,
+      cluster: argv.cluster,
+    });
     emitOutcomes(ctx, outcomes, { applied: false, prune: false });
   },
 });

@@ -23,7 +23,7 @@ export const regionCommand: FedgateCommand = (ctx) => ({
     y
       .command({
         command: 'add <name>',
-        describe: 'Add a gateway region (copies the last gateway\'s settings; picks a free CIDR unless --cidr)',
+        describe: "Add a gateway region (copies the last gateway's settings; picks a free CIDR unless --cidr)",
         builder: (a: Argv) =>
           withEditedFile(a)
             .positional('name', { type: 'string', demandOption: true, describe: 'Gateway name (DNS-safe)' })
@@ -38,7 +38,11 @@ export const regionCommand: FedgateCommand = (ctx) => ({
         builder: (r: Argv) =>
           withEditedFile(r)
             .positional('name', { type: 'string', demandOption: true, describe: 'Gateway name' })
-            .option('drained', { type: 'boolean', default: false, describe: 'Confirm the region is already drained from DNS (fedgate dns drain), which needs it still in the file' })
+            .option('drained', {
+              type: 'boolean',
+              default: false,
+              describe: 'Confirm the region is already drained from DNS (fedgate dns drain), which needs it still in the file',
+            })
             .example('$0 region remove nordics -f infra/topologies/acme.yaml --drained', 'Remove it after fedgate dns drain nordics')
             .epilogue('With a dns section the region must leave DNS first: without --drained the file is left alone and the ordered steps are printed.'),
         handler: (argv: RegionArgs & { drained: boolean }) => removeRegion(ctx, argv),
@@ -74,7 +78,13 @@ async function addRegion(ctx: CommandContext, argv: RegionArgs & { region: strin
   const cidr = edit.cidrPicked ? `${gateway.cidr}, the first free /16` : gateway.cidr;
   emit(
     ctx,
-    { ok: true, file: argv.file, added: { name: gateway.name, region: gateway.region, cidr: gateway.cidr, cidrPicked: edit.cidrPicked, template: edit.template }, stack, next },
+    {
+      ok: true,
+      file: argv.file,
+      added: { name: gateway.name, region: gateway.region, cidr: gateway.cidr, cidrPicked: edit.cidrPicked, template: edit.template },
+      stack,
+      next,
+    },
     `added gateway ${gateway.name} (${gateway.region}, ${cidr}) to ${argv.file}, with ${edit.template}'s settings: ` +
       `${gateway.nodes} node(s), ${gateway.protocols.join('+')}, downlink ${gateway.downlink.kind}, up to ${gateway.maxConnections} connections\n` +
       `next:\n${next.map((step, i) => `  ${i + 1}. ${step}`).join('\n')}\n`,
@@ -98,7 +108,11 @@ async function removeRegion(ctx: CommandContext, argv: RegionArgs & { drained: b
   const stack = names.gatewayStackId(gateway.name, gateway.region);
   const teardown = [
     `stack ${stack}: VPC ${gateway.cidr}, ${gateway.nodes} node(s) with their disks (the uplink buffer on them is lost), the device and internal load balancers, the peering to ${before.backend.name} and the backend's routes and AMQP rule for ${gateway.cidr}`,
-    ...(before.dns ? [`DNS stack: the latency record ${before.dns.record}.${before.dns.zone} for ${gateway.region} and its health check; devices there move to the next-nearest region`] : []),
+    ...(before.dns
+      ? [
+          `DNS stack: the latency record ${before.dns.record}.${before.dns.zone} for ${gateway.region} and its health check; devices there move to the next-nearest region`,
+        ]
+      : []),
     `backend ${before.backend.name}: the outbox fedgate.to.${gateway.name}.outbox (commands still in it are dropped) and the users of this gateway's links (with fedgate apply --prune)`,
     `secrets ${names.definitionsSecretName(before.name, gateway.name)} and ${names.runtimeSecretName(before.name, gateway.name)}, deleted without a recovery window`,
   ];
@@ -107,13 +121,16 @@ async function removeRegion(ctx: CommandContext, argv: RegionArgs & { drained: b
   const next = [
     `fedgate synth -f ${argv.file} --out ${out}   (the removed stack's directory stays, reported as stale)`,
     // The record goes before the load balancer it aliases.
-    ...(before.dns ? [`${terraform(out, names.dnsStackId(before.name), 'apply')}   (the DNS stack drops ${gateway.name}'s latency record and health check)`] : []),
+    ...(before.dns
+      ? [`${terraform(out, names.dnsStackId(before.name), 'apply')}   (the DNS stack drops ${gateway.name}'s latency record and health check)`]
+      : []),
     `${terraform(out, backendStack, 'apply')}   (the routers roll onto the topology without ${gateway.name})`,
     `${terraform(out, stack, 'destroy')}   (the stack as last synthesized; if ${out} lacks it, synthesize the previous topology first)`,
     `fedgate apply -f ${argv.file} --prune`,
   ];
   await writeInPlace(argv.file, edit.text);
-  if (!ctx.json) ctx.io.stderr(`warning: removing gateway ${gateway.name} (${gateway.region}) tears down, once applied:\n${teardown.map((t) => `  - ${t}`).join('\n')}\n`);
+  if (!ctx.json)
+    ctx.io.stderr(`warning: removing gateway ${gateway.name} (${gateway.region}) tears down, once applied:\n${teardown.map((t) => `  - ${t}`).join('\n')}\n`);
   emit(
     ctx,
     { ok: true, file: argv.file, removed: { name: gateway.name, region: gateway.region, cidr: gateway.cidr }, stack, teardown, next },

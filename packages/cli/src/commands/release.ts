@@ -6,8 +6,15 @@ import { emit } from '../emit.ts';
 /** Where `npm run release` writes and `fedgate release push` reads (the infra package's DEFAULT_RELEASE_DIR). */
 export const DEFAULT_BUNDLE_DIR = 'dist/release';
 
-interface BuildArgs { out: string }
-interface PushArgs { file: string; bundleDir: string; bundleUri?: string; dryRun: boolean }
+interface BuildArgs {
+  out: string;
+}
+interface PushArgs {
+  file: string;
+  bundleDir: string;
+  bundleUri?: string;
+  dryRun: boolean;
+}
 
 export const releaseCommand: FedgateCommand = (ctx) => ({
   command: 'release <command>',
@@ -16,10 +23,17 @@ export const releaseCommand: FedgateCommand = (ctx) => ({
     y
       .command({
         command: 'build',
-        describe: 'Bundle router, gateway-health, device-authz and the boot helper with esbuild into fedgate-linux-{x64,arm64}.tar.gz + .sha256 (npm run release)',
+        describe:
+          'Bundle router, gateway-health, device-authz and the boot helper with esbuild into fedgate-linux-{x64,arm64}.tar.gz + .sha256 (npm run release)',
         builder: (b: Argv) =>
           b
-            .option('out', { alias: 'o', type: 'string', default: DEFAULT_BUNDLE_DIR, normalize: true, describe: 'Directory for the tarballs and their checksums' })
+            .option('out', {
+              alias: 'o',
+              type: 'string',
+              default: DEFAULT_BUNDLE_DIR,
+              normalize: true,
+              describe: 'Directory for the tarballs and their checksums',
+            })
             .example('$0 release build', `Write the release to ${DEFAULT_BUNDLE_DIR}/`),
         handler: (argv: BuildArgs) => build(ctx, argv),
       })
@@ -32,7 +46,9 @@ export const releaseCommand: FedgateCommand = (ctx) => ({
             .option('bundle-uri', { type: 'string', describe: 'The --bundle-uri given to fedgate synth, if any ({arch} becomes x64 or arm64)' })
             .option('dry-run', { type: 'boolean', default: false, describe: 'Compare with the bucket, upload nothing' })
             .example('$0 release push -f infra/topologies/acme.example.yaml --dry-run', 'What would be uploaded')
-            .epilogue('The bucket is the release stack\'s (apply it first). Credentials and endpoint come from the standard AWS SDK chain; an object whose sha256 metadata matches is left alone.'),
+            .epilogue(
+              "The bucket is the release stack's (apply it first). Credentials and endpoint come from the standard AWS SDK chain; an object whose sha256 metadata matches is left alone.",
+            ),
         handler: (argv: PushArgs) => push(ctx, argv),
       })
       .demandCommand(1, 'Name a release command: build, push.'),

@@ -7,7 +7,7 @@ import { emit } from '../emit.ts';
 
 export const renderCommand: FedgateCommand = (ctx) => ({
   command: 'render',
-  describe: 'Write each cluster\'s definitions.json, rabbitmq.conf and enabled_plugins',
+  describe: "Write each cluster's definitions.json, rabbitmq.conf and enabled_plugins",
   builder: (y) =>
     withTopologyFile(y)
       .option('out', { alias: 'o', type: 'string', demandOption: true, describe: 'Directory to write <cluster>/ folders into', normalize: true })

@@ -16,7 +16,7 @@ export const routerCommand: FedgateCommand = (ctx) => ({
       .example('$0 router', 'Route for the local fleet; logs JSON lines on stdout')
       .epilogue(
         'Run several instances for throughput and availability: they share fedgate.router as competing consumers. SIGTERM drains gracefully; a second signal exits at once. ' +
-          'Reads only FEDGATE_<BACKEND>_ROUTER_PASSWORD; with TLS it trusts the CAs of the system store plus NODE_EXTRA_CA_CERTS (the fleet CA on AWS instances), and a local fleet\'s own CA.',
+          "Reads only FEDGATE_<BACKEND>_ROUTER_PASSWORD; with TLS it trusts the CAs of the system store plus NODE_EXTRA_CA_CERTS (the fleet CA on AWS instances), and a local fleet's own CA.",
       ),
   handler: async (argv: { file: string; port: number; prefetch: number; logLevel: string }) => {
     const [{ RouterService }, { pino, destination }] = await Promise.all([import('@fedgate/router'), import('pino')]);

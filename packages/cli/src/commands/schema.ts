@@ -5,7 +5,7 @@ import { emit } from '../emit.ts';
 export const schemaCommand: FedgateCommand = (ctx) => ({
   command: 'schema',
   describe: 'Print the JSON Schema of the topology file (for editor completion)',
-  builder: (y) => y.example('$0 schema > topology.schema.json', 'Save it for your editor\'s YAML language server'),
+  builder: (y) => y.example('$0 schema > topology.schema.json', "Save it for your editor's YAML language server"),
   handler: () => {
     const schema = topologyJsonSchema();
     // For people and editors the schema itself, indented; with --json it is one field of the one result line.

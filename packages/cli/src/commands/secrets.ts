@@ -5,7 +5,7 @@ import { emit } from '../emit.ts';
 
 export const secretsCommand: FedgateCommand = (ctx) => ({
   command: 'secrets <command>',
-  describe: 'Put the secrets the fleet\'s instances read into AWS Secrets Manager',
+  describe: "Put the secrets the fleet's instances read into AWS Secrets Manager",
   builder: (y) =>
     y
       .command({
@@ -17,17 +17,19 @@ export const secretsCommand: FedgateCommand = (ctx) => ({
             .option('pki-dir', {
               type: 'string',
               normalize: true,
-              describe: 'The fleet CA directory (fedgate\'s PKI, as `device issue --pki-dir` uses it): node and link certificates are issued from it once and reused; the CA is created if missing',
+              describe:
+                "The fleet CA directory (fedgate's PKI, as `device issue --pki-dir` uses it): node and link certificates are issued from it once and reused; the CA is created if missing",
             })
             .option('tls-dir', {
               type: 'string',
               normalize: true,
-              describe: 'PEM files prepared by hand instead: DIR/ca.pem, DIR/<cluster>/cert.pem and key.pem, DIR/<gateway>/<link user>.pem and .key, optionally DIR/token-signing.pub.pem',
+              describe:
+                'PEM files prepared by hand instead: DIR/ca.pem, DIR/<cluster>/cert.pem and key.pem, DIR/<gateway>/<link user>.pem and .key, optionally DIR/token-signing.pub.pem',
             })
             .conflicts('pki-dir', 'tls-dir')
             .example('$0 secrets push -f infra/topologies/acme.example.yaml --pki-dir .fedgate/acme/pki --dry-run', 'What would be put, without putting it')
             .epilogue(
-              'Passwords come from the topology\'s credentials source when set there, else from the operator secret fedgate/<topology>/operator, ' +
+              "Passwords come from the topology's credentials source when set there, else from the operator secret fedgate/<topology>/operator, " +
                 'else they are generated and kept there. Unchanged secrets get no new version. Values are never printed. ' +
                 'The CA key stays in the CA directory: no secret holds it. Without --pki-dir or --tls-dir the TLS files the runtime secrets hold are kept.',
             ),

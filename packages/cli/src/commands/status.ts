@@ -25,10 +25,20 @@ export const statusCommand: FedgateCommand = (ctx) => ({
     });
     const mark = (good: boolean) => (good ? 'ok  ' : 'DOWN');
     const lines: string[] = [];
-    for (const c of report.clusters) lines.push(`${mark(c.reachable)} cluster ${c.name}${c.version ? ` (RabbitMQ ${c.version}, Erlang ${c.erlangVersion ?? '?'})` : ''}${c.error ? ` — ${c.error}` : ''}\n`);
-    for (const l of report.links) lines.push(`${mark(l.state === 'running')} ${l.direction.padEnd(8)} ${l.kind.padEnd(10)} ${l.name.padEnd(26)} ${l.state}${l.reason ? ` — ${maskSecrets(l.reason)}` : ''}\n`);
-    for (const c of report.canaries) lines.push(`${mark(c.delivered)} canary   ${c.link.padEnd(10)} ${c.gateway.padEnd(26)} ${c.delivered ? `${c.roundTripMs} ms round trip` : 'LOST'}\n`);
-    for (const q of report.queues) lines.push(`${mark(!q.missing)} queue    ${q.cluster.padEnd(10)} ${q.name.padEnd(26)} ${q.missing ? 'missing' : `${q.messages} messages, ${q.consumers} consumers`}\n`);
+    for (const c of report.clusters)
+      lines.push(
+        `${mark(c.reachable)} cluster ${c.name}${c.version ? ` (RabbitMQ ${c.version}, Erlang ${c.erlangVersion ?? '?'})` : ''}${c.error ? ` — ${c.error}` : ''}\n`,
+      );
+    for (const l of report.links)
+      lines.push(
+        `${mark(l.state === 'running')} ${l.direction.padEnd(8)} ${l.kind.padEnd(10)} ${l.name.padEnd(26)} ${l.state}${l.reason ? ` — ${maskSecrets(l.reason)}` : ''}\n`,
+      );
+    for (const c of report.canaries)
+      lines.push(`${mark(c.delivered)} canary   ${c.link.padEnd(10)} ${c.gateway.padEnd(26)} ${c.delivered ? `${c.roundTripMs} ms round trip` : 'LOST'}\n`);
+    for (const q of report.queues)
+      lines.push(
+        `${mark(!q.missing)} queue    ${q.cluster.padEnd(10)} ${q.name.padEnd(26)} ${q.missing ? 'missing' : `${q.messages} messages, ${q.consumers} consumers`}\n`,
+      );
     lines.push(report.ok ? 'fleet healthy\n' : 'fleet NOT healthy\n');
     emit(ctx, report, lines.join(''));
   },

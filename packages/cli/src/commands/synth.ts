@@ -18,7 +18,10 @@ export const synthCommand: FedgateCommand = (ctx) => ({
     withTopologyFile(y)
       .option('out', { alias: 'o', type: 'string', default: DEFAULT_SYNTH_OUT, describe: 'Directory for <out>/stacks/<stack>/cdk.tf.json', normalize: true })
       .option('state-bucket', { type: 'string', describe: 'S3 bucket for Terraform state (one key per stack); local state files otherwise' })
-      .option('bundle-uri', { type: 'string', describe: 'S3 URI of the release bundle nodes install (fedgate release push uploads it there); {arch} becomes x64 or arm64' })
+      .option('bundle-uri', {
+        type: 'string',
+        describe: 'S3 URI of the release bundle nodes install (fedgate release push uploads it there); {arch} becomes x64 or arm64',
+      })
       .example('$0 synth -f infra/topologies/acme.example.yaml', 'Synthesize the example fleet into cdktf.out/')
       .example('$0 synth -f fleet.yaml --state-bucket acme-terraform --json', 'Remote state, machine-readable summary')
       .epilogue('No Terraform binary and no passwords are needed: secrets are fetched by the nodes at boot, never synthesized.'),
@@ -40,12 +43,24 @@ export const synthCommand: FedgateCommand = (ctx) => ({
     }
     const out = argv.out;
     for (const stale of report.staleStacks) {
-      ctx.io.stderr(`synth: warning: ${out}/stacks/${stale} is from an earlier synth and not in this topology; destroy it (terraform -chdir=${out}/stacks/${stale} destroy) before deleting the directory\n`);
+      ctx.io.stderr(
+        `synth: warning: ${out}/stacks/${stale} is from an earlier synth and not in this topology; destroy it (terraform -chdir=${out}/stacks/${stale} destroy) before deleting the directory\n`,
+      );
     }
     const stacks = report.stacks.map(({ id, kind, region, resources, dataSources, bytes }) => ({ id, kind, region, resources, dataSources, bytes }));
-    const result = { ok: true, outdir: report.outdir, stacks, resources: report.resources, bytes: report.bytes, durationMs: Math.round(report.durationMs), staleStacks: report.staleStacks };
+    const result = {
+      ok: true,
+      outdir: report.outdir,
+      stacks,
+      resources: report.resources,
+      bytes: report.bytes,
+      durationMs: Math.round(report.durationMs),
+      staleStacks: report.staleStacks,
+    };
     const width = Math.max(5, ...report.stacks.map((s) => s.id.length));
-    const rows = report.stacks.map((s) => `${s.id.padEnd(width)}  ${s.kind.padEnd(7)}  ${s.region.padEnd(14)}  ${String(s.resources).padStart(9)}  ${kib(s.bytes).padStart(9)}`);
+    const rows = report.stacks.map(
+      (s) => `${s.id.padEnd(width)}  ${s.kind.padEnd(7)}  ${s.region.padEnd(14)}  ${String(s.resources).padStart(9)}  ${kib(s.bytes).padStart(9)}`,
+    );
     emit(
       ctx,
       result,

@@ -5,8 +5,7 @@ import { emit } from '../emit.ts';
 export const validateCommand: FedgateCommand = (ctx) => ({
   command: 'validate',
   describe: 'Check a topology file and report every problem at once',
-  builder: (y) =>
-    withTopologyFile(y).example('$0 validate -f infra/topologies/acme.example.yaml', 'Check the example fleet'),
+  builder: (y) => withTopologyFile(y).example('$0 validate -f infra/topologies/acme.example.yaml', 'Check the example fleet'),
   handler: async (argv: { file: string }) => {
     const { topology } = await loadTopology(argv.file);
     const credentials = requiredCredentials(topology).map((ref) => ({

@@ -17,13 +17,13 @@ interface WanArgs {
 
 export const wanCommand: FedgateCommand = (ctx) => ({
   command: 'wan <command>',
-  describe: 'Local mode: the WAN simulator between each gateway\'s links and the backend (latency, jitter, partitions)',
+  describe: "Local mode: the WAN simulator between each gateway's links and the backend (latency, jitter, partitions)",
   builder: (y: Argv) =>
     y
       .command({
         command: 'status',
         describe: 'Each WAN proxy: its conditions and traffic',
-        builder: (s: Argv) => withTopologyFile(s).example('$0 wan status -f test/fixtures/drill-fleet.yaml', 'Conditions of every gateway\'s link'),
+        builder: (s: Argv) => withTopologyFile(s).example('$0 wan status -f test/fixtures/drill-fleet.yaml', "Conditions of every gateway's link"),
         handler: (argv: Omit<WanArgs, 'gateway'>) => status(ctx, argv),
       })
       .command({
@@ -32,7 +32,11 @@ export const wanCommand: FedgateCommand = (ctx) => ({
         builder: (p: Argv) =>
           withTopologyFile(p)
             .positional('gateway', { type: 'string', demandOption: true, describe: 'Gateway name from the topology' })
-            .option('mode', { choices: ['reset', 'blackhole'] as const, default: 'reset' as const, describe: 'reset: connections are reset and refused; blackhole: nothing passes, connections hang' })
+            .option('mode', {
+              choices: ['reset', 'blackhole'] as const,
+              default: 'reset' as const,
+              describe: 'reset: connections are reset and refused; blackhole: nothing passes, connections hang',
+            })
             .example('$0 wan partition eu -f test/fixtures/drill-fleet.yaml', 'Partition gateway eu from the backend'),
         handler: (argv: WanArgs & { mode: 'reset' | 'blackhole' }) => change(ctx, argv, { partition: argv.mode }),
       })
@@ -47,7 +51,7 @@ export const wanCommand: FedgateCommand = (ctx) => ({
       })
       .command({
         command: 'set <gateway>',
-        describe: 'Change the latency and jitter of a gateway\'s link',
+        describe: "Change the latency and jitter of a gateway's link",
         builder: (s: Argv) =>
           withTopologyFile(s)
             .positional('gateway', { type: 'string', demandOption: true, describe: 'Gateway name from the topology' })
@@ -56,7 +60,10 @@ export const wanCommand: FedgateCommand = (ctx) => ({
             .example('$0 wan set us --latency-ms 120 --jitter-ms 30 -f test/fixtures/drill-fleet.yaml', 'A transatlantic link'),
         handler: (argv: WanArgs & { latencyMs?: number; jitterMs?: number }) => {
           if (argv.latencyMs === undefined && argv.jitterMs === undefined) throw new UsageError('give --latency-ms, --jitter-ms or both');
-          return change(ctx, argv, { ...(argv.latencyMs === undefined ? {} : { latencyMs: argv.latencyMs }), ...(argv.jitterMs === undefined ? {} : { jitterMs: argv.jitterMs }) });
+          return change(ctx, argv, {
+            ...(argv.latencyMs === undefined ? {} : { latencyMs: argv.latencyMs }),
+            ...(argv.jitterMs === undefined ? {} : { jitterMs: argv.jitterMs }),
+          });
         },
       })
       .demandCommand(1, 'Name a wan command: status, partition, heal or set.')

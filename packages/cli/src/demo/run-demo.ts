@@ -3,9 +3,7 @@ import mqtt, { type MqttClient } from 'mqtt';
 import { Client as StompClient } from '@stomp/stompjs';
 import { TCPWrapper } from '@stomp/tcp-wrapper';
 import amqp from 'amqplib';
-import {
-  ADMIN_USER, APP_USER, DEVICE_USER, DEVICES_EXCHANGE, ROUTE_HEADER, type Gateway,
-} from '@fedgate/topology';
+import { ADMIN_USER, APP_USER, DEVICE_USER, DEVICES_EXCHANGE, ROUTE_HEADER, type Gateway } from '@fedgate/topology';
 import type { RunningFleet } from '@fedgate/local-cluster';
 import { createClient, type DeviceEvent } from '@fedgate/client';
 import { appSubscriptionQueue } from '@fedgate/pki';
@@ -42,9 +40,7 @@ async function watchGateway(fleet: RunningFleet, gateway: string, deviceId: stri
 
 /** A device on `gw`: over TLS with its own certificate (client id and login come from it), else the shared password. */
 async function mqttDevice(gw: Gateway, fleet: RunningFleet, clientId: string): Promise<{ client: MqttClient; got: string[] }> {
-  const login = gw.tls
-    ? { ...(await fleet.deviceTls(clientId)) }
-    : { username: DEVICE_USER, password: fleet.secrets.password(gw.name, DEVICE_USER) };
+  const login = gw.tls ? { ...(await fleet.deviceTls(clientId)) } : { username: DEVICE_USER, password: fleet.secrets.password(gw.name, DEVICE_USER) };
   const client = await mqtt.connectAsync(`${gw.tls ? 'mqtts' : 'mqtt'}://${gw.host}:${gw.ports.mqtt}`, { clientId, ...login, reconnectPeriod: 0 });
   const got: string[] = [];
   client.on('message', (topic) => got.push(topic));
@@ -119,12 +115,18 @@ export async function runDemo(fleet: RunningFleet, say: (step: DemoStep) => void
     stomp.publish({ destination: `/topic/devices.${app}.events.status`, body: '{"state":"idle"}', headers: { 'x-fedgate-gateway': 'spoofed' } });
     const gotEvents = await until(() => events.some((e) => e.deviceId === sensor) && events.some((e) => e.deviceId === app));
     const from = (id: string) => events.find((e) => e.deviceId === id)?.gateway;
-    step(gotEvents && from(sensor) === first.name && from(app) === second.name, `events came back: ${sensor} via ${from(sensor)}, ${app} via ${from(app)} (a spoofed header was ignored)`);
+    step(
+      gotEvents && from(sensor) === first.name && from(app) === second.name,
+      `events came back: ${sensor} via ${from(sensor)}, ${app} via ${from(app)} (a spoofed header was ignored)`,
+    );
 
     const watches = await Promise.all(fleet.topology.gateways.map((g) => watchGateway(fleet, g.name, ghost)));
     await service.sendCommand(ghost, 'ping', {});
     const everywhere = await until(() => watches.every((w) => w.seen.length > 0));
-    step(everywhere && watches.every((w) => w.seen.every((s) => s.route === 'broadcast')), `a command for unknown device ${ghost} was broadcast to all ${watches.length} gateways`);
+    step(
+      everywhere && watches.every((w) => w.seen.every((s) => s.route === 'broadcast')),
+      `a command for unknown device ${ghost} was broadcast to all ${watches.length} gateways`,
+    );
     await Promise.all(watches.map((w) => w.close()));
 
     await device.client.endAsync();
