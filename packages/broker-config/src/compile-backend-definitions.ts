@@ -132,13 +132,10 @@ export function compileBackendDefinitions(topology: Topology, secrets: Secrets):
       write: `^(fedgate\\.to\\.[^.]+|${escapeRegex(BROADCAST_EXCHANGE)}|${escapeRegex(DEAD_EXCHANGE)}|${escapeRegex(PRESENCE_EXCHANGE)}|${escapeRegex(DIRECTORY_EXCHANGE)})$`,
       read: `^(${escapeRegex(ROUTER_QUEUE)}|${escapeRegex(PRESENCE_STREAM)}|${escapeRegex(SNAPSHOT_STREAM)}|fedgate\\.to\\.[^.]+\\.outbox|federation: fedgate\\.to\\..+)$`,
     },
-    {
-      // Microservices: publish commands; consume events and dead letters through their own server-named queues.
-      name: APP_USER,
-      configure: '^amq\\.gen-.*$',
-      write: `^(${escapeRegex(COMMANDS_EXCHANGE)}|amq\\.gen-.*)$`,
-      read: `^(${escapeRegex(EVENTS_EXCHANGE)}|${escapeRegex(DEAD_EXCHANGE)}|amq\\.gen-.*)$`,
-    },
+    // Microservices: publish commands; consume events and dead letters through their own exclusive, server-named
+    // queues (no other connection can consume an exclusive queue). One user each; fedgate-app for demo and tools.
+    serviceUserSpec(APP_USER),
+    ...backend.services.map((svc) => serviceUserSpec(svc.name, svc.maxConnections)),
     // Over TLS the links log in with their certificates (EXTERNAL): their users have no password to steal.
     ...gateways
       .flatMap((gw) => [downlinkUserSpec(gw), uplinkUserSpec(gw)])
@@ -169,4 +166,14 @@ function downlinkUserSpec(gw: Gateway): UserSpec {
 /** The uplink and presence links only publish, to events and presence. */
 function uplinkUserSpec(gw: Gateway): UserSpec {
   return { name: uplinkUser(gw.name), configure: '^$', write: exactly(EVENTS_EXCHANGE, PRESENCE_EXCHANGE), read: '^$' };
+}
+
+function serviceUserSpec(name: string, maxConnections?: number): UserSpec {
+  return {
+    name,
+    configure: '^amq\\.gen-.*$',
+    write: `^(${escapeRegex(COMMANDS_EXCHANGE)}|amq\\.gen-.*)$`,
+    read: `^(${escapeRegex(EVENTS_EXCHANGE)}|${escapeRegex(DEAD_EXCHANGE)}|amq\\.gen-.*)$`,
+    ...(maxConnections === undefined ? {} : { limits: { 'max-connections': maxConnections } }),
+  };
 }

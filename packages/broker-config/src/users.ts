@@ -14,6 +14,8 @@ export interface UserSpec {
    * empty hash, which the internal backend never accepts a password for. @default 'password'
    */
   readonly login?: 'password' | 'certificate';
+  /** Per-user limits RabbitMQ enforces at login (`max-connections`, `max-channels`). @default none */
+  readonly limits?: Record<string, number>;
 }
 
 /** A user with a hashed password (or none, for certificate logins) and its vhost permissions. */
@@ -24,7 +26,7 @@ export function user(cluster: string, vhost: string, spec: UserSpec, secrets: Se
       password_hash: spec.login === 'certificate' ? '' : rabbitPasswordHash(spec.name, secrets.password(cluster, spec.name)),
       hashing_algorithm: 'rabbit_password_hashing_sha256',
       tags: spec.tags ?? [],
-      limits: {},
+      limits: { ...spec.limits },
     },
     permission: { user: spec.name, vhost, configure: spec.configure, write: spec.write, read: spec.read },
   };

@@ -76,7 +76,7 @@ describe('cli - validate, render, schema', () => {
     const out = mkdtempSync(join(tmpdir(), 'fedgate-render-'));
     const { code, stderr } = await run(['render', '-f', 'infra/topologies/acme.example.yaml', '--out', out]);
     assert.equal(code, 2);
-    assert.match(stderr, /missing 6 password\(s\): FEDGATE_CORE_ADMIN_PASSWORD/);
+    assert.match(stderr, /missing 8 password\(s\): FEDGATE_CORE_ADMIN_PASSWORD, .*FEDGATE_CORE_BILLING_PASSWORD, FEDGATE_CORE_FLEET_OPS_PASSWORD/);
   });
 
   it('schema prints a JSON Schema that requires backend and gateways', async () => {

@@ -20,6 +20,7 @@ export function requiredCredentials(topology: Topology): CredentialRef[] {
     { cluster: backend, user: ADMIN_USER },
     { cluster: backend, user: ROUTER_USER },
     { cluster: backend, user: APP_USER },
+    ...topology.backend.services.map((s) => ({ cluster: backend, user: s.name })),
     ...topology.gateways.flatMap((g) => [
       ...(topology.backend.tls
         ? []

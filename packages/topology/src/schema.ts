@@ -101,11 +101,28 @@ const backendLimits = z.strictObject({
     .default(2 * 1024 * 1024 * 1024),
 });
 
+/** A microservice's backend login: its own user, so each can be told apart, limited and revoked on its own. */
+const service = z.strictObject({
+  name: z
+    .string()
+    .regex(/^[a-z][a-z0-9-]{0,40}$/, { error: 'expected a service name: lowercase letters, digits and "-", starting with a letter' })
+    .refine((name) => !/^(fedgate|admin$|router$|app$|device$|down-|up-)/.test(name), {
+      error: 'reserved: fedgate…, admin, router, app, device, down-… and up-… name fedgate\'s own users (and their password variables)',
+    }),
+  /** Connections this service may hold on the backend at once. @default 100 */
+  maxConnections: z.int().min(1).default(100),
+});
+
 export const backendSchema = z.strictObject({
   ...clusterFields,
   profile: z.literal('throughput', { error: 'the backend profile is "throughput"' }).default('throughput'),
   ports: backendPorts.prefault({}),
   limits: backendLimits.prefault({}),
+  /**
+   * Microservices that publish commands and read events, each with its own backend user and password
+   * (FEDGATE_<BACKEND>_<NAME>_PASSWORD). `fedgate-app` stays for the demo and tools. @default []
+   */
+  services: z.array(service).default([]),
 });
 
 /** Largest command body the router accepts, and the smallest message limit a gateway may have. */

@@ -45,44 +45,44 @@ describe('topology - validation', () => {
 
   it('refuses a duplicate cluster name', () => {
     assert.deepEqual(problems(edited('  - name: eu\n', '  - name: us\n')), [
-      'fleet.yaml:28:11: gateways[1].name: duplicate cluster name "us" (first used at gateways[0].name)',
+      'fleet.yaml:32:11: gateways[1].name: duplicate cluster name "us" (first used at gateways[0].name)',
     ]);
   });
 
   it('refuses a name that is not DNS-safe', () => {
     assert.deepEqual(problems(edited('  - name: eu\n', '  - name: EU_1\n')), [
-      'fleet.yaml:28:11: gateways[1].name: expected a DNS-safe name: lowercase letters, digits and "-", starting with a letter, at most 32 characters',
+      'fleet.yaml:32:11: gateways[1].name: expected a DNS-safe name: lowercase letters, digits and "-", starting with a letter, at most 32 characters',
     ]);
   });
 
   it('refuses an unknown AWS region code', () => {
     assert.deepEqual(problems(edited('region: eu-central-1', 'region: eu-middle-1')), [
-      'fleet.yaml:29:13: gateways[1].region: unknown AWS region code "eu-middle-1" (expected one like eu-west-1)',
+      'fleet.yaml:33:13: gateways[1].region: unknown AWS region code "eu-middle-1" (expected one like eu-west-1)',
     ]);
   });
 
   it('refuses overlapping CIDRs and names the one overlapped', () => {
     assert.deepEqual(problems(edited('cidr: 10.2.0.0/16', 'cidr: 10.1.128.0/17')), [
-      'fleet.yaml:35:11: gateways[1].cidr: overlaps gateways[0].cidr (10.1.0.0/16)',
+      'fleet.yaml:39:11: gateways[1].cidr: overlaps gateways[0].cidr (10.1.0.0/16)',
     ]);
   });
 
   it('refuses a CIDR with host bits set', () => {
     assert.deepEqual(problems(edited('cidr: 10.2.0.0/16', 'cidr: 10.2.3.0/16')), [
-      'fleet.yaml:35:11: gateways[1].cidr: "10.2.3.0/16" is not a network address (host bits must be zero, prefix at most 32)',
+      'fleet.yaml:39:11: gateways[1].cidr: "10.2.3.0/16" is not a network address (host bits must be zero, prefix at most 32)',
     ]);
   });
 
   it('refuses a gateway with no protocol', () => {
     assert.deepEqual(problems(edited('protocols: [mqtt]\n', 'protocols: []\n')), [
-      'fleet.yaml:32:16: gateways[1].protocols: a gateway needs at least one protocol (mqtt, stomp)',
+      'fleet.yaml:36:16: gateways[1].protocols: a gateway needs at least one protocol (mqtt, stomp)',
     ]);
   });
 
   it('refuses unknown link kinds and ack modes', () => {
     assert.deepEqual(problems(edited('downlink: { kind: shovel, ackMode: on-confirm', 'downlink: { kind: bridge, ackMode: eventually')), [
-      'fleet.yaml:24:23: gateways[0].downlink.kind: unknown link kind "bridge" (expected "shovel" or "federation")',
-      'fleet.yaml:24:40: gateways[0].downlink.ackMode: unknown ack mode "eventually" (expected "on-confirm", "on-publish" or "no-ack")',
+      'fleet.yaml:28:23: gateways[0].downlink.kind: unknown link kind "bridge" (expected "shovel" or "federation")',
+      'fleet.yaml:28:40: gateways[0].downlink.ackMode: unknown ack mode "eventually" (expected "on-confirm", "on-publish" or "no-ack")',
     ]);
   });
 
@@ -95,7 +95,7 @@ describe('topology - validation', () => {
         ),
       ),
       [
-        'fleet.yaml:25:21: gateways[0].uplink.kind: uplink kind "federation" cannot attribute events to their gateway (federation forwards what the device sent); use "shovel"',
+        'fleet.yaml:29:21: gateways[0].uplink.kind: uplink kind "federation" cannot attribute events to their gateway (federation forwards what the device sent); use "shovel"',
       ],
     );
   });
@@ -148,7 +148,7 @@ describe('topology - validation', () => {
     } catch (err) {
       const [problem] = (err as TopologyValidationError).problems as TopologyProblem[];
       assert.equal(problem!.path, 'gateways[1].region');
-      assert.equal(problem!.line, 29);
+      assert.equal(problem!.line, 33);
     }
   });
 });
