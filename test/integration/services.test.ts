@@ -37,13 +37,16 @@ describe('services - each microservice logs in to the backend as itself', functi
     const billing = await client();
     await billing.sendCommand(device, 'invoice', { total: 3 });
     await seen.next(undefined, 10_000);
-    const users = (await fleet.admin('core').get<{ user: string }[]>('/connections')).map((c) => c.user);
-    assert.ok(users.includes(service().name), `a connection of ${service().name} is open (users: ${[...new Set(users)].join(', ')})`);
+    // The management API lists a new connection once its statistics are collected (every 10 s on the backend).
+    const users = async () => (await fleet.admin('core').get<{ user: string }[]>('/connections')).map((c) => c.user);
+    const deadline = Date.now() + 20_000;
+    while (!(await users()).includes(service().name) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 500));
+    assert.ok((await users()).includes(service().name), `a connection of ${service().name} is listed`);
     const subscription = await billing.onEvent(eventPattern({ deviceId: device }), async () => undefined);
     cleanups.push(() => subscription.cancel());
   });
 
-  it('cannot read the router\'s queue or anything else that is not its own', async () => {
+  it("cannot read the router's queue or anything else that is not its own", async () => {
     const connection = await connectAmqp(endpoint());
     cleanups.push(() => connection.close());
     const channel = await connection.createChannel();
@@ -58,6 +61,7 @@ describe('services - each microservice logs in to the backend as itself', functi
       const c = await connectAmqp(endpoint());
       cleanups.push(() => c.close());
     }
-    await assert.rejects(connectAmqp(endpoint()), /connection limit|not allowed|ACCESS_REFUSED|403|closed/i);
+    // The broker closes the connection during the handshake (its log: "user connection limit (N) is reached").
+    await assert.rejects(connectAmqp(endpoint()), /ConnectionClose|connection limit/);
   });
 });

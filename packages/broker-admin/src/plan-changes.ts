@@ -80,14 +80,12 @@ export function isOwned(item: Item): boolean {
 
 /**
  * Pure: what to do to make `live` hold `desired`, limited to fedgate's objects. `live` is the broker's
- * definitions export; objects others created never appear in the plan.
+ * definitions export. Every desired object is compared with its live namesake, whatever its name (a service's
+ * user is named by the topology, not fedgate-…); only fedgate-named objects can be extra, so objects others
+ * created never appear in the plan.
  */
 export function planChanges(cluster: string, desired: Definitions, live: Partial<Definitions>): ClusterPlan {
-  const liveItems = new Map(
-    items(live)
-      .filter(isOwned)
-      .map((i) => [`${i.kind}\0${i.id}`, i]),
-  );
+  const liveItems = new Map(items(live).map((i) => [`${i.kind}\0${i.id}`, i]));
   const liveVhosts = new Set((live.vhosts ?? []).map((v) => v.name));
   const changes: Change[] = [];
   for (const want of items(desired)) {
@@ -105,7 +103,7 @@ export function planChanges(cluster: string, desired: Definitions, live: Partial
     const fields = differingFields(want.object, have.object);
     if (fields.length > 0) changes.push({ action: 'update', ...want, fields });
   }
-  const extra = [...liveItems.values()].map((i) => ({ action: 'delete' as const, ...i }));
+  const extra = [...liveItems.values()].filter(isOwned).map((i) => ({ action: 'delete' as const, ...i }));
   return { cluster, changes: sortChanges(changes), extra: sortChanges(extra).reverse() };
 }
 

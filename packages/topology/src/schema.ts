@@ -107,7 +107,7 @@ const service = z.strictObject({
     .string()
     .regex(/^[a-z][a-z0-9-]{0,40}$/, { error: 'expected a service name: lowercase letters, digits and "-", starting with a letter' })
     .refine((name) => !/^(fedgate|admin$|router$|app$|device$|down-|up-)/.test(name), {
-      error: 'reserved: fedgate…, admin, router, app, device, down-… and up-… name fedgate\'s own users (and their password variables)',
+      error: "reserved: fedgate…, admin, router, app, device, down-… and up-… name fedgate's own users (and their password variables)",
     }),
   /** Connections this service may hold on the backend at once. @default 100 */
   maxConnections: z.int().min(1).default(100),
