@@ -1,4 +1,6 @@
-import { DEVICES_EXCHANGE, authzPort, gatewayMaxMessageBytes, isGateway, type Cluster, type Gateway, type Topology } from '@fedgate/topology';
+import {
+  DEVICES_EXCHANGE, authzPort, gatewayMaxMessageBytes, isGateway, speaksMqtt, speaksStomp, webMqttPort, webStompPort, type Cluster, type Gateway, type Topology,
+} from '@fedgate/topology';
 import { certificateLoginSettings, oauthBrokerSettings, TOKEN_ALGORITHM } from '@fedgate/pki';
 import { DEFAULT_TLS_DIR, nodeTlsFiles, tokenKeyFile } from './tls-files.ts';
 
@@ -71,7 +73,7 @@ function listeners(cluster: Cluster, options: RenderConfOptions): Line[] {
       ];
   lines.push([`prometheus.tcp.port = ${ports.prometheus}`, 'Prometheus scrape endpoint for dashboards and alerts.']);
   if (ip) lines.push([`prometheus.tcp.ip = ${ip}`, 'Only this address, like every listener.']);
-  if (isGateway(cluster)) lines.push(...deviceListeners(cluster, ip));
+  if (isGateway(cluster)) lines.push(...deviceListeners(cluster, ip), ...webListeners(cluster, ip, options.tlsDir ?? DEFAULT_TLS_DIR));
   return lines;
 }
 
@@ -113,12 +115,52 @@ function deviceListeners(gw: Gateway, ip: string | undefined): Line[] {
       [`mqtt.listeners.${tls}.default = ${at(ip, gw.ports.mqtt)}`, gw.tls ? 'MQTT for devices, over TLS with the node\'s ssl_options.' : 'MQTT for devices.'],
       ...(gw.tls ? [['mqtt.listeners.tcp = none', 'Devices connect over TLS only.'] as Line] : []),
     );
+  } else if (speaksMqtt(gw)) {
+    lines.push(
+      ['mqtt.listeners.tcp = none', 'MQTT over WebSockets only: the MQTT plugin it is built on would otherwise open 1883.'],
+      ['mqtt.listeners.ssl = none', 'No raw MQTT over TLS either.'],
+    );
   }
   if (gw.protocols.includes('stomp')) {
     lines.push(
       [`stomp.listeners.${tls}.1 = ${at(ip, gw.ports.stomp)}`, gw.tls ? 'STOMP for apps, over TLS with the node\'s ssl_options.' : 'STOMP for devices and apps.'],
       ...(gw.tls ? [['stomp.listeners.tcp = none', 'STOMP over TLS only.'] as Line] : []),
     );
+  } else if (speaksStomp(gw)) {
+    lines.push(
+      ['stomp.listeners.tcp = none', 'STOMP over WebSockets only: the STOMP plugin it is built on would otherwise open 61613.'],
+      ['stomp.listeners.ssl = none', 'No raw STOMP over TLS either.'],
+    );
+  }
+  return lines;
+}
+
+/**
+ * MQTT and STOMP over WebSockets (path /ws) for browser apps. On a TLS gateway: wss with the node's certificate and
+ * no client certificate asked for — browsers cannot present one, so unlike the raw listeners (the node's
+ * ssl_options, fail_if_no_peer_cert) these set no verify at all (4.0's schema has no web_mqtt.ssl.verify; Erlang's
+ * server default is verify_none) and an app logs in with its signed token only. The plain ws listener is off there.
+ */
+function webListeners(gw: Gateway, ip: string | undefined, tlsDir: string): Line[] {
+  const lines: Line[] = [];
+  for (const [protocol, key, port, what] of [
+    ['web-mqtt', 'web_mqtt', webMqttPort(gw), 'MQTT'],
+    ['web-stomp', 'web_stomp', webStompPort(gw), 'STOMP'],
+  ] as const) {
+    if (!gw.protocols.includes(protocol)) continue;
+    if (gw.tls) {
+      lines.push(
+        [`${key}.tcp.listener = none`, `No plain ws: browsers reach ${what} over wss only.`],
+        [`${key}.ssl.port = ${port}`, `${what} over secure WebSockets for browser apps (wss://host:${port}/ws); they log in with a signed app token.`],
+        ...(ip ? [[`${key}.ssl.ip = ${ip}`, 'Only this address (local mode: loopback), like every listener.'] as Line] : []),
+        ...tlsFiles(`${key}.ssl`, tlsDir).map(([setting, why]): Line => [setting, why.replace('peers are checked against it', 'sent with the chain; browsers present no certificate, so none is asked for')]),
+      );
+    } else {
+      lines.push(
+        [`${key}.tcp.port = ${port}`, `${what} over WebSockets for browser apps (ws://host:${port}/ws).`],
+        ...(ip ? [[`${key}.tcp.ip = ${ip}`, 'Only this address (local mode: loopback), like every listener.'] as Line] : []),
+      );
+    }
   }
   return lines;
 }
@@ -218,7 +260,7 @@ function gatewayProfile(topology: Topology, gw: Gateway): [string, Line[]][] {
     ['tcp_listen_options.backlog = 4096', 'Accept queue for AMQP during a burst.'],
     [`max_message_size = ${gatewayMaxMessageBytes(topology, gw)}`, 'No client may publish a body larger than the topology allows (AMQP, STOMP).'],
   ];
-  if (gw.protocols.includes('mqtt')) {
+  if (speaksMqtt(gw)) {
     lines.push(
       ['mqtt.allow_anonymous = false', 'Every device authenticates; the topic permissions depend on it.'],
       [`mqtt.vhost = ${topology.vhost}`, 'Devices land in fedgate\'s vhost.'],
@@ -242,9 +284,15 @@ function gatewayProfile(topology: Topology, gw: Gateway): [string, Line[]][] {
       [`mqtt.max_packet_size_authenticated = ${gatewayMaxMessageBytes(topology, gw)}`, 'A device sending a larger packet is disconnected before it reaches a queue.'],
       ['mqtt.mailbox_soft_limit = 200', 'A device that reads slower than its commands arrive stops receiving until it catches up, instead of growing memory.'],
     );
-    if (gw.proxyProtocol) lines.push(['mqtt.proxy_protocol = true', 'Devices arrive through the load balancer\'s PROXY header: limits and logs see their own addresses.']);
+    if (gw.proxyProtocol && gw.protocols.includes('mqtt')) lines.push(['mqtt.proxy_protocol = true', 'Devices arrive through the load balancer\'s PROXY header: limits and logs see their own addresses.']);
   }
-  if (gw.protocols.includes('stomp')) {
+  if (gw.protocols.includes('web-mqtt')) {
+    lines.push(
+      [`web_mqtt.num_acceptors.${gw.tls ? 'ssl' : 'tcp'} = 10`, 'Accept browser reconnect bursts in parallel; logins, exchange, vhost and limits are the MQTT plugin\'s above.'],
+      ...(gw.proxyProtocol ? [['web_mqtt.proxy_protocol = true', 'Browsers arrive through the load balancer\'s PROXY header too.'] as Line] : []),
+    );
+  }
+  if (speaksStomp(gw)) {
     lines.push(
       [`stomp.default_topic_exchange = ${DEVICES_EXCHANGE}`, 'STOMP /topic/ destinations use the same exchange as MQTT.'],
       ['stomp.num_acceptors.tcp = 10', 'Accept STOMP bursts in parallel.'],
@@ -252,7 +300,13 @@ function gatewayProfile(topology: Topology, gw: Gateway): [string, Line[]][] {
       ['stomp.tcp_listen_options.sndbuf = 16384', 'Small buffers: many connections, little traffic each.'],
       ['stomp.tcp_listen_options.recbuf = 16384', 'Same for receiving.'],
     );
-    if (gw.proxyProtocol) lines.push(['stomp.proxy_protocol = true', 'Apps arrive through the load balancer\'s PROXY header too.']);
+    if (gw.proxyProtocol && gw.protocols.includes('stomp')) lines.push(['stomp.proxy_protocol = true', 'Apps arrive through the load balancer\'s PROXY header too.']);
+  }
+  if (gw.protocols.includes('web-stomp')) {
+    lines.push(
+      [`web_stomp.num_acceptors.${gw.tls ? 'ssl' : 'tcp'} = 10`, 'Accept browser reconnect bursts in parallel; the exchange is STOMP\'s default_topic_exchange above.'],
+      ...(gw.proxyProtocol ? [['web_stomp.proxy_protocol = true', 'Browsers arrive through the load balancer\'s PROXY header too.'] as Line] : []),
+    );
   }
   return [['profile: connections', lines]];
 }

@@ -1,4 +1,4 @@
-import { DEFAULT_AUTHZ_PORT, DEFAULT_MAX_COMMAND_BYTES, backendSchema, gatewaySchema, type Cluster } from './schema.ts';
+import { DEFAULT_AUTHZ_PORT, DEFAULT_MAX_COMMAND_BYTES, DEFAULT_WEB_MQTT_PORT, DEFAULT_WEB_STOMP_PORT, backendSchema, gatewaySchema, type Cluster } from './schema.ts';
 import { cidrsOverlap, parseCidr, type Cidr } from './cidr.ts';
 import { formatPath } from './errors.ts';
 
@@ -147,6 +147,13 @@ function portCollisions(clusters: Located<Cluster>[]): RawProblem[] {
     // A TLS gateway runs its device authorisation endpoint on the default port unless it names one.
     if ('protocols' in value && value.tls && value.ports.authz === undefined) {
       listeners.push(...Array.from({ length: value.nodes }, (_, node): [PropertyKey[], number, number] => [[...path, 'ports', 'authz'], DEFAULT_AUTHZ_PORT + node, node]));
+    }
+    // A gateway speaking MQTT or STOMP over WebSockets listens on the default web port unless it names one.
+    if ('protocols' in value) {
+      for (const [protocol, key, fallback] of [['web-mqtt', 'webMqtt', DEFAULT_WEB_MQTT_PORT], ['web-stomp', 'webStomp', DEFAULT_WEB_STOMP_PORT]] as const) {
+        if (!value.protocols.includes(protocol) || value.ports[key] !== undefined) continue;
+        listeners.push(...Array.from({ length: value.nodes }, (_, node): [PropertyKey[], number, number] => [[...path, 'ports', key], fallback + node, node]));
+      }
     }
     for (const [portPath, port, node] of listeners) {
       const key = `${value.host}:${port}`;

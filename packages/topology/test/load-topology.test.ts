@@ -72,7 +72,7 @@ describe('topology - validation', () => {
 
   it('refuses a gateway with no protocol', () => {
     assert.deepEqual(problems(edited('protocols: [mqtt]\n', 'protocols: []\n')), [
-      'fleet.yaml:32:16: gateways[1].protocols: a gateway needs at least one protocol (mqtt, stomp)',
+      'fleet.yaml:32:16: gateways[1].protocols: a gateway needs at least one protocol (mqtt, stomp, web-mqtt, web-stomp)',
     ]);
   });
 
@@ -100,7 +100,7 @@ describe('topology - validation', () => {
 
   it('refuses two listeners on one host and port', () => {
     const text = readFileSync('infra/topologies/local.yaml', 'utf8').replace('mqtt: 1891', 'mqtt: 1890');
-    assert.deepEqual(problems(text), ['fleet.yaml:31:83: gateways[1].ports.mqtt: port 1890 on 127.0.0.1 is already used by gateways[0].ports.mqtt']);
+    assert.deepEqual(problems(text), ['fleet.yaml:32:83: gateways[1].ports.mqtt: port 1890 on 127.0.0.1 is already used by gateways[0].ports.mqtt']);
   });
 
   it('refuses a gateway message limit below the largest command, which could not reach that gateway', () => {

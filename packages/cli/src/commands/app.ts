@@ -27,7 +27,8 @@ export const appCommand: FedgateCommand = (ctx) => ({
             .example('$0 app token dashboard --ttl 15m', 'A token for app "dashboard" valid for 15 minutes')
             .epilogue(
               'Only the token goes to stdout, so TOKEN=$(fedgate app token NAME) works; its scopes go to stderr. The app connects over STOMP ' +
-                'with the token as passcode and subscribes with the header x-queue-name: fedgate.app.NAME.<anything>, the only queues it may use. ' +
+                'with the token as passcode and subscribes with the header x-queue-name: fedgate.app.NAME.<anything>, the only queues it may use; ' +
+                'over MQTT (web-mqtt, from a browser) the token is the password and the client id must be NAME (its session queues are the only MQTT ones it may use). ' +
                 'The signing key (RS256) is created beside the fleet CA if missing; gateways verify tokens with its public key.',
             ),
         handler: (argv: TokenArgs) => appToken(ctx, argv),
