@@ -1,5 +1,6 @@
 import { withTopologyFile, type FedgateCommand } from '../command.ts';
 import { EXIT_FAILURE } from '../exit-codes.ts';
+import { DEFAULT_WEB_APP_PORT } from './app.ts';
 
 export const demoCommand: FedgateCommand = (ctx) => ({
   command: 'demo',
@@ -7,12 +8,14 @@ export const demoCommand: FedgateCommand = (ctx) => ({
   builder: (y) =>
     withTopologyFile(y)
       .option('router-port', { type: 'number', default: 9464, describe: 'HTTP port of the background router (/metrics, /readyz)' })
+      .option('web-app-port', { type: 'number', default: DEFAULT_WEB_APP_PORT, describe: 'HTTP port of the browser example app (on 127.0.0.1), when a gateway speaks web-mqtt' })
       .example('$0 demo', 'What `npm start` runs'),
-  handler: async (argv: { file: string; routerPort: number }) => {
-    const [{ upFleet }, { ensureBackgroundRouter }, { runDemo }] = await Promise.all([
+  handler: async (argv: { file: string; routerPort: number; webAppPort: number }) => {
+    const [{ upFleet }, { ensureBackgroundRouter }, { runDemo }, { ensureBackgroundWebApp }] = await Promise.all([
       import('@fedgate/local-cluster'),
       import('../demo/background-router.ts'),
       import('../demo/run-demo.ts'),
+      import('../demo/background-web-app.ts'),
     ]);
     const progress = (line: string) => ctx.io.stderr(`${line}\n`);
     const fleet = await upFleet(argv.file, { onProgress: progress });
@@ -20,6 +23,15 @@ export const demoCommand: FedgateCommand = (ctx) => ({
     progress(router.started ? `router: started (pid ${router.pid}), logs in ${router.log}` : `router: already running on :${argv.routerPort}`);
     ctx.io.stdout('\nfedgate demo\n');
     const ok = await runDemo(fleet, (s) => ctx.io.stdout(`  ${s.ok ? '✔' : '✘'} ${s.text}\n`));
+    const web = fleet.topology.gateways.find((g) => g.protocols.includes('web-mqtt'));
+    if (web) {
+      const page = await ensureBackgroundWebApp(argv.file, fleet.stateDir, { app: 'browser-app', gateway: web.name, port: argv.webAppPort });
+      ctx.io.stdout(
+        `\nBrowser example app (app "browser-app" on gateway ${web.name}, MQTT over WebSockets): ${page.url}\n` +
+          (web.tls && fleet.tls ? `  your browser must trust the fleet CA ${fleet.tls.caFile} for the gateway's wss:// listener\n` : '') +
+          `  send it a command: the client SDK's sendCommand('browser-app', 'hello', …) or any publish to fedgate.commands with routing key devices.browser-app.commands.hello\n`,
+      );
+    }
     ctx.io.stdout(
       `\n${ok ? 'Everything worked.' : 'Something did not work (✘ above).'}\n` +
         `The fleet and the router keep running: metrics at http://127.0.0.1:${argv.routerPort}/metrics, status with \`npx fedgate status -f ${argv.file}\`.\n` +
