@@ -19,3 +19,4 @@ export {
   drainDevices, normalizeDrainOptions, DrainError, DEFAULT_DRAIN_BATCH_SIZE, DEFAULT_DRAIN_PAUSE_MS, DEFAULT_DRAIN_TIMEOUT_MS,
   DRAIN_REASON, type DrainOptions, type DrainProgress, type DrainReport,
 } from './drain-devices.ts';
+export { countDeviceConnections } from './device-connection-count.ts';

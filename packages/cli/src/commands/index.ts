@@ -21,6 +21,7 @@ import { secretsCommand } from './secrets.ts';
 import { deviceCommand } from './device.ts';
 import { appCommand } from './app.ts';
 import { releaseCommand } from './release.ts';
+import { consoleCommand } from './console.ts';
 
 /** Every fedgate command, in the order `--help` lists them. */
-export const COMMANDS: FedgateCommand[] = [validateCommand, renderCommand, schemaCommand, localCommand, planCommand, applyCommand, statusCommand, gatewayHealthCommand, deviceAuthzCommand, routerCommand, demoCommand, dnsCommand, synthCommand, releaseCommand, secretsCommand, deviceCommand, appCommand, regionCommand, benchCommand, linkCommand, gatewayCommand, wanCommand];
+export const COMMANDS: FedgateCommand[] = [validateCommand, renderCommand, schemaCommand, localCommand, planCommand, applyCommand, statusCommand, consoleCommand, gatewayHealthCommand, deviceAuthzCommand, routerCommand, demoCommand, dnsCommand, synthCommand, releaseCommand, secretsCommand, deviceCommand, appCommand, regionCommand, benchCommand, linkCommand, gatewayCommand, wanCommand];
