@@ -101,8 +101,8 @@ describe('infra - gateway stacks of the example topology', () => {
     assert.ok(us.some((r) => r.port === 61614 && r.from === WORLD), 'us has STOMP over TLS open');
     assert.ok(eu.some((r) => r.port === 8883 && r.from === WORLD), 'eu has MQTT over TLS open');
     assert.ok(!eu.some((r) => r.port === 61614), 'eu has no STOMP, so no STOMP rule');
-    // Browser apps: MQTT and STOMP over wss where the gateway speaks them (us), nowhere else.
-    assert.ok(us.some((r) => r.port === 8083 && r.from === WORLD) && us.some((r) => r.port === 8093 && r.from === WORLD), 'us has web-mqtt and web-stomp open');
+    // Browser apps: STOMP over wss where the gateway speaks it (us), nowhere else.
+    assert.ok(us.some((r) => r.port === 8093 && r.from === WORLD), 'us has web-stomp open');
     assert.ok(!eu.some((r) => r.port === 8083 || r.port === 8093), 'eu has no web protocol, so no web rule');
     // Only the listeners RabbitMQ has: with TLS on, plain 1883/61613 stay closed.
     assert.ok(!us.some((r) => r.port === 1883 || r.port === 61613), 'no plain-text device ports on a TLS gateway');
@@ -137,7 +137,7 @@ describe('infra - gateway stacks of the example topology', () => {
   });
 
   it('puts device ports and gateway-health on the internet-facing NLB, AMQP and management on an internal one', () => {
-    assert.deepEqual(listenerPorts(stackJson(fleet, 'gateway-us-us-east-1')), { 'internet-facing': [8080, 8083, 8093, 8883, 61614], internal: [5671, 15671] });
+    assert.deepEqual(listenerPorts(stackJson(fleet, 'gateway-us-us-east-1')), { 'internet-facing': [8080, 8093, 8883, 61614], internal: [5671, 15671] });
     assert.deepEqual(listenerPorts(stackJson(fleet, 'gateway-eu-eu-central-1')), { 'internet-facing': [8080, 8883], internal: [5671, 15671] });
     assert.ok(Testing.toHaveResourceWithProperties(stackJson(fleet, 'gateway-us-us-east-1'), Lb.tfResourceType, {
       load_balancer_type: 'network', internal: false, enable_cross_zone_load_balancing: true,

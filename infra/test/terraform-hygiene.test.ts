@@ -44,7 +44,7 @@ describe('infra - Terraform hygiene of the synthesized stacks', () => {
   it('sends PROXY protocol v2 to device listeners only, so gateways see device addresses and gateway-health stays plain HTTP', () => {
     const groups = Object.values(resources(stackJson(fleet, 'gateway-us-us-east-1'), LbTargetGroup.tfResourceType));
     const proxied = groups.filter((g) => g.proxy_protocol_v2 === true).map((g) => Number(g.port)).sort((a, b) => a - b);
-    assert.deepEqual(proxied, [8083, 8093, 8883, 61614]);
+    assert.deepEqual(proxied, [8093, 8883, 61614]);
     assert.ok(groups.some((g) => Number(g.port) === 8080 && g.proxy_protocol_v2 === undefined));
   });
 

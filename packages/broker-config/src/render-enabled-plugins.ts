@@ -12,7 +12,9 @@ export function renderEnabledPlugins(cluster: Cluster): string {
     if (cluster.protocols.includes('web-mqtt')) plugins.push('rabbitmq_web_mqtt');
     if (cluster.protocols.includes('web-stomp')) plugins.push('rabbitmq_web_stomp');
     // Over TLS: devices are answered by fedgate's endpoint through the cache; apps log in with signed tokens.
-    if (cluster.tls) plugins.push('rabbitmq_auth_backend_cache', 'rabbitmq_auth_backend_http', 'rabbitmq_auth_backend_oauth2');
+    // (A gateway without raw MQTT has no device logins, so no endpoint in its chain: see hasDeviceLogins.)
+    if (cluster.tls && cluster.protocols.includes('mqtt')) plugins.push('rabbitmq_auth_backend_cache', 'rabbitmq_auth_backend_http');
+    if (cluster.tls) plugins.push('rabbitmq_auth_backend_oauth2');
   } else {
     // Federation upstream objects live here; shovel management lets status read link state from either side.
     plugins.push('rabbitmq_federation', 'rabbitmq_shovel', 'rabbitmq_consistent_hash_exchange');

@@ -165,6 +165,11 @@ function webListeners(gw: Gateway, ip: string | undefined, tlsDir: string): Line
   return lines;
 }
 
+/** A TLS gateway's devices log in by certificate over raw MQTT, answered by the node's authorisation endpoint. */
+export function hasDeviceLogins(gw: Gateway): boolean {
+  return gw.tls && gw.protocols.includes('mqtt');
+}
+
 /** Who may log in how, on a TLS cluster. */
 function logins(cluster: Cluster, options: RenderConfOptions): Line[] {
   const certificateLogins = Object.entries(certificateLoginSettings({ mqtt: isGateway(cluster) && cluster.protocols.includes('mqtt') }));
@@ -189,12 +194,18 @@ function logins(cluster: Cluster, options: RenderConfOptions): Line[] {
     ['auth_mechanisms.1 = PLAIN', 'fedgate\'s tools log in with the administrator\'s password; devices never log in over AMQP.'],
     ['auth_mechanisms.2 = AMQPLAIN', 'Older AMQP clients offer this one for passwords.'],
     ['auth_backends.1 = internal', 'The administrator is the only user in the gateway\'s database.'],
-    ['auth_backends.2 = cache', 'Devices next: answers are cached, so a reconnect storm costs one request per device and cache period.'],
-    ['auth_cache.cached_backend = http', 'fedgate\'s authorisation endpoint on this node answers for devices by exact prefixes; no device user exists.'],
-    [`auth_cache.cache_ttl = ${DEFAULT_AUTH_CACHE_TTL_MS}`, 'A minute: long enough to absorb a storm, short enough for a revoked device to fall out soon.'],
-    ...authHttpPaths(cluster, options.tlsDir ?? DEFAULT_TLS_DIR),
   );
-  if (options.tokenKeyId !== undefined) lines.push(...appTokenLogins(options.tokenKeyId, options.tlsDir ?? DEFAULT_TLS_DIR));
+  // Devices log in over raw MQTT only (their certificates). A gateway without it has no device logins at all, so
+  // nothing asks the endpoint there: a browser's password "none" on web-mqtt cannot pass for a certificate login.
+  if (hasDeviceLogins(cluster)) {
+    lines.push(
+      ['auth_backends.2 = cache', 'Devices next: answers are cached, so a reconnect storm costs one request per device and cache period.'],
+      ['auth_cache.cached_backend = http', 'fedgate\'s authorisation endpoint on this node answers for devices by exact prefixes; no device user exists.'],
+      [`auth_cache.cache_ttl = ${DEFAULT_AUTH_CACHE_TTL_MS}`, 'A minute: long enough to absorb a storm, short enough for a revoked device to fall out soon.'],
+      ...authHttpPaths(cluster, options.tlsDir ?? DEFAULT_TLS_DIR),
+    );
+  }
+  if (options.tokenKeyId !== undefined) lines.push(...appTokenLogins(options.tokenKeyId, options.tlsDir ?? DEFAULT_TLS_DIR, hasDeviceLogins(cluster) ? 3 : 2));
   return lines;
 }
 
@@ -213,10 +224,10 @@ function authHttpPaths(gw: Gateway, tlsDir: string): Line[] {
 }
 
 /** Apps (STOMP) log in with a token signed by the fleet key, whose scopes name exactly their topics and queues. */
-function appTokenLogins(kid: string, tlsDir: string): Line[] {
+function appTokenLogins(kid: string, tlsDir: string, backend: number): Line[] {
   const settings = oauthBrokerSettings({ signingKey: { kid, alg: TOKEN_ALGORITHM, publicKeyFile: tokenKeyFile(tlsDir) } });
   return [
-    ['auth_backends.3 = oauth2', 'Apps last: a signed token as the STOMP passcode, whose scopes say what the app may use.'],
+    [`auth_backends.${backend} = oauth2`, 'Apps last: a signed token as the STOMP passcode (the MQTT password over web-mqtt), whose scopes say what the app may use.'],
     ...Object.entries(settings).map(([key, value]): Line => [`${key} = ${value}`, oauthWhy(key)]),
   ];
 }

@@ -16,7 +16,7 @@ function gatewayWith(protocols: string, tls: boolean): { conf: string[]; plugins
 
 describe('broker-config - MQTT and STOMP over WebSockets', () => {
   it('TLS gateway: wss only, with the node certificate and no client certificate asked for (browsers have none)', () => {
-    const { conf, plugins } = gatewayWith('[mqtt, stomp, web-mqtt, web-stomp]', true);
+    const { conf, plugins } = gatewayWith('[stomp, web-mqtt, web-stomp]', true);
     for (const key of ['web_mqtt', 'web_stomp']) {
       assert.ok(conf.includes(`${key}.tcp.listener = none`), `${key}: no plain ws`);
       assert.ok(conf.some((l) => l.startsWith(`${key}.ssl.port = `)), `${key}: wss`);
@@ -26,6 +26,10 @@ describe('broker-config - MQTT and STOMP over WebSockets', () => {
     }
     // The raw listeners keep requiring one.
     assert.ok(conf.includes('ssl_options.fail_if_no_peer_cert = true'));
+    // No raw MQTT, so no device logins: the authorisation endpoint is not in the chain, apps' tokens are.
+    assert.ok(!conf.some((l) => l.startsWith('auth_cache.') || l.startsWith('auth_http.')), 'no device endpoint');
+    assert.ok(!conf.includes('auth_backends.2 = cache'));
+    assert.doesNotMatch(plugins, /rabbitmq_auth_backend_http/);
     assert.match(plugins, /rabbitmq_web_mqtt/);
     assert.match(plugins, /rabbitmq_web_stomp/);
     // Same exchange and vhost as the raw protocols: the web plugins use the MQTT and STOMP plugins' settings.
@@ -40,6 +44,13 @@ describe('broker-config - MQTT and STOMP over WebSockets', () => {
     assert.ok(!conf.some((l) => l.startsWith('stomp.') || l.startsWith('web_stomp.')), 'nothing STOMP');
     assert.equal(plugins.includes('rabbitmq_mqtt,') && plugins.includes('rabbitmq_web_mqtt'), true);
     assert.ok(!plugins.includes('stomp'));
+  });
+
+  it('a TLS gateway keeps its device endpoint beside web-stomp (STOMP logins carry no client id, which the endpoint refuses)', () => {
+    const { conf, plugins } = gatewayWith('[mqtt, stomp, web-stomp]', true);
+    assert.ok(conf.includes('auth_backends.2 = cache') && conf.includes('auth_cache.cached_backend = http'));
+    assert.ok(conf.some((l) => l.startsWith('web_stomp.ssl.port = ')));
+    assert.match(plugins, /rabbitmq_auth_backend_http/);
   });
 
   it('a gateway without web protocols renders no web setting', () => {

@@ -43,7 +43,7 @@ interface Located<T> {
 export function checkClusters(raw: unknown): RawProblem[] {
   const named = rawClusters(raw);
   const clusters = parsableClusters(raw);
-  return [...duplicateNames(named), ...cidrProblems(named), ...portCollisions(clusters), ...commandsFitGateways(raw, clusters)];
+  return [...duplicateNames(named), ...cidrProblems(named), ...portCollisions(clusters), ...commandsFitGateways(raw, clusters), ...browsersBesideDevices(clusters)];
 }
 
 /**
@@ -56,6 +56,25 @@ function commandsFitGateways(raw: unknown, clusters: Located<Cluster>[]): RawPro
   return clusters.flatMap(({ path, value }) =>
     'limits' in value && 'maxMessageBytes' in value.limits && value.limits.maxMessageBytes !== undefined && value.limits.maxMessageBytes < maxCommandBytes
       ? [{ path: [...path, 'limits', 'maxMessageBytes'], message: `${value.limits.maxMessageBytes} is below routing.maxCommandBytes (${maxCommandBytes}): the largest command could not reach this gateway` }]
+      : [],
+  );
+}
+
+/**
+ * On a TLS gateway devices log in by certificate through the HTTP auth backend, which RabbitMQ 4.0 asks with the
+ * user name, the MQTT client id and `password=none` — exactly what a browser sends over web-mqtt (no certificate,
+ * so the client id is its own choice) with the password "none": the endpoint cannot tell them apart, and a browser
+ * could log in as any device (seen on 4.0.5). So browsers get MQTT over WebSockets on TLS gateways without raw MQTT,
+ * whose logins are the administrator's and app tokens only. web-stomp is safe beside devices: STOMP logins carry no
+ * client id, which the endpoint refuses.
+ */
+function browsersBesideDevices(clusters: Located<Cluster>[]): RawProblem[] {
+  return clusters.flatMap(({ path, value }) =>
+    'protocols' in value && value.tls && value.protocols.includes('mqtt') && value.protocols.includes('web-mqtt')
+      ? [{
+          path: [...path, 'protocols'],
+          message: 'web-mqtt cannot share a TLS gateway with mqtt: a browser (no certificate, its own client id, password "none") would look to the device authorisation endpoint like a device\'s certificate login, so it could log in as any device; serve browser apps from a gateway without mqtt, or use web-stomp here',
+        }]
       : [],
   );
 }

@@ -26,7 +26,7 @@ describe('topology - validation', () => {
     assert.equal(topology.gateways.length, 3);
     assert.equal(topology.gateways[0]!.uplink.ackMode, 'on-confirm');
     const local = await loadTopology('infra/topologies/local.yaml');
-    assert.deepEqual(local.topology.gateways.map((g) => g.downlink.kind), ['shovel', 'federation']);
+    assert.deepEqual(local.topology.gateways.map((g) => g.downlink.kind), ['shovel', 'federation', 'shovel']);
   });
 
   it('reports a YAML syntax error with line and column', () => {
@@ -100,7 +100,7 @@ describe('topology - validation', () => {
 
   it('refuses two listeners on one host and port', () => {
     const text = readFileSync('infra/topologies/local.yaml', 'utf8').replace('mqtt: 1891', 'mqtt: 1890');
-    assert.deepEqual(problems(text), ['fleet.yaml:32:83: gateways[1].ports.mqtt: port 1890 on 127.0.0.1 is already used by gateways[0].ports.mqtt']);
+    assert.deepEqual(problems(text), ['fleet.yaml:31:83: gateways[1].ports.mqtt: port 1890 on 127.0.0.1 is already used by gateways[0].ports.mqtt']);
   });
 
   it('refuses a gateway message limit below the largest command, which could not reach that gateway', () => {

@@ -39,6 +39,16 @@ describe('topology - WebSocket protocols (web-mqtt, web-stomp)', () => {
     assert.deepEqual(problems(edited(['protocols: [mqtt, stomp]', 'protocols: [web-mqtt, web-mqtt]'])), ['gateways[0].protocols: each protocol once']);
   });
 
+  it('refuses web-mqtt beside mqtt on a TLS gateway (a browser would pass for a device), allows it on a plain one and web-stomp anywhere', () => {
+    const tls = (protocols: string) => edited(['protocols: [mqtt, stomp]', `protocols: ${protocols}`], ['cidr: 10.1.0.0/16', 'cidr: 10.1.0.0/16\n    tls: true']);
+    const [problem, ...rest] = problems(tls('[mqtt, web-mqtt]'));
+    assert.equal(rest.length, 0);
+    assert.match(problem!, /^gateways\[0\]\.protocols: web-mqtt cannot share a TLS gateway with mqtt: a browser .* could log in as any device/);
+    assert.deepEqual(problems(tls('[stomp, web-mqtt, web-stomp]')), []);
+    assert.deepEqual(problems(tls('[mqtt, stomp, web-stomp]')), []);
+    assert.deepEqual(problems(edited(['protocols: [mqtt, stomp]', 'protocols: [mqtt, web-mqtt]'])), [], 'plain: devices share one login anyway');
+  });
+
   it('checks web ports for collisions: a named one, and the defaults of two gateways on one host', () => {
     assert.deepEqual(problems(edited(['protocols: [mqtt, stomp]', 'protocols: [mqtt, web-mqtt]'], ['stomp: 61900 }', 'stomp: 61900, webMqtt: 2100 }'])), [
       'gateways[0].ports.webMqtt: port 2100 on 127.0.0.1 is already used by gateways[0].ports.mqtt',
