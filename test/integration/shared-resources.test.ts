@@ -72,7 +72,8 @@ describe('shared resources - one client cannot exhaust what the others need', fu
     try {
       stompCollect(stomp, app);
       const appQueues = async () =>
-        (await fleet.admin('eu').get<({ name: string } & LiveQueue)[]>(`/queues/${seg(fleet.topology.vhost)}?name=${encodeURIComponent(`^fedgate\\.app\\.${app}\\.`)}&use_regex=true`));
+        // The management API filters by name only when asked for a page; without one it returns every queue.
+        (await fleet.admin('eu').get<{ items: ({ name: string } & LiveQueue)[] }>(`/queues/${seg(fleet.topology.vhost)}?page=1&page_size=100&name=${encodeURIComponent(`^fedgate\\.app\\.${app}\\.`)}&use_regex=true`)).items;
       let found: ({ name: string } & LiveQueue)[] = [];
       const deadline = Date.now() + 10_000;
       while (found.length === 0 && Date.now() < deadline) {
@@ -81,7 +82,13 @@ describe('shared resources - one client cannot exhaust what the others need', fu
       }
       assert.equal(found.length, 1, 'the app subscribed through a queue of its own');
       const eu = gatewayOf(fleet, 'eu');
-      const live = await queue('eu', found[0]!.name);
+      // A new queue's effective policy shows once the gateway emits its statistics (collect_statistics_interval).
+      let live = await queue('eu', found[0]!.name);
+      const shown = Date.now() + 70_000;
+      while (live.effective_policy_definition === undefined && Date.now() < shown) {
+        await new Promise((r) => setTimeout(r, 500));
+        live = await queue('eu', found[0]!.name);
+      }
       assert.equal(live.effective_policy_definition?.['max-length'], eu.limits.appQueueMaxLength, 'an app queue holds a bounded backlog');
     } finally {
       await stomp.deactivate();
