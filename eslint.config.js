@@ -21,6 +21,24 @@ export default defineConfig(
     },
   },
   {
+    // The pages fedgate serves run in a browser.
+    files: ['examples/web-app/**/*.js', 'packages/web/static/**/*.js'],
+    languageOptions: {
+      globals: {
+        window: 'readonly',
+        document: 'readonly',
+        fetch: 'readonly',
+        FormData: 'readonly',
+        EventSource: 'readonly',
+        TextDecoder: 'readonly',
+        URL: 'readonly',
+        console: 'readonly',
+        setTimeout: 'readonly',
+        clearTimeout: 'readonly',
+      },
+    },
+  },
+  {
     // Mocha loads its reporter with require(); this one file is CommonJS.
     files: ['**/*.cjs'],
     languageOptions: { sourceType: 'commonjs', globals: { ...NODE_GLOBALS, require: 'readonly', module: 'writable' } },

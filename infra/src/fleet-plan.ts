@@ -2,7 +2,7 @@
  * Pure: topology + options → everything the stacks need (ids, regions, subnets, instance types, the exact broker
  * files). Every check that could fail runs here, before any construct exists, and all problems are reported at once.
  */
-import { parseCidr, type Cluster, type Gateway, type Protocol, type Topology } from '@fedgate/topology';
+import { parseCidr, protocolPort, type Cluster, type Gateway, type Protocol, type Topology } from '@fedgate/topology';
 import { renderEnabledPlugins, renderRabbitmqConf } from '@fedgate/broker-config';
 import { InfraConfigError, type InfraProblem } from './errors.ts';
 import {
@@ -260,7 +260,7 @@ export function planFleet(topology: Topology, options: InfraOptions = {}): Fleet
 }
 
 function deviceListeners(topology: Topology, gateway: Gateway): DeviceListener[] {
-  const listeners: DeviceListener[] = gateway.protocols.map((protocol) => ({ name: protocol, port: gateway.ports[protocol] }));
+  const listeners: DeviceListener[] = gateway.protocols.map((protocol) => ({ name: protocol, port: protocolPort(gateway, protocol) }));
   if (topology.dns) listeners.push({ name: 'health', port: topology.dns.healthCheck.port });
   return listeners;
 }

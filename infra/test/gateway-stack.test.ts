@@ -17,7 +17,7 @@ import { VpcPeeringConnection } from '@cdktf/provider-aws/lib/vpc-peering-connec
 import { VpcPeeringConnectionAccepterA } from '@cdktf/provider-aws/lib/vpc-peering-connection-accepter/index.js';
 import { VpcSecurityGroupIngressRule } from '@cdktf/provider-aws/lib/vpc-security-group-ingress-rule/index.js';
 import { compileCluster, definitionsText } from '@fedgate/broker-config';
-import { parseTopology, type Topology } from '@fedgate/topology';
+import { parseTopology, protocolPort, type Topology } from '@fedgate/topology';
 import { gatewayStackId } from '../src/index.ts';
 import { NodeFirewall, WORLD } from '../src/constructs/node-firewall.ts';
 import { gatewayIngress } from '../src/stacks/gateway-stack.ts';
@@ -131,6 +131,12 @@ describe('infra - gateway stacks of the example topology', () => {
       'eu has MQTT over TLS open',
     );
     assert.ok(!eu.some((r) => r.port === 61614), 'eu has no STOMP, so no STOMP rule');
+    // Browser apps: STOMP over wss where the gateway speaks it (us), nowhere else.
+    assert.ok(
+      us.some((r) => r.port === 8093 && r.from === WORLD),
+      'us has web-stomp open',
+    );
+    assert.ok(!eu.some((r) => r.port === 8083 || r.port === 8093), 'eu has no web protocol, so no web rule');
     // Only the listeners RabbitMQ has: with TLS on, plain 1883/61613 stay closed.
     assert.ok(!us.some((r) => r.port === 1883 || r.port === 61613), 'no plain-text device ports on a TLS gateway');
   });
@@ -150,7 +156,7 @@ describe('infra - gateway stacks of the example topology', () => {
         .filter((r) => r.from === WORLD)
         .map((r) => r.port)
         .sort((a, b) => a - b);
-      const expected = gateway.protocols.map((p) => gateway.ports[p]).sort((a, b) => a - b);
+      const expected = gateway.protocols.map((p) => protocolPort(gateway, p)).sort((a, b) => a - b);
       assert.deepEqual(worldPorts, expected, `${gateway.name}: the world reaches device ports only`);
       const json = stackJson(fleet, gatewayStackId(gateway.name, gateway.region));
       assert.ok(
@@ -175,7 +181,7 @@ describe('infra - gateway stacks of the example topology', () => {
   });
 
   it('puts device ports and gateway-health on the internet-facing NLB, AMQP and management on an internal one', () => {
-    assert.deepEqual(listenerPorts(stackJson(fleet, 'gateway-us-us-east-1')), { 'internet-facing': [8080, 8883, 61614], internal: [5671, 15671] });
+    assert.deepEqual(listenerPorts(stackJson(fleet, 'gateway-us-us-east-1')), { 'internet-facing': [8080, 8093, 8883, 61614], internal: [5671, 15671] });
     assert.deepEqual(listenerPorts(stackJson(fleet, 'gateway-eu-eu-central-1')), { 'internet-facing': [8080, 8883], internal: [5671, 15671] });
     assert.ok(
       Testing.toHaveResourceWithProperties(stackJson(fleet, 'gateway-us-us-east-1'), Lb.tfResourceType, {

@@ -57,7 +57,7 @@ describe('infra - Terraform hygiene of the synthesized stacks', () => {
       .filter((g) => g.proxy_protocol_v2 === true)
       .map((g) => Number(g.port))
       .sort((a, b) => a - b);
-    assert.deepEqual(proxied, [8883, 61614]);
+    assert.deepEqual(proxied, [8093, 8883, 61614]);
     assert.ok(groups.some((g) => Number(g.port) === 8080 && g.proxy_protocol_v2 === undefined));
   });
 

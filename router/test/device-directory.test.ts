@@ -56,6 +56,22 @@ describe('router - presence events', () => {
     assert.equal(readPresenceEvent(created({ ...base, ...app, destination_name: 'fedgate.app.billingx.commands' })).kind, 'untrusted');
   });
 
+  it("takes a browser app over web-mqtt as present: its own client id's session queue, bound by its token's name (seen on 4.0.5)", () => {
+    // What a web-mqtt login with app "dash"'s token as password and client id "dash" binds: the MQTT plugin's session
+    // queue of that client id, with the token's subject as the acting user. Nothing in isOwnQueue had to change.
+    for (const queue of ['mqtt-subscription-dashqos0', 'mqtt-subscription-dashqos1']) {
+      const web = { routing_key: 'devices.dash.commands.#', destination_name: queue, user_who_performed_action: 'dash' };
+      assert.equal(readPresenceEvent(created({ ...base, ...web }, 'fedgate-up-web')).kind, 'presence', queue);
+    }
+    // Another client id's session (its token grants no such queue anyway) does not place it.
+    assert.equal(
+      readPresenceEvent(
+        created({ ...base, routing_key: 'devices.dash.commands.#', destination_name: 'mqtt-subscription-otherqos1', user_who_performed_action: 'dash' }),
+      ).kind,
+      'untrusted',
+    );
+  });
+
   it('ignores events not stamped by a gateway link, other exchanges and canaries', () => {
     assert.equal(parsePresenceEvent(created(base, 'fedgate-admin')), undefined);
     assert.equal(parsePresenceEvent(created({ ...base, source_name: 'amq.topic' })), undefined);

@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import { connect } from 'node:net';
-import type { Gateway } from '@fedgate/topology';
+import { protocolPort, type Gateway } from '@fedgate/topology';
 import type { ManagementClient } from './management-client.ts';
 import { gatewayLinks } from './fleet-status.ts';
 
@@ -23,7 +23,7 @@ export interface GatewayHealth {
  */
 export async function checkGatewayHealth(gw: Gateway, client: ManagementClient, probeHost: string = gw.host): Promise<GatewayHealth> {
   const reasons: string[] = [];
-  const port = gw.protocols.includes('mqtt') ? gw.ports.mqtt : gw.ports.stomp;
+  const port = protocolPort(gw, gw.protocols.includes('mqtt') ? 'mqtt' : gw.protocols[0]!);
   if (!(await accepts(probeHost, port))) reasons.push(`node does not accept connections on ${probeHost}:${port}`);
   try {
     const links = await gatewayLinks(gw, client, true);

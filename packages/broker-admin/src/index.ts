@@ -46,3 +46,4 @@ export {
   type DrainProgress,
   type DrainReport,
 } from './drain-devices.ts';
+export { countDeviceConnections } from './device-connection-count.ts';

@@ -1,4 +1,16 @@
-import { DEVICES_EXCHANGE, authzPort, gatewayMaxMessageBytes, isGateway, type Cluster, type Gateway, type Topology } from '@fedgate/topology';
+import {
+  DEVICES_EXCHANGE,
+  authzPort,
+  gatewayMaxMessageBytes,
+  isGateway,
+  speaksMqtt,
+  speaksStomp,
+  webMqttPort,
+  webStompPort,
+  type Cluster,
+  type Gateway,
+  type Topology,
+} from '@fedgate/topology';
 import { certificateLoginSettings, oauthBrokerSettings, TOKEN_ALGORITHM } from '@fedgate/pki';
 import { DEFAULT_TLS_DIR, nodeTlsFiles, tokenKeyFile } from './tls-files.ts';
 
@@ -71,7 +83,7 @@ function listeners(cluster: Cluster, options: RenderConfOptions): Line[] {
       ];
   lines.push([`prometheus.tcp.port = ${ports.prometheus}`, 'Prometheus scrape endpoint for dashboards and alerts.']);
   if (ip) lines.push([`prometheus.tcp.ip = ${ip}`, 'Only this address, like every listener.']);
-  if (isGateway(cluster)) lines.push(...deviceListeners(cluster, ip));
+  if (isGateway(cluster)) lines.push(...deviceListeners(cluster, ip), ...webListeners(cluster, ip, options.tlsDir ?? DEFAULT_TLS_DIR));
   return lines;
 }
 
@@ -113,6 +125,11 @@ function deviceListeners(gw: Gateway, ip: string | undefined): Line[] {
       [`mqtt.listeners.${tls}.default = ${at(ip, gw.ports.mqtt)}`, gw.tls ? "MQTT for devices, over TLS with the node's ssl_options." : 'MQTT for devices.'],
       ...(gw.tls ? [['mqtt.listeners.tcp = none', 'Devices connect over TLS only.'] as Line] : []),
     );
+  } else if (speaksMqtt(gw)) {
+    lines.push(
+      ['mqtt.listeners.tcp = none', 'MQTT over WebSockets only: the MQTT plugin it is built on would otherwise open 1883.'],
+      ['mqtt.listeners.ssl = none', 'No raw MQTT over TLS either.'],
+    );
   }
   if (gw.protocols.includes('stomp')) {
     lines.push(
@@ -122,8 +139,51 @@ function deviceListeners(gw: Gateway, ip: string | undefined): Line[] {
       ],
       ...(gw.tls ? [['stomp.listeners.tcp = none', 'STOMP over TLS only.'] as Line] : []),
     );
+  } else if (speaksStomp(gw)) {
+    lines.push(
+      ['stomp.listeners.tcp = none', 'STOMP over WebSockets only: the STOMP plugin it is built on would otherwise open 61613.'],
+      ['stomp.listeners.ssl = none', 'No raw STOMP over TLS either.'],
+    );
   }
   return lines;
+}
+
+/**
+ * MQTT and STOMP over WebSockets (path /ws) for browser apps. On a TLS gateway: wss with the node's certificate and
+ * no client certificate asked for — browsers cannot present one, so unlike the raw listeners (the node's
+ * ssl_options, fail_if_no_peer_cert) these set no verify at all (4.0's schema has no web_mqtt.ssl.verify; Erlang's
+ * server default is verify_none) and an app logs in with its signed token only. The plain ws listener is off there.
+ */
+function webListeners(gw: Gateway, ip: string | undefined, tlsDir: string): Line[] {
+  const lines: Line[] = [];
+  for (const [protocol, key, port, what] of [
+    ['web-mqtt', 'web_mqtt', webMqttPort(gw), 'MQTT'],
+    ['web-stomp', 'web_stomp', webStompPort(gw), 'STOMP'],
+  ] as const) {
+    if (!gw.protocols.includes(protocol)) continue;
+    if (gw.tls) {
+      lines.push(
+        [`${key}.tcp.listener = none`, `No plain ws: browsers reach ${what} over wss only.`],
+        [`${key}.ssl.port = ${port}`, `${what} over secure WebSockets for browser apps (wss://host:${port}/ws); they log in with a signed app token.`],
+        ...(ip ? [[`${key}.ssl.ip = ${ip}`, 'Only this address (local mode: loopback), like every listener.'] as Line] : []),
+        ...tlsFiles(`${key}.ssl`, tlsDir).map(([setting, why]): Line => [
+          setting,
+          why.replace('peers are checked against it', 'sent with the chain; browsers present no certificate, so none is asked for'),
+        ]),
+      );
+    } else {
+      lines.push(
+        [`${key}.tcp.port = ${port}`, `${what} over WebSockets for browser apps (ws://host:${port}/ws).`],
+        ...(ip ? [[`${key}.tcp.ip = ${ip}`, 'Only this address (local mode: loopback), like every listener.'] as Line] : []),
+      );
+    }
+  }
+  return lines;
+}
+
+/** A TLS gateway's devices log in by certificate over raw MQTT, answered by the node's authorisation endpoint. */
+export function hasDeviceLogins(gw: Gateway): boolean {
+  return gw.tls && gw.protocols.includes('mqtt');
 }
 
 /** Who may log in how, on a TLS cluster. */
@@ -150,12 +210,18 @@ function logins(cluster: Cluster, options: RenderConfOptions): Line[] {
     ['auth_mechanisms.1 = PLAIN', "fedgate's tools log in with the administrator's password; devices never log in over AMQP."],
     ['auth_mechanisms.2 = AMQPLAIN', 'Older AMQP clients offer this one for passwords.'],
     ['auth_backends.1 = internal', "The administrator is the only user in the gateway's database."],
-    ['auth_backends.2 = cache', 'Devices next: answers are cached, so a reconnect storm costs one request per device and cache period.'],
-    ['auth_cache.cached_backend = http', "fedgate's authorisation endpoint on this node answers for devices by exact prefixes; no device user exists."],
-    [`auth_cache.cache_ttl = ${DEFAULT_AUTH_CACHE_TTL_MS}`, 'A minute: long enough to absorb a storm, short enough for a revoked device to fall out soon.'],
-    ...authHttpPaths(cluster, options.tlsDir ?? DEFAULT_TLS_DIR),
   );
-  if (options.tokenKeyId !== undefined) lines.push(...appTokenLogins(options.tokenKeyId, options.tlsDir ?? DEFAULT_TLS_DIR));
+  // Devices log in over raw MQTT only (their certificates). A gateway without it has no device logins at all, so
+  // nothing asks the endpoint there: a browser's password "none" on web-mqtt cannot pass for a certificate login.
+  if (hasDeviceLogins(cluster)) {
+    lines.push(
+      ['auth_backends.2 = cache', 'Devices next: answers are cached, so a reconnect storm costs one request per device and cache period.'],
+      ['auth_cache.cached_backend = http', "fedgate's authorisation endpoint on this node answers for devices by exact prefixes; no device user exists."],
+      [`auth_cache.cache_ttl = ${DEFAULT_AUTH_CACHE_TTL_MS}`, 'A minute: long enough to absorb a storm, short enough for a revoked device to fall out soon.'],
+      ...authHttpPaths(cluster, options.tlsDir ?? DEFAULT_TLS_DIR),
+    );
+  }
+  if (options.tokenKeyId !== undefined) lines.push(...appTokenLogins(options.tokenKeyId, options.tlsDir ?? DEFAULT_TLS_DIR, hasDeviceLogins(cluster) ? 3 : 2));
   return lines;
 }
 
@@ -175,10 +241,13 @@ function authHttpPaths(gw: Gateway, tlsDir: string): Line[] {
 }
 
 /** Apps (STOMP) log in with a token signed by the fleet key, whose scopes name exactly their topics and queues. */
-function appTokenLogins(kid: string, tlsDir: string): Line[] {
+function appTokenLogins(kid: string, tlsDir: string, backend: number): Line[] {
   const settings = oauthBrokerSettings({ signingKey: { kid, alg: TOKEN_ALGORITHM, publicKeyFile: tokenKeyFile(tlsDir) } });
   return [
-    ['auth_backends.3 = oauth2', 'Apps last: a signed token as the STOMP passcode, whose scopes say what the app may use.'],
+    [
+      `auth_backends.${backend} = oauth2`,
+      'Apps last: a signed token as the STOMP passcode (the MQTT password over web-mqtt), whose scopes say what the app may use.',
+    ],
     ...Object.entries(settings).map(([key, value]): Line => [`${key} = ${value}`, oauthWhy(key)]),
   ];
 }
@@ -222,7 +291,7 @@ function gatewayProfile(topology: Topology, gw: Gateway): [string, Line[]][] {
     ['tcp_listen_options.backlog = 4096', 'Accept queue for AMQP during a burst.'],
     [`max_message_size = ${gatewayMaxMessageBytes(topology, gw)}`, 'No client may publish a body larger than the topology allows (AMQP, STOMP).'],
   ];
-  if (gw.protocols.includes('mqtt')) {
+  if (speaksMqtt(gw)) {
     lines.push(
       ['mqtt.allow_anonymous = false', 'Every device authenticates; the topic permissions depend on it.'],
       [`mqtt.vhost = ${topology.vhost}`, "Devices land in fedgate's vhost."],
@@ -249,10 +318,19 @@ function gatewayProfile(topology: Topology, gw: Gateway): [string, Line[]][] {
       ],
       ['mqtt.mailbox_soft_limit = 200', 'A device that reads slower than its commands arrive stops receiving until it catches up, instead of growing memory.'],
     );
-    if (gw.proxyProtocol)
+    if (gw.proxyProtocol && gw.protocols.includes('mqtt'))
       lines.push(['mqtt.proxy_protocol = true', "Devices arrive through the load balancer's PROXY header: limits and logs see their own addresses."]);
   }
-  if (gw.protocols.includes('stomp')) {
+  if (gw.protocols.includes('web-mqtt')) {
+    lines.push(
+      [
+        `web_mqtt.num_acceptors.${gw.tls ? 'ssl' : 'tcp'} = 10`,
+        "Accept browser reconnect bursts in parallel; logins, exchange, vhost and limits are the MQTT plugin's above.",
+      ],
+      ...(gw.proxyProtocol ? [['web_mqtt.proxy_protocol = true', "Browsers arrive through the load balancer's PROXY header too."] as Line] : []),
+    );
+  }
+  if (speaksStomp(gw)) {
     lines.push(
       [`stomp.default_topic_exchange = ${DEVICES_EXCHANGE}`, 'STOMP /topic/ destinations use the same exchange as MQTT.'],
       ['stomp.num_acceptors.tcp = 10', 'Accept STOMP bursts in parallel.'],
@@ -260,7 +338,17 @@ function gatewayProfile(topology: Topology, gw: Gateway): [string, Line[]][] {
       ['stomp.tcp_listen_options.sndbuf = 16384', 'Small buffers: many connections, little traffic each.'],
       ['stomp.tcp_listen_options.recbuf = 16384', 'Same for receiving.'],
     );
-    if (gw.proxyProtocol) lines.push(['stomp.proxy_protocol = true', "Apps arrive through the load balancer's PROXY header too."]);
+    if (gw.proxyProtocol && gw.protocols.includes('stomp'))
+      lines.push(['stomp.proxy_protocol = true', "Apps arrive through the load balancer's PROXY header too."]);
+  }
+  if (gw.protocols.includes('web-stomp')) {
+    lines.push(
+      [
+        `web_stomp.num_acceptors.${gw.tls ? 'ssl' : 'tcp'} = 10`,
+        "Accept browser reconnect bursts in parallel; the exchange is STOMP's default_topic_exchange above.",
+      ],
+      ...(gw.proxyProtocol ? [['web_stomp.proxy_protocol = true', "Browsers arrive through the load balancer's PROXY header too."] as Line] : []),
+    );
   }
   return [['profile: connections', lines]];
 }

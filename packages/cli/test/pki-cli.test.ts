@@ -110,7 +110,7 @@ describe('cli - fedgate device issue and app token', () => {
     assert.equal(claims.sub, 'dashboard');
     assert.equal(claims.aud, 'fedgate');
     assert.equal((claims.exp as number) - (claims.iat as number), 900);
-    assert.equal((claims.scope as string).split(' ').length, 5);
+    assert.equal((claims.scope as string).split(' ').length, 11); // 3 on fedgate.app.dashboard.*, 6 on its two MQTT session queues, 2 topics
     const [header, payload, signature] = token.split('.');
     const publicKey = readFileSync(join(pkiDir, 'token-signing.pub.pem'), 'utf8');
     assert.ok(createVerify('RSA-SHA256').update(`${header}.${payload}`).verify(publicKey, Buffer.from(signature!, 'base64url')));

@@ -289,18 +289,28 @@ export function routerPidFile(stateDir: string): string {
   return join(stateDir, 'router.pid');
 }
 
+/** Where `fedgate demo` records the browser example app server it left running (`fedgate app serve`). */
+export function webAppPidFile(stateDir: string): string {
+  return join(stateDir, 'web-app.pid');
+}
+
 async function stopBackgroundRouter(stateDir: string, progress: (line: string) => void): Promise<void> {
-  const file = routerPidFile(stateDir);
-  const pid = Number((await readFile(file, 'utf8').catch(() => '')).trim());
-  if (Number.isInteger(pid) && pid > 0) {
-    try {
-      process.kill(pid, 'SIGTERM'); // graceful: the router stops consuming and finishes in-flight confirms
-      progress(`router: stopping (pid ${pid})`);
-    } catch {
-      // already gone
+  // graceful: the router stops consuming and finishes in-flight confirms
+  for (const [what, file] of [
+    ['router', routerPidFile(stateDir)],
+    ['web app', webAppPidFile(stateDir)],
+  ] as const) {
+    const pid = Number((await readFile(file, 'utf8').catch(() => '')).trim());
+    if (Number.isInteger(pid) && pid > 0) {
+      try {
+        process.kill(pid, 'SIGTERM');
+        progress(`${what}: stopping (pid ${pid})`);
+      } catch {
+        // already gone
+      }
     }
+    await rm(file, { force: true });
   }
-  await rm(file, { force: true });
 }
 
 /** Removes the fleet's data directories (after `down`), for a clean start. */

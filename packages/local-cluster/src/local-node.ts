@@ -2,7 +2,7 @@ import { spawn, execFile } from 'node:child_process';
 import { chmod, mkdir, open, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { isGateway, type Cluster } from '@fedgate/topology';
+import { isGateway, webMqttPort, webStompPort, type Cluster } from '@fedgate/topology';
 import { writeArtifacts } from '@fedgate/broker-config/write-artifacts';
 import type { ClusterArtifacts } from '@fedgate/broker-config';
 import { processAlive } from './process-alive.ts';
@@ -59,7 +59,14 @@ export function clusterNodes(stateDir: string, topologyName: string, cluster: Cl
 /** The cluster as node `index` sees itself: every listener moved up by `index`, for its rabbitmq.conf. */
 export function nodeCluster<C extends Cluster>(cluster: C, index: number): C {
   if (index === 0) return cluster;
-  const ports = Object.fromEntries(Object.entries(cluster.ports).map(([name, port]) => [name, port + index]));
+  // WebSocket listeners a gateway has on their default ports move up too, as check-topology expects them to.
+  const web = isGateway(cluster)
+    ? {
+        ...(cluster.protocols.includes('web-mqtt') ? { webMqtt: webMqttPort(cluster) } : {}),
+        ...(cluster.protocols.includes('web-stomp') ? { webStomp: webStompPort(cluster) } : {}),
+      }
+    : {};
+  const ports = Object.fromEntries(Object.entries({ ...web, ...cluster.ports }).map(([name, port]) => [name, port + index]));
   return { ...cluster, ports } as C;
 }
 

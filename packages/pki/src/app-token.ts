@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 // current with the JOSE RFCs, and it gets the details a hand-rolled signer gets wrong (base64url
 // without padding, the ES256 signature encoding, claim types) right for whoever changes the algorithm later.
 import { SignJWT } from 'jose';
-import { APP_QUEUE_PREFIX, DEVICES_EXCHANGE, commandBindingKey } from '@fedgate/topology';
+import { APP_QUEUE_PREFIX, DEVICES_EXCHANGE, commandBindingKey, deviceSessionQueues } from '@fedgate/topology';
 import { PkiError } from './errors.ts';
 import { validateAppName } from './identity-names.ts';
 import type { TokenSigningKey } from './token-signing-key.ts';
@@ -34,6 +34,10 @@ export function appSubscriptionQueue(app: string, subscription = 'commands'): st
  * on `fedgate.devices` (the STOMP plugin's default topic exchange on gateways), and nothing else:
  *
  * - configure, write, read on its own queues `fedgate.app.NAME.*`: declare, bind, consume;
+ * - configure, write, read on exactly `mqtt-subscription-NAMEqos0` and `mqtt-subscription-NAMEqos1`: the session
+ *   queues RabbitMQ's MQTT plugin declares for client id NAME, so a browser app over MQTT (web-mqtt) subscribes with
+ *   its own name as client id (another id's session queue is refused at SUBSCRIBE). Exact names, no wildcard:
+ *   `mqtt-subscription-NAMEqos*` would also match device `NAMEqos`'s queues;
  * - read on `fedgate.devices` for routing keys `devices.NAME.commands.*`: binding to the exchange and
  *   the topic check of the binding key `devices.NAME.commands.#`;
  * - write on `fedgate.devices` for routing keys `devices.NAME.events.*`: publishing its events.
@@ -52,10 +56,12 @@ export function appScopes(app: string, vhost = '/', resourceServerId = DEFAULT_R
   // `devices.NAME.commands.#` is what the app binds; its prefix before `#` is the pattern's literal part.
   const commands = `${scopeLiteral(commandBindingKey(app).slice(0, -1))}*`;
   const events = `${scopeLiteral(`devices.${app}.events.`)}*`;
+  const sessions = deviceSessionQueues(app).map(scopeLiteral);
   return [
     `${prefix}configure:${v}/${queues}`,
     `${prefix}write:${v}/${queues}`,
     `${prefix}read:${v}/${queues}`,
+    ...sessions.flatMap((q) => [`${prefix}configure:${v}/${q}`, `${prefix}write:${v}/${q}`, `${prefix}read:${v}/${q}`]),
     `${prefix}read:${v}/${exchange}/${commands}`,
     `${prefix}write:${v}/${exchange}/${events}`,
   ];

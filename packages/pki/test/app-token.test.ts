@@ -33,6 +33,12 @@ describe('pki - app scopes (pure)', () => {
       'fedgate.configure:%2F/fedgate.app.app-1.*',
       'fedgate.write:%2F/fedgate.app.app-1.*',
       'fedgate.read:%2F/fedgate.app.app-1.*',
+      'fedgate.configure:%2F/mqtt-subscription-app-1qos0',
+      'fedgate.write:%2F/mqtt-subscription-app-1qos0',
+      'fedgate.read:%2F/mqtt-subscription-app-1qos0',
+      'fedgate.configure:%2F/mqtt-subscription-app-1qos1',
+      'fedgate.write:%2F/mqtt-subscription-app-1qos1',
+      'fedgate.read:%2F/mqtt-subscription-app-1qos1',
       'fedgate.read:%2F/fedgate.devices/devices.app-1.commands.*',
       'fedgate.write:%2F/fedgate.devices/devices.app-1.events.*',
     ]);
@@ -45,6 +51,24 @@ describe('pki - app scopes (pure)', () => {
     assert.ok(can.canSubscribe('/', 'fedgate.devices', 'devices.app-1.commands.#', queue));
     assert.ok(can.canSubscribe('/', 'fedgate.devices', 'devices.app-1.commands.refresh', appSubscriptionQueue('app-1', 'refresh')));
     assert.ok(can.canPublish('/', 'fedgate.devices', 'devices.app-1.events.status'));
+  });
+
+  it("scopes - over MQTT (web-mqtt) the app subscribes through its own client id's session queues only", () => {
+    const can = new RabbitScopeMatcher(appScopes('app-1', '/', 'fedgate'), 'fedgate');
+    for (const queue of ['mqtt-subscription-app-1qos0', 'mqtt-subscription-app-1qos1']) {
+      assert.ok(can.canSubscribe('/', 'fedgate.devices', 'devices.app-1.commands.#', queue), queue);
+    }
+    // Another client id's session: another app, a device named like ours with more after it, a wildcard.
+    for (const queue of [
+      'mqtt-subscription-app-10qos1',
+      'mqtt-subscription-app-1qos1x',
+      'mqtt-subscription-app-1qosqos1',
+      'mqtt-subscription-app-1qos2',
+      'mqtt-subscription-*',
+    ]) {
+      assert.ok(!can.resourceAccess('/', queue, 'configure'), `configure ${queue}`);
+      assert.ok(!can.resourceAccess('/', queue, 'read'), `read ${queue}`);
+    }
   });
 
   it("scopes - as RabbitMQ matches them, the app reaches no other app's or device's commands, queues or topics", () => {

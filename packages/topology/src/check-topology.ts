@@ -1,4 +1,12 @@
-import { DEFAULT_AUTHZ_PORT, DEFAULT_MAX_COMMAND_BYTES, backendSchema, gatewaySchema, type Cluster } from './schema.ts';
+import {
+  DEFAULT_AUTHZ_PORT,
+  DEFAULT_MAX_COMMAND_BYTES,
+  DEFAULT_WEB_MQTT_PORT,
+  DEFAULT_WEB_STOMP_PORT,
+  backendSchema,
+  gatewaySchema,
+  type Cluster,
+} from './schema.ts';
 import { cidrsOverlap, parseCidr, type Cidr } from './cidr.ts';
 import { formatPath } from './errors.ts';
 
@@ -43,7 +51,13 @@ interface Located<T> {
 export function checkClusters(raw: unknown): RawProblem[] {
   const named = rawClusters(raw);
   const clusters = parsableClusters(raw);
-  return [...duplicateNames(named), ...cidrProblems(named), ...portCollisions(clusters), ...commandsFitGateways(raw, clusters)];
+  return [
+    ...duplicateNames(named),
+    ...cidrProblems(named),
+    ...portCollisions(clusters),
+    ...commandsFitGateways(raw, clusters),
+    ...browsersBesideDevices(clusters),
+  ];
 }
 
 /**
@@ -59,6 +73,28 @@ function commandsFitGateways(raw: unknown, clusters: Located<Cluster>[]): RawPro
           {
             path: [...path, 'limits', 'maxMessageBytes'],
             message: `${value.limits.maxMessageBytes} is below routing.maxCommandBytes (${maxCommandBytes}): the largest command could not reach this gateway`,
+          },
+        ]
+      : [],
+  );
+}
+
+/**
+ * On a TLS gateway devices log in by certificate through the HTTP auth backend, which RabbitMQ 4.0 asks with the
+ * user name, the MQTT client id and `password=none` — exactly what a browser sends over web-mqtt (no certificate,
+ * so the client id is its own choice) with the password "none": the endpoint cannot tell them apart, and a browser
+ * could log in as any device (seen on 4.0.5). So browsers get MQTT over WebSockets on TLS gateways without raw MQTT,
+ * whose logins are the administrator's and app tokens only. web-stomp is safe beside devices: STOMP logins carry no
+ * client id, which the endpoint refuses.
+ */
+function browsersBesideDevices(clusters: Located<Cluster>[]): RawProblem[] {
+  return clusters.flatMap(({ path, value }) =>
+    'protocols' in value && value.tls && value.protocols.includes('mqtt') && value.protocols.includes('web-mqtt')
+      ? [
+          {
+            path: [...path, 'protocols'],
+            message:
+              'web-mqtt cannot share a TLS gateway with mqtt: a browser (no certificate, its own client id, password "none") would look to the device authorisation endpoint like a device\'s certificate login, so it could log in as any device; serve browser apps from a gateway without mqtt, or use web-stomp here',
           },
         ]
       : [],
@@ -154,6 +190,16 @@ function portCollisions(clusters: Located<Cluster>[]): RawProblem[] {
       listeners.push(
         ...Array.from({ length: value.nodes }, (_, node): [PropertyKey[], number, number] => [[...path, 'ports', 'authz'], DEFAULT_AUTHZ_PORT + node, node]),
       );
+    }
+    // A gateway speaking MQTT or STOMP over WebSockets listens on the default web port unless it names one.
+    if ('protocols' in value) {
+      for (const [protocol, key, fallback] of [
+        ['web-mqtt', 'webMqtt', DEFAULT_WEB_MQTT_PORT],
+        ['web-stomp', 'webStomp', DEFAULT_WEB_STOMP_PORT],
+      ] as const) {
+        if (!value.protocols.includes(protocol) || value.ports[key] !== undefined) continue;
+        listeners.push(...Array.from({ length: value.nodes }, (_, node): [PropertyKey[], number, number] => [[...path, 'ports', key], fallback + node, node]));
+      }
     }
     for (const [portPath, port, node] of listeners) {
       const key = `${value.host}:${port}`;

@@ -60,6 +60,13 @@ const gatewayPorts = backendPorts.extend({
    * 127.0.0.1. Only gateways with `tls: true` run it (devices log in with certificates there). @default 15680
    */
   authz: port.optional(),
+  /**
+   * MQTT over WebSockets for browser apps (`web-mqtt`; wss on a TLS gateway), path `/ws`. Only gateways with
+   * `web-mqtt` in `protocols` listen on it. @default 8083
+   */
+  webMqtt: port.optional(),
+  /** STOMP over WebSockets for browser apps (`web-stomp`; wss on a TLS gateway), path `/ws`. @default 8093 */
+  webStomp: port.optional(),
 });
 
 /**
@@ -153,12 +160,19 @@ const gatewayLimits = z.strictObject({
   appQueueMaxLength: z.int().min(1).default(10_000),
 });
 
+/**
+ * What a gateway speaks to devices and apps. `web-mqtt` and `web-stomp` are MQTT and STOMP over WebSockets, for
+ * browsers (which cannot open raw sockets); they use the same exchange, vhost, permissions and limits as the raw ones.
+ */
+export const PROTOCOLS = ['mqtt', 'stomp', 'web-mqtt', 'web-stomp'] as const;
+
 export const gatewaySchema = z.strictObject({
   ...clusterFields,
   profile: z.literal('connections', { error: 'a gateway profile is "connections"' }).default('connections'),
   protocols: z
-    .array(z.enum(['mqtt', 'stomp'], { error: 'expected "mqtt" or "stomp"' }))
-    .min(1, { error: 'a gateway needs at least one protocol (mqtt, stomp)' }),
+    .array(z.enum(PROTOCOLS, { error: `expected one of ${PROTOCOLS.map((p) => `"${p}"`).join(', ')}` }))
+    .min(1, { error: `a gateway needs at least one protocol (${PROTOCOLS.join(', ')})` })
+    .refine((list) => new Set(list).size === list.length, { error: 'each protocol once' }),
   ports: gatewayPorts.prefault({}),
   downlink: link.prefault({ kind: 'shovel' }),
   uplink: uplink.prefault({ kind: 'shovel' }),
@@ -252,6 +266,48 @@ export const DEFAULT_AUTHZ_PORT = 15680;
 /** The port a TLS gateway's device authorisation endpoint listens on, on 127.0.0.1. */
 export function authzPort(gw: Gateway): number {
   return gw.ports.authz ?? DEFAULT_AUTHZ_PORT;
+}
+
+/**
+ * Default ports of the WebSocket listeners. Not RabbitMQ's 15675/15674: a cluster of N nodes on one host listens on
+ * port … port+N-1 (local mode, and the collision check assumes it everywhere), so defaults sit 10 apart and away
+ * from management's 15672 range.
+ */
+export const DEFAULT_WEB_MQTT_PORT = 8083;
+export const DEFAULT_WEB_STOMP_PORT = 8093;
+
+/** The port browsers reach `gw`'s MQTT-over-WebSockets listener on. */
+export function webMqttPort(gw: Gateway): number {
+  return gw.ports.webMqtt ?? DEFAULT_WEB_MQTT_PORT;
+}
+
+/** The port browsers reach `gw`'s STOMP-over-WebSockets listener on. */
+export function webStompPort(gw: Gateway): number {
+  return gw.ports.webStomp ?? DEFAULT_WEB_STOMP_PORT;
+}
+
+/** The port a gateway serves `protocol` on. */
+export function protocolPort(gw: Gateway, protocol: Protocol): number {
+  switch (protocol) {
+    case 'mqtt':
+      return gw.ports.mqtt;
+    case 'stomp':
+      return gw.ports.stomp;
+    case 'web-mqtt':
+      return webMqttPort(gw);
+    case 'web-stomp':
+      return webStompPort(gw);
+  }
+}
+
+/** Whether the gateway runs the MQTT plugin (raw MQTT, or MQTT over WebSockets, which is built on it). */
+export function speaksMqtt(gw: Gateway): boolean {
+  return gw.protocols.includes('mqtt') || gw.protocols.includes('web-mqtt');
+}
+
+/** Whether the gateway runs the STOMP plugin (raw STOMP, or STOMP over WebSockets, which is built on it). */
+export function speaksStomp(gw: Gateway): boolean {
+  return gw.protocols.includes('stomp') || gw.protocols.includes('web-stomp');
 }
 
 /** JSON Schema of the topology file, for editor completion (`fedgate schema`). */

@@ -28,7 +28,7 @@ describe('topology - validation', () => {
     const local = await loadTopology('infra/topologies/local.yaml');
     assert.deepEqual(
       local.topology.gateways.map((g) => g.downlink.kind),
-      ['shovel', 'federation'],
+      ['shovel', 'federation', 'shovel'],
     );
   });
 
@@ -75,7 +75,7 @@ describe('topology - validation', () => {
 
   it('refuses a gateway with no protocol', () => {
     assert.deepEqual(problems(edited('protocols: [mqtt]\n', 'protocols: []\n')), [
-      'fleet.yaml:36:16: gateways[1].protocols: a gateway needs at least one protocol (mqtt, stomp)',
+      'fleet.yaml:36:16: gateways[1].protocols: a gateway needs at least one protocol (mqtt, stomp, web-mqtt, web-stomp)',
     ]);
   });
 

@@ -1,5 +1,6 @@
 import { withTopologyFile, type FedgateCommand } from '../command.ts';
 import { emit } from '../emit.ts';
+import { DEFAULT_WEB_APP_PORT } from './app.ts';
 
 export const demoCommand: FedgateCommand = (ctx) => ({
   command: 'demo',
@@ -7,12 +8,18 @@ export const demoCommand: FedgateCommand = (ctx) => ({
   builder: (y) =>
     withTopologyFile(y)
       .option('router-port', { type: 'number', default: 9464, describe: 'HTTP port of the background router (/metrics, /readyz)' })
+      .option('web-app-port', {
+        type: 'number',
+        default: DEFAULT_WEB_APP_PORT,
+        describe: 'HTTP port of the browser example app (on 127.0.0.1), when a gateway speaks web-mqtt',
+      })
       .example('$0 demo', 'What `npm start` runs'),
-  handler: async (argv: { file: string; routerPort: number }) => {
-    const [{ upFleet }, { ensureBackgroundRouter }, { runDemo }] = await Promise.all([
+  handler: async (argv: { file: string; routerPort: number; webAppPort: number }) => {
+    const [{ upFleet }, { ensureBackgroundRouter }, { runDemo }, { ensureBackgroundWebApp }] = await Promise.all([
       import('@fedgate/local-cluster'),
       import('../demo/background-router.ts'),
       import('../demo/run-demo.ts'),
+      import('../demo/background-web-app.ts'),
     ]);
     const progress = (line: string) => ctx.io.stderr(`${line}\n`);
     const fleet = await upFleet(argv.file, { onProgress: progress });
@@ -25,10 +32,19 @@ export const demoCommand: FedgateCommand = (ctx) => ({
       steps.push({ ok: s.ok, text: s.text });
       if (!ctx.json) ctx.io.stdout(`  ${s.ok ? '✔' : '✘'} ${s.text}\n`);
     });
+    const web = fleet.topology.gateways.find((g) => g.protocols.includes('web-mqtt'));
+    const page = web ? await ensureBackgroundWebApp(argv.file, fleet.stateDir, { app: 'browser-app', gateway: web.name, port: argv.webAppPort }) : undefined;
+    const browser =
+      web && page
+        ? `\nBrowser example app (app "browser-app" on gateway ${web.name}, MQTT over WebSockets): ${page.url}\n` +
+          (web.tls && fleet.tls ? `  your browser must trust the fleet CA ${fleet.tls.caFile} for the gateway's wss:// listener\n` : '') +
+          `  send it a command: the client SDK's sendCommand('browser-app', 'hello', …) or any publish to fedgate.commands with routing key devices.browser-app.commands.hello\n`
+        : '';
     emit(
       ctx,
-      { ok, steps, routerPort: argv.routerPort },
-      `\n${ok ? 'Everything worked.' : 'Something did not work (✘ above).'}\n` +
+      { ok, steps, routerPort: argv.routerPort, ...(page ? { webAppUrl: page.url } : {}) },
+      browser +
+        `\n${ok ? 'Everything worked.' : 'Something did not work (✘ above).'}\n` +
         `The fleet and the router keep running: metrics at http://127.0.0.1:${argv.routerPort}/metrics, status with \`npx fedgate status -f ${argv.file}\`.\n` +
         `Stop everything with: npx fedgate local down -f ${argv.file}\n`,
     );

@@ -21,6 +21,7 @@ import { secretsCommand } from './secrets.ts';
 import { deviceCommand } from './device.ts';
 import { appCommand } from './app.ts';
 import { releaseCommand } from './release.ts';
+import { consoleCommand } from './console.ts';
 
 /** Every fedgate command, in the order `--help` lists them. */
 export const COMMANDS: FedgateCommand[] = [
@@ -31,6 +32,7 @@ export const COMMANDS: FedgateCommand[] = [
   planCommand,
   applyCommand,
   statusCommand,
+  consoleCommand,
   gatewayHealthCommand,
   deviceAuthzCommand,
   routerCommand,
