@@ -294,11 +294,17 @@ export function webAppPidFile(stateDir: string): string {
   return join(stateDir, 'web-app.pid');
 }
 
+/** Where `fedgate demo` records the fleet console it left running (`fedgate console`). */
+export function consolePidFile(stateDir: string): string {
+  return join(stateDir, 'console.pid');
+}
+
 async function stopBackgroundRouter(stateDir: string, progress: (line: string) => void): Promise<void> {
   // graceful: the router stops consuming and finishes in-flight confirms
   for (const [what, file] of [
     ['router', routerPidFile(stateDir)],
     ['web app', webAppPidFile(stateDir)],
+    ['console', consolePidFile(stateDir)],
   ] as const) {
     const pid = Number((await readFile(file, 'utf8').catch(() => '')).trim());
     if (Number.isInteger(pid) && pid > 0) {
