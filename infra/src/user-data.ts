@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { stringify } from 'yaml';
-import { authzPort, type Topology } from '@fedgate/topology';
+import { authzPort, hasDeviceLogins, type Topology } from '@fedgate/topology';
 import type { ClusterPlan, FleetPlan, GatewayPlan } from './fleet-plan.ts';
 import { InfraError } from './errors.ts';
 import { SECRET_WAIT_SECONDS } from './constructs/instance-group.ts';
@@ -56,7 +56,7 @@ export function brokerCloudConfig(fleet: FleetPlan, cluster: ClusterPlan): Cloud
   const gateway = cluster.role === 'gateway' ? (cluster as GatewayPlan) : undefined;
   const service = gateway && fleet.dns ? GATEWAY_HEALTH_UNIT : undefined;
   // A TLS gateway has no device users: its broker asks the endpoint on 127.0.0.1 about every device login.
-  const authz = gateway && gateway.cluster.tls ? { unit: DEVICE_AUTHZ_UNIT, port: authzPort(gateway.gateway) } : undefined;
+  const authz = gateway && hasDeviceLogins(gateway.gateway) ? { unit: DEVICE_AUTHZ_UNIT, port: authzPort(gateway.gateway) } : undefined;
   const env: Record<string, string> = {
     FEDGATE_ROLE: cluster.role,
     FEDGATE_CLUSTER: cluster.name,

@@ -1,6 +1,7 @@
 import {
   DEVICES_EXCHANGE,
   authzPort,
+  hasDeviceLogins,
   gatewayMaxMessageBytes,
   isGateway,
   speaksMqtt,
@@ -179,11 +180,6 @@ function webListeners(gw: Gateway, ip: string | undefined, tlsDir: string): Line
     }
   }
   return lines;
-}
-
-/** A TLS gateway's devices log in by certificate over raw MQTT, answered by the node's authorisation endpoint. */
-export function hasDeviceLogins(gw: Gateway): boolean {
-  return gw.tls && gw.protocols.includes('mqtt');
 }
 
 /** Who may log in how, on a TLS cluster. */

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { mkdir, open, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { authzPort, type Topology } from '@fedgate/topology';
+import { authzPort, hasDeviceLogins, type Topology } from '@fedgate/topology';
 import { DEFAULT_AUTHZ_HOST } from '@fedgate/device-authz';
 import { nodeCluster } from './local-node.ts';
 import { processAlive } from './process-alive.ts';
@@ -30,17 +30,15 @@ export const DEFAULT_AUTHZ_START_TIMEOUT_MS = 15_000;
 
 /** Pure: one endpoint per node of every gateway with `tls: true`, on loopback at the node's `ports.authz`. */
 export function deviceAuthzSpecs(topology: Topology): DeviceAuthzSpec[] {
-  return topology.gateways
-    .filter((gw) => gw.tls)
-    .flatMap((gw) =>
-      Array.from({ length: gw.nodes }, (_, node) => ({
-        gateway: gw.name,
-        node,
-        host: DEFAULT_AUTHZ_HOST,
-        port: authzPort(nodeCluster(gw, node)),
-        vhost: topology.vhost,
-      })),
-    );
+  return topology.gateways.filter(hasDeviceLogins).flatMap((gw) =>
+    Array.from({ length: gw.nodes }, (_, node) => ({
+      gateway: gw.name,
+      node,
+      host: DEFAULT_AUTHZ_HOST,
+      port: authzPort(nodeCluster(gw, node)),
+      vhost: topology.vhost,
+    })),
+  );
 }
 
 export function deviceAuthzFiles(stateDir: string, spec: Pick<DeviceAuthzSpec, 'gateway' | 'node'>): { dir: string; pidFile: string; logFile: string } {

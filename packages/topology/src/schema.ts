@@ -248,6 +248,14 @@ export type TopologyInput = z.input<typeof topologySchema>;
 export type Backend = Topology['backend'];
 export type Gateway = Topology['gateways'][number];
 
+/**
+ * A TLS gateway's devices log in by certificate over raw MQTT, answered by the node's authorisation endpoint; a
+ * TLS gateway without raw MQTT (browser apps only) has no device logins and runs no endpoint.
+ */
+export function hasDeviceLogins(gw: Gateway): boolean {
+  return gw.tls && gw.protocols.includes('mqtt');
+}
+
 /** The largest message `gw` admits: its own limit, else the largest command the router accepts. */
 export function gatewayMaxMessageBytes(topology: Topology, gw: Gateway): number {
   return gw.limits.maxMessageBytes ?? topology.routing.maxCommandBytes;
