@@ -1,11 +1,10 @@
-import { spawn } from 'node:child_process';
-import { mkdir, open, readFile, rm, writeFile } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { authzPort, hasDeviceLogins, type Topology } from '@fedgate/topology';
 import { DEFAULT_AUTHZ_HOST } from '@fedgate/device-authz';
 import { nodeCluster } from './local-node.ts';
 import { processAlive } from './process-alive.ts';
+import { startDetachedMain } from './detached-main.ts';
 import { LocalClusterError } from './local-cluster-error.ts';
 
 /** One TLS gateway node's device authorisation endpoint, as local mode runs it. */
@@ -53,25 +52,10 @@ export async function startDeviceAuthz(stateDir: string, spec: DeviceAuthzSpec, 
   const pid = await readPid(files.pidFile);
   if (pid !== undefined && (await healthy(spec))) return 'running';
   await stopDeviceAuthz(stateDir, spec);
-  await mkdir(files.dir, { recursive: true, mode: 0o700 });
-  const out = await open(files.logFile, 'a', 0o600);
-  const main = fileURLToPath(new URL('./device-authz-main.ts', import.meta.url));
-  const child = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), main, JSON.stringify(spec)], {
-    detached: true,
-    stdio: ['ignore', out.fd, out.fd],
-  });
-  child.unref();
-  await out.close();
-  await writeFile(files.pidFile, `${child.pid}\n`);
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await healthy(spec)) return 'started';
-    if (!processAlive(child.pid!)) break;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  const log = await readFile(files.logFile, 'utf8').catch(() => '');
+  const started = await startDetachedMain(new URL('./device-authz-main.ts', import.meta.url), spec, files, () => healthy(spec), { timeoutMs, private: true });
+  if (started.ready) return 'started';
   throw new DeviceAuthzProcessError(
-    `the device authorisation endpoint of ${spec.gateway} (node ${spec.node + 1}) did not start on ${spec.host}:${spec.port}; last log lines:\n${log.trimEnd().split('\n').slice(-10).join('\n')}`,
+    `the device authorisation endpoint of ${spec.gateway} (node ${spec.node + 1}) did not start on ${spec.host}:${spec.port}; last log lines:\n${started.logTail}`,
   );
 }
 

@@ -1,15 +1,14 @@
-import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdir, open, readFile, rm, writeFile } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Topology } from '@fedgate/topology';
 import { nodeCluster } from './local-node.ts';
 import type { ProxyTarget, TcpProxyStats } from './tcp-proxy.ts';
 import type { WanConditions } from './wan-conditions.ts';
 import { processAlive } from './process-alive.ts';
+import { startDetachedMain } from './detached-main.ts';
 import { LocalClusterError, type LocalClusterErrorCode } from './local-cluster-error.ts';
 
 /** What one gateway's WAN proxy does: listen where its links connect, forward to every backend node. */
@@ -80,27 +79,15 @@ export async function startWanProxy(stateDir: string, spec: WanProxySpec, timeou
     return 'running';
   }
   await stopWanProxy(stateDir, spec.gateway);
-  await mkdir(files.dir, { recursive: true });
-  const out = await open(files.logFile, 'a');
-  const main = fileURLToPath(new URL('./wan-proxy-main.ts', import.meta.url));
-  const child = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), main, JSON.stringify({ ...spec, controlSocket: files.socket })], {
-    detached: true,
-    stdio: ['ignore', out.fd, out.fd],
-  });
-  child.unref();
-  await out.close();
-  await writeFile(files.pidFile, `${child.pid}\n`);
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await readWanProxy(stateDir, spec.gateway)) return 'started';
-    if (!processAlive(child.pid!)) break;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  const log = await readFile(files.logFile, 'utf8').catch(() => '');
-  throw new WanProxyError(
-    'WAN_PROXY_FAILED',
-    `the WAN proxy of ${spec.gateway} did not start; last log lines:\n${log.trimEnd().split('\n').slice(-10).join('\n')}`,
+  const started = await startDetachedMain(
+    new URL('./wan-proxy-main.ts', import.meta.url),
+    { ...spec, controlSocket: files.socket },
+    files,
+    async () => (await readWanProxy(stateDir, spec.gateway)) !== undefined,
+    { timeoutMs },
   );
+  if (started.ready) return 'started';
+  throw new WanProxyError('WAN_PROXY_FAILED', `the WAN proxy of ${spec.gateway} did not start; last log lines:\n${started.logTail}`);
 }
 
 /** Stops the gateway's proxy if it runs; true when there was one. */
