@@ -4,11 +4,11 @@
  * read from a directory the operator prepared (`--tls-dir`). Either way the CA key never leaves the operator's
  * machine: only the CA certificate, node and link certificates and keys, and the app-token public key are read.
  */
-import { X509Certificate, createPrivateKey, createPublicKey } from 'node:crypto';
+import { X509Certificate } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import { isIP } from 'node:net';
 import { join } from 'node:path';
-import { ensureFleetCa, ensureTokenSigningKey, issueLinkCertificate, issueNodeCertificate, type FleetCa } from '@fedgate/pki';
+import { ensureFleetCa, ensureTokenSigningKey, issueLinkCertificate, issueNodeCertificate, keyMatchesCertificate, type FleetCa } from '@fedgate/pki';
 import { SecretsPushError } from './secrets-push-error.ts';
 
 /** PEM files a broker node needs; the names are the files rabbitmq.conf names under /etc/rabbitmq/tls. */
@@ -150,15 +150,5 @@ export function checkCertificate(what: string, pems: { ca: string; cert: string;
   if ((isIP(name) !== 0 ? cert.checkIP(name) : cert.checkHost(name)) === undefined) {
     throw new SecretsPushError('SECRETS_TLS_INVALID', `${what}: does not name ${name} (${cert.subjectAltName ?? cert.subject.replaceAll('\n', ', ')})`);
   }
-  if (!keyMatches(pems.key, cert)) throw new SecretsPushError('SECRETS_TLS_INVALID', `${what}: the key beside it is not this certificate's key`);
-}
-
-/** Whether `keyPem` is the private key of `cert` (an unreadable key is not). */
-function keyMatches(keyPem: string, cert: X509Certificate): boolean {
-  try {
-    const fromKey = createPublicKey(createPrivateKey(keyPem)).export({ type: 'spki', format: 'der' });
-    return Buffer.from(fromKey).equals(Buffer.from(cert.publicKey.export({ type: 'spki', format: 'der' })));
-  } catch {
-    return false;
-  }
+  if (!keyMatchesCertificate(pems.key, cert)) throw new SecretsPushError('SECRETS_TLS_INVALID', `${what}: the key beside it is not this certificate's key`);
 }

@@ -1,9 +1,10 @@
-import { X509Certificate, createPrivateKey, createPublicKey, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { chmod, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { EXTENSIONS_SECTION, nodeSubjectAltNames, opensslConfig, type CertificateProfile } from './certificate-profile.ts';
 import { PkiError } from './errors.ts';
+import { keyMatchesCertificate } from './key-matches.ts';
 import { subjectOf, validateBrokerUser, validateClusterName, validateDeviceId } from './identity-names.ts';
 import { openssl } from './openssl.ts';
 import { KEY_FILE_MODE, PUBLIC_FILE_MODE, ensurePrivateDir, fileExists, publishExclusive, writeFileAtomic } from './private-files.ts';
@@ -305,13 +306,7 @@ function opensslAtLeast3(): Promise<boolean> {
  */
 async function keyOfCertificate(keyFile: string, certFile: string): Promise<boolean> {
   const [keyPem, certPem] = await Promise.all([readFile(keyFile, 'utf8'), readFile(certFile, 'utf8')]);
-  try {
-    const fromKey = createPublicKey(createPrivateKey(keyPem)).export({ type: 'spki', format: 'der' });
-    const fromCert = new X509Certificate(certPem).publicKey.export({ type: 'spki', format: 'der' });
-    return Buffer.from(fromKey).equals(Buffer.from(fromCert));
-  } catch {
-    return false;
-  }
+  return keyMatchesCertificate(keyPem, certPem);
 }
 
 /** True when both CA files are there and belong together; throws when only one is. */

@@ -37,3 +37,4 @@ export {
   type AppTokenOptions,
 } from './app-token.ts';
 export { certificateLoginSettings, oauthBrokerSettings, type BrokerSettings } from './broker-settings.ts';
+export { keyMatchesCertificate } from './key-matches.ts';
