@@ -70,7 +70,15 @@ export async function startGeneratedFleet(
     brokerPids: () => [...pids.values()],
     amqpUri: (cluster, user = ADMIN_USER) => fleet.amqpUri(cluster, user),
     stop: async () => {
-      await downFleet(topologyFile, fleetState);
+      // Stopping runs after an interrupt too, when the run's progress callback throws: lines are best-effort here.
+      const quietly = (line: string) => {
+        try {
+          progress(line);
+        } catch {
+          // interrupted: stop without telling
+        }
+      };
+      await downFleet(topologyFile, { stateDir: fleetStateDir, onProgress: quietly });
     },
   };
 }

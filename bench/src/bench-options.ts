@@ -107,7 +107,7 @@ export function planBench(options: BenchOptions, now = new Date()): BenchPlan {
     gateway: {
       clients: int('storm-clients', options.stormClients, DEFAULT_STORM_CLIENTS, 100, 50_000),
       rounds: quick ? 1 : 2,
-      deadlineSeconds: quick ? 180 : 300,
+      deadlineSeconds: quick ? 420 : 600,
     },
     directory: { sizes: [100_000, 1_000_000], lookups: quick ? 500_000 : 2_000_000, updates: quick ? 500_000 : 2_000_000 },
     progress: options.onProgress ?? (() => {}),
