@@ -11,7 +11,7 @@ import { pairedRatio, type PairedRatio } from '../paired-ratio.ts';
 import { descriptorLimit, openDescriptors, residentBytes, startCpuMeter } from '../proc-stat.ts';
 import { authorisationEndpointPid, certificateLogins, tokenLogins } from '../identity-fleet.ts';
 import { CERTIFICATE_GATEWAY, TOKEN_GATEWAY } from '../identity-topology.ts';
-import { startStormClients } from '../storm/storm-clients.ts';
+import { startStormClients, type StormClients } from '../storm/storm-clients.ts';
 import type { StormClientSettings, StormLogin } from '../storm/storm-protocol.ts';
 import type { ScenarioContext } from './scenario-context.ts';
 
@@ -126,14 +126,18 @@ async function nodeHealth(admin: ManagementClient): Promise<{ responsive: boolea
   ]);
 }
 
-/** Until every device subscribed, the deadline passed, or nothing progressed for STALL_MS. */
-async function awaitStorm(subscribed: () => number, clients: number, deadlineSeconds: number): Promise<void> {
+/**
+ * Until every device subscribed, the deadline passed, or nothing moved for STALL_MS (no device connected, subscribed
+ * or failed an attempt). The first answers of a storm on a busy machine take longer: a connect timeout's worth.
+ */
+async function awaitStorm(devices: StormClients, clients: number, deadlineSeconds: number): Promise<void> {
   const deadline = performance.now() + deadlineSeconds * 1000;
-  let seen = 0;
-  let lastProgress = performance.now();
-  while (subscribed() < clients && performance.now() < deadline && performance.now() - lastProgress < STALL_MS) {
+  const moved = () => devices.subscribedAtEpochMs.length + devices.connected() + devices.failedAttempts();
+  let seen = moved();
+  let quietSince = performance.now() + DEVICE_SETTINGS.connectTimeoutMs - STALL_MS;
+  while (devices.subscribedAtEpochMs.length < clients && performance.now() < deadline && performance.now() - quietSince < STALL_MS) {
     await new Promise((r) => setTimeout(r, 100));
-    if (subscribed() > seen) [seen, lastProgress] = [subscribed(), performance.now()];
+    if (moved() !== seen) [seen, quietSince] = [moved(), performance.now()];
   }
 }
 
@@ -150,7 +154,7 @@ async function storm(target: StormTarget, variant: GatewayVariant, round: number
     { label: 'clients', pids: () => devices.pids },
     { label: 'bench', pids: () => [process.pid] },
   ]);
-  await awaitStorm(() => devices.subscribedAtEpochMs.length, clients, deadlineSeconds);
+  await awaitStorm(devices, clients, deadlineSeconds);
   const sinceStart = [...devices.subscribedAtEpochMs].map((t) => t - devices.startedAtEpochMs).sort((a, b) => a - b);
   const seconds = (sinceStart.at(-1) ?? Date.now() - devices.startedAtEpochMs) / 1000;
   const subscribed = sinceStart.length;
