@@ -9,7 +9,7 @@ const NODE_GLOBALS = { process: 'readonly', console: 'readonly', Buffer: 'readon
 
 export default defineConfig(
   {
-    ignores: ['**/node_modules/', 'dist/', 'cdktf.out/', 'bench-results/', '.fedgate/', 'bench/results/', 'packages/broker-config/test/golden/'],
+    ignores: ['**/node_modules/', '**/dist/', 'cdktf.out/', 'bench-results/', '.fedgate/', 'bench/results/', 'packages/broker-config/test/golden/'],
   },
   js.configs.recommended,
   tseslint.configs.recommended,
@@ -22,7 +22,7 @@ export default defineConfig(
   },
   {
     // The pages fedgate serves run in a browser.
-    files: ['examples/web-app/**/*.js', 'packages/web/static/**/*.js'],
+    files: ['packages/web/example-app/**/*.js', 'packages/web/static/**/*.js'],
     languageOptions: {
       globals: {
         window: 'readonly',

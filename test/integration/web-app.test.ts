@@ -1,4 +1,4 @@
-// The browser example app (examples/web-app) in Debian's chromium, over MQTT on secure WebSockets (web-mqtt) with
+// The browser example app (packages/web/example-app) in Debian's chromium, over MQTT on secure WebSockets (web-mqtt) with
 // its signed token: the router places it by its own subscription, its commands reach the page, its events reach the
 // backend attributed to its gateway; it cannot subscribe to another identity's commands.
 import assert from 'node:assert/strict';

@@ -10,7 +10,7 @@ import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
-import { build, type BuildFailure } from 'esbuild';
+import type { BuildFailure } from 'esbuild';
 import { ReleaseError } from './release-error.ts';
 import {
   BUNDLE_ENTRIES,
@@ -87,6 +87,9 @@ interface BundledEntry {
 
 /** One self-contained ESM file per entry; CommonJS dependencies get a `require` made from the file's own URL. */
 async function bundleEntries(root: string, entries: readonly BundleEntry[]): Promise<BundledEntry[]> {
+  // esbuild is a development tool of the repository, which the bundle is built from: loaded only here, so pushing a
+  // release works where esbuild is not installed.
+  const { build } = await import('esbuild');
   try {
     const result = await build({
       absWorkingDir: root,

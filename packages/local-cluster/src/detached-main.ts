@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { mkdir, open, readFile, writeFile } from 'node:fs/promises';
+import { extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { processAlive } from './process-alive.ts';
 
@@ -11,8 +12,17 @@ export interface DetachedFiles {
 }
 
 /**
- * Starts `main` (a TypeScript entry beside the caller, run through tsx) detached, with `argument` as JSON on its
- * command line, its output appended to the log and its pid written down; then waits until `ready()` says it serves.
+ * The entry `name` beside the module at `moduleUrl`, in that module's own form: TypeScript in a checkout, the built
+ * JavaScript in an installed package (which has no sources and no tsx).
+ */
+export function siblingMain(moduleUrl: string, name: string): URL {
+  return new URL(`./${name}${extname(new URL(moduleUrl).pathname)}`, moduleUrl);
+}
+
+/**
+ * Starts `main` (an entry from siblingMain: TypeScript is run through tsx, JavaScript by plain node) detached, with
+ * `argument` as JSON on its command line, its output appended to the log and its pid written down; then waits until
+ * `ready()` says it serves.
  * Resolves with the log's last lines instead when it exits first or does not get ready within `timeoutMs`.
  */
 export async function startDetachedMain(
@@ -24,7 +34,9 @@ export async function startDetachedMain(
 ): Promise<{ ready: true } | { ready: false; logTail: string }> {
   await mkdir(files.dir, { recursive: true, ...(options.private ? { mode: 0o700 } : {}) });
   const out = await open(files.logFile, 'a', ...(options.private ? [0o600] : []));
-  const child = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), fileURLToPath(main), JSON.stringify(argument)], {
+  const entry = fileURLToPath(main);
+  const loader = entry.endsWith('.ts') ? ['--import', import.meta.resolve('tsx')] : [];
+  const child = spawn(process.execPath, [...loader, entry, JSON.stringify(argument)], {
     detached: true,
     stdio: ['ignore', out.fd, out.fd],
   });

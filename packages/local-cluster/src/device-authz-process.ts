@@ -4,7 +4,7 @@ import { authzPort, hasDeviceLogins, type Topology } from '@fedgate/topology';
 import { DEFAULT_AUTHZ_HOST } from '@fedgate/device-authz';
 import { nodeCluster } from './local-node.ts';
 import { processAlive } from './process-alive.ts';
-import { startDetachedMain } from './detached-main.ts';
+import { siblingMain, startDetachedMain } from './detached-main.ts';
 import { LocalClusterError } from './local-cluster-error.ts';
 
 /** One TLS gateway node's device authorisation endpoint, as local mode runs it. */
@@ -52,7 +52,7 @@ export async function startDeviceAuthz(stateDir: string, spec: DeviceAuthzSpec, 
   const pid = await readPid(files.pidFile);
   if (pid !== undefined && (await healthy(spec))) return 'running';
   await stopDeviceAuthz(stateDir, spec);
-  const started = await startDetachedMain(new URL('./device-authz-main.ts', import.meta.url), spec, files, () => healthy(spec), { timeoutMs, private: true });
+  const started = await startDetachedMain(siblingMain(import.meta.url, 'device-authz-main'), spec, files, () => healthy(spec), { timeoutMs, private: true });
   if (started.ready) return 'started';
   throw new DeviceAuthzProcessError(
     `the device authorisation endpoint of ${spec.gateway} (node ${spec.node + 1}) did not start on ${spec.host}:${spec.port}; last log lines:\n${started.logTail}`,

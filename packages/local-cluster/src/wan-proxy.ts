@@ -8,7 +8,7 @@ import { nodeCluster } from './local-node.ts';
 import type { ProxyTarget, TcpProxyStats } from './tcp-proxy.ts';
 import type { WanConditions } from './wan-conditions.ts';
 import { processAlive } from './process-alive.ts';
-import { startDetachedMain } from './detached-main.ts';
+import { siblingMain, startDetachedMain } from './detached-main.ts';
 import { LocalClusterError, type LocalClusterErrorCode } from './local-cluster-error.ts';
 
 /** What one gateway's WAN proxy does: listen where its links connect, forward to every backend node. */
@@ -80,7 +80,7 @@ export async function startWanProxy(stateDir: string, spec: WanProxySpec, timeou
   }
   await stopWanProxy(stateDir, spec.gateway);
   const started = await startDetachedMain(
-    new URL('./wan-proxy-main.ts', import.meta.url),
+    siblingMain(import.meta.url, 'wan-proxy-main'),
     { ...spec, controlSocket: files.socket },
     files,
     async () => (await readWanProxy(stateDir, spec.gateway)) !== undefined,

@@ -6,8 +6,8 @@ import { DEFAULT_HOST, closeServer, listen, pageUrl } from './listen.ts';
 import { notFound, sendJson, serveStatic } from './static-files.ts';
 import { WebError } from './errors.ts';
 
-/** examples/web-app at the repository root. */
-export const EXAMPLE_APP_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'examples', 'web-app');
+/** The package's example-app folder: one level above this module both in src/ and in the built dist/. */
+export const EXAMPLE_APP_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', 'example-app');
 
 /** What the page connects with; served as config.json to the page only (never printed). */
 export interface ExampleAppConfig {
@@ -24,7 +24,7 @@ export interface ExampleAppServer {
 }
 
 /**
- * Serves examples/web-app (index.html, app.js), the `mqtt` package's browser build as vendor/mqtt.esm.js, and the
+ * Serves the example app (index.html, app.js), the `mqtt` package's browser build as vendor/mqtt.esm.js, and the
  * connection settings as config.json. Binds 127.0.0.1 by default: config.json holds the app's token.
  */
 export async function startExampleAppServer(options: { config: ExampleAppConfig; host?: string; port?: number }): Promise<ExampleAppServer> {

@@ -49,7 +49,7 @@ export const appCommand: FedgateCommand = (ctx) => ({
       })
       .command({
         command: 'serve <name>',
-        describe: 'Serve the browser example app (examples/web-app) for app NAME, connected to a gateway over MQTT on WebSockets with a fresh token',
+        describe: 'Serve the browser example app (packages/web/example-app) for app NAME, connected to a gateway over MQTT on WebSockets with a fresh token',
         builder: (p: Argv) =>
           withTopologyFile(p)
             .positional('name', { type: 'string', demandOption: true, describe: "App name (the token's subject and the MQTT client id)" })

@@ -2,6 +2,7 @@ import type { Argv } from 'yargs';
 import type { FedgateCommand } from '../command.ts';
 import { InterruptedError } from '../cli-errors.ts';
 import { emit } from '../emit.ts';
+import { loadOptionalPackage } from '../optional-package.ts';
 
 const SCENARIO_CHOICES = ['all', 'directory', 'downlink', 'router', 'routing', 'gateway'] as const;
 
@@ -31,7 +32,7 @@ export const benchCommand: FedgateCommand = (ctx) => ({
           'RabbitMQ node for comparison and, for the gateway scenario, a TLS fleet (.fedgate/bench/identity) for certificate and token logins, and stops them at the end. Progress goes to stderr. Ctrl-C stops at the next step and still stops the nodes.',
       ),
   handler: async (argv: { scenario: string; quick: boolean; out?: string; gateways: number; rounds?: number; stormClients?: number; render?: string }) => {
-    const { runBench, rerenderReport } = await import('@fedgate/bench');
+    const { runBench, rerenderReport } = await loadOptionalPackage('bench', '@fedgate/bench', () => import('@fedgate/bench'));
     if (argv.render) {
       const { files } = await rerenderReport(argv.render);
       emit(ctx, { ok: true, files }, `re-rendered ${files.length} files in ${argv.render}\n`);

@@ -3,6 +3,7 @@ import { addGateway, removeGateway, TopologyEditError, TopologyValidationError, 
 import { UsageError } from '../cli-errors.ts';
 import type { CommandContext, FedgateCommand } from '../command.ts';
 import { emit } from '../emit.ts';
+import { loadOptionalPackage } from '../optional-package.ts';
 import type { Argv } from 'yargs';
 import { DEFAULT_SYNTH_OUT } from './synth.ts';
 
@@ -57,7 +58,7 @@ async function addRegion(ctx: CommandContext, argv: RegionArgs & { region: strin
     addGateway(text, argv.file, { name: argv.name, region: argv.region, ...(argv.cidr === undefined ? {} : { cidr: argv.cidr }) }),
   );
   await writeInPlace(argv.file, edit.text);
-  const names = await import('@fedgate/infra');
+  const names = await loadOptionalPackage('region', '@fedgate/infra', () => import('@fedgate/infra'));
   const { gateway, topology } = edit;
   const stack = names.gatewayStackId(gateway.name, gateway.region);
   const out = DEFAULT_SYNTH_OUT;
@@ -102,7 +103,7 @@ async function removeRegion(ctx: CommandContext, argv: RegionArgs & { drained: b
         `  2. fedgate region remove ${argv.name} -f ${argv.file} --drained   (prints the remaining steps)`,
     );
   }
-  const names = await import('@fedgate/infra');
+  const names = await loadOptionalPackage('region', '@fedgate/infra', () => import('@fedgate/infra'));
   const { gateway } = edit;
   const before = { ...edit.topology, gateways: [...edit.topology.gateways, gateway] } satisfies Topology;
   const stack = names.gatewayStackId(gateway.name, gateway.region);

@@ -2,6 +2,7 @@ import type { Argv } from 'yargs';
 import { loadTopology } from '@fedgate/topology';
 import { withTopologyFile, type FedgateCommand } from '../command.ts';
 import { emit } from '../emit.ts';
+import { loadOptionalPackage } from '../optional-package.ts';
 
 /** Where `npm run release` writes and `fedgate release push` reads (the infra package's DEFAULT_RELEASE_DIR). */
 export const DEFAULT_BUNDLE_DIR = 'dist/release';
@@ -56,9 +57,11 @@ export const releaseCommand: FedgateCommand = (ctx) => ({
 });
 
 async function build(ctx: Parameters<FedgateCommand>[0], argv: BuildArgs): Promise<void> {
-  // esbuild loads only for this command.
-  const { buildRelease } = await import('@fedgate/infra/release');
-  const report = await buildRelease({ outDir: argv.out, onProgress: (line) => ctx.io.stderr(`release: ${line}\n`) });
+  const { buildRelease } = await loadOptionalPackage('release build', '@fedgate/infra', () => import('@fedgate/infra/release'));
+  // The bundle is built from the repository's sources with esbuild, which loads only for this command.
+  const report = await loadOptionalPackage('release build', 'esbuild', () =>
+    buildRelease({ outDir: argv.out, onProgress: (line) => ctx.io.stderr(`release: ${line}\n`) }),
+  );
   emit(
     ctx,
     { ok: true, ...report },
@@ -72,7 +75,9 @@ async function build(ctx: Parameters<FedgateCommand>[0], argv: BuildArgs): Promi
 
 async function push(ctx: Parameters<FedgateCommand>[0], argv: PushArgs): Promise<void> {
   const { topology } = await loadTopology(argv.file);
-  const [{ normalizeInfraOptions, InfraConfigError }, { pushRelease }] = await Promise.all([import('@fedgate/infra'), import('@fedgate/infra/release')]);
+  const [{ normalizeInfraOptions, InfraConfigError }, { pushRelease }] = await loadOptionalPackage('release push', '@fedgate/infra', () =>
+    Promise.all([import('@fedgate/infra'), import('@fedgate/infra/release')]),
+  );
   const { options, problems } = normalizeInfraOptions(topology, argv.bundleUri === undefined ? {} : { bundleUri: argv.bundleUri });
   if (problems.length > 0) throw new InfraConfigError(problems);
   const report = await pushRelease({

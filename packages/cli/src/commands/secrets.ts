@@ -2,6 +2,7 @@ import type { Argv } from 'yargs';
 import { loadTopology } from '@fedgate/topology';
 import { withTopologyFile, type FedgateCommand } from '../command.ts';
 import { emit } from '../emit.ts';
+import { loadOptionalPackage } from '../optional-package.ts';
 
 export const secretsCommand: FedgateCommand = (ctx) => ({
   command: 'secrets <command>',
@@ -49,7 +50,11 @@ interface PushArgs {
 async function pushSecrets(ctx: Parameters<FedgateCommand>[0], argv: PushArgs): Promise<void> {
   const { topology } = await loadTopology(argv.file);
   // The Secrets Manager client loads only for this command.
-  const { pushFleetSecrets, certificatesFromDirectory, certificatesFromFleetPki } = await import('@fedgate/infra/secrets');
+  const { pushFleetSecrets, certificatesFromDirectory, certificatesFromFleetPki } = await loadOptionalPackage(
+    'secrets push',
+    '@fedgate/infra',
+    () => import('@fedgate/infra/secrets'),
+  );
   const certificates =
     argv.pkiDir !== undefined
       ? certificatesFromFleetPki(argv.pkiDir, topology.name, { onIssued: (line) => ctx.io.stderr(`secrets: ${line}\n`) })

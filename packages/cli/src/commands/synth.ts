@@ -1,6 +1,7 @@
 import { loadTopology } from '@fedgate/topology';
 import { withTopologyFile, type FedgateCommand } from '../command.ts';
 import { emit } from '../emit.ts';
+import { loadOptionalPackage } from '../optional-package.ts';
 
 export const DEFAULT_SYNTH_OUT = 'cdktf.out';
 
@@ -28,7 +29,7 @@ export const synthCommand: FedgateCommand = (ctx) => ({
   handler: async (argv: SynthArgs) => {
     const { topology } = await loadTopology(argv.file);
     // cdktf and the AWS provider bindings load only for this command.
-    const { synthFleet, InfraConfigError } = await import('@fedgate/infra');
+    const { synthFleet, InfraConfigError } = await loadOptionalPackage('synth', '@fedgate/infra', () => import('@fedgate/infra'));
     let report;
     try {
       report = synthFleet(topology, {
