@@ -5,6 +5,13 @@ import type { RebuildReport } from '@fedgate/router';
 import { BenchError } from './errors.ts';
 
 const MAIN = fileURLToPath(new URL('./cold-start-router-main.ts', import.meta.url));
+/** Longest loading the router's code may take. */
+const BOOT_TIMEOUT_MS = 120_000;
+/**
+ * Longest one request may take: a start that replays a million presence events took over 6 minutes on a shared
+ * 2-core machine under a load average of 20.
+ */
+const REQUEST_TIMEOUT_MS = 30 * 60_000;
 
 export type ColdStartRouterRequest =
   | { readonly kind: 'start'; readonly amqpUrl: string; readonly topologyFile: string }
@@ -46,11 +53,11 @@ export interface ColdStartRouter {
 }
 
 /** Forks the router process and resolves once its code is loaded, so a start that follows measures the router alone. */
-export async function forkColdStartRouter(cwd: string, timeoutMs = 120_000): Promise<ColdStartRouter> {
+export async function forkColdStartRouter(cwd: string): Promise<ColdStartRouter> {
   const child = fork(MAIN, [], { cwd, execArgv: ['--import', 'tsx'], stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
   let stderr = '';
   child.stderr!.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-2000)));
-  const next = <K extends ColdStartRouterReply['kind']>(kind: K, doing: string) =>
+  const next = <K extends ColdStartRouterReply['kind']>(kind: K, doing: string, timeoutMs = REQUEST_TIMEOUT_MS) =>
     new Promise<Extract<ColdStartRouterReply, { kind: K }>>((resolve, reject) => {
       const timer = setTimeout(() => fail(`no answer within ${timeoutMs / 1000} s`), timeoutMs);
       const onMessage = (reply: ColdStartRouterReply) => {
@@ -69,7 +76,7 @@ export async function forkColdStartRouter(cwd: string, timeoutMs = 120_000): Pro
       child.once('exit', onExit);
     });
   try {
-    await next('booted', 'loading');
+    await next('booted', 'loading', BOOT_TIMEOUT_MS);
   } catch (err) {
     child.kill('SIGKILL');
     throw err;

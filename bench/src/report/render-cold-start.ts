@@ -53,7 +53,7 @@ export function renderColdStartSection(x: ColdStartResult): string {
         sec((m.start.readyAt - m.start.startedAt) / 1000),
         sec(m.start.rebuild.snapshotReadMs / 1000),
         sec(m.start.rebuild.snapshotApplyMs / 1000),
-        `${sec(m.start.rebuild.presenceMs / 1000)} (${int(m.start.rebuild.presenceEvents)} events)`,
+        `${sec(m.start.rebuild.presenceMs / 1000)} (${int(m.start.rebuild.presenceEvents)} event${m.start.rebuild.presenceEvents === 1 ? '' : 's'})`,
         `${m.start.startCpuSeconds.toFixed(1)} s`,
         `${formatBytes(m.start.residentBytes)} (${formatBytes(m.start.peakResidentBytes)})`,
         m.route,
