@@ -27,7 +27,8 @@ export function assessColdStart(x: ColdStartResult): TargetOutcome {
   }
   const why =
     `reading the snapshot stream took ${s.snapshotReadSeconds.toFixed(1)} s, applying it ${s.snapshotApplySeconds.toFixed(1)} s ` +
-    `(inserting every device into the directory's Map), the presence log's tail ${s.tailSeconds.toFixed(2)} s; the router used ${s.cpuSeconds.toFixed(1)} s of CPU ` +
+    `(inserting every device into the directory's Map), the presence log's tail ${s.tailSeconds.toFixed(2)} s. The router used ${s.cpuSeconds.toFixed(1)} s of CPU ` +
+    `in its ${s.readySeconds.toFixed(1)} s start, so it ${s.cpuSeconds < 0.8 * s.readySeconds ? 'spent most of it waiting for a core or for the broker' : 'was busy computing most of it'}, ` +
     `while other processes used ${formatShare(s.otherCpuShare)} of the machine (load average ${s.loadAverage.toFixed(1)})`;
   const basis = `median of ${x.rounds.length} starts, worst ${s.worstFirstCommandSeconds.toFixed(2)} s`;
   return evaluateTarget({ ...COLD_START_TARGET, what }, s.firstCommandSeconds, why, basis);
