@@ -5,6 +5,7 @@ import type { Gateway } from '@fedgate/topology';
 import { assessTargets } from './assess-targets.ts';
 import { planBench, type BenchOptions, type ScenarioName } from './bench-options.ts';
 import { startBenchFleet, type BenchFleet } from './bench-fleet.ts';
+import { startIdentityFleet } from './identity-fleet.ts';
 import { BENCH_SECRETS_FILE, benchTopologyYaml } from './bench-topology.ts';
 import type { BenchResults, MachineInfo, ScenarioResults } from './bench-results.ts';
 import { writeReport } from './report/write-report.ts';
@@ -80,6 +81,7 @@ export async function runBench(options: RunBenchOptions): Promise<BenchOutcome> 
 
   let fleet: BenchFleet | undefined;
   let stock: StockNode | undefined;
+  let identity: BenchFleet | undefined;
   let machine: MachineInfo | undefined;
   try {
     // Pure CPU and memory work first, before any node competes for the two cores.
@@ -90,18 +92,30 @@ export async function runBench(options: RunBenchOptions): Promise<BenchOutcome> 
     }
     const withFleet = plan.scenarios.filter((s) => s !== 'directory');
     if (withFleet.length > 0) {
+      const storms = withFleet.includes('gateway');
       progress(
-        `starting the bench fleet: backend + ${plan.gateways} gateways${withFleet.includes('gateway') ? ' and a stock gateway node' : ''} (state in ${plan.stateDir})`,
+        `starting the bench fleet: backend + ${plan.gateways} gateways${storms ? ', a stock gateway node and the TLS fleet for certificate and token logins' : ''} (state in ${plan.stateDir})`,
       );
-      const [started, stockNode] = await Promise.allSettled([
+      const [started, stockNode, identityFleet] = await Promise.allSettled([
         startBenchFleet(cwd, plan.stateDir, plan.gateways, progress),
-        withFleet.includes('gateway') ? startStockNode(plan.stateDir, profileGateway(plan.gateways), progress) : Promise.resolve(undefined),
+        storms ? startStockNode(plan.stateDir, profileGateway(plan.gateways), progress) : Promise.resolve(undefined),
+        // Admits the storm with room to spare, as the bench fleet's gateways do.
+        storms ? startIdentityFleet(cwd, plan.stateDir, plan.gateway.clients + 2_000, progress) : Promise.resolve(undefined),
       ]);
       if (stockNode.status === 'fulfilled') stock = stockNode.value;
+      if (identityFleet.status === 'fulfilled') identity = identityFleet.value;
       if (started.status === 'rejected') throw started.reason;
       fleet = started.value;
       machine = await machineInfo(fleet);
-      const ctx: ScenarioContext = { plan, cwd, fleet, ...(stock ? { stock } : {}), collectors: new CollectorRegistry(), progress };
+      const ctx: ScenarioContext = {
+        plan,
+        cwd,
+        fleet,
+        ...(stock ? { stock } : {}),
+        ...(identity ? { identity } : {}),
+        collectors: new CollectorRegistry(),
+        progress,
+      };
       for (const name of withFleet) {
         await attempt(name, async () => {
           if (name === 'downlink') scenarios.downlink = await runDownlinkScenario(ctx);
@@ -110,6 +124,7 @@ export async function runBench(options: RunBenchOptions): Promise<BenchOutcome> 
           else if (name === 'cold-start') scenarios.coldStart = await runColdStartScenario(ctx);
           else if (name === 'gateway') {
             if (stockNode.status === 'rejected') throw stockNode.reason;
+            if (identityFleet.status === 'rejected') throw identityFleet.reason;
             scenarios.gateway = await runGatewayScenario(ctx);
           }
         });
@@ -119,6 +134,10 @@ export async function runBench(options: RunBenchOptions): Promise<BenchOutcome> 
     if (stock) {
       report('stopping the stock node');
       await stock.stop().catch(() => undefined);
+    }
+    if (identity) {
+      report('stopping the identity fleet');
+      await identity.stop().catch((err: Error) => report(`could not stop the identity fleet: ${err.message}`));
     }
     if (fleet) {
       report('stopping the bench fleet');
