@@ -36,7 +36,8 @@ export function benchTopologyName(offset = benchPortOffset()): string {
   return offset === 0 ? BENCH_TOPOLOGY_NAME : `${BENCH_TOPOLOGY_NAME}-${offset}`;
 }
 
-function shifted<T extends Record<string, number>>(ports: T, offset: number): T {
+/** Pure: every port of `ports` plus `offset`. */
+export function shiftPorts<T extends Record<string, number>>(ports: T, offset: number): T {
   return Object.fromEntries(Object.entries(ports).map(([name, port]) => [name, port + offset])) as T;
 }
 
@@ -49,7 +50,7 @@ export function benchTopologyInput(gateways: number, secretsPathFromTopology: st
       region: 'eu-west-1',
       nodes: 1,
       cidr: '10.0.0.0/16',
-      ports: shifted({ amqp: 7000, management: 17000, dist: 27000, prometheus: 17001 }, offset),
+      ports: shiftPorts({ amqp: 7000, management: 17000, dist: 27000, prometheus: 17001 }, offset),
     },
     gateways: Array.from({ length: gateways }, (_, k) => {
       const i = k + 1;
@@ -59,7 +60,7 @@ export function benchTopologyInput(gateways: number, secretsPathFromTopology: st
         nodes: 1,
         protocols: ['mqtt' as const, 'stomp' as const],
         cidr: `10.${i}.0.0/16`,
-        ports: shifted(
+        ports: shiftPorts(
           { amqp: 7000 + 10 * i, management: 17000 + 10 * i, dist: 27000 + 10 * i, prometheus: 17001 + 10 * i, mqtt: 2200 + i, stomp: 62000 + i },
           offset,
         ),
@@ -91,5 +92,5 @@ export const STOCK_NODE_PORTS = { amqp: 7290, management: 17290, dist: 27290, pr
 export type StockNodePorts = { readonly [K in keyof typeof STOCK_NODE_PORTS]: number };
 
 export function stockNodePorts(offset = benchPortOffset()): StockNodePorts {
-  return shifted({ ...STOCK_NODE_PORTS }, offset);
+  return shiftPorts({ ...STOCK_NODE_PORTS }, offset);
 }

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { BenchError } from '../src/errors.ts';
 import { benchPortOffset, benchTopologyYaml, stockNodePorts, STOCK_NODE_PORTS } from '../src/bench-topology.ts';
+import { identityTopologyYaml } from '../src/identity-topology.ts';
 
 describe('bench - port offset (FEDGATE_BENCH_PORT_OFFSET)', () => {
   it('is 0 when unset, and names the variable, the range and the value when it is not a usable offset', () => {
@@ -16,7 +17,7 @@ describe('bench - port offset (FEDGATE_BENCH_PORT_OFFSET)', () => {
     }
   });
 
-  it('shifts every port of the fleet and of the stock node, and names the fleet apart (node names are machine-wide)', () => {
+  it('shifts every port of the fleet, the stock node and the TLS fleet, and names the fleet apart (node names are machine-wide)', () => {
     const plain = benchTopologyYaml(3, 'x.json', 0).topology;
     const shifted = benchTopologyYaml(3, 'x.json', 1000).topology;
     assert.equal(plain.name, 'bench');
@@ -31,5 +32,12 @@ describe('bench - port offset (FEDGATE_BENCH_PORT_OFFSET)', () => {
       Object.values(STOCK_NODE_PORTS).map((p) => p + 1000),
     );
     assert.deepEqual(stockNodePorts(0), STOCK_NODE_PORTS);
+    const identity = identityTopologyYaml(12_000, 'x.json', 0).topology;
+    const identityShifted = identityTopologyYaml(12_000, 'x.json', 1000).topology;
+    assert.equal(identityShifted.name, 'bench-identity-1000');
+    assert.deepEqual(
+      ports(identityShifted),
+      ports(identity).map((p) => p + 1000),
+    );
   });
 });
