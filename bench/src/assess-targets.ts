@@ -1,5 +1,6 @@
 // Pure: the bench's targets, each checked as a ratio (or bound) measured in one run, with the reason
 // when one is missed, written from what the run measured.
+import { assessColdStart } from './assess-cold-start.ts';
 import { evaluateTarget, type TargetOutcome } from './evaluate-target.ts';
 import { formatBytes, formatRatio, formatShare } from './format-figures.ts';
 import type { ScenarioResults } from './bench-results.ts';
@@ -133,5 +134,6 @@ export function assessTargets(s: ScenarioResults): TargetOutcome[] {
       ),
     );
   }
+  if (s.coldStart) out.push(assessColdStart(s.coldStart));
   return out;
 }

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { BenchError } from './errors.ts';
 
 /** The scenarios, in the order a full run executes them (cheapest and fleet-free first). */
-export const SCENARIOS = ['directory', 'downlink', 'router', 'routing', 'gateway'] as const;
+export const SCENARIOS = ['directory', 'downlink', 'router', 'routing', 'gateway', 'cold-start'] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
 
 /** Gateways of the generated bench fleet: gw1 shovel, gw2 federation, the rest shovel. @default 3 */
@@ -53,6 +53,8 @@ export interface BenchPlan {
   readonly routing: { readonly devicesPerGateway: number; readonly commands: number };
   readonly gateway: { readonly clients: number; readonly rounds: number; readonly deadlineSeconds: number };
   readonly directory: { readonly sizes: readonly number[]; readonly lookups: number; readonly updates: number };
+  /** Last: it leaves a million devices in the backend's presence log and snapshot stream. */
+  readonly coldStart: { readonly devices: number; readonly churn: number; readonly rounds: number };
   readonly progress: (line: string) => void;
 }
 
@@ -110,6 +112,7 @@ export function planBench(options: BenchOptions, now = new Date()): BenchPlan {
       deadlineSeconds: quick ? 420 : 600,
     },
     directory: { sizes: [100_000, 1_000_000], lookups: quick ? 500_000 : 2_000_000, updates: quick ? 500_000 : 2_000_000 },
+    coldStart: { devices: quick ? 100_000 : 1_000_000, churn: 1_000, rounds: quick ? 2 : 3 },
     progress: options.onProgress ?? (() => {}),
   };
 }

@@ -1,3 +1,4 @@
+import type { ColdStartResult } from './cold-start-summary.ts';
 import type { TargetOutcome } from './evaluate-target.ts';
 import type { DirectoryResult } from './scenarios/directory.ts';
 import type { DownlinkResult } from './scenarios/downlink.ts';
@@ -21,6 +22,7 @@ export interface ScenarioResults {
   router?: RouterResult;
   routing?: RoutingResult;
   gateway?: GatewayResult;
+  coldStart?: ColdStartResult;
 }
 
 /** results.json: everything one run measured, with the settings and machine it came from. */

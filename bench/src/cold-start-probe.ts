@@ -1,11 +1,8 @@
-// Router cold start at scale, on a running fleet: fills the presence log with `devices` subscriptions, starts a
-// router that replays the log (the rate without a snapshot), has it write directory snapshots as a live writer
-// would (two within the window, churn in between), then starts a second router with a command already waiting
-// and measures start → first command routed. A future bench scenario can call `measureColdStart`; until then
-// `node --expose-gc --import tsx bench/src/cold-start-probe.ts FILE DEVICES` runs it against the fleet of
-// topology FILE and prints one JSON line.
+// Router cold start on the bench fleet, one step at a time: fill the presence log with device subscriptions, have
+// a router rebuild from it and write directory snapshots as a live writer would (two within the window, churn in
+// between), and start a router with a command already waiting, timing start → that command at its gateway.
+import { loadavg } from 'node:os';
 import amqp from 'amqplib';
-import { pino } from 'pino';
 import {
   APP_USER,
   BINDING_CREATED,
@@ -13,47 +10,51 @@ import {
   DEADLINE_HEADER,
   DEVICES_EXCHANGE,
   PRESENCE_EXCHANGE,
+  ROUTE_HEADER,
   ROUTER_USER,
   commandRoutingKey,
   uplinkUser,
-  type Topology,
 } from '@fedgate/topology';
-import { RouterService, devicePresenceHeaders, type RebuildReport } from '@fedgate/router';
+import { devicePresenceHeaders } from '@fedgate/router';
+import type { BenchFleet } from './bench-fleet.ts';
+import { BenchError } from './errors.ts';
+import { forkColdStartRouter, type RouterStart } from './cold-start-router.ts';
+import { startCpuMeter } from './proc-stat.ts';
 
-export interface ColdStartFleet {
-  readonly topology: Topology;
-  amqpUri(cluster: string, user?: string): string;
-}
+/** Longest the waiting command may take to reach its gateway once the router is ready. */
+const ARRIVAL_TIMEOUT_MS = 60_000;
 
-export interface ColdStartResult {
-  readonly devices: number;
-  /** The first router, rebuilding from the log with no snapshot covering these devices. */
-  readonly replay: { readonly events: number; readonly seconds: number; readonly eventsPerSec: number; readonly readySeconds: number };
-  /** The last of the snapshots written (all within the second router's window). */
-  readonly snapshot: { readonly bytes: number; readonly parts: number; readonly writeSeconds: number; readonly inWindow: number };
-  /** The second router: from `start()` to ready, and to the waiting command reaching the gateway. */
-  readonly withSnapshot: {
-    readonly readySeconds: number;
-    readonly firstCommandSeconds: number;
-    /** CPU the process spent during the start: the cost apart from what other processes took from it. */
-    readonly cpuSeconds: number;
-    readonly rebuild: RebuildReport;
-  };
-}
-
-const quiet = pino({ level: 'silent' });
 /** Snapshots a live writer leaves within a reader's window (one a minute, read back two minutes). */
-const SNAPSHOTS_IN_WINDOW = 2;
-const CHURN_BETWEEN_SNAPSHOTS = 1_000;
+export const SNAPSHOTS_IN_WINDOW = 2;
 
-async function until(condition: () => boolean): Promise<void> {
-  while (!condition()) await new Promise((r) => setTimeout(r, 20));
+export interface WrittenSnapshotFigures {
+  readonly bytes: number;
+  readonly parts: number;
+  readonly seconds: number;
 }
 
-/** Publishes `count` binding.created events for `${prefix}-<n>` at gateway `gateway`, as its presence link would. */
-async function fillPresenceLog(fleet: ColdStartFleet, gateway: string, prefix: string, count: number): Promise<void> {
+/** The router that rebuilt its directory and then wrote the snapshots the measured start reads. */
+export interface WriterRun {
+  readonly start: RouterStart;
+  readonly snapshots: readonly WrittenSnapshotFigures[];
+}
+
+/** A router started with a command waiting for a device its snapshot knows. */
+export interface SnapshotStart {
+  readonly start: RouterStart;
+  /** Epoch ms the waiting command reached the gateway, and the route the router gave it. */
+  readonly arrivedAt: number;
+  readonly route: string;
+  /** Share of the machine's CPU other processes (not the router, the fleet or the bench) used from start to arrival. */
+  readonly otherCpuShare: number;
+  /** One-minute load average when the router started. */
+  readonly loadAverage: number;
+}
+
+/** Publishes `count` binding.created events for `${prefix}-<n>` at `gateway`, as its presence link would. */
+export async function fillPresenceLog(fleet: BenchFleet, gateway: string, prefix: string, count: number): Promise<void> {
   const user = uplinkUser(gateway);
-  const connection = await amqp.connect(fleet.amqpUri(fleet.topology.backend.name, user));
+  const connection = await amqp.connect(fleet.amqpUri(fleet.fleet.topology.backend.name, user));
   try {
     const channel = await connection.createConfirmChannel();
     const at = Date.now();
@@ -70,92 +71,84 @@ async function fillPresenceLog(fleet: ColdStartFleet, gateway: string, prefix: s
   }
 }
 
-function router(fleet: ColdStartFleet): RouterService {
-  return new RouterService(
-    { amqpUrl: fleet.amqpUri(fleet.topology.backend.name, ROUTER_USER), topology: fleet.topology, httpPort: 0, httpHost: '127.0.0.1', snapshotIntervalMs: 0 },
-    quiet,
-  );
+function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new BenchError('BENCH_TIMEOUT', `${what} within ${ms / 1000} s`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
-/** Resolves with performance.now() when the first message for `deviceId` reaches `gateway`'s device exchange. */
-async function watchGateway(fleet: ColdStartFleet, gateway: string, deviceId: string): Promise<{ arrived: Promise<number>; close(): Promise<void> }> {
+function routerUrl(fleet: BenchFleet): string {
+  return fleet.amqpUri(fleet.fleet.topology.backend.name, ROUTER_USER);
+}
+
+/**
+ * A router rebuilds from what the backend holds, then writes `SNAPSHOTS_IN_WINDOW` snapshots with `churn` new
+ * devices published between them, and stops. `known` is how many devices the log holds before the churn.
+ */
+export async function rebuildAndWriteSnapshots(
+  fleet: BenchFleet,
+  cwd: string,
+  options: { gateway: string; churnPrefix: string; known: number; churn: number },
+): Promise<WriterRun> {
+  const writer = await forkColdStartRouter(cwd);
+  try {
+    const start = await writer.start(routerUrl(fleet), fleet.topologyFile);
+    const snapshots: WrittenSnapshotFigures[] = [];
+    for (let i = 0; i < SNAPSHOTS_IN_WINDOW; i++) {
+      if (i > 0) await fillPresenceLog(fleet, options.gateway, `${options.churnPrefix}-${i}`, options.churn);
+      snapshots.push(await writer.writeSnapshot(options.known + i * options.churn));
+    }
+    return { start, snapshots };
+  } finally {
+    await writer.stop();
+  }
+}
+
+/** Resolves when the first message for `deviceId` reaches `gateway`'s device exchange, with the route it took. */
+async function watchGateway(fleet: BenchFleet, gateway: string, deviceId: string) {
   const connection = await amqp.connect(fleet.amqpUri(gateway));
   const channel = await connection.createChannel();
   const { queue } = await channel.assertQueue('', { exclusive: true });
   await channel.bindQueue(queue, DEVICES_EXCHANGE, `devices.${deviceId}.#`);
-  const arrived = new Promise<number>((resolve) => void channel.consume(queue, () => resolve(performance.now()), { noAck: true }));
+  const arrived = new Promise<{ at: number; route: string }>((resolve) => {
+    void channel.consume(
+      queue,
+      (msg) => resolve({ at: performance.timeOrigin + performance.now(), route: String(msg?.properties.headers?.[ROUTE_HEADER] ?? 'none') }),
+      { noAck: true },
+    );
+  });
   return { arrived, close: () => connection.close() };
 }
 
-/** The first router: rebuilds from the whole log, then writes snapshots as a live writer would, and stops. */
-async function replayThenWriteSnapshots(fleet: ColdStartFleet, gateway: string, prefix: string, devices: number) {
-  const first = router(fleet);
-  const started = performance.now();
-  await first.start();
-  const readySeconds = (performance.now() - started) / 1000;
-  const rebuilt = first.rebuildReport!;
-  // As a live writer leaves it: more than one snapshot within the window a starting router reads back, with
-  // presence churn in between.
-  const writes: { bytes: number; parts: number; seconds: number }[] = [];
-  for (let i = 0; i < SNAPSHOTS_IN_WINDOW; i++) {
-    if (i > 0) await fillPresenceLog(fleet, gateway, `${prefix}-churn${i}`, CHURN_BETWEEN_SNAPSHOTS);
-    await until(() => first.directory.size >= devices + i * CHURN_BETWEEN_SNAPSHOTS);
-    const writing = performance.now();
-    const written = await first.writeSnapshot();
-    if (!written) throw new Error('the first router could not write a snapshot (another router holds the writer lock?)');
-    writes.push({ bytes: written.bytes, parts: written.parts, seconds: (performance.now() - writing) / 1000 });
-  }
-  await first.stop();
-  const replaySeconds = rebuilt.presenceMs / 1000;
-  const last = writes.at(-1)!;
-  return {
-    replay: { events: rebuilt.presenceEvents, seconds: replaySeconds, eventsPerSec: rebuilt.presenceEvents / replaySeconds, readySeconds },
-    snapshot: { bytes: last.bytes, parts: last.parts, writeSeconds: last.seconds, inWindow: writes.length },
-  };
-}
-
-/** The second router, a command for `target` already waiting: start → ready, start → command at the gateway. */
-async function startWithSnapshot(fleet: ColdStartFleet, gateway: string, target: string): Promise<ColdStartResult['withSnapshot']> {
+/** Publishes a command for `target`, then starts a router in a fresh process and waits for the command at `gateway`. */
+export async function startWithWaitingCommand(fleet: BenchFleet, cwd: string, gateway: string, target: string): Promise<SnapshotStart> {
   const watch = await watchGateway(fleet, gateway, target);
-  const app = await amqp.connect(fleet.amqpUri(fleet.topology.backend.name, APP_USER));
-  const channel = await app.createConfirmChannel();
-  channel.publish(COMMANDS_EXCHANGE, commandRoutingKey(target, 'first'), Buffer.from('first'), {
-    persistent: true,
-    headers: { [DEADLINE_HEADER]: Date.now() + 60_000 },
-  });
-  await channel.waitForConfirms();
-  await app.close();
-  const second = router(fleet);
-  const cpu = process.cpuUsage();
-  const started = performance.now();
-  await second.start();
-  const readySeconds = (performance.now() - started) / 1000;
-  const { user, system } = process.cpuUsage(cpu);
-  const firstCommandSeconds = ((await watch.arrived) - started) / 1000;
-  await watch.close();
-  const rebuild = second.rebuildReport!;
-  await second.stop();
-  return { readySeconds, firstCommandSeconds, cpuSeconds: (user + system) / 1e6, rebuild };
-}
-
-export async function measureColdStart(fleet: ColdStartFleet, devices: number, progress: (line: string) => void = () => undefined): Promise<ColdStartResult> {
-  const gateway = fleet.topology.gateways[0]!.name;
-  const prefix = `cold-${Date.now().toString(36)}`;
-  progress(`publishing ${devices.toLocaleString('en-US')} presence events`);
-  await fillPresenceLog(fleet, gateway, prefix, devices);
-  progress('first router: rebuilding from the presence log, then writing snapshots');
-  const { replay, snapshot } = await replayThenWriteSnapshots(fleet, gateway, prefix, devices);
-  // The first router's directory is garbage now; collect it so the second starts on a heap like a fresh process's.
-  (globalThis as { gc?: () => void }).gc?.();
-  progress("second router: snapshot plus the log's tail, a command waiting");
-  const withSnapshot = await startWithSnapshot(fleet, gateway, `${prefix}-${devices - 1}`);
-  return { devices, replay, snapshot, withSnapshot };
-}
-
-if (process.argv[1] && import.meta.url.endsWith(process.argv[1].split('/').pop()!)) {
-  const [file, count] = process.argv.slice(2);
-  const { upFleet } = await import('@fedgate/local-cluster');
-  const fleet = await upFleet(file!, { onProgress: (line) => process.stderr.write(`fleet: ${line}\n`) });
-  const result = await measureColdStart(fleet, Number(count ?? 1_000_000), (line) => process.stderr.write(`${line}\n`));
-  process.stdout.write(`${JSON.stringify(result)}\n`);
+  try {
+    const app = await amqp.connect(fleet.amqpUri(fleet.fleet.topology.backend.name, APP_USER));
+    const channel = await app.createConfirmChannel();
+    channel.publish(COMMANDS_EXCHANGE, commandRoutingKey(target, 'first'), Buffer.from('first'), {
+      persistent: true,
+      headers: { [DEADLINE_HEADER]: Date.now() + 120_000 },
+    });
+    await channel.waitForConfirms();
+    await app.close();
+    const router = await forkColdStartRouter(cwd);
+    try {
+      const meter = startCpuMeter([
+        { label: 'router', pids: () => [router.pid] },
+        { label: 'brokers', pids: () => fleet.brokerPids() },
+        { label: 'bench', pids: () => [process.pid] },
+      ]);
+      const loadAverage = loadavg()[0]!;
+      const start = await router.start(routerUrl(fleet), fleet.topologyFile);
+      const { at, route } = await withTimeout(watch.arrived, ARRIVAL_TIMEOUT_MS, `the command for ${target} did not reach ${gateway}`);
+      return { start, arrivedAt: at, route, otherCpuShare: meter().otherShare, loadAverage };
+    } finally {
+      await router.stop();
+    }
+  } finally {
+    await watch.close();
+  }
 }

@@ -27,10 +27,19 @@ export function parseProcStat(text: string): ProcCpuTicks {
   return { utime, stime };
 }
 
+function statusKibField(status: string, field: string): number | undefined {
+  const match = new RegExp(`^${field}:\\s+(\\d+)\\s+kB$`, 'm').exec(status);
+  return match ? Number(match[1]) * 1024 : undefined;
+}
+
 /** Pure: `VmRSS` of `/proc/<pid>/status`, in bytes; undefined when the line is missing (a zombie). */
 export function parseVmRssBytes(status: string): number | undefined {
-  const match = /^VmRSS:\s+(\d+)\s+kB$/m.exec(status);
-  return match ? Number(match[1]) * 1024 : undefined;
+  return statusKibField(status, 'VmRSS');
+}
+
+/** Pure: `VmHWM` of `/proc/<pid>/status`, the largest resident set the process has had, in bytes. */
+export function parseVmHwmBytes(status: string): number | undefined {
+  return statusKibField(status, 'VmHWM');
 }
 
 let ticksPerSecond: number | undefined;

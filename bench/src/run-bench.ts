@@ -10,6 +10,7 @@ import { BENCH_SECRETS_FILE, benchTopologyYaml } from './bench-topology.ts';
 import type { BenchResults, MachineInfo, ScenarioResults } from './bench-results.ts';
 import { writeReport } from './report/write-report.ts';
 import { CollectorRegistry } from './run-collector.ts';
+import { runColdStartScenario } from './scenarios/cold-start.ts';
 import { runDirectoryScenario } from './scenarios/directory.ts';
 import { runDownlinkScenario } from './scenarios/downlink.ts';
 import { runGatewayScenario } from './scenarios/gateway.ts';
@@ -120,6 +121,7 @@ export async function runBench(options: RunBenchOptions): Promise<BenchOutcome> 
           if (name === 'downlink') scenarios.downlink = await runDownlinkScenario(ctx);
           else if (name === 'router') scenarios.router = await runRouterScenario(ctx);
           else if (name === 'routing') scenarios.routing = await runRoutingScenario(ctx);
+          else if (name === 'cold-start') scenarios.coldStart = await runColdStartScenario(ctx);
           else if (name === 'gateway') {
             if (stockNode.status === 'rejected') throw stockNode.reason;
             if (identityFleet.status === 'rejected') throw identityFleet.reason;

@@ -3,6 +3,7 @@ import type { BenchResults } from '../bench-results.ts';
 import { formatBytes, formatMs, formatRate, formatRatio, formatShare } from '../format-figures.ts';
 import { median } from '../percentiles.ts';
 import type { BarChart } from './bar-chart.ts';
+import { renderColdStartSection } from './render-cold-start.ts';
 
 export interface RenderedReport {
   readonly markdown: string;
@@ -318,6 +319,7 @@ export function renderReport(r: BenchResults): RenderedReport {
     });
     md.push('![directory memory](directory-memory.png) ![directory lookup](directory-lookup.png)\n');
   }
+  if (s.coldStart) md.push(renderColdStartSection(s.coldStart));
   md.push(`Raw figures of every run: [results.json](results.json).\n`);
   return { markdown: md.join('\n'), charts };
 }

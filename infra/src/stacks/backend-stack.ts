@@ -2,15 +2,15 @@ import type { Construct } from 'constructs';
 import { TerraformOutput, TerraformVariable } from 'cdktf';
 import { Route53Record } from '@cdktf/provider-aws/lib/route53-record/index.js';
 import { Route53Zone } from '@cdktf/provider-aws/lib/route53-zone/index.js';
-import { ROLE_BROKER_SECURITY_GROUP, TAG_CLUSTER, TAG_ROLE, TAG_TOPOLOGY } from '../aws-names.ts';
+import { TAG_CLUSTER, TAG_ROLE, TAG_TOPOLOGY } from '../aws-names.ts';
 import type { FleetPlan } from '../fleet-plan.ts';
-import { brokerCloudConfig, encodeUserData, renderCloudConfig, routerCloudConfig } from '../user-data.ts';
+import { encodeUserData, renderCloudConfig, routerCloudConfig } from '../user-data.ts';
+import { BrokerCluster } from '../constructs/broker-cluster.ts';
 import { ClusterNetwork } from '../constructs/cluster-network.ts';
 import { emptySecret } from '../constructs/empty-secret.ts';
 import { InstanceGroup } from '../constructs/instance-group.ts';
-import { NetworkLoadBalancer } from '../constructs/network-load-balancer.ts';
 import { clusterPortRules, NodeFirewall } from '../constructs/node-firewall.ts';
-import { brokerStatements, routerStatements } from '../node-permissions.ts';
+import { routerStatements } from '../node-permissions.ts';
 import { FleetStack } from './fleet-stack.ts';
 
 /** Where `fedgate router` serves /metrics, /healthz and /readyz (its --port default). */
@@ -34,53 +34,17 @@ export class BackendStack extends FleetStack {
     const { ports } = fleet.topology.backend;
 
     const network = new ClusterNetwork(this, 'network', { topology, cluster: plan.name, cidr: plan.cidr, subnets: plan.subnets });
-    const firewall = new NodeFirewall(this, 'nodes', {
-      name: `fedgate-${topology}-${plan.name}-nodes`,
-      description: `RabbitMQ nodes of the ${plan.name} backend`,
-      vpcId: network.vpc.id,
-      tags: { ...owner, [TAG_ROLE]: ROLE_BROKER_SECURITY_GROUP },
+    const brokers = new BrokerCluster(this, {
+      fleet,
+      plan,
+      network,
+      imageId: this.debianImage(plan.architecture),
       ingress: [
         { description: 'AMQP from the backend VPC: router, microservices, load balancer health checks', fromPort: ports.amqp, from: plan.cidr },
         { description: 'Management API from the backend VPC only (fedgate plan/apply/status)', fromPort: ports.management, from: plan.cidr },
         { description: 'Prometheus scrapes from the backend VPC', fromPort: ports.prometheus, from: plan.cidr },
         ...clusterPortRules(plan.name),
       ],
-    });
-    const definitions = emptySecret(this, 'definitions', {
-      name: plan.definitionsSecret,
-      description: `definitions.json of ${plan.name}, gzip-compressed, as SecretBinary (fedgate render, then put-secret-value)`,
-      tags: owner,
-    });
-    const runtime = emptySecret(this, 'runtime', {
-      name: plan.runtimeSecret,
-      description: `JSON {erlangCookie, tls?, env} for the ${plan.name} nodes`,
-      tags: owner,
-    });
-    const internal = new NetworkLoadBalancer(this, 'internal-lb', {
-      topology,
-      cluster: plan.name,
-      internal: true,
-      subnetIds: network.privateSubnets.map((s) => s.id),
-      vpcId: network.vpc.id,
-      listeners: [
-        { name: 'amqp', port: ports.amqp },
-        { name: 'management', port: ports.management },
-      ],
-      tags: owner,
-    });
-    new InstanceGroup(this, 'brokers', {
-      name: plan.groupName,
-      instanceType: plan.instanceType,
-      architecture: plan.architecture,
-      imageId: this.debianImage(plan.architecture),
-      count: plan.nodes,
-      subnetIds: network.privateSubnets.map((s) => s.id),
-      securityGroupIds: [firewall.group.id],
-      userData: encodeUserData(renderCloudConfig(brokerCloudConfig(fleet, plan))),
-      rootVolumeGiB: fleet.options.rootVolumeGiB,
-      statements: brokerStatements({ secrets: [definitions.arn, runtime.arn], peerDiscovery: plan.nodes > 1, bundle: plan.bundle }),
-      targetGroupArns: internal.targetGroups.map((g) => g.arn),
-      tags: owner,
     });
 
     // The private zone every VPC of the fleet is associated with; gateway stacks add their VPC and host record.
@@ -96,7 +60,7 @@ export class BackendStack extends FleetStack {
       zoneId: zone.zoneId,
       name: fleet.topology.backend.host,
       type: 'A',
-      alias: { name: internal.lb.dnsName, zoneId: internal.lb.zoneId, evaluateTargetHealth: true },
+      alias: { name: brokers.internal.lb.dnsName, zoneId: brokers.internal.lb.zoneId, evaluateTargetHealth: true },
     });
 
     const router = fleet.router;

@@ -2,16 +2,13 @@ import type { Construct } from 'constructs';
 import { TerraformOutput } from 'cdktf';
 import { DataAwsEc2ManagedPrefixList } from '@cdktf/provider-aws/lib/data-aws-ec2-managed-prefix-list/index.js';
 import { Route53Record } from '@cdktf/provider-aws/lib/route53-record/index.js';
-import { ROLE_BROKER_SECURITY_GROUP, ROLE_DEVICE_LOAD_BALANCER, TAG_CLUSTER, TAG_ROLE, TAG_TOPOLOGY } from '../aws-names.ts';
+import { ROLE_DEVICE_LOAD_BALANCER, TAG_CLUSTER, TAG_ROLE, TAG_TOPOLOGY } from '../aws-names.ts';
 import type { FleetPlan, GatewayPlan } from '../fleet-plan.ts';
-import { brokerCloudConfig, encodeUserData, renderCloudConfig } from '../user-data.ts';
 import { BackendLink } from '../constructs/backend-link.ts';
+import { BrokerCluster } from '../constructs/broker-cluster.ts';
 import { ClusterNetwork } from '../constructs/cluster-network.ts';
-import { emptySecret } from '../constructs/empty-secret.ts';
-import { InstanceGroup } from '../constructs/instance-group.ts';
 import { NetworkLoadBalancer } from '../constructs/network-load-balancer.ts';
-import { clusterPortRules, NodeFirewall, WORLD, type IngressRule } from '../constructs/node-firewall.ts';
-import { brokerStatements } from '../node-permissions.ts';
+import { clusterPortRules, WORLD, type IngressRule } from '../constructs/node-firewall.ts';
 import { FleetStack } from './fleet-stack.ts';
 
 /**
@@ -26,30 +23,11 @@ export class GatewayStack extends FleetStack {
     super(scope, id, fleet, plan.region, plan.name);
     const topology = fleet.topology.name;
     const owner = { [TAG_TOPOLOGY]: topology, [TAG_CLUSTER]: plan.name };
-    const { ports } = plan.gateway;
     const backend = fleet.backend;
 
     const network = new ClusterNetwork(this, 'network', { topology, cluster: plan.name, cidr: plan.cidr, subnets: plan.subnets });
     // AWS keeps this list of Route53's health-checker addresses per region; nothing else reaches gateway-health.
     const healthCheckers = new DataAwsEc2ManagedPrefixList(this, 'route53-health-checkers', { name: ROUTE53_HEALTH_CHECKERS_PREFIX_LIST });
-    const firewall = new NodeFirewall(this, 'nodes', {
-      name: `fedgate-${topology}-${plan.name}-nodes`,
-      description: `RabbitMQ nodes of gateway ${plan.name}`,
-      vpcId: network.vpc.id,
-      tags: { ...owner, [TAG_ROLE]: ROLE_BROKER_SECURITY_GROUP },
-      ingress: gatewayIngress(plan, backend.cidr, healthCheckers.id),
-    });
-    const definitions = emptySecret(this, 'definitions', {
-      name: plan.definitionsSecret,
-      description: `definitions.json of ${plan.name}, gzip-compressed, as SecretBinary (fedgate render, then put-secret-value)`,
-      tags: owner,
-    });
-    const runtime = emptySecret(this, 'runtime', {
-      name: plan.runtimeSecret,
-      description: `JSON {erlangCookie, tls?, env} for the ${plan.name} nodes and gateway-health`,
-      tags: owner,
-    });
-
     // Health checks of the private listeners probe a device port too: load balancer addresses are in this VPC, and
     // AMQP and management admit the backend's CIDR only.
     const probe = plan.deviceListeners[0]!.port;
@@ -71,31 +49,14 @@ export class GatewayStack extends FleetStack {
       // The DNS stack finds this load balancer by these tags.
       tags: { ...owner, [TAG_ROLE]: ROLE_DEVICE_LOAD_BALANCER },
     });
-    const internal = new NetworkLoadBalancer(this, 'internal-lb', {
-      topology,
-      cluster: plan.name,
-      internal: true,
-      subnetIds: network.privateSubnets.map((s) => s.id),
-      vpcId: network.vpc.id,
-      listeners: [
-        { name: 'amqp', port: ports.amqp, healthCheckPort: probe },
-        { name: 'management', port: ports.management, healthCheckPort: probe },
-      ],
-      tags: owner,
-    });
-    new InstanceGroup(this, 'brokers', {
-      name: plan.groupName,
-      instanceType: plan.instanceType,
-      architecture: plan.architecture,
+    const brokers = new BrokerCluster(this, {
+      fleet,
+      plan,
+      network,
       imageId: this.debianImage(plan.architecture),
-      count: plan.nodes,
-      subnetIds: network.privateSubnets.map((s) => s.id),
-      securityGroupIds: [firewall.group.id],
-      userData: encodeUserData(renderCloudConfig(brokerCloudConfig(fleet, plan))),
-      rootVolumeGiB: fleet.options.rootVolumeGiB,
-      statements: brokerStatements({ secrets: [definitions.arn, runtime.arn], peerDiscovery: plan.nodes > 1, bundle: plan.bundle }),
-      targetGroupArns: [...devices.targetGroups, ...internal.targetGroups].map((g) => g.arn),
-      tags: owner,
+      ingress: gatewayIngress(plan, backend.cidr, healthCheckers.id),
+      healthCheckPort: probe,
+      otherTargetGroups: devices.targetGroups,
     });
 
     const link = new BackendLink(this, 'backend-link', {
@@ -110,7 +71,7 @@ export class GatewayStack extends FleetStack {
       zoneId: link.zone.zoneId,
       name: plan.gateway.host,
       type: 'A',
-      alias: { name: internal.lb.dnsName, zoneId: internal.lb.zoneId, evaluateTargetHealth: true },
+      alias: { name: brokers.internal.lb.dnsName, zoneId: brokers.internal.lb.zoneId, evaluateTargetHealth: true },
     });
 
     new TerraformOutput(this, 'device-endpoint', { value: devices.lb.dnsName, description: 'Load balancer devices reach (DNS latency records point here)' });

@@ -112,6 +112,15 @@ export function answersWhenHealthy(state: RegionState): boolean {
   return state === 'healthy' || state === 'unchecked' || state === 'unknown';
 }
 
+/** One region of the desired state, as the zone and the checkers show it. */
+interface ObservedRegion {
+  readonly region: DesiredDnsState['regions'][number];
+  readonly record: ResourceRecordSet | undefined;
+  readonly hc: KnownHealthCheck | undefined;
+  readonly checkers: ReturnType<typeof checkerTally> | undefined;
+  readonly state: RegionState;
+}
+
 /** Zone state + checker observations → the status report with its warnings. Pure. */
 export function evaluateDnsHealth(
   desired: DesiredDnsState,
@@ -119,115 +128,18 @@ export function evaluateDnsHealth(
   observations: ReadonlyMap<string, readonly HealthCheckObservation[]>,
   plan: DnsPlan,
 ): DnsStatusReport {
-  const warnings: DnsWarning[] = [];
   const latency = state.records.filter(isLatencyRecord);
-  const partial = desired.regions.map((region) => {
-    const record = latency.find((r) => r.SetIdentifier === region.setIdentifier);
-    const hc = record === undefined || record.HealthCheckId !== undefined ? healthCheckOfRegion(state, region) : undefined;
-    const check = hc === undefined ? undefined : { disabled: hc.config.Disabled === true, inverted: hc.config.Inverted === true };
-    const seen = hc === undefined ? undefined : observations.get(hc.id);
-    const checkers = seen === undefined ? undefined : checkerTally(seen);
-    const s = regionState({ hasRecord: record !== undefined, check, checkers });
-    return { region, record, hc, checkers, state: s };
-  });
-
-  const withRecord = partial.filter((p) => p.record !== undefined);
-  const failOpen = withRecord.length > 0 && withRecord.every((p) => !answersWhenHealthy(p.state));
-  if (failOpen) {
-    warnings.push({
-      severity: 'error',
-      code: 'FAIL_OPEN',
-      message:
-        `every region of ${desired.recordName} is unhealthy or drained: Route53 fails open and answers with all ` +
-        `${withRecord.length} records by latency, drained regions included`,
-    });
-  }
-
-  const regions: RegionStatus[] = partial.map(({ region, record, hc, checkers, state: s }) => {
-    const gw = region.gateway;
-    if (record === undefined) {
-      warnings.push({
-        severity: 'error',
-        code: 'RECORD_MISSING',
-        gateway: gw,
-        message: `${gw} (${region.region}) has no record: devices are never sent there; apply the DNS stack (terraform)`,
-      });
-    } else {
-      if (record.HealthCheckId === undefined) {
-        warnings.push({
-          severity: 'warning',
-          code: 'NO_HEALTH_CHECK',
-          gateway: gw,
-          message: `${gw} (${region.region}): the record has no health check, so Route53 keeps sending devices there when the gateway is down`,
-        });
-      }
-      if (record.AliasTarget !== undefined && record.AliasTarget.EvaluateTargetHealth !== true) {
-        warnings.push({
-          severity: 'warning',
-          code: 'TARGET_HEALTH_OFF',
-          gateway: gw,
-          message: `${gw} (${region.region}): evaluate-target-health is off, so an NLB with no healthy targets still gets devices`,
-        });
-      }
-      if (hc !== undefined && hc.config.Disabled === true && hc.config.Inverted !== true) {
-        warnings.push({
-          severity: 'warning',
-          code: 'HEALTH_CHECK_DISABLED',
-          gateway: gw,
-          message: `${gw} (${region.region}): health check ${hc.id} is disabled, Route53 treats the region as healthy whatever happens`,
-        });
-      }
-      if (hc !== undefined && hc.config.Inverted === true && hc.config.Disabled !== true) {
-        warnings.push({
-          severity: 'warning',
-          code: 'HEALTH_CHECK_INVERTED',
-          gateway: gw,
-          message: `${gw} (${region.region}): health check ${hc.id} is inverted, the region counts as healthy when the gateway fails`,
-        });
-      }
-      if (s === 'unhealthy') {
-        const effect = failOpen ? '' : '; devices go to the next-nearest healthy region';
-        warnings.push({
-          severity: 'error',
-          code: 'REGION_UNHEALTHY',
-          gateway: gw,
-          message: `${gw} (${region.region}) is unhealthy: ${checkers?.lastFailure ?? 'checkers report failure'}${effect}`,
-        });
-      }
-    }
-    return {
-      gateway: gw,
-      region: region.region,
-      ...(record === undefined ? {} : { record: describeRecord(record) }),
-      ...(hc === undefined ? {} : { healthCheck: describeHealthCheck(hc) }),
-      ...(checkers === undefined ? {} : { checkers }),
-      drained: s === 'drained',
-      state: s,
-      inAnswers: record !== undefined && (failOpen || answersWhenHealthy(s)),
-    };
-  });
-
-  const wantedIds = new Set(desired.regions.map((r) => r.setIdentifier));
-  const strayRecords = latency
-    .filter((r) => !wantedIds.has(r.SetIdentifier!))
-    .map((r) => ({ setIdentifier: r.SetIdentifier!, type: r.Type ?? '?', target: describeRecord(r).target }));
-  for (const stray of strayRecords) {
-    warnings.push({
-      severity: 'warning',
-      code: 'STRAY_RECORD',
-      message: `${stray.type} ${desired.recordName} (${stray.setIdentifier}) → ${stray.target} belongs to no gateway of the topology; applying the DNS stack deletes it`,
-    });
-  }
-  for (const conflict of plan.differences.filter((d) => d.kind === 'conflict'))
-    warnings.push({ severity: 'error', code: 'RECORD_CONFLICT', message: conflict.message });
+  const observed = desired.regions.map((region) => observeRegion(region, latency, state, observations));
+  const withRecord = observed.filter((o) => o.record !== undefined);
+  const failOpen = withRecord.length > 0 && withRecord.every((o) => !answersWhenHealthy(o.state));
+  const regions = observed.map((o) => regionStatus(o, failOpen));
+  const strayRecords = strayRecordsOf(latency, desired);
   const pendingChanges = plan.differences.length;
-  if (pendingChanges > 0) {
-    warnings.push({
-      severity: 'warning',
-      code: 'DRIFT',
-      message: `the zone differs from what the DNS stack creates: ${pendingChanges} difference(s), see fedgate dns plan; terraform apply of the DNS stack fixes them`,
-    });
-  }
+  const warnings: DnsWarning[] = [
+    ...(failOpen ? [failOpenWarning(desired.recordName, withRecord.length)] : []),
+    ...observed.flatMap((o) => regionWarnings(o, failOpen)),
+    ...zoneWarnings(desired.recordName, strayRecords, plan),
+  ];
   return {
     topology: desired.topology,
     zone: desired.zone,
@@ -241,6 +153,111 @@ export function evaluateDnsHealth(
     warnings,
     ok: !warnings.some((w) => w.severity === 'error'),
   };
+}
+
+function observeRegion(
+  region: DesiredDnsState['regions'][number],
+  latency: readonly ResourceRecordSet[],
+  state: ZoneState,
+  observations: ReadonlyMap<string, readonly HealthCheckObservation[]>,
+): ObservedRegion {
+  const record = latency.find((r) => r.SetIdentifier === region.setIdentifier);
+  const hc = record === undefined || record.HealthCheckId !== undefined ? healthCheckOfRegion(state, region) : undefined;
+  const check = hc === undefined ? undefined : { disabled: hc.config.Disabled === true, inverted: hc.config.Inverted === true };
+  const seen = hc === undefined ? undefined : observations.get(hc.id);
+  const checkers = seen === undefined ? undefined : checkerTally(seen);
+  return { region, record, hc, checkers, state: regionState({ hasRecord: record !== undefined, check, checkers }) };
+}
+
+function failOpenWarning(recordName: string, records: number): DnsWarning {
+  return {
+    severity: 'error',
+    code: 'FAIL_OPEN',
+    message:
+      `every region of ${recordName} is unhealthy or drained: Route53 fails open and answers with all ` +
+      `${records} records by latency, drained regions included`,
+  };
+}
+
+/** What is wrong with one region's record and health check, in the order an operator fixes them. */
+function regionWarnings({ region, record, hc, checkers, state }: ObservedRegion, failOpen: boolean): DnsWarning[] {
+  const gw = region.gateway;
+  const where = `${gw} (${region.region})`;
+  if (record === undefined) {
+    return [
+      {
+        severity: 'error',
+        code: 'RECORD_MISSING',
+        gateway: gw,
+        message: `${where} has no record: devices are never sent there; apply the DNS stack (terraform)`,
+      },
+    ];
+  }
+  const warnings: DnsWarning[] = [];
+  const warn = (code: DnsWarningCode, message: string) => warnings.push({ severity: 'warning', code, gateway: gw, message: `${where}: ${message}` });
+  if (record.HealthCheckId === undefined) {
+    warn('NO_HEALTH_CHECK', 'the record has no health check, so Route53 keeps sending devices there when the gateway is down');
+  }
+  if (record.AliasTarget !== undefined && record.AliasTarget.EvaluateTargetHealth !== true) {
+    warn('TARGET_HEALTH_OFF', 'evaluate-target-health is off, so an NLB with no healthy targets still gets devices');
+  }
+  if (hc !== undefined && hc.config.Disabled === true && hc.config.Inverted !== true) {
+    warn('HEALTH_CHECK_DISABLED', `health check ${hc.id} is disabled, Route53 treats the region as healthy whatever happens`);
+  }
+  if (hc !== undefined && hc.config.Inverted === true && hc.config.Disabled !== true) {
+    warn('HEALTH_CHECK_INVERTED', `health check ${hc.id} is inverted, the region counts as healthy when the gateway fails`);
+  }
+  if (state === 'unhealthy') {
+    const effect = failOpen ? '' : '; devices go to the next-nearest healthy region';
+    warnings.push({
+      severity: 'error',
+      code: 'REGION_UNHEALTHY',
+      gateway: gw,
+      message: `${where} is unhealthy: ${checkers?.lastFailure ?? 'checkers report failure'}${effect}`,
+    });
+  }
+  return warnings;
+}
+
+function regionStatus({ region, record, hc, checkers, state }: ObservedRegion, failOpen: boolean): RegionStatus {
+  return {
+    gateway: region.gateway,
+    region: region.region,
+    ...(record === undefined ? {} : { record: describeRecord(record) }),
+    ...(hc === undefined ? {} : { healthCheck: describeHealthCheck(hc) }),
+    ...(checkers === undefined ? {} : { checkers }),
+    drained: state === 'drained',
+    state,
+    inAnswers: record !== undefined && (failOpen || answersWhenHealthy(state)),
+  };
+}
+
+function strayRecordsOf(latency: readonly ResourceRecordSet[], desired: DesiredDnsState): DnsStatusReport['strayRecords'] {
+  const wantedIds = new Set(desired.regions.map((r) => r.setIdentifier));
+  return latency
+    .filter((r) => !wantedIds.has(r.SetIdentifier!))
+    .map((r) => ({ setIdentifier: r.SetIdentifier!, type: r.Type ?? '?', target: describeRecord(r).target }));
+}
+
+/** Warnings about the zone as a whole: records of no gateway, conflicts, and drift from the DNS stack. */
+function zoneWarnings(recordName: string, strayRecords: DnsStatusReport['strayRecords'], plan: DnsPlan): DnsWarning[] {
+  const warnings: DnsWarning[] = strayRecords.map((stray) => ({
+    severity: 'warning',
+    code: 'STRAY_RECORD',
+    message: `${stray.type} ${recordName} (${stray.setIdentifier}) → ${stray.target} belongs to no gateway of the topology; applying the DNS stack deletes it`,
+  }));
+  for (const conflict of plan.differences.filter((d) => d.kind === 'conflict')) {
+    warnings.push({ severity: 'error', code: 'RECORD_CONFLICT', message: conflict.message });
+  }
+  const pendingChanges = plan.differences.length;
+  if (pendingChanges > 0) {
+    warnings.push({
+      severity: 'warning',
+      code: 'DRIFT',
+      message: `the zone differs from what the DNS stack creates: ${pendingChanges} difference(s), see fedgate dns plan; terraform apply of the DNS stack fixes them`,
+    });
+  }
+  return warnings;
 }
 
 function describeRecord(record: ResourceRecordSet): NonNullable<RegionStatus['record']> {

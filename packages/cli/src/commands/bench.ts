@@ -4,7 +4,7 @@ import { InterruptedError } from '../cli-errors.ts';
 import { emit } from '../emit.ts';
 import { loadOptionalPackage } from '../optional-package.ts';
 
-const SCENARIO_CHOICES = ['all', 'directory', 'downlink', 'router', 'routing', 'gateway'] as const;
+const SCENARIO_CHOICES = ['all', 'directory', 'downlink', 'router', 'routing', 'gateway', 'cold-start'] as const;
 
 export const benchCommand: FedgateCommand = (ctx) => ({
   command: 'bench [scenario]',
@@ -25,11 +25,13 @@ export const benchCommand: FedgateCommand = (ctx) => ({
       .example('$0 bench --quick', 'Every scenario, short: about 5 minutes')
       .example('$0 bench router', 'Only router path vs direct publish, full length')
       .example('$0 bench gateway --storm-clients 2000', 'Reconnect storms of 2,000 devices: password, certificate, token and stock')
+      .example('$0 bench cold-start', 'Only router cold start at 1,000,000 devices (--quick: 100,000)')
       .example('$0 bench --quick --out bench/results/latest', 'Refresh the committed report')
       .example('$0 bench --render bench/results/latest', 'Rewrite that report with the current templates, same figures')
       .epilogue(
         'The bench starts its own fleet (.fedgate/bench, ports 7000-7999, 17000-17999, 27000-27999, MQTT 2200-2299, STOMP 62000-62099), a stock ' +
-          'RabbitMQ node for comparison and, for the gateway scenario, a TLS fleet (.fedgate/bench/identity) for certificate and token logins, and stops them at the end. Progress goes to stderr. Ctrl-C stops at the next step and still stops the nodes.',
+          'RabbitMQ node for comparison and, for the gateway scenario, a TLS fleet (.fedgate/bench/identity) for certificate and token logins, and stops them at the end; ' +
+          'FEDGATE_BENCH_PORT_OFFSET=N shifts all their ports by N. Progress goes to stderr. Ctrl-C stops at the next step and still stops the nodes.',
       ),
   handler: async (argv: { scenario: string; quick: boolean; out?: string; gateways: number; rounds?: number; stormClients?: number; render?: string }) => {
     const { runBench, rerenderReport } = await loadOptionalPackage('bench', '@fedgate/bench', () => import('@fedgate/bench'));
