@@ -200,7 +200,7 @@ export function renderReport(r: BenchResults): RenderedReport {
       `${int(x.settings.clients)} MQTT 5 devices connect at once and each subscribes to its own commands with QoS 1 (a session queue per ` +
         `device; keepalive ${x.settings.keepaliveSeconds} s; an attempt without CONNACK within ${x.settings.connectTimeoutMs / 1000} s is retried ` +
         `after a random wait of up to 1 s × 2^attempt, at most ${x.settings.backoffMaxMs / 1000} s), up to ${x.settings.deadlineSeconds} s or until ` +
-        `nothing progressed for 15 s. The devices run in ${x.settings.clientProcesses} client processes on the same machine, so both ends of every ` +
+        `nothing moved for ${x.settings.connectTimeoutMs / 1000} s. The devices run in ${x.settings.clientProcesses} client processes on the same machine, so both ends of every ` +
         `handshake share its ${x.settings.cores} cores. *fedgate profile*: a gateway of the bench fleet (broker-config's rabbitmq.conf and ` +
         `definitions, raised descriptor limit), devices log in with the shared password. *certificates over TLS*: the same profile on a TLS ` +
         `gateway, each device with its own certificate, verified, and authorised by the node's authorisation endpoint. *tokens over wss*: ` +
