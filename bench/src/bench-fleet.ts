@@ -23,11 +23,20 @@ export function benchTopologyFile(stateDir: string): string {
   return join(stateDir, 'bench-topology.yaml');
 }
 
-/** Writes the topology for `gateways` gateways, clears what a previous run left, and boots every node in parallel. */
-export async function startBenchFleet(cwd: string, stateDir: string, gateways: number, progress: (line: string) => void): Promise<BenchFleet> {
+/**
+ * Writes the topology for `gateways` gateways (ports moved up by `portOffset`), clears what a previous run left,
+ * and boots every node in parallel.
+ */
+export async function startBenchFleet(
+  cwd: string,
+  stateDir: string,
+  gateways: number,
+  portOffset: number,
+  progress: (line: string) => void,
+): Promise<BenchFleet> {
   await mkdir(stateDir, { recursive: true });
   const topologyFile = benchTopologyFile(stateDir);
-  const { yaml } = benchTopologyYaml(gateways, relative(stateDir, join(cwd, BENCH_SECRETS_FILE)));
+  const { yaml } = benchTopologyYaml(gateways, relative(stateDir, join(cwd, BENCH_SECRETS_FILE)), portOffset);
   await writeFile(topologyFile, yaml);
   const fleetState = { stateDir: join(stateDir, 'fleet'), onProgress: (line: string) => progress(`fleet: ${line}`) };
   // A crashed earlier run may have left nodes and data behind: start from nothing so runs compare.

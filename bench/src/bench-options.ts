@@ -11,6 +11,10 @@ export const DEFAULT_GATEWAYS = 3;
 export const DEFAULT_RESULTS_DIR = 'bench-results';
 /** Body of every command the bench sends, in bytes: a small device command. @default 256 */
 export const DEFAULT_MESSAGE_BYTES = 256;
+/** Added to every port of the bench fleet and the stock node, so a second checkout can run the bench at once. */
+export const PORT_OFFSET_ENV = 'FEDGATE_BENCH_PORT_OFFSET';
+/** Largest port offset: the highest bench port (STOMP, 62008 with 8 gateways) must stay a valid port. */
+export const MAX_PORT_OFFSET = 3000;
 
 export interface BenchOptions {
   /** One scenario, or all of them when absent or "all". */
@@ -25,6 +29,8 @@ export interface BenchOptions {
   readonly rounds?: number;
   /** Root of the checkout; state goes to `<cwd>/.fedgate/bench`. @default process.cwd() */
   readonly cwd?: string;
+  /** Added to every port of the bench fleet and the stock node; non-zero also renames its nodes. @default FEDGATE_BENCH_PORT_OFFSET, else 0 */
+  readonly portOffset?: number;
   readonly onProgress?: (line: string) => void;
 }
 
@@ -42,6 +48,7 @@ export interface BenchPlan {
   readonly stateDir: string;
   readonly gateways: number;
   readonly rounds: number;
+  readonly portOffset: number;
   readonly messageBytes: number;
   readonly downlink: { readonly variants: readonly DownlinkVariant[]; readonly messages: number; readonly pacedSeconds: number };
   /** Many short rounds: each pair of runs is close in time, so a burst of other work spoils few pairs. */
@@ -68,8 +75,15 @@ function int(field: string, value: number | undefined, fallback: number, min: nu
   return v;
 }
 
+/** The port offset from the options, else from the environment; a value that is not an integer is refused by `int`. */
+function portOffsetOf(options: BenchOptions, env: NodeJS.ProcessEnv): number | undefined {
+  if (options.portOffset !== undefined) return options.portOffset;
+  const text = env[PORT_OFFSET_ENV];
+  return text === undefined || text === '' ? undefined : Number(text);
+}
+
 /** Pure: options → plan. Throws BENCH_INVALID_OPTIONS naming the field, the allowed values and what it got. */
-export function planBench(options: BenchOptions, now = new Date()): BenchPlan {
+export function planBench(options: BenchOptions, now = new Date(), env: NodeJS.ProcessEnv = process.env): BenchPlan {
   const scenario = options.scenario ?? 'all';
   if (scenario !== 'all' && !(SCENARIOS as readonly string[]).includes(scenario)) {
     throw new BenchError('BENCH_INVALID_OPTIONS', `scenario must be one of all, ${SCENARIOS.join(', ')}; got ${JSON.stringify(scenario)}`);
@@ -95,6 +109,7 @@ export function planBench(options: BenchOptions, now = new Date()): BenchPlan {
     stateDir: join(cwd, '.fedgate', 'bench'),
     gateways: int('gateways', options.gateways, DEFAULT_GATEWAYS, 2, 8),
     rounds: int('rounds', options.rounds, quick ? 2 : 3, 1, 10),
+    portOffset: int(PORT_OFFSET_ENV, portOffsetOf(options, env), 0, 0, MAX_PORT_OFFSET),
     messageBytes: DEFAULT_MESSAGE_BYTES,
     downlink: { variants: downlinkVariants, messages: quick ? 10_000 : 30_000, pacedSeconds: quick ? 3 : 5 },
     router: { messages: quick ? 10_000 : 20_000, rounds: quick ? 4 : 8, pacedSeconds: quick ? 4 : 10 },

@@ -29,8 +29,8 @@ export interface BenchOutcome {
 }
 
 /** The gateway the storm runs against (the fleet's last); the stock node gets the same plugins. */
-function profileGateway(gateways: number): Gateway {
-  return benchTopologyYaml(gateways, BENCH_SECRETS_FILE).topology.gateways.at(-1)!;
+function profileGateway(gateways: number, portOffset: number): Gateway {
+  return benchTopologyYaml(gateways, BENCH_SECRETS_FILE, portOffset).topology.gateways.at(-1)!;
 }
 
 async function machineInfo(fleet: BenchFleet | undefined): Promise<MachineInfo> {
@@ -93,8 +93,10 @@ export async function runBench(options: RunBenchOptions): Promise<BenchOutcome> 
         `starting the bench fleet: backend + ${plan.gateways} gateways${withFleet.includes('gateway') ? ' and a stock gateway node' : ''} (state in ${plan.stateDir})`,
       );
       const [started, stockNode] = await Promise.allSettled([
-        startBenchFleet(cwd, plan.stateDir, plan.gateways, progress),
-        withFleet.includes('gateway') ? startStockNode(plan.stateDir, profileGateway(plan.gateways), progress) : Promise.resolve(undefined),
+        startBenchFleet(cwd, plan.stateDir, plan.gateways, plan.portOffset, progress),
+        withFleet.includes('gateway')
+          ? startStockNode(plan.stateDir, profileGateway(plan.gateways, plan.portOffset), plan.portOffset, progress)
+          : Promise.resolve(undefined),
       ]);
       if (stockNode.status === 'fulfilled') stock = stockNode.value;
       if (started.status === 'rejected') throw started.reason;

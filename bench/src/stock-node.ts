@@ -9,7 +9,7 @@ import { ManagementClient } from '@fedgate/broker-admin';
 import { renderEnabledPlugins } from '@fedgate/broker-config';
 import { brokerRuntime, localNode, mountForFleet, nodePid, runtimeCommand, stopNode, type LocalNode } from '@fedgate/local-cluster';
 import type { Gateway } from '@fedgate/topology';
-import { STOCK_NODE_PORTS } from './bench-topology.ts';
+import { STOCK_NODE_PORTS, benchTopologyName, stockNodePorts, type StockNodePorts } from './bench-topology.ts';
 import { BenchError } from './errors.ts';
 
 const execFileAsync = promisify(execFile);
@@ -28,7 +28,7 @@ export interface StockNode {
 }
 
 /** Pure: the whole rabbitmq.conf of the stock node — listeners only, so every other setting is the default. */
-export function stockRabbitmqConf(ports: typeof STOCK_NODE_PORTS = STOCK_NODE_PORTS): string {
+export function stockRabbitmqConf(ports: StockNodePorts = STOCK_NODE_PORTS): string {
   return [
     "# Stock gateway for `fedgate bench gateway`: listeners only, every other setting is the package's default.",
     `listeners.tcp.default = ${ports.amqp}`,
@@ -40,16 +40,23 @@ export function stockRabbitmqConf(ports: typeof STOCK_NODE_PORTS = STOCK_NODE_PO
   ].join('\n');
 }
 
-/** Boots the stock node from the broker runtime and waits until it serves. */
-export async function startStockNode(stateDir: string, like: Gateway, progress: (line: string) => void, timeoutMs = 120_000): Promise<StockNode> {
+/** Boots the stock node from the broker runtime (ports moved up by `portOffset`) and waits until it serves. */
+export async function startStockNode(
+  stateDir: string,
+  like: Gateway,
+  portOffset: number,
+  progress: (line: string) => void,
+  timeoutMs = 120_000,
+): Promise<StockNode> {
+  const ports = stockNodePorts(portOffset);
   // Named and placed like a fleet node (`fedgate-bench-stock@localhost` in <stateDir>/stock), on its own ports.
-  const node: LocalNode = localNode(stateDir, 'bench', { ...like, name: 'stock', ports: { ...like.ports, ...STOCK_NODE_PORTS } });
+  const node: LocalNode = localNode(stateDir, benchTopologyName(portOffset), { ...like, name: 'stock', ports: { ...like.ports, ...ports } });
   const { dir, nodeName } = node;
   if (await nodePid(node)) await stopNode(node, 10_000);
   await rm(dir, { recursive: true, force: true });
   await mkdir(join(dir, 'mnesia'), { recursive: true });
   await mkdir(join(dir, 'log'), { recursive: true });
-  await writeFile(join(dir, 'rabbitmq.conf'), stockRabbitmqConf());
+  await writeFile(join(dir, 'rabbitmq.conf'), stockRabbitmqConf(ports));
   await writeFile(join(dir, 'enabled_plugins'), renderEnabledPlugins(like));
   const runtime = await brokerRuntime();
   await mountForFleet(runtime, stateDir);
@@ -69,14 +76,14 @@ export async function startStockNode(stateDir: string, like: Gateway, progress: 
       RABBITMQ_MNESIA_BASE: join(dir, 'mnesia'),
       RABBITMQ_LOG_BASE: join(dir, 'log'),
       RABBITMQ_ENABLED_PLUGINS_FILE: join(dir, 'enabled_plugins'),
-      RABBITMQ_DIST_PORT: String(STOCK_NODE_PORTS.dist),
+      RABBITMQ_DIST_PORT: String(ports.dist),
       RABBITMQ_PID_FILE: node.pidFile,
     },
   });
   child.unref();
   await out.close();
 
-  const admin = new ManagementClient({ baseUrl: `http://127.0.0.1:${STOCK_NODE_PORTS.management}`, user: 'guest', password: 'guest' });
+  const admin = new ManagementClient({ baseUrl: `http://127.0.0.1:${ports.management}`, user: 'guest', password: 'guest' });
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const pid = await nodePid(node);
@@ -91,7 +98,7 @@ export async function startStockNode(stateDir: string, like: Gateway, progress: 
       return {
         node,
         pid,
-        mqttUrl: `mqtt://127.0.0.1:${STOCK_NODE_PORTS.mqtt}`,
+        mqttUrl: `mqtt://127.0.0.1:${ports.mqtt}`,
         admin,
         credentials: { username: 'guest', password: 'guest' },
         stop: () => stopNode(node, 15_000),
