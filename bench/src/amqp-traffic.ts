@@ -14,11 +14,17 @@ export interface BurstResult {
   readonly nacked: number;
 }
 
+export interface PacedResult {
+  readonly sent: number;
+  /** Publishes the broker refused (nack) or that failed. */
+  readonly nacked: number;
+}
+
 export interface Publisher {
   /** Publishes `count` stamped messages as fast as confirms allow (at most `window` unconfirmed). */
   burst(exchange: string, routingKey: (seq: number) => string, count: number, runId: number, window?: number): Promise<BurstResult>;
-  /** Publishes at `ratePerSecond` for `seconds`, in 5 ms steps; resolves when all are confirmed. Returns how many. */
-  paced(exchange: string, routingKey: (seq: number) => string, ratePerSecond: number, seconds: number, runId: number): Promise<number>;
+  /** Publishes at `ratePerSecond` for `seconds`, in 5 ms steps; resolves when all are confirmed. */
+  paced(exchange: string, routingKey: (seq: number) => string, ratePerSecond: number, seconds: number, runId: number): Promise<PacedResult>;
   close(): Promise<void>;
 }
 
@@ -58,6 +64,7 @@ export async function openPublisher(uri: string, messageBytes: number): Promise<
       return { startedAt, confirmedAt: performance.now(), nacked };
     },
     async paced(exchange, routingKey, ratePerSecond, seconds, runId) {
+      nacked = 0;
       const total = Math.max(1, Math.round(ratePerSecond * seconds));
       const startedAt = performance.now();
       let seq = 0;
@@ -67,7 +74,7 @@ export async function openPublisher(uri: string, messageBytes: number): Promise<
         await new Promise((r) => setTimeout(r, 5));
       }
       await waitBelow(0);
-      return total;
+      return { sent: total, nacked };
     },
     async close() {
       await connection.close().catch(() => undefined);
