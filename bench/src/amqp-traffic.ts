@@ -1,6 +1,6 @@
 // The AMQP ends of a measured run: a publisher with confirms (bursts and paced streams of stamped commands) and
 // sinks that consume what arrives at a gateway and hand it to the run collectors.
-import amqp, { type ChannelModel, type ConfirmChannel, type ConsumeMessage } from 'amqplib';
+import amqp, { type Channel, type ChannelModel, type ConfirmChannel, type ConsumeMessage } from 'amqplib';
 import type { CollectorRegistry } from './run-collector.ts';
 import { stampPayload } from './stamped-payload.ts';
 
@@ -94,10 +94,22 @@ export interface Sink {
  * not be the bottleneck), feeding `collectors`.
  */
 export async function openSink(uri: string, exchange: string, bindingKeys: readonly string[], collectors: CollectorRegistry): Promise<Sink> {
+  return consumeSink(uri, collectors, async (channel) => {
+    const { queue } = await channel.assertQueue('', { exclusive: true, autoDelete: true });
+    for (const key of bindingKeys) await channel.bindQueue(queue, exchange, key);
+    return queue;
+  });
+}
+
+/** A queue that already exists (e.g. a device's session queue), consumed like openSink's; it is left in place. */
+export async function openQueueSink(uri: string, queue: string, collectors: CollectorRegistry): Promise<Sink> {
+  return consumeSink(uri, collectors, async () => queue);
+}
+
+async function consumeSink(uri: string, collectors: CollectorRegistry, queueOf: (channel: Channel) => Promise<string>): Promise<Sink> {
   const connection: ChannelModel = await amqp.connect(uri);
   const channel = await connection.createChannel();
-  const { queue } = await channel.assertQueue('', { exclusive: true, autoDelete: true });
-  for (const key of bindingKeys) await channel.bindQueue(queue, exchange, key);
+  const queue = await queueOf(channel);
   const headers = new Map<string, Map<string, number>>();
   const countHeaders = (m: ConsumeMessage) => {
     for (const [name, value] of Object.entries(m.properties.headers ?? {})) {
