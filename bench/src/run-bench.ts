@@ -3,7 +3,7 @@
 import { cpus, release, totalmem } from 'node:os';
 import type { Gateway } from '@fedgate/topology';
 import { assessTargets } from './assess-targets.ts';
-import { planBench, type BenchOptions, type ScenarioName } from './bench-options.ts';
+import { planBench, type BenchOptions, type BenchPlan, type ScenarioName } from './bench-options.ts';
 import { startBenchFleet, type BenchFleet } from './bench-fleet.ts';
 import { BENCH_SECRETS_FILE, benchTopologyYaml } from './bench-topology.ts';
 import type { BenchResults, MachineInfo, ScenarioResults } from './bench-results.ts';
@@ -51,16 +51,47 @@ async function machineInfo(fleet: BenchFleet | undefined): Promise<MachineInfo> 
   };
 }
 
-export async function runBench(options: RunBenchOptions): Promise<BenchOutcome> {
-  const cwd = options.cwd ?? process.cwd();
-  const report = options.onProgress ?? (() => {});
-  // Every step reports a line; a line after an abort ends the run there (finally blocks still clean up).
-  const progress = (line: string) => {
-    options.signal?.throwIfAborted();
-    report(line);
-  };
-  const plan = planBench({ ...options, cwd, onProgress: progress });
-  const startedAt = new Date();
+/** Runs one fleet scenario and stores its result. */
+async function runFleetScenario(name: ScenarioName, ctx: ScenarioContext, scenarios: ScenarioResults, stockFailure: unknown): Promise<void> {
+  if (name === 'downlink') scenarios.downlink = await runDownlinkScenario(ctx);
+  else if (name === 'router') scenarios.router = await runRouterScenario(ctx);
+  else if (name === 'routing') scenarios.routing = await runRoutingScenario(ctx);
+  else if (name === 'gateway') {
+    if (stockFailure !== undefined) throw stockFailure;
+    scenarios.gateway = await runGatewayScenario(ctx);
+  }
+}
+
+/** The bench fleet, and the stock node when the gateway scenario runs; a stock node that failed is kept as its reason. */
+async function startNodes(plan: BenchPlan, cwd: string, progress: (line: string) => void, withStock: boolean) {
+  progress(`starting the bench fleet: backend + ${plan.gateways} gateways${withStock ? ' and a stock gateway node' : ''} (state in ${plan.stateDir})`);
+  const [started, stockNode] = await Promise.allSettled([
+    startBenchFleet(cwd, plan.stateDir, plan.gateways, plan.portOffset, progress),
+    withStock ? startStockNode(plan.stateDir, profileGateway(plan.gateways, plan.portOffset), plan.portOffset, progress) : Promise.resolve(undefined),
+  ]);
+  const stock = stockNode.status === 'fulfilled' ? stockNode.value : undefined;
+  const stockFailure: unknown = stockNode.status === 'rejected' ? stockNode.reason : undefined;
+  if (started.status === 'rejected') {
+    await stock?.stop().catch(() => undefined);
+    throw started.reason;
+  }
+  return { fleet: started.value, stock, stockFailure };
+}
+
+/** Stops what a run started, whatever happened to it. */
+async function stopNodes(fleet: BenchFleet | undefined, stock: StockNode | undefined, report: (line: string) => void): Promise<void> {
+  if (stock) {
+    report('stopping the stock node');
+    await stock.stop().catch(() => undefined);
+  }
+  if (fleet) {
+    report('stopping the bench fleet');
+    await fleet.stop().catch((err: Error) => report(`could not stop the bench fleet: ${err.message}`));
+  }
+}
+
+/** Runs each scenario of the plan, the fleet-free one first; a failing scenario is recorded and the others still run. */
+async function runScenarios(plan: BenchPlan, cwd: string, options: RunBenchOptions, progress: (line: string) => void) {
   const scenarios: ScenarioResults = {};
   const failures: { scenario: string; message: string }[] = [];
   const attempt = async (name: ScenarioName, run: () => Promise<void>) => {
@@ -73,59 +104,36 @@ export async function runBench(options: RunBenchOptions): Promise<BenchOutcome> 
       if (options.signal?.aborted) throw err;
       const message = err instanceof Error ? err.message : String(err);
       failures.push({ scenario: name, message });
-      report(`${name}: FAILED: ${message}`);
+      options.onProgress?.(`${name}: FAILED: ${message}`);
     }
   };
-
-  let fleet: BenchFleet | undefined;
-  let stock: StockNode | undefined;
-  let machine: MachineInfo | undefined;
+  // Pure CPU and memory work first, before any node competes for the machine's cores.
+  if (plan.scenarios.includes('directory')) await attempt('directory', async () => void (scenarios.directory = await runDirectoryScenario(plan, cwd)));
+  const withFleet = plan.scenarios.filter((s) => s !== 'directory');
+  if (withFleet.length === 0) return { scenarios, failures, machine: await machineInfo(undefined) };
+  let nodes: Awaited<ReturnType<typeof startNodes>> | undefined;
   try {
-    // Pure CPU and memory work first, before any node competes for the two cores.
-    if (plan.scenarios.includes('directory')) {
-      await attempt('directory', async () => {
-        scenarios.directory = await runDirectoryScenario(plan, cwd);
-      });
-    }
-    const withFleet = plan.scenarios.filter((s) => s !== 'directory');
-    if (withFleet.length > 0) {
-      progress(
-        `starting the bench fleet: backend + ${plan.gateways} gateways${withFleet.includes('gateway') ? ' and a stock gateway node' : ''} (state in ${plan.stateDir})`,
-      );
-      const [started, stockNode] = await Promise.allSettled([
-        startBenchFleet(cwd, plan.stateDir, plan.gateways, plan.portOffset, progress),
-        withFleet.includes('gateway')
-          ? startStockNode(plan.stateDir, profileGateway(plan.gateways, plan.portOffset), plan.portOffset, progress)
-          : Promise.resolve(undefined),
-      ]);
-      if (stockNode.status === 'fulfilled') stock = stockNode.value;
-      if (started.status === 'rejected') throw started.reason;
-      fleet = started.value;
-      machine = await machineInfo(fleet);
-      const ctx: ScenarioContext = { plan, cwd, fleet, ...(stock ? { stock } : {}), collectors: new CollectorRegistry(), progress };
-      for (const name of withFleet) {
-        await attempt(name, async () => {
-          if (name === 'downlink') scenarios.downlink = await runDownlinkScenario(ctx);
-          else if (name === 'router') scenarios.router = await runRouterScenario(ctx);
-          else if (name === 'routing') scenarios.routing = await runRoutingScenario(ctx);
-          else if (name === 'gateway') {
-            if (stockNode.status === 'rejected') throw stockNode.reason;
-            scenarios.gateway = await runGatewayScenario(ctx);
-          }
-        });
-      }
-    }
+    nodes = await startNodes(plan, cwd, progress, withFleet.includes('gateway'));
+    const { fleet, stock, stockFailure } = nodes;
+    const ctx: ScenarioContext = { plan, cwd, fleet, ...(stock ? { stock } : {}), collectors: new CollectorRegistry(), progress };
+    for (const name of withFleet) await attempt(name, () => runFleetScenario(name, ctx, scenarios, stockFailure));
+    return { scenarios, failures, machine: await machineInfo(fleet) };
   } finally {
-    if (stock) {
-      report('stopping the stock node');
-      await stock.stop().catch(() => undefined);
-    }
-    if (fleet) {
-      report('stopping the bench fleet');
-      await fleet.stop().catch((err: Error) => report(`could not stop the bench fleet: ${err.message}`));
-    }
+    await stopNodes(nodes?.fleet, nodes?.stock, options.onProgress ?? (() => {}));
   }
+}
 
+export async function runBench(options: RunBenchOptions): Promise<BenchOutcome> {
+  const cwd = options.cwd ?? process.cwd();
+  const report = options.onProgress ?? (() => {});
+  // Every step reports a line; a line after an abort ends the run there (finally blocks still clean up).
+  const progress = (line: string) => {
+    options.signal?.throwIfAborted();
+    report(line);
+  };
+  const plan = planBench({ ...options, cwd, onProgress: progress });
+  const startedAt = new Date();
+  const { scenarios, failures, machine } = await runScenarios(plan, cwd, options, progress);
   const finishedAt = new Date();
   const results: BenchResults = {
     format: 'fedgate-bench/1',
@@ -134,7 +142,7 @@ export async function runBench(options: RunBenchOptions): Promise<BenchOutcome> 
     durationSeconds: (finishedAt.getTime() - startedAt.getTime()) / 1000,
     mode: plan.quick ? 'quick' : 'full',
     command: ['fedgate bench', options.scenario ?? '', plan.quick ? '--quick' : ''].filter(Boolean).join(' '),
-    machine: machine ?? (await machineInfo(undefined)),
+    machine,
     settings: { gateways: plan.gateways, rounds: plan.rounds, messageBytes: plan.messageBytes },
     scenarios,
     targets: assessTargets(scenarios),

@@ -15,11 +15,17 @@ export interface RenderedReport {
   readonly charts: readonly { readonly file: string; readonly chart: BarChart }[];
 }
 
+/** results.json of a bench from before router latency was measured per setting: its figures are not comparable. */
+const OLDER_ROUTER_SECTION: ReportSection = {
+  markdown: ['## Router path vs direct publish\n', 'Recorded by an older bench without paired latency rounds; see results.json.\n'],
+  charts: [],
+};
+
 export function renderReport(r: BenchResults): RenderedReport {
   const s = r.scenarios;
   const sections: ReportSection[] = [
     renderRunHeaderSection(r),
-    ...(s.router ? [renderRouterSection(s.router)] : []),
+    ...(s.router ? [s.router.latency ? renderRouterSection(s.router) : OLDER_ROUTER_SECTION] : []),
     ...(s.downlink ? [renderDownlinkSection(s.downlink)] : []),
     ...(s.routing ? [renderRoutingSection(s.routing)] : []),
     ...(s.gateway ? [renderGatewaySection(s.gateway)] : []),

@@ -42,6 +42,7 @@ function latencyWhy(l: LatencySummary): string {
 }
 
 export function assessRouterTargets(r: RouterResult): TargetOutcome[] {
+  if (!r.latency) return []; // an older bench's results.json: no paired latency rounds to judge
   const out = [evaluateSpreadTarget(ROUTER_TARGETS.throughput, spread(r.routerOverDirect), throughputWhy(r), pairedBasis(r.routerOverDirect))];
   for (const l of r.latency) {
     const target = { ...ROUTER_TARGETS.addedP99, id: `${ROUTER_TARGETS.addedP99.id}:${l.variant}`, what: `${ROUTER_TARGETS.addedP99.what} (${l.variant})` };

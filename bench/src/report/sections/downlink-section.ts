@@ -27,8 +27,16 @@ export function renderDownlinkSection(x: DownlinkResult): ReportSection {
   );
   md.push(
     table(
-      ['variant', 'msg/s', 'CPU per msg', 'paced p50', 'paced p99', 'lost in bursts'],
-      x.summary.map((v) => [v.variant, int(v.msgPerSec), us(v.cpuMicrosPerMessage), formatMs(v.pacedP50Ms), formatMs(v.pacedP99Ms), int(v.lostInBurst)]),
+      ['variant', 'msg/s', 'CPU per msg', 'paced p50', 'paced p99', 'lost in bursts', 'runs dropped'],
+      x.summary.map((v) => [
+        v.variant,
+        int(v.msgPerSec),
+        us(v.cpuMicrosPerMessage),
+        formatMs(v.pacedP50Ms),
+        formatMs(v.pacedP99Ms),
+        int(v.lostInBurst),
+        int(v.droppedRuns ?? 0),
+      ]),
     ),
   );
   charts.push({

@@ -17,8 +17,16 @@ export function renderRoutingSection(x: RoutingResult): ReportSection {
   );
   md.push(
     table(
-      ['variant', 'crossings per command', 'msg/s (burst)', 'p50', 'p99', 'CPU per command'],
-      x.summary.map((v) => [v.variant, formatRatio(v.amplification), int(v.msgPerSec), formatMs(v.p50Ms), formatMs(v.p99Ms), us(v.cpuMicrosPerCommand)]),
+      ['variant', 'crossings per command', 'msg/s (burst)', 'p50', 'p99', 'CPU per command', 'runs dropped'],
+      x.summary.map((v) => [
+        v.variant,
+        formatRatio(v.amplification),
+        int(v.msgPerSec),
+        formatMs(v.p50Ms),
+        formatMs(v.p99Ms),
+        us(v.cpuMicrosPerCommand),
+        int(v.droppedRuns ?? 0),
+      ]),
     ),
   );
   md.push(
