@@ -4,6 +4,7 @@ import { pairedDifference } from '../src/paired-ratio.ts';
 import { evaluateSpreadTarget, verdictOf } from '../src/evaluate-target.ts';
 import { bucketDelta, histogramQuantile } from '../src/histogram-quantile.ts';
 import { histogramBuckets, parsePrometheusText, sampleValue } from '../src/prometheus-text.ts';
+import { renderRunHeaderSection } from '../src/report/sections/run-header-section.ts';
 
 describe('bench - spread of per-round figures', () => {
   it('interpolates quantiles between neighbours and gives the middle half as p25–p75', () => {
@@ -122,5 +123,33 @@ describe('bench - reading a router /metrics scrape', () => {
       ),
       0.01,
     );
+  });
+});
+
+describe('bench - the targets table', () => {
+  it('says unclear with its reason when the spread straddles the target, and missed with the gap otherwise', () => {
+    const p99 = { id: 'p99', what: 'added p99', comparison: 'at-most', value: 10, unit: ' ms' } as const;
+    const results = {
+      format: 'fedgate-bench/1',
+      startedAt: '2026-11-29T20:00:00.000Z',
+      finishedAt: '2026-11-29T20:10:00.000Z',
+      durationSeconds: 600,
+      mode: 'quick',
+      command: 'fedgate bench router --quick',
+      machine: { cpus: 2, cpuModel: 'test', memoryGiB: 24, kernel: '6', node: 'v20' },
+      settings: { gateways: 3, rounds: 2, messageBytes: 256 },
+      scenarios: {},
+      targets: [
+        evaluateSpreadTarget(p99, { p25: 4, median: 8, p75: 14 }, 'the confirm wait moved with the event-loop delay'),
+        evaluateSpreadTarget(p99, { p25: 40, median: 80, p75: 140 }, 'the router waited for a CPU'),
+      ],
+      failures: [],
+    } as const;
+    const markdown = renderRunHeaderSection(results).markdown.join('\n');
+    assert.match(
+      markdown,
+      /\| added p99 \| ≤ 10\.00 ms \| 8\.00 ms \(IQR 4\.00 ms to 14\.00 ms\) \| \*\*unclear\*\* \(the spread straddles the target\): the confirm wait/,
+    );
+    assert.match(markdown, /\*\*missed\*\* by 70\.00 ms \(700 % of the target\): the router waited for a CPU/);
   });
 });

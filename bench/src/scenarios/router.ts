@@ -54,9 +54,9 @@ export async function runRouterScenario(ctx: ScenarioContext): Promise<RouterRes
   const queue = await leaveDeviceSession(`mqtt://${gw.host}:${gw.ports.mqtt}`, ROUTER_DEVICE, DEVICE_USER, password);
   const sink = await openQueueSink(fleet.amqpUri(gw.name), queue, collectors);
   const publisher = await openPublisher(fleet.amqpUri(topology.backend.name), plan.messageBytes);
-  const deps: RouterRunDeps = { ctx, publisher, routers: undefined! };
+  // The probe's spec needs the instances' pids, so it reads `deps` when it runs, after both exist.
   const routers = new RouterInstances(ctx, sink, () => routerRunSpec(deps, 'router'));
-  Object.assign(deps, { routers });
+  const deps: RouterRunDeps = { ctx, publisher, routers };
   try {
     await routers.use(ROUTER_SETTINGS[0]!, 1);
     await probePath(routerRunSpec(deps, 'direct'), 30_000, 'the direct path to gw1');
