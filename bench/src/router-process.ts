@@ -19,7 +19,7 @@ export interface RouterProcess {
 export interface RouterProcessOptions {
   /** `fedgate router --prefetch`. @default the command's default */
   readonly prefetch?: number;
-  /** Node flags for the router process, e.g. `--max-semi-space-size=32` or `--import` of a module. @default none */
+  /** V8 flags for the router's Node process, e.g. `--max-semi-space-size=32`. @default none */
   readonly v8Flags?: readonly string[];
   readonly timeoutMs?: number;
 }

@@ -263,9 +263,6 @@ export class RouterService {
       frameMax: this.#frameMax,
       retryHigh: RETRY_HIGH_MS,
       connectionName: `fedgate-router-${this.#instance.slice(0, 8)}`,
-      // rabbitmq-client leaves Nagle's algorithm on: a small publish or ack then waits for the broker's delayed
-      // TCP ack of the segment before it (tens of ms), which is where the router's confirm wait was spent.
-      noDelay: true,
       ...(this.options.tls === undefined ? {} : { tls: this.options.tls }),
     });
     this.#connection = connection;

@@ -12,7 +12,7 @@ export interface RouterSetting {
   readonly label: string;
   /** Commands in flight per instance (`fedgate router --prefetch`). */
   readonly prefetch: number;
-  /** Node flags of the router process (V8 flags, `--import` of a module). @default none */
+  /** V8 flags of the router's Node process. @default none */
   readonly v8Flags?: readonly string[];
 }
 
