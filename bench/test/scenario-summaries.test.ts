@@ -3,7 +3,8 @@ import type { RunFigures } from '../src/measure-run.ts';
 import { routerStages } from '../src/router-stages.ts';
 import { alternate, type RouterRun } from '../src/scenarios/router-runs.ts';
 import { summarizeRouterRuns } from '../src/scenarios/router-summary.ts';
-import { summarizeRouting, type RoutingRun } from '../src/scenarios/routing.ts';
+import { summarizeRouting, type RoutingResult, type RoutingRun } from '../src/scenarios/routing.ts';
+import { assessRoutingTargets } from '../src/targets/routing-targets.ts';
 
 const figures = (msgPerSec: number, p99: number, failed = false): RunFigures => ({
   messages: 100,
@@ -84,5 +85,29 @@ describe('bench - routing amplification figures', () => {
       ({ variant: 'router-directed', amplification, failed, msgPerSec: 1, latencyMs: { p50: 1, p99: 2 }, cpuSecondsPerCommand: 0 }) as unknown as RoutingRun;
     const [directed] = summarizeRouting([run(1, false), run(3, true), run(1, false)]);
     assert.deepEqual([directed?.amplification, directed?.droppedRuns], [1, 1]);
+  });
+});
+
+describe('bench - routing targets', () => {
+  it('explains a missed amplification with what the runs counted at each gateway', () => {
+    const run = {
+      variant: 'router-directed',
+      commands: 10,
+      deliveredToDevices: 10,
+      unroutedAtGateways: 4,
+      crossingsByGateway: { gw1: 8, gw2: 6 },
+      failed: false,
+    };
+    const routing = {
+      settings: { gateways: 2 },
+      runs: [run],
+      summary: [{ variant: 'router-directed', amplification: 1.4, droppedRuns: 0 }],
+    } as unknown as RoutingResult;
+    const [directed] = assessRoutingTargets(routing);
+    assert.equal(directed?.verdict, 'missed');
+    assert.equal(
+      directed?.why,
+      'over 1 runs of 10 commands in all, devices got 10 and gateways with no subscriber for them 4; crossings by gateway: gw1 8, gw2 6',
+    );
   });
 });
