@@ -9,6 +9,8 @@ import { BenchError } from './errors.ts';
 
 export interface BenchFleet {
   readonly fleet: RunningFleet;
+  /** Where the fleet's nodes and helpers keep their state. */
+  readonly fleetStateDir: string;
   readonly topologyFile: string;
   readonly gateways: readonly Gateway[];
   /** OS pid of each cluster's beam.smp. */
@@ -35,13 +37,26 @@ export async function startBenchFleet(
   progress: (line: string) => void,
 ): Promise<BenchFleet> {
   await mkdir(stateDir, { recursive: true });
-  const topologyFile = benchTopologyFile(stateDir);
   const { yaml } = benchTopologyYaml(gateways, relative(stateDir, join(cwd, BENCH_SECRETS_FILE)), portOffset);
+  return startGeneratedFleet(benchTopologyFile(stateDir), yaml, join(stateDir, 'fleet'), { purge: true }, (line) => progress(`fleet: ${line}`));
+}
+
+/**
+ * Writes `yaml` to `topologyFile` and boots every node. `purge` first clears what a previous run left in
+ * `fleetStateDir`, so runs compare; without it the fleet keeps its CA and the identities issued from it.
+ */
+export async function startGeneratedFleet(
+  topologyFile: string,
+  yaml: string,
+  fleetStateDir: string,
+  options: { purge: boolean },
+  progress: (line: string) => void,
+): Promise<BenchFleet> {
   await writeFile(topologyFile, yaml);
-  const fleetState = { stateDir: join(stateDir, 'fleet'), onProgress: (line: string) => progress(`fleet: ${line}`) };
-  // A crashed earlier run may have left nodes and data behind: start from nothing so runs compare.
+  const fleetState = { stateDir: fleetStateDir, onProgress: progress };
+  // A crashed earlier run may have left nodes behind.
   await downFleet(topologyFile, fleetState);
-  await purgeFleet(topologyFile, fleetState);
+  if (options.purge) await purgeFleet(topologyFile, fleetState);
   let fleet: RunningFleet;
   const pids = new Map<string, number>();
   try {
@@ -53,17 +68,26 @@ export async function startBenchFleet(
     }
   } catch (err) {
     await downFleet(topologyFile, fleetState).catch(() => undefined);
-    throw BenchError.from('BENCH_FLEET_FAILED', 'starting the bench fleet', err);
+    throw BenchError.from('BENCH_FLEET_FAILED', `starting the fleet of ${topologyFile}`, err);
   }
   return {
     fleet,
+    fleetStateDir,
     topologyFile,
     gateways: fleet.topology.gateways,
     pids,
     brokerPids: () => [...pids.values()],
     amqpUri: (cluster, user = ADMIN_USER) => fleet.amqpUri(cluster, user),
     stop: async () => {
-      await downFleet(topologyFile, fleetState);
+      // Stopping runs after an interrupt too, when the run's progress callback throws: lines are best-effort here.
+      const quietly = (line: string) => {
+        try {
+          progress(line);
+        } catch {
+          // interrupted: stop without telling
+        }
+      };
+      await downFleet(topologyFile, { stateDir: fleetStateDir, onProgress: quietly });
     },
   };
 }

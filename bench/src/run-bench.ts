@@ -5,6 +5,7 @@ import type { Gateway } from '@fedgate/topology';
 import { assessTargets } from './assess-targets.ts';
 import { planBench, type BenchOptions, type BenchPlan, type ScenarioName } from './bench-options.ts';
 import { startBenchFleet, type BenchFleet } from './bench-fleet.ts';
+import { startIdentityFleet } from './identity-fleet.ts';
 import { BENCH_SECRETS_FILE, benchTopologyYaml } from './bench-topology.ts';
 import type { BenchResults, MachineInfo, ScenarioResults } from './bench-results.ts';
 import { writeReport } from './report/write-report.ts';
@@ -52,41 +53,61 @@ async function machineInfo(fleet: BenchFleet | undefined): Promise<MachineInfo> 
 }
 
 /** Runs one fleet scenario and stores its result. */
-async function runFleetScenario(name: ScenarioName, ctx: ScenarioContext, scenarios: ScenarioResults, stockFailure: unknown): Promise<void> {
+async function runFleetScenario(name: ScenarioName, ctx: ScenarioContext, scenarios: ScenarioResults, stormFailure: unknown): Promise<void> {
   if (name === 'downlink') scenarios.downlink = await runDownlinkScenario(ctx);
   else if (name === 'router') scenarios.router = await runRouterScenario(ctx);
   else if (name === 'routing') scenarios.routing = await runRoutingScenario(ctx);
   else if (name === 'gateway') {
-    if (stockFailure !== undefined) throw stockFailure;
+    if (stormFailure !== undefined) throw stormFailure;
     scenarios.gateway = await runGatewayScenario(ctx);
   }
 }
 
-/** The bench fleet, and the stock node when the gateway scenario runs; a stock node that failed is kept as its reason. */
-async function startNodes(plan: BenchPlan, cwd: string, progress: (line: string) => void, withStock: boolean) {
-  progress(`starting the bench fleet: backend + ${plan.gateways} gateways${withStock ? ' and a stock gateway node' : ''} (state in ${plan.stateDir})`);
-  const [started, stockNode] = await Promise.allSettled([
+interface BenchNodes {
+  readonly fleet?: BenchFleet;
+  readonly stock?: StockNode;
+  /** The TLS fleet for certificate and token logins, started with the stock node for the storms. */
+  readonly identity?: BenchFleet;
+}
+
+/**
+ * The bench fleet, and for the gateway scenario the stock node and the identity fleet; what the storms need and
+ * could not start is kept as their failure, so the other scenarios still run.
+ */
+async function startNodes(plan: BenchPlan, cwd: string, progress: (line: string) => void, storms: boolean) {
+  progress(
+    `starting the bench fleet: backend + ${plan.gateways} gateways${storms ? ', a stock gateway node and the TLS fleet for certificate and token logins' : ''} (state in ${plan.stateDir})`,
+  );
+  const [started, stockNode, identityFleet] = await Promise.allSettled([
     startBenchFleet(cwd, plan.stateDir, plan.gateways, plan.portOffset, progress),
-    withStock ? startStockNode(plan.stateDir, profileGateway(plan.gateways, plan.portOffset), plan.portOffset, progress) : Promise.resolve(undefined),
+    storms ? startStockNode(plan.stateDir, profileGateway(plan.gateways, plan.portOffset), plan.portOffset, progress) : Promise.resolve(undefined),
+    // Admits the storm with room to spare, as the bench fleet's gateways do.
+    storms ? startIdentityFleet(cwd, plan.stateDir, plan.gateway.clients + 2_000, progress) : Promise.resolve(undefined),
   ]);
   const stock = stockNode.status === 'fulfilled' ? stockNode.value : undefined;
-  const stockFailure: unknown = stockNode.status === 'rejected' ? stockNode.reason : undefined;
+  const identity = identityFleet.status === 'fulfilled' ? identityFleet.value : undefined;
+  const failed = [stockNode, identityFleet].find((r) => r.status === 'rejected');
+  const stormFailure: unknown = failed?.status === 'rejected' ? failed.reason : undefined;
   if (started.status === 'rejected') {
-    await stock?.stop().catch(() => undefined);
+    await stopNodes({ ...(stock ? { stock } : {}), ...(identity ? { identity } : {}) }, () => undefined);
     throw started.reason;
   }
-  return { fleet: started.value, stock, stockFailure };
+  return { fleet: started.value, stock, identity, stormFailure };
 }
 
 /** Stops what a run started, whatever happened to it. */
-async function stopNodes(fleet: BenchFleet | undefined, stock: StockNode | undefined, report: (line: string) => void): Promise<void> {
-  if (stock) {
+async function stopNodes(nodes: BenchNodes, report: (line: string) => void): Promise<void> {
+  if (nodes.stock) {
     report('stopping the stock node');
-    await stock.stop().catch(() => undefined);
+    await nodes.stock.stop().catch(() => undefined);
   }
-  if (fleet) {
+  if (nodes.identity) {
+    report('stopping the identity fleet');
+    await nodes.identity.stop().catch((err: Error) => report(`could not stop the identity fleet: ${err.message}`));
+  }
+  if (nodes.fleet) {
     report('stopping the bench fleet');
-    await fleet.stop().catch((err: Error) => report(`could not stop the bench fleet: ${err.message}`));
+    await nodes.fleet.stop().catch((err: Error) => report(`could not stop the bench fleet: ${err.message}`));
   }
 }
 
@@ -114,12 +135,20 @@ async function runScenarios(plan: BenchPlan, cwd: string, options: RunBenchOptio
   let nodes: Awaited<ReturnType<typeof startNodes>> | undefined;
   try {
     nodes = await startNodes(plan, cwd, progress, withFleet.includes('gateway'));
-    const { fleet, stock, stockFailure } = nodes;
-    const ctx: ScenarioContext = { plan, cwd, fleet, ...(stock ? { stock } : {}), collectors: new CollectorRegistry(), progress };
-    for (const name of withFleet) await attempt(name, () => runFleetScenario(name, ctx, scenarios, stockFailure));
+    const { fleet, stock, identity, stormFailure } = nodes;
+    const ctx: ScenarioContext = {
+      plan,
+      cwd,
+      fleet,
+      ...(stock ? { stock } : {}),
+      ...(identity ? { identity } : {}),
+      collectors: new CollectorRegistry(),
+      progress,
+    };
+    for (const name of withFleet) await attempt(name, () => runFleetScenario(name, ctx, scenarios, stormFailure));
     return { scenarios, failures, machine: await machineInfo(fleet) };
   } finally {
-    await stopNodes(nodes?.fleet, nodes?.stock, options.onProgress ?? (() => {}));
+    await stopNodes(nodes ?? {}, options.onProgress ?? (() => {}));
   }
 }
 

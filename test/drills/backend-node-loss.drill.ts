@@ -4,9 +4,10 @@ import { APP_USER, COMMANDS_EXCHANGE, commandRoutingKey, federationQueue, gatewa
 import { seg } from '@fedgate/broker-admin';
 import { killNode, nodePid, processAlive, type ClusterNode, type RunningFleet } from '@fedgate/local-cluster';
 import type { RouterService } from '@fedgate/router';
-import { ConfirmedPublisher, DeadLetters, deviceSwarm, duplicates, type DeviceSwarm } from './drill-clients.ts';
+import { duplicates } from './drill-accounting.ts';
 import { startDrillRouter, waitPlaced } from './drill-router.ts';
-import { reportRecovery, restartStoppedNodes, seconds, waitFor, waitForHealthy } from './drill-fleet.ts';
+import { reportRecovery, restartStoppedNodes, seconds, waitForHealthy } from './drill-fleet.ts';
+import { ConfirmedPublisher, DeadLetters, type DeviceSwarm, deviceSwarm, pollUntil } from '@fedgate/device-kit';
 
 const COMMANDS = 3_000;
 const DEVICES = 20;
@@ -72,7 +73,7 @@ export function describeBackendNodeLossDrill(fleet: () => RunningFleet): void {
           publisher.publish(COMMANDS_EXCHANGE, commandRoutingKey(ids[n % ids.length]!, 'drill'), id);
           if ((n + 1) % CONFIRM_WINDOW === 0) await publisher.settle();
           if (n + 1 === COMMANDS / 3) {
-            await waitFor(
+            await pollUntil(
               () => received() >= 100,
               60_000,
               () => `devices to receive commands (${received()} so far)`,
@@ -80,12 +81,12 @@ export function describeBackendNodeLossDrill(fleet: () => RunningFleet): void {
             killedPid = (await nodePid(victim))!;
             killNode(killedPid);
             killedAt = performance.now();
-            await waitFor(
+            await pollUntil(
               () => !processAlive(killedPid),
               10_000,
               () => `the killed node's process ${killedPid} to be gone`,
             );
-            electedMs = await waitFor(
+            electedMs = await pollUntil(
               async () => {
                 const q = await survivorAdmin.get<QuorumQueueInfo>(path(FEDERATION_QUEUE)).catch(() => ({}) as QuorumQueueInfo);
                 newLeader = q.leader ?? '';
@@ -101,7 +102,7 @@ export function describeBackendNodeLossDrill(fleet: () => RunningFleet): void {
         assert.equal(publisher.confirmed, COMMANDS);
 
         // Still with the node down: everything, including what was published after the kill, reaches the devices.
-        await waitFor(
+        await pollUntil(
           () => commands.every((id) => delivered(id) || dead.reasons.has(id)),
           180_000,
           () => `${commands.filter((id) => !delivered(id)).length} of ${COMMANDS} commands to arrive`,
@@ -120,7 +121,7 @@ export function describeBackendNodeLossDrill(fleet: () => RunningFleet): void {
         await restartStoppedNodes();
         const newPid = await nodePid(victim);
         assert.ok(newPid !== undefined && newPid !== killedPid, `the node runs again as a new process (${newPid}, was ${killedPid})`);
-        await waitFor(
+        await pollUntil(
           async () => ((await survivorAdmin.get<QuorumQueueInfo>(path(FEDERATION_QUEUE))).online ?? []).length === 3,
           120_000,
           () => `the restarted node to be an online member of ${FEDERATION_QUEUE} again`,

@@ -1,6 +1,7 @@
 // The fleet the fault drills break on purpose (test/fixtures/drill-fleet.yaml): started clean by the drill suite,
 // stopped and removed after it. Never the shared test fleet: drills kill nodes and cut links.
 import type { RunningFleet } from '@fedgate/local-cluster';
+import { sleep } from '@fedgate/device-kit';
 import { runCli } from '../run-cli.ts';
 
 /** Another drill fleet file (own ports) lets a second checkout run drills beside this one. */
@@ -60,20 +61,6 @@ export async function waitForHealthy(timeoutMs: number): Promise<number> {
     await sleep(500);
   }
   throw new Error(`the drill fleet is not healthy after ${Math.round(timeoutMs / 1000)} s: ${JSON.stringify(last)}`);
-}
-
-export function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
-}
-
-/** Polls `condition` every 50 ms; resolves with the milliseconds it took, or rejects naming `what`. */
-export async function waitFor(condition: () => boolean | Promise<boolean>, timeoutMs: number, what: () => string): Promise<number> {
-  const started = performance.now();
-  while (!(await condition())) {
-    if (performance.now() - started > timeoutMs) throw new Error(`timed out after ${Math.round(timeoutMs / 1000)} s waiting for ${what()}`);
-    await sleep(50);
-  }
-  return performance.now() - started;
 }
 
 const recoveries: string[] = [];

@@ -4,7 +4,7 @@ import { pino } from 'pino';
 import { ROUTER_USER } from '@fedgate/topology';
 import type { ClusterNode, RunningFleet } from '@fedgate/local-cluster';
 import { RouterService } from '@fedgate/router';
-import { waitFor } from './drill-fleet.ts';
+import { pollUntil } from '@fedgate/device-kit';
 
 /** Starts a router connected to `node` of the backend (default: the cluster's first node). */
 export async function startDrillRouter(fleet: RunningFleet, node?: ClusterNode, options: { evacuateAfterMs?: number } = {}): Promise<RouterService> {
@@ -26,7 +26,7 @@ export async function startDrillRouter(fleet: RunningFleet, node?: ClusterNode, 
 
 /** Waits until the router places every device at `gateway`, so the drill's commands are routed directly. */
 export async function waitPlaced(router: RouterService, ids: readonly string[], gateway: string): Promise<void> {
-  await waitFor(
+  await pollUntil(
     () => ids.every((id) => router.directory.lookup(id, Date.now(), 86_400_000)?.gateway === gateway),
     60_000,
     () => `the router to place ${ids.length} devices at ${gateway}`,

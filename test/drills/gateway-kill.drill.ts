@@ -3,9 +3,10 @@ import { randomUUID } from 'node:crypto';
 import { APP_USER, COMMANDS_EXCHANGE, commandRoutingKey } from '@fedgate/topology';
 import { killNode, nodePid, processAlive, type RunningFleet } from '@fedgate/local-cluster';
 import type { RouterService } from '@fedgate/router';
-import { ConfirmedPublisher, DeadLetters, deviceSwarm, duplicates, type DeviceSwarm } from './drill-clients.ts';
+import { duplicates } from './drill-accounting.ts';
 import { startDrillRouter, waitPlaced } from './drill-router.ts';
-import { reportRecovery, restartStoppedNodes, seconds, waitFor, waitForHealthy } from './drill-fleet.ts';
+import { reportRecovery, restartStoppedNodes, seconds, waitForHealthy } from './drill-fleet.ts';
+import { ConfirmedPublisher, DeadLetters, type DeviceSwarm, deviceSwarm, pollUntil } from '@fedgate/device-kit';
 
 const COMMANDS = 5_000;
 const DEVICES = 50;
@@ -47,7 +48,7 @@ export function describeGatewayKillDrill(fleet: () => RunningFleet): void {
           if ((n + 1) % CONFIRM_WINDOW === 0) await publisher.settle();
           if (n + 1 === COMMANDS / 2) {
             // Mid-stream: devices are receiving, the outbox holds the rest, the shovel has some in flight.
-            await waitFor(
+            await pollUntil(
               () => devices.received.size >= 200,
               60_000,
               () => `devices to receive commands (${devices.received.size} so far)`,
@@ -58,7 +59,7 @@ export function describeGatewayKillDrill(fleet: () => RunningFleet): void {
             killedAt = performance.now();
             deliveredBeforeKill = devices.received.size;
             killedPid = pid;
-            await waitFor(
+            await pollUntil(
               () => !processAlive(pid),
               10_000,
               () => `the killed gateway process ${pid} to be gone`,
@@ -75,7 +76,7 @@ export function describeGatewayKillDrill(fleet: () => RunningFleet): void {
         const newPid = await nodePid(f.node(GATEWAY));
         assert.ok(newPid !== undefined && newPid !== killedPid, `the gateway runs again as a new process (${newPid}, was ${killedPid})`);
         const nodeBackMs = performance.now() - killedAt;
-        await waitFor(
+        await pollUntil(
           () => commands.every((id) => devices.received.has(id) || dead.reasons.has(id)),
           180_000,
           () => `${commands.filter((id) => !devices.received.has(id)).length} of ${COMMANDS} commands to arrive`,

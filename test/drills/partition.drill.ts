@@ -6,8 +6,9 @@ import { startDrillRouter, waitPlaced } from './drill-router.ts';
 import type { RunningFleet } from '@fedgate/local-cluster';
 import { runCli } from '../run-cli.ts';
 import { tap } from '../amqp-probe.ts';
-import { ConfirmedPublisher, DeadLetters, deviceSwarm, unaccounted, type DeviceSwarm } from './drill-clients.ts';
-import { DRILL_TOPOLOGY_FILE, fleetStatus, reportRecovery, seconds, sleep, waitFor, waitForHealthy } from './drill-fleet.ts';
+import { unaccounted } from './drill-accounting.ts';
+import { DRILL_TOPOLOGY_FILE, fleetStatus, reportRecovery, seconds, waitForHealthy } from './drill-fleet.ts';
+import { ConfirmedPublisher, DeadLetters, type DeviceSwarm, deviceSwarm, pollUntil, sleep } from '@fedgate/device-kit';
 
 const PARTITION_MS = 10_000;
 const DEVICES_PER_GATEWAY = 20;
@@ -103,7 +104,7 @@ export function describePartitionDrill(fleet: () => RunningFleet): void {
           return eventIds.filter((id) => !arrived.has(id));
         };
         const linksUpMs = await waitForHealthy(120_000);
-        await waitFor(
+        await pollUntil(
           () => unaccounted(allCommands, everyone, dead).length === 0 && eventsMissing().length === 0,
           120_000,
           () => `${unaccounted(allCommands, everyone, dead).length} commands and ${eventsMissing().length} events still missing`,

@@ -3,8 +3,8 @@ import { randomUUID } from 'node:crypto';
 import { killNode, nodePid, type RunningFleet } from '@fedgate/local-cluster';
 import { runCli } from '../run-cli.ts';
 import { runbookCommands, type RunbookCommand } from '../runbooks/runbook-commands.ts';
-import { deviceSwarm, type DeviceSwarm } from './drill-clients.ts';
-import { DRILL_TOPOLOGY_FILE, reportRecovery, restartStoppedNodes, seconds, sleep, waitFor, waitForHealthy } from './drill-fleet.ts';
+import { DRILL_TOPOLOGY_FILE, reportRecovery, restartStoppedNodes, seconds, waitForHealthy } from './drill-fleet.ts';
+import { type DeviceSwarm, deviceSwarm, pollUntil, sleep } from '@fedgate/device-kit';
 
 const RUNBOOK = 'runbooks/reconnect-storm.md';
 const DEVICES = 1_200;
@@ -64,7 +64,7 @@ export function describeReconnectStormDrill(fleet: () => RunningFleet): void {
       swarm = await deviceSwarm(f, GATEWAY, ids, { clean: true, subscribe: false, connectTimeoutMs: 180_000 });
       const devices = swarm;
       // The broker's connection list catches up with a burst of logins within moments, not at once.
-      await waitFor(
+      await pollUntil(
         async () => (await deviceConnections()) === DEVICES,
         30_000,
         () => `the gateway to list all ${DEVICES} device connections`,
@@ -111,7 +111,7 @@ export function describeReconnectStormDrill(fleet: () => RunningFleet): void {
         const limit = argv.includes('--max-connections') ? Number(argv[argv.indexOf('--max-connections') + 1]) : undefined;
         if (argv[1] === 'limit' && limit !== undefined && limit > 0) {
           const expected = Math.min(limit, DEVICES);
-          await waitFor(
+          await pollUntil(
             async () => (await deviceConnections()) >= expected,
             120_000,
             () => `${expected} devices to get in under the limit ${limit}`,
@@ -129,7 +129,7 @@ export function describeReconnectStormDrill(fleet: () => RunningFleet): void {
           overshoot = Math.max(overshoot, admitted - limit);
         }
         if (argv[1] === 'limit' && argv.includes('--reset')) {
-          await waitFor(
+          await pollUntil(
             () => devices.connected() === DEVICES,
             120_000,
             () => `every device to reconnect (${devices.connected()} of ${DEVICES} are)`,
@@ -141,7 +141,7 @@ export function describeReconnectStormDrill(fleet: () => RunningFleet): void {
       const allBackAt = performance.now();
       assert.equal(devices.connected(), DEVICES, 'every device reconnected');
       // The broker's connection list catches up with a burst of logins within moments, not at once.
-      await waitFor(
+      await pollUntil(
         async () => (await deviceConnections()) === DEVICES,
         30_000,
         () => `the gateway to list all ${DEVICES} device connections`,

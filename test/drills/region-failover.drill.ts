@@ -5,8 +5,8 @@ import { APP_USER, COMMANDS_EXCHANGE, DEVICE_USER, commandRoutingKey, commandTop
 import { killNode, nodePid, processAlive, type RunningFleet } from '@fedgate/local-cluster';
 import { EVACUATED_ROUTE, type RouterService } from '@fedgate/router';
 import { startDrillRouter, waitPlaced } from './drill-router.ts';
-import { ConfirmedPublisher, DeadLetters } from './drill-clients.ts';
-import { reportRecovery, restartStoppedNodes, seconds, sleep, waitFor, waitForHealthy } from './drill-fleet.ts';
+import { reportRecovery, restartStoppedNodes, seconds, waitForHealthy } from './drill-fleet.ts';
+import { ConfirmedPublisher, DeadLetters, pollUntil, sleep } from '@fedgate/device-kit';
 
 const LOST = 'eu';
 const SURVIVOR = 'us';
@@ -93,7 +93,7 @@ export function describeRegionFailoverDrill(fleet: () => RunningFleet): void {
       const run = randomUUID().slice(0, 6);
       const received = new Map<string, number>();
       for (let i = 0; i < DEVICES; i++) devices.push(new FailoverDevice(`region-${run}-${i}`, f, dns, i % 2 === 0 ? 4 : 5, received));
-      await waitFor(
+      await pollUntil(
         () => devices.every((d) => d.subscribed),
         120_000,
         () => `${DEVICES} devices on ${LOST}`,
@@ -118,7 +118,7 @@ export function describeRegionFailoverDrill(fleet: () => RunningFleet): void {
       try {
         // Before: every command reaches its device at the region that will be lost.
         await publishPhase('before');
-        await waitFor(
+        await pollUntil(
           () => sent.every((id) => received.has(id)),
           120_000,
           () => `the commands sent before the kill (${received.size} of ${sent.length})`,
@@ -132,7 +132,7 @@ export function describeRegionFailoverDrill(fleet: () => RunningFleet): void {
         );
         for (const pid of pids) killNode(pid!);
         const killedAt = performance.now();
-        await waitFor(
+        await pollUntil(
           () => pids.every((p) => !processAlive(p!)),
           10_000,
           () => `every node of ${LOST} to be gone`,
@@ -146,7 +146,7 @@ export function describeRegionFailoverDrill(fleet: () => RunningFleet): void {
         const dnsAt = performance.now();
         const movedAt =
           performance.now() +
-          (await waitFor(
+          (await pollUntil(
             () => devices.every((d) => d.gateway === SURVIVOR && d.subscribed),
             180_000,
             () => `devices to reconnect at ${SURVIVOR} (${devices.filter((d) => d.gateway === SURVIVOR && d.subscribed).length} have)`,
@@ -160,7 +160,7 @@ export function describeRegionFailoverDrill(fleet: () => RunningFleet): void {
         const placedAt = performance.now();
         await publishPhase('after');
 
-        await waitFor(
+        await pollUntil(
           () => sent.every((id) => received.has(id)),
           180_000,
           () =>

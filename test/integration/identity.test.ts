@@ -17,8 +17,8 @@ import type { RunningFleet } from '@fedgate/local-cluster';
 import { runCli } from '../run-cli.ts';
 import { sharedFleet } from '../shared-fleet.ts';
 import { connectAmqp, publishConfirmed, tap } from '../amqp-probe.ts';
-import { connectStomp, gatewayOf, mqttDevice, stompApp, stompCollect, until } from '../device-clients.ts';
 import { connectWithoutCertificate } from '../tls-handshake.ts';
+import { connectStomp, gatewayOf, mqttDevice, pollUntil, stompApp, stompCollect } from '@fedgate/device-kit';
 
 /** Every regular file under `dir` (sockets and the like skipped). */
 function filesUnder(dir: string): string[] {
@@ -128,7 +128,7 @@ describe('identity - attacks on device and app identities fail on the TLS fleet'
       // The victim's session was not taken over: still connected, and its next command reaches it.
       assert.ok(victim.client.connected, 'the victim is still connected');
       await command(victim.id, 'for-the-victim');
-      await until(() => victim.got.includes('for-the-victim'), 15_000, "the victim's command");
+      await pollUntil(() => victim.got.includes('for-the-victim'), 15_000, "the victim's command");
     });
 
     it(`MQTT ${version === 4 ? '3.1.1' : '5'}: a device cannot log in under another device's name, even with the password "none"`, async () => {
@@ -160,7 +160,7 @@ describe('identity - attacks on device and app identities fail on the TLS fleet'
       assert.ok(typeof granted === 'string' || granted.every((qos) => qos >= 0x80), `${filter} was granted: ${JSON.stringify(granted)}`);
     }
     await command(victim.id, 'unlock-door');
-    await until(() => victim.got.includes('unlock-door'), 15_000, "the victim's command");
+    await pollUntil(() => victim.got.includes('unlock-door'), 15_000, "the victim's command");
     await new Promise((r) => setTimeout(r, 500));
     assert.deepEqual(stolen, [], 'the attacker received nothing');
   });
@@ -188,7 +188,7 @@ describe('identity - attacks on device and app identities fail on the TLS fleet'
     open.push(back);
     const got: string[] = [];
     back.on('message', (_topic, payload) => got.push(payload.toString()));
-    await until(() => got.includes('unlock-while-away'), 15_000, 'the queued command after the device returned');
+    await pollUntil(() => got.includes('unlock-while-away'), 15_000, 'the queued command after the device returned');
   });
 
   /** Messages in a gateway queue now (a passive declare; management statistics on gateways lag by a minute). */
@@ -245,7 +245,7 @@ describe('identity - attacks on device and app identities fail on the TLS fleet'
     try {
       const applied = await runCli(['apply', '-f', file, '--cluster', 'eu']);
       assert.equal(applied.code, 0, applied.stdout + applied.stderr);
-      await until(() => impostor.refusals.length >= 3, 60_000, 'every link of eu to try the impostor');
+      await pollUntil(() => impostor.refusals.length >= 3, 60_000, 'every link of eu to try the impostor');
       const fromLinks = [...impostor.refusals];
       const status = await runCli(['status', '-f', file, '--no-canary', '--json']);
       assert.equal(status.code, 1, 'status exits 1');
@@ -298,7 +298,7 @@ describe('identity - attacks on device and app identities fail on the TLS fleet'
       app.publish({ destination: `/topic/devices.${ids.app}.events.hello`, body: `hello from ${ids.app}` });
       await new Promise((r) => setTimeout(r, 500)); // the STOMP subscription is asynchronous
       for (const id of Object.values(ids)) await command(id, `for ${id}`);
-      await until(() => got.get(ids.v4)!.length > 0 && got.get(ids.v5)!.length > 0 && appGot.length > 0, 15_000, 'every legitimate command');
+      await pollUntil(() => got.get(ids.v4)!.length > 0 && got.get(ids.v5)!.length > 0 && appGot.length > 0, 15_000, 'every legitimate command');
       assert.deepEqual([got.get(ids.v4), got.get(ids.v5), appGot.map((m) => m.body)], [[`for ${ids.v4}`], [`for ${ids.v5}`], [`for ${ids.app}`]]);
       for (const id of Object.values(ids)) await events.next((m) => m.content.toString() === `hello from ${id}`, 15_000);
     } finally {

@@ -6,7 +6,7 @@ import { DEVICES_EXCHANGE, EVENTS_EXCHANGE, PRESENCE_EXCHANGE, commandRoutingKey
 import type { RunningFleet } from '@fedgate/local-cluster';
 import { sharedFleet } from '../shared-fleet.ts';
 import { publishConfirmed, tap } from '../amqp-probe.ts';
-import { mqttDevice, stompApp, stompCollect, until } from '../device-clients.ts';
+import { mqttDevice, pollUntil, stompApp, stompCollect } from '@fedgate/device-kit';
 
 describe('links - end to end on the local fleet', function () {
   this.timeout(120_000);
@@ -44,10 +44,10 @@ describe('links - end to end on the local fleet', function () {
         const deadline = Date.now() + 20_000;
         while (got.length === 0 && Date.now() < deadline) {
           await publishConfirmed(fleet.amqpEndpoint('core'), gatewayExchange(gateway), commandRoutingKey(device, 'reboot'), body);
-          await until(() => got.length > 0, 2_000, 'MQTT delivery').catch(() => undefined);
+          await pollUntil(() => got.length > 0, 2_000, 'MQTT delivery').catch(() => undefined);
         }
         assert.ok(got.includes(body), 'MQTT subscriber received the command');
-        await until(() => stompGot.length > 0, 10_000, 'STOMP delivery');
+        await pollUntil(() => stompGot.length > 0, 10_000, 'STOMP delivery');
         assert.equal(stompGot[0]!.body, body);
         await new Promise((r) => setTimeout(r, 500));
         assert.equal(elsewhere.messages.length, 0, `nothing for ${device} crossed into ${other}`);
@@ -110,7 +110,7 @@ describe('links - end to end on the local fleet', function () {
     await client.subscribeAsync('devices/sensor-a/commands/#', { qos: 1 });
     await assert.rejects(client.subscribeAsync('devices/sensor-b/commands/#', { qos: 1 }));
     // RabbitMQ 4.0 answers with a failed SUBACK, then closes the connection (a moment later than 3.10 did).
-    await until(() => !client.connected, 5_000, 'the broker to close the offending connection');
+    await pollUntil(() => !client.connected, 5_000, 'the broker to close the offending connection');
   });
 
   it('device isolation: publishing as another device is refused', async () => {
@@ -120,7 +120,7 @@ describe('links - end to end on the local fleet', function () {
       open.push(client);
       // The broker answers a forbidden publish by closing the connection, so the publish never completes.
       client.publish('devices/sensor-d/events/temp', 'forged', { qos: 1 }, () => undefined);
-      await until(() => !client.connected, 5_000, 'the broker to close the forging connection');
+      await pollUntil(() => !client.connected, 5_000, 'the broker to close the forging connection');
       await new Promise((r) => setTimeout(r, 1_000));
       assert.equal(events.messages.length, 0, 'the forged event never reached the backend');
     } finally {

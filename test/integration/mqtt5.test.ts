@@ -5,7 +5,7 @@ import { DEADLINE_HEADER, commandRoutingKey, gatewayExchange } from '@fedgate/to
 import type { RunningFleet } from '@fedgate/local-cluster';
 import { sharedFleet } from '../shared-fleet.ts';
 import { publishConfirmed } from '../amqp-probe.ts';
-import { mqttDeviceOptions, until } from '../device-clients.ts';
+import { mqttDeviceLogin, pollUntil } from '@fedgate/device-kit';
 
 /** MQTT's largest session expiry (never expire), which a gateway must bound. */
 const FOREVER = 0xffffffff;
@@ -18,7 +18,7 @@ async function device(
   protocolVersion: 4 | 5,
   onMessage?: (topic: string) => void,
 ): Promise<MqttClient> {
-  const { url, options } = await mqttDeviceOptions(fleet, gateway, clientId);
+  const { url, options } = await mqttDeviceLogin(fleet, gateway, clientId);
   const client = mqtt.connect(url, {
     ...options,
     protocolVersion,
@@ -47,7 +47,7 @@ describe('mqtt 5 - devices on RabbitMQ 4.0 gateways, beside MQTT 3.1.1', functio
   });
 
   it("bounds the session expiry a device asks for to the topology's location TTL", async () => {
-    const { url, options } = await mqttDeviceOptions(fleet, 'eu', `m5-${randomUUID().slice(0, 8)}`);
+    const { url, options } = await mqttDeviceLogin(fleet, 'eu', `m5-${randomUUID().slice(0, 8)}`);
     const client = mqtt.connect(url, {
       ...options,
       protocolVersion: 5,
@@ -88,7 +88,7 @@ describe('mqtt 5 - devices on RabbitMQ 4.0 gateways, beside MQTT 3.1.1', functio
           headers: { [DEADLINE_HEADER]: deadline },
         });
       }
-      await until(() => got.size === 2, 10_000, 'both devices to get their command');
+      await pollUntil(() => got.size === 2, 10_000, 'both devices to get their command');
       for (const packet of got.values()) assert.equal(packet.payload.toString(), body);
       assert.equal(got.get(`m5-${id}`)!.properties?.userProperties?.[DEADLINE_HEADER], String(deadline), 'the deadline reaches MQTT 5 as a user property');
       assert.equal(got.get(`m311-${id}`)!.properties, undefined, 'MQTT 3.1.1 has no properties to carry it');
@@ -111,7 +111,7 @@ describe('mqtt 5 - devices on RabbitMQ 4.0 gateways, beside MQTT 3.1.1', functio
     const back = await device(fleet, 'eu', clientId, 5, (topic) => topics.push(topic));
     open.push(back);
     await back.subscribeAsync(`devices/${clientId}/commands/#`, { qos: 1 });
-    await until(() => topics.length > 0, 10_000, 'the fresh command');
+    await pollUntil(() => topics.length > 0, 10_000, 'the fresh command');
     await new Promise((r) => setTimeout(r, 500));
     assert.deepEqual(topics, [`devices/${clientId}/commands/fresh`]);
   });

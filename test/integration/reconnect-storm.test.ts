@@ -5,7 +5,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { nodePid } from '@fedgate/local-cluster';
 import { runCli } from '../run-cli.ts';
 import { sharedFleet, TEST_TOPOLOGY_FILE } from '../shared-fleet.ts';
-import { mqttDeviceOptions, until } from '../device-clients.ts';
+import { mqttDeviceLogin, pollUntil } from '@fedgate/device-kit';
 
 /** `work` for every item, at most `width` at a time, results in order. */
 async function inBatches<T, R>(items: readonly T[], width: number, work: (item: T) => Promise<R>): Promise<R[]> {
@@ -44,7 +44,7 @@ describe('gateway - reconnect storm', function () {
     const logins = await inBatches(
       Array.from({ length: STORM_CLIENTS }, (_, i) => `storm-${i}`),
       8,
-      (id) => mqttDeviceOptions(fleet, 'eu', id),
+      (id) => mqttDeviceLogin(fleet, 'eu', id),
     );
     const pid = (await nodePid(fleet.node('eu')))!;
     const rssBefore = residentBytes(pid);
@@ -53,7 +53,7 @@ describe('gateway - reconnect storm', function () {
       // All at once, like devices after an outage; each retries as a device would.
       clients.push(mqtt.connect(url, { ...options, clean: true, reconnectPeriod: 1_000, connectTimeout: 30_000, keepalive: 120 }));
     }
-    await until(() => clients.every((c) => c.connected), Math.max(180_000, STORM_CLIENTS * 60), `all ${STORM_CLIENTS} clients to connect`);
+    await pollUntil(() => clients.every((c) => c.connected), Math.max(180_000, STORM_CLIENTS * 60), `all ${STORM_CLIENTS} clients to connect`);
     const connectSeconds = (performance.now() - started) / 1000;
     // Management statistics lag by the gateway's 60 s interval; the kernel's view of the node is current.
     const perConnection = (residentBytes(pid) - rssBefore) / STORM_CLIENTS;

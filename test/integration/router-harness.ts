@@ -6,8 +6,8 @@ import { pino } from 'pino';
 import { APP_USER, BINDING_CREATED, BINDING_DELETED, COMMANDS_EXCHANGE, DEADLINE_HEADER, PRESENCE_EXCHANGE, ROUTER_USER, uplinkUser } from '@fedgate/topology';
 import { RouterService, devicePresenceHeaders, type RouterOptions } from '@fedgate/router';
 import type { RunningFleet } from '@fedgate/local-cluster';
-import { until } from '../device-clients.ts';
 import { connectAmqp, linkUserEndpoint } from '../amqp-probe.ts';
+import { pollUntil } from '@fedgate/device-kit';
 
 export const quiet = pino({ level: 'silent' });
 
@@ -96,7 +96,7 @@ export function deviceIds(prefix: string, count: number): string[] {
 }
 
 export async function placed(router: RouterService, device: string, gateway: string, timeoutMs = 5_000): Promise<void> {
-  await until(() => router.directory.lookup(device, Date.now(), 3_600_000)?.gateway === gateway, timeoutMs, `${device} placed at ${gateway}`);
+  await pollUntil(() => router.directory.lookup(device, Date.now(), 3_600_000)?.gateway === gateway, timeoutMs, `${device} placed at ${gateway}`);
 }
 
 /** GET one of the router's endpoints: status and body. */
@@ -120,13 +120,4 @@ export function watchReadiness(router: RouterService): { states: string[]; stop(
     if (states.at(-1) !== reason) states.push(reason);
   }, 5);
   return { states, stop: () => clearInterval(timer) };
-}
-
-/** Like `until`, for a condition that has to ask something asynchronously (a metric, an endpoint). */
-export async function untilAsync(condition: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }

@@ -19,8 +19,8 @@ import type { RouterService } from '@fedgate/router';
 import type { RunningFleet } from '@fedgate/local-cluster';
 import { sharedFleet } from '../shared-fleet.ts';
 import { tap, type Tap } from '../amqp-probe.ts';
-import { mqttDevice } from '../device-clients.ts';
-import { counterTotal, deviceId, newRouter, placed, publishCommands, untilAsync, watchReadiness, type OutgoingCommand } from './router-harness.ts';
+import { counterTotal, deviceId, newRouter, placed, publishCommands, watchReadiness, type OutgoingCommand } from './router-harness.ts';
+import { mqttDevice, pollUntil } from '@fedgate/device-kit';
 
 const execFileAsync = promisify(execFile);
 
@@ -161,18 +161,18 @@ describe('router - hostile input mixed into normal commands', function () {
     assert.deepEqual(readiness.states, ['ready'], 'ready throughout: the command consumer was never lost');
     assert.equal(await counterTotal(router, 'fedgate_router_commands_requeued_total'), 0, 'no republish failed, so no channel closed');
     // Counted once each dead letter is confirmed, which can be just after the tap saw it.
-    await untilAsync(
+    await pollUntil(
       async () => (await counterTotal(router, 'fedgate_router_commands_dead_lettered_total', { reason: 'invalid-deadline' })) === 4,
       5_000,
       '4 invalid deadlines counted',
     );
-    await untilAsync(
+    await pollUntil(
       async () => (await counterTotal(router, 'fedgate_router_commands_dead_lettered_total', { reason: 'headers-too-large' })) === 1,
       5_000,
       '1 oversized header table counted',
     );
     assert.equal(await counterTotal(router, 'fedgate_router_headers_stripped_total', { header: 'CC' }), 1);
-    await untilAsync(
+    await pollUntil(
       async () => (await counterTotal(router, 'fedgate_router_commands_dead_lettered_total', { reason: 'invalid-header' })) === 1,
       5_000,
       'the deep table counted',

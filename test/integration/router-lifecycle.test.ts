@@ -5,8 +5,8 @@ import type { RouterService } from '@fedgate/router';
 import type { RunningFleet } from '@fedgate/local-cluster';
 import { sharedFleet, TEST_TOPOLOGY_FILE } from '../shared-fleet.ts';
 import { tap, type Tap } from '../amqp-probe.ts';
-import { until } from '../device-clients.ts';
 import { deviceId, deviceIds, endpoint, newRouter, publishCommands, publishPresence } from './router-harness.ts';
+import { pollUntil } from '@fedgate/device-kit';
 
 interface RouterProcess {
   readonly proc: ChildProcess;
@@ -96,7 +96,7 @@ describe('router - lifecycle: readiness before the rebuild, ordered shutdown, a 
       fleet,
       ids.map((id) => ({ routingKey: commandRoutingKey(target, 'n'), body: Buffer.from(id), options: { messageId: id } })),
     );
-    await until(() => atDevice.messages.length >= 300, 30_000, 'the router to be busy routing');
+    await pollUntil(() => atDevice.messages.length >= 300, 30_000, 'the router to be busy routing');
     router.proc.kill('SIGTERM');
     assert.equal(await router.exited, 0, 'a graceful stop exits 0');
     await publishing;
@@ -109,7 +109,7 @@ describe('router - lifecycle: readiness before the rebuild, ordered shutdown, a 
     const drainer = newRouter(fleet);
     routers.push(drainer);
     await drainer.start();
-    await until(() => new Set(atDevice.messages.map((m) => m.properties.messageId)).size === count, 60_000, 'the rest routed by the next router');
+    await pollUntil(() => new Set(atDevice.messages.map((m) => m.properties.messageId)).size === count, 60_000, 'the rest routed by the next router');
     const seen = atDevice.messages.map((m) => String(m.properties.messageId));
     assert.equal(seen.length, count, `each command routed once (${seen.length - new Set(seen).size} twice)`);
     assert.equal(dead.messages.length, 0, 'none dead-lettered');

@@ -5,8 +5,8 @@ import { seg } from '@fedgate/broker-admin';
 import type { RouterService } from '@fedgate/router';
 import type { RunningFleet } from '@fedgate/local-cluster';
 import { sharedFleet } from '../shared-fleet.ts';
-import { mqttDevice, until } from '../device-clients.ts';
 import { deviceId, endpoint, newRouter, placed, publishCommands, watchReadiness } from './router-harness.ts';
+import { mqttDevice, pollUntil } from '@fedgate/device-kit';
 
 describe('router - recovers its consumers after the broker drops its connection', function () {
   this.timeout(120_000);
@@ -44,8 +44,8 @@ describe('router - recovers its consumers after the broker drops its connection'
     const readiness = watchReadiness(router);
     try {
       await dropRouterConnections();
-      await until(() => readiness.states.includes('command consumer down'), 10_000, 'the router to notice its consumer is gone');
-      await until(() => router.ready, 30_000, 'the command consumer to come back');
+      await pollUntil(() => readiness.states.includes('command consumer down'), 10_000, 'the router to notice its consumer is gone');
+      await pollUntil(() => router.ready, 30_000, 'the command consumer to come back');
     } finally {
       readiness.stop();
     }
@@ -53,7 +53,7 @@ describe('router - recovers its consumers after the broker drops its connection'
     assert.equal((await endpoint(router, '/readyz')).status, 200);
 
     await publishCommands(fleet, [{ routingKey: commandRoutingKey(target, 'after-reconnect'), body: Buffer.from('after-reconnect') }]);
-    await until(() => got.includes('after-reconnect'), 15_000, 'a command routed after the reconnect');
+    await pollUntil(() => got.includes('after-reconnect'), 15_000, 'a command routed after the reconnect');
     // The presence consumer came back too: a device that moves now is followed.
     await device.endAsync(true);
     device = await mqttDevice(fleet, 'eu', target);

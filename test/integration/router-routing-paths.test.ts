@@ -16,8 +16,8 @@ import { downlinkQueue, type RouterService } from '@fedgate/router';
 import type { RunningFleet } from '@fedgate/local-cluster';
 import { sharedFleet } from '../shared-fleet.ts';
 import { connectAmqp, tap, type Tap } from '../amqp-probe.ts';
-import { mqttDevice, until } from '../device-clients.ts';
-import { counterTotal, deviceId, newRouter, placed, publishCommands, untilAsync } from './router-harness.ts';
+import { counterTotal, deviceId, newRouter, placed, publishCommands } from './router-harness.ts';
+import { mqttDevice, pollUntil } from '@fedgate/device-kit';
 
 describe('router - dead-letter, unroutable and scale-out paths on the local fleet', function () {
   this.timeout(120_000);
@@ -72,13 +72,13 @@ describe('router - dead-letter, unroutable and scale-out paths on the local flee
     ]);
     const m = await dead.next((d) => d.properties.messageId === 'unknown-1');
     assert.equal(m.properties.headers?.[DEAD_REASON_HEADER], 'unknown-device');
-    await until(() => got.includes('to somebody'), 10_000, 'the known device still served');
+    await pollUntil(() => got.includes('to somebody'), 10_000, 'the known device still served');
     assert.deepEqual(
       atGateways.map((t) => t.messages.length),
       [0, 0],
       'nothing broadcast',
     );
-    await untilAsync(
+    await pollUntil(
       async () => (await counterTotal(router, 'fedgate_router_commands_dead_lettered_total', { reason: 'unknown-device' })) === 1,
       5_000,
       'one unknown-device counted',
@@ -105,7 +105,7 @@ describe('router - dead-letter, unroutable and scale-out paths on the local flee
       const got = await deviceAt('us', fine);
       await placed(router, fine, 'us');
       router.directory.arrived(stranded, ghost, Date.now()); // as if its presence event had come from that gateway
-      await untilAsync(
+      await pollUntil(
         async () => (await counterTotal(router, 'fedgate_router_gateway_healthy', { gateway: ghost })) === 1,
         5_000,
         'the ghost gateway counted healthy',
@@ -118,9 +118,9 @@ describe('router - dead-letter, unroutable and scale-out paths on the local flee
       const m = await dead.next((d) => d.properties.messageId === 'returned-1');
       assert.equal(m.properties.headers?.[DEAD_REASON_HEADER], 'unroutable');
       assert.ok(m.content.equals(Buffer.from('returned')));
-      await until(() => got.includes('routed'), 10_000, 'the next command routed');
+      await pollUntil(() => got.includes('routed'), 10_000, 'the next command routed');
       // Counted once its dead letter is confirmed, which can be just after the tap saw it.
-      await untilAsync(
+      await pollUntil(
         async () => (await counterTotal(router, 'fedgate_router_commands_dead_lettered_total', { reason: 'unroutable' })) === 1,
         5_000,
         'one unroutable counted',
@@ -150,7 +150,7 @@ describe('router - dead-letter, unroutable and scale-out paths on the local flee
       { routingKey: commandRoutingKey(atUs, 'n'), body: Buffer.from(`us-${i}`) },
     ]).flat();
     await publishCommands(fleet, burst);
-    await until(() => new Set(gotEu).size === count && new Set(gotUs).size === count, 30_000, 'every command at its device');
+    await pollUntil(() => new Set(gotEu).size === count && new Set(gotUs).size === count, 30_000, 'every command at its device');
     assert.deepEqual([strayEu.messages.length, strayUs.messages.length], [0, 0], 'nothing reached the other gateway');
     const routedBy = await Promise.all([first!, second!].map((r) => counterTotal(r, 'fedgate_router_commands_routed_total', { route: 'direct' })));
     assert.equal(routedBy[0]! + routedBy[1]!, 2 * count, 'each command routed once, directly');
@@ -167,7 +167,7 @@ describe('router - dead-letter, unroutable and scale-out paths on the local flee
       fleet,
       Array.from({ length: 20 }, (_, i) => ({ routingKey: commandRoutingKey(atEu, 'n'), body: Buffer.from(`moved-${i}`) })),
     );
-    await until(() => movedGot.filter((p) => p.startsWith('moved-')).length === 20, 15_000, 'the moved device to get all 20');
+    await pollUntil(() => movedGot.filter((p) => p.startsWith('moved-')).length === 20, 15_000, 'the moved device to get all 20');
     assert.ok(
       atUsNow.messages.every((m) => m.properties.headers?.[ROUTE_HEADER] === 'direct'),
       'routed directly by whichever instance took it',

@@ -19,7 +19,7 @@ import { scopeLiteral } from '@fedgate/pki';
 import type { RunningFleet } from '@fedgate/local-cluster';
 import { sharedFleet, TEST_TOPOLOGY_FILE } from '../shared-fleet.ts';
 import { connectAmqp, tap, type Tap } from '../amqp-probe.ts';
-import { mqttDevice, stompApp, stompCollect, until } from '../device-clients.ts';
+import { mqttDevice, pollUntil, stompApp, stompCollect } from '@fedgate/device-kit';
 
 const quiet = pino({ level: 'silent' });
 
@@ -101,12 +101,12 @@ describe('router - location-aware routing on the local fleet', function () {
   it('sends a command only to the gateway where its device is connected', async () => {
     const device = `r-${randomUUID().slice(0, 8)}`;
     const { got } = await deviceAt('us', device);
-    await until(() => router.directory.lookup(device, Date.now(), 60_000)?.gateway === 'us', 5_000, 'the directory to place the device at us');
+    await pollUntil(() => router.directory.lookup(device, Date.now(), 60_000)?.gateway === 'us', 5_000, 'the directory to place the device at us');
     const otherGateway = await tap(fleet.amqpEndpoint('eu'), DEVICES_EXCHANGE, `devices.${device}.#`);
     const towardOther = await tap(fleet.amqpEndpoint('core'), gatewayExchange('eu'), `devices.${device}.#`);
     taps.push(otherGateway, towardOther);
     await sendCommands(fleet, device, 3);
-    await until(() => got.length === 3, 10_000, 'three commands at the device');
+    await pollUntil(() => got.length === 3, 10_000, 'three commands at the device');
     await new Promise((r) => setTimeout(r, 500));
     assert.equal(otherGateway.messages.length, 0, 'nothing reached gateway eu');
     assert.equal(towardOther.messages.length, 0, 'nothing was routed toward eu on the backend');
@@ -127,12 +127,12 @@ describe('router - location-aware routing on the local fleet', function () {
   it('finds a device that moved: its next command reaches the new gateway within 1 s of subscribing there', async () => {
     const device = `mover-${randomUUID().slice(0, 8)}`;
     const first = await deviceAt('eu', device);
-    await until(() => router.directory.lookup(device, Date.now(), 60_000)?.gateway === 'eu', 5_000, 'the device at eu');
+    await pollUntil(() => router.directory.lookup(device, Date.now(), 60_000)?.gateway === 'eu', 5_000, 'the device at eu');
     await first.client.endAsync(true);
     const second = await deviceAt('us', device);
-    await until(() => router.directory.lookup(device, Date.now(), 60_000)?.gateway === 'us', 1_000, 'the directory to follow the device to us');
+    await pollUntil(() => router.directory.lookup(device, Date.now(), 60_000)?.gateway === 'us', 1_000, 'the directory to follow the device to us');
     await sendCommands(fleet, device, 1);
-    await until(() => second.got.length === 1, 1_000, 'the command at us');
+    await pollUntil(() => second.got.length === 1, 1_000, 'the command at us');
     assert.ok(Date.now() - second.subscribedAt < 2_000);
   });
 
@@ -140,7 +140,7 @@ describe('router - location-aware routing on the local fleet', function () {
     const victim = `victim-${randomUUID().slice(0, 8)}`;
     const app = `monitor-${randomUUID().slice(0, 8)}`;
     const { got } = await deviceAt('eu', victim);
-    await until(() => router.directory.lookup(victim, Date.now(), 60_000)?.gateway === 'eu', 5_000, 'the victim placed at eu');
+    await pollUntil(() => router.directory.lookup(victim, Date.now(), 60_000)?.gateway === 'eu', 5_000, 'the victim placed at eu');
     const untrusted = async () => (await router.metrics.presenceUntrusted.get()).values.reduce((n, v) => n + v.value, 0);
     const before = await untrusted();
     // Granted read on the victim's commands (a monitoring app, or a token with too wide a scope), at the other gateway.
@@ -153,7 +153,7 @@ describe('router - location-aware routing on the local fleet', function () {
       assert.equal(await untrusted(), before + 1, "the app's binding reached the router and was counted untrusted");
       assert.equal(router.directory.lookup(victim, Date.now(), 60_000)?.gateway, 'eu', 'the victim was not moved');
       await sendCommands(fleet, victim, 1);
-      await until(() => got.length === 1, 10_000, 'the command at the victim');
+      await pollUntil(() => got.length === 1, 10_000, 'the command at the victim');
       await new Promise((r) => setTimeout(r, 500));
       assert.equal(spied.length, 0, 'the command was routed to eu only; nothing reached the app at us');
     } finally {
@@ -179,15 +179,15 @@ describe('router - location-aware routing on the local fleet', function () {
     assert.equal(await reasonOf('m-3'), 'expired');
     const device = `after-${randomUUID().slice(0, 8)}`;
     const { got } = await deviceAt('eu', device);
-    await until(() => router.directory.lookup(device, Date.now(), 60_000) !== undefined, 5_000, 'the device placed');
+    await pollUntil(() => router.directory.lookup(device, Date.now(), 60_000) !== undefined, 5_000, 'the device placed');
     await sendCommands(fleet, device, 1);
-    await until(() => got.length === 1, 10_000, 'a command after the bad ones');
+    await pollUntil(() => got.length === 1, 10_000, 'a command after the bad ones');
   });
 
   it('a restarted router routes directly from its first command, while devices stayed connected', async () => {
     const device = `stay-${randomUUID().slice(0, 8)}`;
     const { got } = await deviceAt('us', device);
-    await until(() => router.directory.lookup(device, Date.now(), 60_000) !== undefined, 5_000, 'the device placed');
+    await pollUntil(() => router.directory.lookup(device, Date.now(), 60_000) !== undefined, 5_000, 'the device placed');
     await router.stop();
     router = newRouter(fleet);
     await router.start();
@@ -196,7 +196,7 @@ describe('router - location-aware routing on the local fleet', function () {
     await sendCommands(fleet, device, 1);
     const m = await atUs.next(undefined, 10_000);
     assert.equal(m.properties.headers?.[ROUTE_HEADER], 'direct');
-    await until(() => got.length === 1, 5_000, 'the device to get it');
+    await pollUntil(() => got.length === 1, 5_000, 'the device to get it');
   });
 });
 
@@ -251,7 +251,7 @@ describe('router - SIGKILL in the middle of 5,000 commands', function () {
       const restartedAt = Date.now();
       child = await startRouterProcess();
       assert.notEqual(child.pid, first.pid, 'a new router process');
-      await until(() => confirmed.every((id) => got.has(id)), 180_000, 'every confirmed command delivered');
+      await pollUntil(() => confirmed.every((id) => got.has(id)), 180_000, 'every confirmed command delivered');
       assert.ok(got.size > deliveredAtKill, 'the restarted router delivered what the killed one left');
       assert.deepEqual(
         dead.messages.map((m) => `${String(m.properties.messageId)}: ${String(m.properties.headers?.[DEAD_REASON_HEADER])}`),

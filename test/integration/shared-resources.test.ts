@@ -10,7 +10,7 @@ import { seg } from '@fedgate/broker-admin';
 import type { RunningFleet } from '@fedgate/local-cluster';
 import { sharedFleet } from '../shared-fleet.ts';
 import { tap, type Tap } from '../amqp-probe.ts';
-import { gatewayOf, mqttDeviceOptions, stompApp, stompCollect, until } from '../device-clients.ts';
+import { gatewayOf, mqttDeviceLogin, pollUntil, stompApp, stompCollect } from '@fedgate/device-kit';
 
 const unique = (prefix: string) => `${prefix}-${randomUUID().slice(0, 8)}`;
 
@@ -29,7 +29,7 @@ describe('shared resources - one client cannot exhaust what the others need', fu
   });
 
   async function device(gateway: string, clientId: string): Promise<MqttClient> {
-    const { url, options } = await mqttDeviceOptions(fleet, gateway, clientId);
+    const { url, options } = await mqttDeviceLogin(fleet, gateway, clientId);
     const client = await mqtt.connectAsync(url, { ...options, protocolVersion: 5, reconnectPeriod: 0 });
     open.push(client);
     return client;
@@ -133,8 +133,8 @@ describe('shared resources - one client cannot exhaust what the others need', fu
       await admin.put(shovelPath, shovel);
     }
     const quietIds = () => new Set(events.messages.filter((m) => m.fields.routingKey.startsWith(`devices.${quiet}.`)).map((m) => m.content.toString()));
-    await until(() => quietIds().size === 20, 30_000, 'every buffered event of the quiet device at the backend');
-    await until(
+    await pollUntil(() => quietIds().size === 20, 30_000, 'every buffered event of the quiet device at the backend');
+    await pollUntil(
       () => events.messages.filter((m) => m.fields.routingKey.startsWith(`devices.${flooder}.`)).length === accepted,
       30_000,
       "the flooder's accepted events",

@@ -22,8 +22,8 @@ import { startExampleAppServer, type ExampleAppServer } from '@fedgate/web';
 import type { RunningFleet } from '@fedgate/local-cluster';
 import { sharedFleet } from '../shared-fleet.ts';
 import { connectAmqp, publishConfirmed, tap, type Tap } from '../amqp-probe.ts';
-import { gatewayOf, mqttDevice, until } from '../device-clients.ts';
 import { launchChromium, screenshotPath } from '../browser.ts';
+import { gatewayOf, mqttDevice, pollUntil } from '@fedgate/device-kit';
 
 const quiet = pino({ level: 'silent' });
 /** The test fleet's browser gateway: web-mqtt and web-stomp, no raw MQTT (so no device logins at all). */
@@ -105,7 +105,7 @@ describe('web - the browser example app over web-mqtt, in chromium', function ()
     const page = await openApp(app, WEB);
     try {
       // Its own session queue, bound by its own (token) login: the router believes it and places the app at its gateway.
-      await until(() => router.directory.lookup(app, Date.now(), 60_000)?.gateway === WEB, 10_000, `the router to place the browser app at ${WEB}`);
+      await pollUntil(() => router.directory.lookup(app, Date.now(), 60_000)?.gateway === WEB, 10_000, `the router to place the browser app at ${WEB}`);
       const elsewhere = await Promise.all(['eu', 'us'].map((gw) => tap(fleet.amqpEndpoint(gw), DEVICES_EXCHANGE, `devices.${app}.#`)));
       const events = await tap(fleet.amqpEndpoint('core'), EVENTS_EXCHANGE, `devices.${app}.events.#`);
       taps.push(...elsewhere, events);
@@ -113,7 +113,7 @@ describe('web - the browser example app over web-mqtt, in chromium', function ()
       taps.push(routed);
 
       await sendCommand(fleet, app, 'refresh', '{"view":"all"}');
-      await until(() => routed.messages.length > 0, 10_000, `the command at ${WEB}`);
+      await pollUntil(() => routed.messages.length > 0, 10_000, `the command at ${WEB}`);
       assert.equal(routed.messages[0]!.properties.headers?.[ROUTE_HEADER], 'direct', `routed straight to ${WEB}, not broadcast`);
       await page.locator('#commands tr', { hasText: 'refresh' }).waitFor({ timeout: 10_000 });
       assert.match((await rows(page))[0]!, /refresh\s+\{"view":"all"\}/);

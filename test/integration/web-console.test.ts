@@ -9,9 +9,9 @@ import { downlinkName, type Cluster } from '@fedgate/topology';
 import { collectConsoleSnapshot, startConsoleServer, type ConsoleServer, type ConsoleSnapshot } from '@fedgate/web';
 import type { RunningFleet } from '@fedgate/local-cluster';
 import { sharedFleet, TEST_TOPOLOGY_FILE } from '../shared-fleet.ts';
-import { mqttDevice, until } from '../device-clients.ts';
 import { runCli } from '../run-cli.ts';
 import { launchChromium, screenshotPath } from '../browser.ts';
+import { mqttDevice, pollUntil } from '@fedgate/device-kit';
 
 const REFRESH_MS = 1_000;
 
@@ -57,7 +57,7 @@ describe('web - the fleet console, in chromium', function () {
       await page.goto(console_.url);
       await page.locator('#overall.ok').waitFor({ timeout: 30_000 });
       assert.equal(await linkState(page, 'eu', 'downlink'), 'running');
-      await until(() => (collected.at(-1)?.snapshot.clusters.find((c) => c.name === 'eu')?.devices ?? 0) >= 1, 10_000, 'the device counted at eu');
+      await pollUntil(() => (collected.at(-1)?.snapshot.clusters.find((c) => c.name === 'eu')?.devices ?? 0) >= 1, 10_000, 'the device counted at eu');
       await page.locator('tr[data-cluster="eu"] td.num', { hasText: /^[1-9]/ }).waitFor({ timeout: 5_000 });
 
       const deletedAt = Date.now();

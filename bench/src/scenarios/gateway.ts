@@ -1,23 +1,34 @@
-// Gateway under a reconnect storm: the same burst of MQTT clients against a fedgate gateway (broker-config's
-// rabbitmq.conf and definitions, raised descriptor limit) and against a stock node (defaults, ~1,024 descriptors).
-// Memory is the node's resident set from /proc; connections are counted on the client side.
+// Gateway under a reconnect storm: the same burst of MQTT devices against a fedgate gateway (broker-config's
+// rabbitmq.conf and definitions, raised descriptor limit) with each kind of login it serves — a password, a
+// device certificate over TLS, an app token over secure WebSockets — and against a stock node (defaults, ~1,024
+// descriptors). Memory is the node's resident set from /proc; the devices run in client processes of their own.
 import { cpus } from 'node:os';
-import mqtt, { type MqttClient } from 'mqtt';
 import { DEVICE_USER } from '@fedgate/topology';
 import type { ManagementClient } from '@fedgate/broker-admin';
 import { formatBytes, formatRate, formatRatio, formatShare } from '../format-figures.ts';
 import { median, percentile } from '../percentiles.ts';
 import { pairedRatio, type PairedRatio } from '../paired-ratio.ts';
 import { descriptorLimit, openDescriptors, residentBytes, startCpuMeter } from '../proc-stat.ts';
+import { authorisationEndpointPid, certificateLogins, tokenLogins } from '../identity-fleet.ts';
+import { CERTIFICATE_GATEWAY, TOKEN_GATEWAY } from '../identity-topology.ts';
+import { startStormClients, type StormClients } from '../storm/storm-clients.ts';
+import type { StormClientSettings, StormLogin } from '../storm/storm-protocol.ts';
 import type { ScenarioContext } from './scenario-context.ts';
 
-export const GATEWAY_VARIANTS = ['fedgate profile', 'stock'] as const;
+export const GATEWAY_VARIANTS = ['fedgate profile', 'stock', 'certificates over TLS', 'tokens over wss'] as const;
 export type GatewayVariant = (typeof GATEWAY_VARIANTS)[number];
 const GIB = 1024 ** 3;
 /** A storm that made no progress for this long has ended (the rest keep failing). */
-const STALL_MS = 8_000;
-/** Sessions outlive their connection this long, then the node drops them (and their queues) by itself. */
-const SESSION_EXPIRY_SECONDS = 20;
+const STALL_MS = 15_000;
+/** How a storm's devices behave: what a well-behaved device does after an outage. */
+const DEVICE_SETTINGS: Omit<StormClientSettings, 'ca'> = {
+  keepaliveSeconds: 120,
+  connectTimeoutMs: 60_000,
+  backoffBaseMs: 1_000,
+  backoffMaxMs: 30_000,
+  // Sessions expire this long after their device leaves, so the node is clean for the next variant.
+  sessionExpirySeconds: 20,
+};
 
 export interface StormRun {
   readonly variant: GatewayVariant;
@@ -26,8 +37,10 @@ export interface StormRun {
   readonly connected: number;
   /** Devices whose QoS 1 subscription the node granted. */
   readonly subscribed: number;
-  /** Connection attempts that closed before the client ever connected (each client retries every second, as devices do). */
+  /** Connection attempts that closed before the client ever connected (each retries with jittered back-off). */
   readonly failedAttempts: number;
+  /** The commonest reasons attempts failed, with their counts. */
+  readonly failures: Readonly<Record<string, number>>;
   /** Connections that closed after they had connected (the node dropped them). */
   readonly dropped: number;
   /** From the storm's start to the last device that subscribed. */
@@ -47,97 +60,62 @@ export interface StormRun {
   readonly nodeResponsive: boolean;
   readonly alarms: string;
   readonly nodeCpuSeconds: number;
-  /** Share of the machine's CPU that processes other than this node and the bench used during the storm. */
+  /** CPU of the device authorisation endpoint (certificate logins only; 0 elsewhere). */
+  readonly authzCpuSeconds: number;
+  /** CPU of the client processes: both ends of every handshake run on this machine. */
+  readonly clientCpuSeconds: number;
+  /** Share of the machine's CPU that processes other than the node, its endpoint and the clients used. */
+  readonly otherCpuShare: number;
+}
+
+export interface GatewayVariantSummary {
+  readonly variant: GatewayVariant;
+  readonly connected: number;
+  readonly subscribed: number;
+  /** Median time for the storm to be subscribed (to the last device). */
+  readonly seconds: number;
+  readonly connectsPerSec: number;
+  readonly bytesPerConnection: number;
+  readonly connectionsPerGiB: number;
+  /** CPU per subscribed device: the node's, its authorisation endpoint's and the clients'. */
+  readonly cpuMsPerDevice: number;
+  readonly authzCpuMsPerDevice: number;
+  readonly clientCpuMsPerDevice: number;
+  /** The node's share of the machine during the storm. */
+  readonly nodeCpuShare: number;
   readonly otherCpuShare: number;
 }
 
 export interface GatewayResult {
-  readonly settings: { clients: number; rounds: number; deadlineSeconds: number; keepaliveSeconds: number; reconnectPeriodMs: number; cores: number };
+  readonly settings: {
+    clients: number;
+    rounds: number;
+    deadlineSeconds: number;
+    keepaliveSeconds: number;
+    connectTimeoutMs: number;
+    backoffMaxMs: number;
+    clientProcesses: number;
+    cores: number;
+  };
   readonly runs: readonly StormRun[];
-  readonly summary: readonly {
-    variant: GatewayVariant;
-    connected: number;
-    subscribed: number;
-    /** Median time for the storm to be subscribed (to the last device). */
-    seconds: number;
-    connectsPerSec: number;
-    bytesPerConnection: number;
-    connectionsPerGiB: number;
-    /** Node CPU per subscribed device, and the node's share of the machine during the storm. */
-    cpuMsPerDevice: number;
-    nodeCpuShare: number;
-    otherCpuShare: number;
-  }[];
+  readonly summary: readonly GatewayVariantSummary[];
   /** fedgate profile ÷ stock connections held per GiB, over paired rounds (target ≥ 2). */
   readonly profileOverStock: PairedRatio;
 }
 
 interface StormTarget {
-  readonly url: string;
   readonly pid: number;
-  readonly username: string;
-  readonly password: string;
   readonly admin: ManagementClient;
+  /** The node's helpers whose CPU a login costs (the authorisation endpoint). */
+  readonly helperPids: readonly number[];
+  readonly ca?: string;
+  readonly logins: readonly StormLogin[];
 }
 
-async function storm(target: StormTarget, variant: GatewayVariant, round: number, clients: number, deadlineSeconds: number): Promise<StormRun> {
-  const pid = target.pid;
-  const rssBefore = residentBytes(pid);
-  const descriptorsBefore = openDescriptors(pid);
-  const stopCpu = startCpuMeter([
-    { label: 'node', pids: () => [pid] },
-    { label: 'bench', pids: () => [process.pid] },
-  ]);
-  const started = performance.now();
-  const subscribedMs: number[] = [];
-  let failed = 0;
-  let dropped = 0;
-  let lastProgress = started;
-  const open: MqttClient[] = [];
-  for (let i = 0; i < clients; i++) {
-    // All at once, like devices after an outage; each retries every second as a device would, and holds a QoS 1
-    // session (MQTT 5, expiring a minute after it leaves so the node is clean for the next variant).
-    const clientId = `storm-${round}-${i}`;
-    const client = mqtt.connect(target.url, {
-      clientId,
-      username: target.username,
-      password: target.password,
-      protocolVersion: 5,
-      clean: true,
-      properties: { sessionExpiryInterval: SESSION_EXPIRY_SECONDS },
-      reconnectPeriod: 1_000,
-      connectTimeout: 30_000,
-      keepalive: 120,
-    });
-    let everConnected = false;
-    let subscribed = false;
-    client.on('connect', () => {
-      everConnected = true;
-      lastProgress = performance.now();
-      if (subscribed) return;
-      client.subscribe(`devices/${clientId}/commands/#`, { qos: 1 }, (err, granted) => {
-        if (err || subscribed || granted?.[0]?.qos !== 1) return;
-        subscribed = true;
-        subscribedMs.push(performance.now() - started);
-        lastProgress = performance.now();
-      });
-    });
-    client.on('error', () => undefined); // counted on close; an unhandled 'error' would throw
-    client.on('close', () => (everConnected ? dropped++ : failed++));
-    open.push(client);
-  }
-  const deadline = started + deadlineSeconds * 1000;
-  while (subscribedMs.length < clients && performance.now() < deadline && performance.now() - lastProgress < STALL_MS) {
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  const seconds = (subscribedMs.length > 0 ? Math.max(...subscribedMs) : performance.now() - started) / 1000;
-  const connected = open.filter((c) => c.connected).length;
-  const subscribed = subscribedMs.length;
-  const rssAfter = residentBytes(pid);
-  const descriptorsOpen = openDescriptors(pid);
-  const cpu = stopCpu();
-  const health = await Promise.race([
-    target.admin.get<{ status: string; reason?: string }>('/health/checks/alarms').then(
+/** The management API's answer on alarms within 10 s, or why there was none. */
+async function nodeHealth(admin: ManagementClient): Promise<{ responsive: boolean; alarms: string }> {
+  return Promise.race([
+    admin.get<{ status: string; reason?: string }>('/health/checks/alarms').then(
       (r) => ({ responsive: true, alarms: r.status === 'ok' ? 'none' : (r.reason ?? r.status) }),
       (err: Error) => {
         const unreachable = /unreachable|timeout|abort/i.test(`${err.message} ${String(err.cause ?? '')}`);
@@ -146,38 +124,80 @@ async function storm(target: StormTarget, variant: GatewayVariant, round: number
     ),
     new Promise<{ responsive: boolean; alarms: string }>((r) => setTimeout(() => r({ responsive: false, alarms: 'no answer within 10 s' }), 10_000).unref()),
   ]);
-  const sorted = [...subscribedMs].sort((a, b) => a - b);
+}
+
+/**
+ * Until every device subscribed, the deadline passed, or nothing moved for STALL_MS (no device connected, subscribed
+ * or failed an attempt). The first answers of a storm on a busy machine take longer: a connect timeout's worth.
+ */
+async function awaitStorm(devices: StormClients, clients: number, deadlineSeconds: number): Promise<void> {
+  const deadline = performance.now() + deadlineSeconds * 1000;
+  const moved = () => devices.subscribedAtEpochMs.length + devices.connected() + devices.failedAttempts();
+  let seen = moved();
+  let quietSince = performance.now() + DEVICE_SETTINGS.connectTimeoutMs - STALL_MS;
+  while (devices.subscribedAtEpochMs.length < clients && performance.now() < deadline && performance.now() - quietSince < STALL_MS) {
+    await new Promise((r) => setTimeout(r, 100));
+    if (moved() !== seen) [seen, quietSince] = [moved(), performance.now()];
+  }
+}
+
+async function storm(target: StormTarget, variant: GatewayVariant, round: number, deadlineSeconds: number): Promise<StormRun> {
+  const { pid, logins } = target;
+  const clients = logins.length;
+  const rssBefore = residentBytes(pid);
+  const descriptorsBefore = openDescriptors(pid);
+  // All at once, like devices after an outage, spread over one client process per core.
+  const devices = await startStormClients(logins, { ...DEVICE_SETTINGS, ...(target.ca ? { ca: target.ca } : {}) }, cpus().length);
+  const stopCpu = startCpuMeter([
+    { label: 'node', pids: () => [pid] },
+    { label: 'authz', pids: () => target.helperPids },
+    { label: 'clients', pids: () => devices.pids },
+    { label: 'bench', pids: () => [process.pid] },
+  ]);
+  await awaitStorm(devices, clients, deadlineSeconds);
+  const sinceStart = [...devices.subscribedAtEpochMs].map((t) => t - devices.startedAtEpochMs).sort((a, b) => a - b);
+  const seconds = (sinceStart.at(-1) ?? Date.now() - devices.startedAtEpochMs) / 1000;
+  const subscribed = sinceStart.length;
+  const rssAfter = residentBytes(pid);
+  const cpu = stopCpu();
+  const health = await nodeHealth(target.admin);
   const run: StormRun = {
     variant,
     round,
     clients,
-    connected,
+    connected: devices.connected(),
     subscribed,
-    failedAttempts: failed,
-    dropped,
+    failedAttempts: devices.failedAttempts(),
+    failures: devices.failures(),
+    dropped: devices.dropped(),
     seconds,
     connectsPerSec: subscribed / seconds,
-    connectP50Ms: percentile(sorted, 50),
-    connectP99Ms: percentile(sorted, 99),
+    connectP50Ms: percentile(sinceStart, 50),
+    connectP99Ms: percentile(sinceStart, 99),
     rssBeforeBytes: rssBefore,
     rssAfterBytes: rssAfter,
     bytesPerConnection: subscribed > 0 ? (rssAfter - rssBefore) / subscribed : Number.NaN,
-    connectionsPerGiB: connected / (rssAfter / GIB),
+    connectionsPerGiB: devices.connected() / (rssAfter / GIB),
     descriptorLimit: descriptorLimit(pid),
-    descriptorsOpen,
+    descriptorsOpen: openDescriptors(pid),
     nodeResponsive: health.responsive,
     alarms: health.alarms,
     nodeCpuSeconds: cpu.byGroup.node ?? Number.NaN,
+    authzCpuSeconds: cpu.byGroup.authz ?? 0,
+    clientCpuSeconds: cpu.byGroup.clients ?? Number.NaN,
     otherCpuShare: cpu.otherShare,
   };
-  // Calm down before the next variant: every client gone and the node's descriptors back near where they were.
-  await Promise.all(open.map((c) => c.endAsync(true).catch(() => undefined)));
-  const calm = performance.now() + 30_000;
-  while (performance.now() < calm && openDescriptors(pid) > descriptorsBefore + 50) await new Promise((r) => setTimeout(r, 250));
-  // And every session queue expired, so the next variant starts from the same memory.
-  const sessionsGone = performance.now() + (SESSION_EXPIRY_SECONDS + 60) * 1000;
-  while (performance.now() < sessionsGone && (await sessionQueues(target.admin)) > 0) await new Promise((r) => setTimeout(r, 1_000));
+  await devices.stop();
+  await calmDown(target, descriptorsBefore);
   return run;
+}
+
+/** Every client gone, the node's descriptors back near where they were, and every session queue expired. */
+async function calmDown(target: StormTarget, descriptorsBefore: number): Promise<void> {
+  const calm = performance.now() + 30_000;
+  while (performance.now() < calm && openDescriptors(target.pid) > descriptorsBefore + 50) await new Promise((r) => setTimeout(r, 250));
+  const sessionsGone = performance.now() + (DEVICE_SETTINGS.sessionExpirySeconds + 60) * 1000;
+  while (performance.now() < sessionsGone && (await sessionQueues(target.admin)) > 0) await new Promise((r) => setTimeout(r, 1_000));
 }
 
 /** Session queues the storm left (paged query: the node counts them, nothing is listed). */
@@ -186,53 +206,94 @@ async function sessionQueues(admin: ManagementClient): Promise<number> {
   return page?.filtered_count ?? 0;
 }
 
-export async function runGatewayScenario(ctx: ScenarioContext): Promise<GatewayResult> {
-  const { plan, fleet, stock } = ctx;
+/** The storm's device ids: the same every round and variant, so certificates are issued once per machine. */
+function stormIds(clients: number): string[] {
+  return Array.from({ length: clients }, (_, i) => `storm-${i}`);
+}
+
+/** Each variant's node and the logins its devices use. */
+async function gatewayTargets(ctx: ScenarioContext): Promise<Record<GatewayVariant, StormTarget>> {
+  const { plan, fleet, stock, identity } = ctx;
   if (!stock) throw new Error('the gateway scenario needs the stock node');
-  const gw = fleet.gateways[fleet.gateways.length - 1]!;
-  const targets: Record<GatewayVariant, StormTarget> = {
+  if (!identity) throw new Error('the gateway scenario needs the identity fleet');
+  const ids = stormIds(plan.gateway.clients);
+  const gw = fleet.gateways.at(-1)!;
+  const password = (url: string, username: string, pw: string): StormLogin[] => ids.map((clientId) => ({ clientId, url, username, password: pw }));
+  ctx.progress(`gateway: ${ids.length} device certificates and app tokens (issued once, then kept in ${identity.fleetStateDir})`);
+  const certificates = await certificateLogins(identity, ids, (line) => ctx.progress(`gateway: ${line}`));
+  const tokens = await tokenLogins(identity, ids);
+  const authz = await authorisationEndpointPid(identity);
+  const node = (name: string) => ({ pid: identity.pids.get(name)!, admin: identity.fleet.admin(name) });
+  return {
     'fedgate profile': {
-      url: `mqtt://${gw.host}:${gw.ports.mqtt}`,
       pid: fleet.pids.get(gw.name)!,
-      username: DEVICE_USER,
-      password: fleet.fleet.secrets.password(gw.name, DEVICE_USER),
       admin: fleet.fleet.admin(gw.name),
+      helperPids: [],
+      logins: password(`mqtt://${gw.host}:${gw.ports.mqtt}`, DEVICE_USER, fleet.fleet.secrets.password(gw.name, DEVICE_USER)),
     },
-    stock: { url: stock.mqttUrl, pid: stock.pid, ...stock.credentials, admin: stock.admin },
+    stock: { pid: stock.pid, admin: stock.admin, helperPids: [], logins: password(stock.mqttUrl, stock.credentials.username, stock.credentials.password) },
+    'certificates over TLS': { ...node(CERTIFICATE_GATEWAY), helperPids: authz ? [authz] : [], ca: certificates.ca, logins: certificates.logins },
+    'tokens over wss': { ...node(TOKEN_GATEWAY), helperPids: [], ca: tokens.ca, logins: tokens.logins },
   };
-  const { clients, deadlineSeconds } = plan.gateway;
+}
+
+function summarise(runs: readonly StormRun[]): GatewayVariantSummary[] {
+  const perDeviceMs = (seconds: number, r: StormRun) => (seconds * 1000) / Math.max(1, r.subscribed);
+  return GATEWAY_VARIANTS.map((variant) => {
+    const of = runs.filter((r) => r.variant === variant);
+    const med = (value: (r: StormRun) => number) => median(of.map(value));
+    return {
+      variant,
+      connected: med((r) => r.connected),
+      subscribed: med((r) => r.subscribed),
+      seconds: med((r) => r.seconds),
+      cpuMsPerDevice: med((r) => perDeviceMs(r.nodeCpuSeconds, r)),
+      authzCpuMsPerDevice: med((r) => perDeviceMs(r.authzCpuSeconds, r)),
+      clientCpuMsPerDevice: med((r) => perDeviceMs(r.clientCpuSeconds, r)),
+      nodeCpuShare: med((r) => r.nodeCpuSeconds / r.seconds / cpus().length),
+      otherCpuShare: med((r) => r.otherCpuShare),
+      connectsPerSec: med((r) => r.connectsPerSec),
+      bytesPerConnection: med((r) => r.bytesPerConnection),
+      connectionsPerGiB: med((r) => r.connectionsPerGiB),
+    };
+  });
+}
+
+export async function runGatewayScenario(ctx: ScenarioContext): Promise<GatewayResult> {
+  const { clients, deadlineSeconds, rounds } = ctx.plan.gateway;
+  const targets = await gatewayTargets(ctx);
   const runs: StormRun[] = [];
-  for (let round = 1; round <= plan.gateway.rounds; round++) {
-    for (const variant of GATEWAY_VARIANTS) {
-      ctx.progress(`gateway: round ${round}/${plan.gateway.rounds} ${variant}: ${clients} MQTT clients at once`);
-      const run = await storm(targets[variant], variant, round, clients, deadlineSeconds);
+  for (let round = 1; round <= rounds; round++) {
+    // Alternate the order each round, so neither variant always meets the node (or the machine) first.
+    const order = round % 2 === 1 ? GATEWAY_VARIANTS : [...GATEWAY_VARIANTS].reverse();
+    for (const variant of order) {
+      ctx.progress(`gateway: round ${round}/${rounds} ${variant}: ${clients} MQTT devices at once`);
+      const run = await storm(targets[variant], variant, round, deadlineSeconds);
       runs.push(run);
       ctx.progress(
-        `gateway: ${variant}: ${run.connected}/${clients} connected in ${run.seconds.toFixed(1)} s (${formatRate(run.connectsPerSec)}), ` +
-          `+${formatBytes(run.bytesPerConnection)} per connection, ${Math.round(run.connectionsPerGiB).toLocaleString('en-US')} connections/GiB, ` +
+        `gateway: ${variant}: ${run.subscribed}/${clients} subscribed in ${run.seconds.toFixed(1)} s (${formatRate(run.connectsPerSec)}), ` +
+          `+${formatBytes(run.bytesPerConnection)} per device, node CPU ${run.nodeCpuSeconds.toFixed(1)} s, clients ${run.clientCpuSeconds.toFixed(1)} s, ` +
           `descriptors ${run.descriptorsOpen}/${run.descriptorLimit ?? '?'}, ${run.nodeResponsive ? 'responsive' : 'NOT responsive'} (others ${formatShare(run.otherCpuShare)})`,
       );
     }
   }
-  const of = (variant: GatewayVariant) => runs.filter((r) => r.variant === variant);
-  const perGiB = (variant: GatewayVariant) => of(variant).map((r) => ({ value: r.connectionsPerGiB, otherShare: r.otherCpuShare }));
+  const perGiB = (variant: GatewayVariant) =>
+    runs.filter((r) => r.variant === variant).map((r) => ({ value: r.connectionsPerGiB, otherShare: r.otherCpuShare }));
   const profileOverStock = pairedRatio(perGiB('fedgate profile'), perGiB('stock'));
   ctx.progress(`gateway: profile ÷ stock connections per GiB = ${formatRatio(profileOverStock.ratio)}`);
   return {
-    settings: { clients, rounds: plan.gateway.rounds, deadlineSeconds, keepaliveSeconds: 120, reconnectPeriodMs: 1_000, cores: cpus().length },
+    settings: {
+      clients,
+      rounds,
+      deadlineSeconds,
+      keepaliveSeconds: DEVICE_SETTINGS.keepaliveSeconds,
+      connectTimeoutMs: DEVICE_SETTINGS.connectTimeoutMs,
+      backoffMaxMs: DEVICE_SETTINGS.backoffMaxMs,
+      clientProcesses: cpus().length,
+      cores: cpus().length,
+    },
     runs,
-    summary: GATEWAY_VARIANTS.map((variant) => ({
-      variant,
-      connected: median(of(variant).map((r) => r.connected)),
-      subscribed: median(of(variant).map((r) => r.subscribed)),
-      seconds: median(of(variant).map((r) => r.seconds)),
-      cpuMsPerDevice: median(of(variant).map((r) => (r.nodeCpuSeconds * 1000) / Math.max(1, r.subscribed))),
-      nodeCpuShare: median(of(variant).map((r) => r.nodeCpuSeconds / r.seconds / cpus().length)),
-      otherCpuShare: median(of(variant).map((r) => r.otherCpuShare)),
-      connectsPerSec: median(of(variant).map((r) => r.connectsPerSec)),
-      bytesPerConnection: median(of(variant).map((r) => r.bytesPerConnection)),
-      connectionsPerGiB: median(of(variant).map((r) => r.connectionsPerGiB)),
-    })),
+    summary: summarise(runs),
     profileOverStock,
   };
 }

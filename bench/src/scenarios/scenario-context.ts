@@ -10,6 +10,8 @@ export interface ScenarioContext {
   readonly fleet: BenchFleet;
   /** Started only when the gateway scenario runs. */
   readonly stock?: StockNode;
+  /** The TLS fleet for certificate and token logins; started only when the gateway scenario runs. */
+  readonly identity?: BenchFleet;
   readonly collectors: CollectorRegistry;
   readonly progress: (line: string) => void;
 }

@@ -18,9 +18,9 @@ import type { AmqpEndpoint, RunningFleet } from '@fedgate/local-cluster';
 import { seg } from '@fedgate/broker-admin';
 import { sharedFleet } from '../../../test/shared-fleet.ts';
 import { connectAmqp, publishConfirmed, tap } from '../../../test/amqp-probe.ts';
-import { mqttDevice, stompApp, until } from '../../../test/device-clients.ts';
 import { createClient, encodeCommand, eventPattern, type DeadLetter, type DeviceEvent, type FedgateClient, type FedgateClientError } from '../src/index.ts';
 import { CommandPublisher } from '../src/command-publisher.ts';
+import { mqttDevice, pollUntil, stompApp } from '@fedgate/device-kit';
 
 const unique = (prefix: string) => `${prefix}-${randomUUID().slice(0, 8)}`;
 
@@ -200,7 +200,7 @@ describe('client - on the local fleet, as fedgate-app', function () {
       assert.ok(outcomes.includes('CONNECTION_CLOSED'), 'commands in flight when the socket died were rejected, not left hanging');
       const after = await failure(c.sendCommand(unique('dev'), 'late', {}));
       assert.equal(after.code, 'CONNECTION_CLOSED');
-      await until(() => errors.some((e) => e.code === 'CONNECTION_CLOSED'), 2_000, 'onError to report the lost connection');
+      await pollUntil(() => errors.some((e) => e.code === 'CONNECTION_CLOSED'), 2_000, 'onError to report the lost connection');
       assert.ok(!JSON.stringify(errors.map((e) => e.message)).includes(fleet.secrets.password('core', APP_USER)));
     });
 
@@ -235,7 +235,7 @@ describe('client - on the local fleet, as fedgate-app', function () {
       const mqttClient = await mqttDevice(fleet, 'eu', device);
       devices.push(mqttClient);
       await mqttClient.publishAsync(`devices/${device}/events/temp`, '21.5', { qos: 1 });
-      await until(() => got.length >= 1, 15_000, 'the MQTT event');
+      await pollUntil(() => got.length >= 1, 15_000, 'the MQTT event');
       const fromMqtt = got[0]!;
       assert.equal(fromMqtt.deviceId, device);
       assert.equal(fromMqtt.name, 'temp');
@@ -252,7 +252,7 @@ describe('client - on the local fleet, as fedgate-app', function () {
         body: '{"claims":"eu"}',
         headers: { [GATEWAY_HEADER]: 'eu', 'app-id': 'eu', 'content-type': 'application/json' },
       });
-      await until(() => got.length >= 2, 15_000, 'the STOMP event');
+      await pollUntil(() => got.length >= 2, 15_000, 'the STOMP event');
       const spoofed = got[1]!;
       assert.equal(spoofed.name, 'spoof');
       assert.equal(spoofed.gateway, 'us');
@@ -272,7 +272,7 @@ describe('client - on the local fleet, as fedgate-app', function () {
       // A backend publisher (the administrator here) stands in for the uplink: no user_id, so no gateway.
       await publishConfirmed(adminUri, EVENTS_EXCHANGE, eventRoutingKey(device, 'boom'), '1');
       await publishConfirmed(adminUri, EVENTS_EXCHANGE, eventRoutingKey(device, 'after'), '2');
-      await until(() => got.length === 1, 10_000, 'the event after the failing one');
+      await pollUntil(() => got.length === 1, 10_000, 'the event after the failing one');
       assert.deepEqual(got, ['after']);
       assert.equal(errors.length, 1);
       assert.equal(errors[0]!.code, 'HANDLER_FAILED');
@@ -291,7 +291,7 @@ describe('client - on the local fleet, as fedgate-app', function () {
       });
       await publishConfirmed(adminUri, EVENTS_EXCHANGE, `devices.${device}.events`, 'nameless');
       await publishConfirmed(adminUri, EVENTS_EXCHANGE, eventRoutingKey(device, 'ok'), 'fine');
-      await until(() => got.length === 1 && errors.length === 1, 10_000, 'the good event and the report of the bad one');
+      await pollUntil(() => got.length === 1 && errors.length === 1, 10_000, 'the good event and the report of the bad one');
       assert.deepEqual(got, ['ok']);
       assert.equal(errors[0]!.code, 'MALFORMED_MESSAGE');
       assert.match(errors[0]!.message, new RegExp(`devices\\.${device}\\.events`));
@@ -305,7 +305,7 @@ describe('client - on the local fleet, as fedgate-app', function () {
         got.push(e.name);
       });
       await publishConfirmed(adminUri, EVENTS_EXCHANGE, eventRoutingKey(device, 'one'), '1');
-      await until(() => got.length === 1, 10_000, 'the first event');
+      await pollUntil(() => got.length === 1, 10_000, 'the first event');
       await subscription.cancel();
       assert.equal(await fleet.admin('core').find(`/queues/${seg('/')}/${seg(subscription.queue)}`), undefined);
       await publishConfirmed(adminUri, EVENTS_EXCHANGE, eventRoutingKey(device, 'two'), '2');
@@ -324,7 +324,7 @@ describe('client - on the local fleet, as fedgate-app', function () {
       });
       // What the router does with a command it cannot serve (fedgate-app may not write fedgate.dead; the admin may).
       await publishConfirmed(adminUri, DEAD_EXCHANGE, commandRoutingKey(device, 'reboot'), '{}', { headers: { [DEAD_REASON_HEADER]: 'oversized' } });
-      await until(() => got.length === 1, 10_000, 'the dead letter');
+      await pollUntil(() => got.length === 1, 10_000, 'the dead letter');
       assert.equal(got[0]!.reason, 'oversized');
       assert.equal(got[0]!.source, 'router');
       assert.equal(got[0]!.name, 'reboot');
@@ -347,7 +347,7 @@ describe('client - on the local fleet, as fedgate-app', function () {
       });
       ch.sendToQueue(queue, Buffer.from('{}'), { expiration: '1' });
       await ch.waitForConfirms();
-      await until(() => got.length === 1, 10_000, 'the expired message');
+      await pollUntil(() => got.length === 1, 10_000, 'the expired message');
       assert.equal(got[0]!.reason, 'expired');
       assert.equal(got[0]!.source, 'broker');
       assert.equal(got[0]!.queue, queue);
@@ -366,7 +366,7 @@ describe('client - on the local fleet, as fedgate-app', function () {
         if (d.deviceId === device) got.push(d);
       });
       const sent = await c.sendCommand(device, 'reboot', { now: true }, { ttlSeconds: 0.001 });
-      await until(() => got.length >= 1, 70_000, 'the expired command on fedgate.dead');
+      await pollUntil(() => got.length >= 1, 70_000, 'the expired command on fedgate.dead');
       const dead = got[0]!;
       assert.equal(dead.reason, 'expired');
       assert.ok(dead.source === 'broker' || dead.source === 'router', dead.source);

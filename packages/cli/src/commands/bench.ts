@@ -15,6 +15,7 @@ export const benchCommand: FedgateCommand = (ctx) => ({
       .option('out', { type: 'string', describe: 'Folder for results.json, report.md and the charts (default: bench-results/<timestamp>)', normalize: true })
       .option('gateways', { type: 'number', default: 3, describe: 'Gateways in the bench fleet (the N of the amplification scenario)' })
       .option('rounds', { type: 'number', describe: 'Interleaved rounds per scenario (default: 2 quick, 3 full)' })
+      .option('storm-clients', { type: 'number', describe: 'Devices connecting at once in each storm of the gateway scenario (default: 10000)' })
       .option('render', {
         type: 'string',
         describe: "Only re-render report.md and the charts of an earlier run's folder from its results.json",
@@ -22,13 +23,14 @@ export const benchCommand: FedgateCommand = (ctx) => ({
       })
       .example('$0 bench --quick', 'Every scenario, short: about 5 minutes')
       .example('$0 bench router', 'Only router path vs direct publish, full length')
+      .example('$0 bench gateway --storm-clients 2000', 'Reconnect storms of 2,000 devices: password, certificate, token and stock')
       .example('$0 bench --quick --out bench/results/latest', 'Refresh the committed report')
       .example('$0 bench --render bench/results/latest', 'Rewrite that report with the current templates, same figures')
       .epilogue(
-        'The bench starts its own fleet (.fedgate/bench, ports 7000-7999, 17000-17999, 27000-27999, MQTT 2200-2299, STOMP 62000-62099) and a stock ' +
-          'RabbitMQ node for comparison, and stops both at the end. Progress goes to stderr. Ctrl-C stops at the next step and still stops the nodes.',
+        'The bench starts its own fleet (.fedgate/bench, ports 7000-7999, 17000-17999, 27000-27999, MQTT 2200-2299, STOMP 62000-62099), a stock ' +
+          'RabbitMQ node for comparison and, for the gateway scenario, a TLS fleet (.fedgate/bench/identity) for certificate and token logins, and stops them at the end. Progress goes to stderr. Ctrl-C stops at the next step and still stops the nodes.',
       ),
-  handler: async (argv: { scenario: string; quick: boolean; out?: string; gateways: number; rounds?: number; render?: string }) => {
+  handler: async (argv: { scenario: string; quick: boolean; out?: string; gateways: number; rounds?: number; stormClients?: number; render?: string }) => {
     const { runBench, rerenderReport } = await import('@fedgate/bench');
     if (argv.render) {
       const { files } = await rerenderReport(argv.render);
@@ -60,6 +62,7 @@ export const benchCommand: FedgateCommand = (ctx) => ({
           ...(argv.out ? { out: argv.out } : {}),
           gateways: argv.gateways,
           ...(argv.rounds !== undefined ? { rounds: argv.rounds } : {}),
+          ...(argv.stormClients !== undefined ? { stormClients: argv.stormClients } : {}),
           signal: abort.signal,
           onProgress: (line) => ctx.io.stderr(`[bench ${((Date.now() - started) / 1000).toFixed(0).padStart(4)} s] ${line}\n`),
         }),

@@ -1,13 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import mqtt, { type MqttClient } from 'mqtt';
-import { Client as StompClient } from '@stomp/stompjs';
-import { TCPWrapper } from '@stomp/tcp-wrapper';
-import amqp from 'amqplib';
-import { ADMIN_USER, APP_USER, DEVICE_USER, DEVICES_EXCHANGE, ROUTE_HEADER, type Gateway } from '@fedgate/topology';
+import { APP_USER, type Gateway } from '@fedgate/topology';
 import type { RunningFleet } from '@fedgate/local-cluster';
 import { createClient, type DeviceEvent } from '@fedgate/client';
 import { appSubscriptionQueue } from '@fedgate/pki';
-import { tlsStompSocket } from './tls-stomp-socket.ts';
+import { gatewayTap, stompApp, subscribedDevice, waitUntil } from '@fedgate/device-kit';
 
 /** One line of the demonstration's story, and whether what it claims was observed. */
 export interface DemoStep {
@@ -15,59 +11,8 @@ export interface DemoStep {
   readonly text: string;
 }
 
+/** How long each step waits for what it expects. */
 const WAIT_MS = 10_000;
-
-async function until(check: () => boolean, timeoutMs = WAIT_MS): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) return false;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  return true;
-}
-
-/** Messages for `deviceId` seen on a gateway's devices exchange, whoever they were for. */
-async function watchGateway(fleet: RunningFleet, gateway: string, deviceId: string) {
-  const connection = await amqp.connect(fleet.amqpUri(gateway, ADMIN_USER), { ...fleet.amqpTlsOptions(gateway) });
-  const channel = await connection.createChannel();
-  const { queue } = await channel.assertQueue('', { exclusive: true });
-  // Not `devices.<id>.commands.#`: that binding would look like the device subscribing here.
-  await channel.bindQueue(queue, DEVICES_EXCHANGE, `devices.${deviceId}.#`);
-  const seen: { route: string }[] = [];
-  await channel.consume(queue, (m) => m && seen.push({ route: String(m.properties.headers?.[ROUTE_HEADER]) }), { noAck: true });
-  return { seen, close: () => connection.close() };
-}
-
-/** A device on `gw`: over TLS with its own certificate (client id and login come from it), else the shared password. */
-async function mqttDevice(gw: Gateway, fleet: RunningFleet, clientId: string): Promise<{ client: MqttClient; got: string[] }> {
-  const login = gw.tls ? { ...(await fleet.deviceTls(clientId)) } : { username: DEVICE_USER, password: fleet.secrets.password(gw.name, DEVICE_USER) };
-  const client = await mqtt.connectAsync(`${gw.tls ? 'mqtts' : 'mqtt'}://${gw.host}:${gw.ports.mqtt}`, { clientId, ...login, reconnectPeriod: 0 });
-  const got: string[] = [];
-  client.on('message', (topic) => got.push(topic));
-  await client.subscribeAsync(`devices/${clientId}/commands/#`, { qos: 1 });
-  return { client, got };
-}
-
-/**
- * A STOMP app on `gw`: over TLS it logs in with a signed token whose scopes name only its own topics and queues
- * (the login is ignored); a plain gateway has no app identities, so there it is the administrator.
- */
-async function stompApp(gw: Gateway, fleet: RunningFleet, app: string): Promise<StompClient> {
-  const stomp = new StompClient({
-    webSocketFactory: () => (gw.tls ? tlsStompSocket(gw.host, gw.ports.stomp, fleet.amqpTlsOptions(gw.name)) : new TCPWrapper(gw.host, gw.ports.stomp)),
-    connectHeaders: gw.tls
-      ? { login: app, passcode: await fleet.appToken(app), host: fleet.topology.vhost }
-      : { login: ADMIN_USER, passcode: fleet.secrets.password(gw.name, ADMIN_USER), host: fleet.topology.vhost },
-    reconnectDelay: 0,
-    debug: () => {},
-  });
-  await new Promise<void>((resolve, reject) => {
-    stomp.onConnect = () => resolve();
-    stomp.onStompError = (f) => reject(new Error(f.headers.message));
-    stomp.activate();
-  });
-  return stomp;
-}
 
 /**
  * The walk-through `npm start` ends with: devices on two gateways, a microservice commanding them through the
@@ -90,8 +35,8 @@ export async function runDemo(fleet: RunningFleet, say: (step: DemoStep) => void
   const service = await createClient({ url: fleet.amqpUri(backend.name, APP_USER), ...serviceTls, topology: fleet.topology });
   const events: DeviceEvent[] = [];
   await service.onEvent('devices.*.events.#', (e) => void events.push(e));
-  const device = await mqttDevice(first, fleet, sensor);
-  const stomp = await stompApp(second, fleet, app);
+  const device = await subscribedDevice(fleet, first.name, sensor);
+  const stomp = await stompApp(fleet, second.name, app);
   const appGot: string[] = [];
   // The app's token lets it use its own queues only, so it names one instead of STOMP's shared default.
   stomp.subscribe(`/topic/devices.${app}.commands.#`, (m) => appGot.push(m.headers.destination ?? ''), { 'x-queue-name': appSubscriptionQueue(app) });
@@ -105,7 +50,7 @@ export async function runDemo(fleet: RunningFleet, say: (step: DemoStep) => void
   try {
     await service.sendCommand(sensor, 'reboot', { delaySeconds: 5 });
     await service.sendCommand(app, 'refresh', { view: 'dashboard' });
-    const both = await until(() => device.got.length >= 1 && appGot.length >= 1);
+    const both = await waitUntil(() => device.got.length >= 1 && appGot.length >= 1, WAIT_MS);
     step(
       both && device.got.every((t) => t.includes(sensor)) && appGot.every((d) => d.includes(app)),
       `commands confirmed by the broker: ${sensor} got ${device.got.length} (reboot), ${app} got ${appGot.length} (refresh) — each only its own`,
@@ -113,16 +58,16 @@ export async function runDemo(fleet: RunningFleet, say: (step: DemoStep) => void
 
     await device.client.publishAsync(`devices/${sensor}/events/temperature`, JSON.stringify({ celsius: 21.5 }), { qos: 1 });
     stomp.publish({ destination: `/topic/devices.${app}.events.status`, body: '{"state":"idle"}', headers: { 'x-fedgate-gateway': 'spoofed' } });
-    const gotEvents = await until(() => events.some((e) => e.deviceId === sensor) && events.some((e) => e.deviceId === app));
+    const gotEvents = await waitUntil(() => events.some((e) => e.deviceId === sensor) && events.some((e) => e.deviceId === app), WAIT_MS);
     const from = (id: string) => events.find((e) => e.deviceId === id)?.gateway;
     step(
       gotEvents && from(sensor) === first.name && from(app) === second.name,
       `events came back: ${sensor} via ${from(sensor)}, ${app} via ${from(app)} (a spoofed header was ignored)`,
     );
 
-    const watches = await Promise.all(fleet.topology.gateways.map((g) => watchGateway(fleet, g.name, ghost)));
+    const watches = await Promise.all(fleet.topology.gateways.map((g) => gatewayTap(fleet, g.name, ghost)));
     await service.sendCommand(ghost, 'ping', {});
-    const everywhere = await until(() => watches.every((w) => w.seen.length > 0));
+    const everywhere = await waitUntil(() => watches.every((w) => w.seen.length > 0), WAIT_MS);
     step(
       everywhere && watches.every((w) => w.seen.every((s) => s.route === 'broadcast')),
       `a command for unknown device ${ghost} was broadcast to all ${watches.length} gateways`,
@@ -130,11 +75,11 @@ export async function runDemo(fleet: RunningFleet, say: (step: DemoStep) => void
     await Promise.all(watches.map((w) => w.close()));
 
     await device.client.endAsync();
-    const moved = await mqttDevice(second, fleet, sensor);
+    const moved = await subscribedDevice(fleet, second.name, sensor);
     const subscribedAt = Date.now();
     await new Promise((r) => setTimeout(r, 500));
     await service.sendCommand(sensor, 'reboot', { delaySeconds: 0 });
-    const arrived = await until(() => moved.got.length >= 1);
+    const arrived = await waitUntil(() => moved.got.length >= 1, WAIT_MS);
     step(arrived, `${sensor} moved to gateway ${second.name}: its next command arrived there ${Date.now() - subscribedAt} ms after it subscribed`);
     await moved.client.endAsync();
   } finally {
