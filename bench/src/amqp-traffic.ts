@@ -1,6 +1,6 @@
 // The AMQP ends of a measured run: a publisher with confirms (bursts and paced streams of stamped commands) and
 // sinks that consume what arrives at a gateway and hand it to the run collectors.
-import amqp, { type ChannelModel, type ConfirmChannel, type ConsumeMessage } from 'amqplib';
+import amqp, { type Channel, type ChannelModel, type ConfirmChannel, type ConsumeMessage } from 'amqplib';
 import type { CollectorRegistry } from './run-collector.ts';
 import { stampPayload } from './stamped-payload.ts';
 
@@ -14,11 +14,17 @@ export interface BurstResult {
   readonly nacked: number;
 }
 
+export interface PacedResult {
+  readonly sent: number;
+  /** Publishes the broker refused (nack) or that failed. */
+  readonly nacked: number;
+}
+
 export interface Publisher {
   /** Publishes `count` stamped messages as fast as confirms allow (at most `window` unconfirmed). */
   burst(exchange: string, routingKey: (seq: number) => string, count: number, runId: number, window?: number): Promise<BurstResult>;
-  /** Publishes at `ratePerSecond` for `seconds`, in 5 ms steps; resolves when all are confirmed. Returns how many. */
-  paced(exchange: string, routingKey: (seq: number) => string, ratePerSecond: number, seconds: number, runId: number): Promise<number>;
+  /** Publishes at `ratePerSecond` for `seconds`, in 5 ms steps; resolves when all are confirmed. */
+  paced(exchange: string, routingKey: (seq: number) => string, ratePerSecond: number, seconds: number, runId: number): Promise<PacedResult>;
   close(): Promise<void>;
 }
 
@@ -58,6 +64,7 @@ export async function openPublisher(uri: string, messageBytes: number): Promise<
       return { startedAt, confirmedAt: performance.now(), nacked };
     },
     async paced(exchange, routingKey, ratePerSecond, seconds, runId) {
+      nacked = 0;
       const total = Math.max(1, Math.round(ratePerSecond * seconds));
       const startedAt = performance.now();
       let seq = 0;
@@ -67,7 +74,7 @@ export async function openPublisher(uri: string, messageBytes: number): Promise<
         await new Promise((r) => setTimeout(r, 5));
       }
       await waitBelow(0);
-      return total;
+      return { sent: total, nacked };
     },
     async close() {
       await connection.close().catch(() => undefined);
@@ -87,10 +94,22 @@ export interface Sink {
  * not be the bottleneck), feeding `collectors`.
  */
 export async function openSink(uri: string, exchange: string, bindingKeys: readonly string[], collectors: CollectorRegistry): Promise<Sink> {
+  return consumeSink(uri, collectors, async (channel) => {
+    const { queue } = await channel.assertQueue('', { exclusive: true, autoDelete: true });
+    for (const key of bindingKeys) await channel.bindQueue(queue, exchange, key);
+    return queue;
+  });
+}
+
+/** A queue that already exists (e.g. a device's session queue), consumed like openSink's; it is left in place. */
+export async function openQueueSink(uri: string, queue: string, collectors: CollectorRegistry): Promise<Sink> {
+  return consumeSink(uri, collectors, async () => queue);
+}
+
+async function consumeSink(uri: string, collectors: CollectorRegistry, queueOf: (channel: Channel) => Promise<string>): Promise<Sink> {
   const connection: ChannelModel = await amqp.connect(uri);
   const channel = await connection.createChannel();
-  const { queue } = await channel.assertQueue('', { exclusive: true, autoDelete: true });
-  for (const key of bindingKeys) await channel.bindQueue(queue, exchange, key);
+  const queue = await queueOf(channel);
   const headers = new Map<string, Map<string, number>>();
   const countHeaders = (m: ConsumeMessage) => {
     for (const [name, value] of Object.entries(m.properties.headers ?? {})) {

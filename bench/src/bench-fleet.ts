@@ -25,10 +25,19 @@ export function benchTopologyFile(stateDir: string): string {
   return join(stateDir, 'bench-topology.yaml');
 }
 
-/** Writes the topology for `gateways` gateways, clears what a previous run left, and boots every node in parallel. */
-export async function startBenchFleet(cwd: string, stateDir: string, gateways: number, progress: (line: string) => void): Promise<BenchFleet> {
+/**
+ * Writes the topology for `gateways` gateways (ports moved up by `portOffset`), clears what a previous run left,
+ * and boots every node in parallel.
+ */
+export async function startBenchFleet(
+  cwd: string,
+  stateDir: string,
+  gateways: number,
+  portOffset: number,
+  progress: (line: string) => void,
+): Promise<BenchFleet> {
   await mkdir(stateDir, { recursive: true });
-  const { yaml } = benchTopologyYaml(gateways, relative(stateDir, join(cwd, BENCH_SECRETS_FILE)));
+  const { yaml } = benchTopologyYaml(gateways, relative(stateDir, join(cwd, BENCH_SECRETS_FILE)), portOffset);
   return startGeneratedFleet(benchTopologyFile(stateDir), yaml, join(stateDir, 'fleet'), { purge: true }, (line) => progress(`fleet: ${line}`));
 }
 

@@ -13,6 +13,10 @@ export const DEFAULT_RESULTS_DIR = 'bench-results';
 export const DEFAULT_STORM_CLIENTS = 10_000;
 /** Body of every command the bench sends, in bytes: a small device command. @default 256 */
 export const DEFAULT_MESSAGE_BYTES = 256;
+/** Added to every port of the bench fleet and the stock node, so a second checkout can run the bench at once. */
+export const PORT_OFFSET_ENV = 'FEDGATE_BENCH_PORT_OFFSET';
+/** Largest port offset: the highest bench port (STOMP, 62008 with 8 gateways) must stay a valid port. */
+export const MAX_PORT_OFFSET = 3000;
 
 export interface BenchOptions {
   /** One scenario, or all of them when absent or "all". */
@@ -29,6 +33,8 @@ export interface BenchOptions {
   readonly stormClients?: number;
   /** Root of the checkout; state goes to `<cwd>/.fedgate/bench`. @default process.cwd() */
   readonly cwd?: string;
+  /** Added to every port of the bench fleet and the stock node; non-zero also renames its nodes. @default FEDGATE_BENCH_PORT_OFFSET, else 0 */
+  readonly portOffset?: number;
   readonly onProgress?: (line: string) => void;
 }
 
@@ -46,10 +52,14 @@ export interface BenchPlan {
   readonly stateDir: string;
   readonly gateways: number;
   readonly rounds: number;
+  readonly portOffset: number;
   readonly messageBytes: number;
   readonly downlink: { readonly variants: readonly DownlinkVariant[]; readonly messages: number; readonly pacedSeconds: number };
-  /** Many short rounds: each pair of runs is close in time, so a burst of other work spoils few pairs. */
-  readonly router: { readonly messages: number; readonly rounds: number; readonly pacedSeconds: number };
+  /**
+   * Many short rounds: each pair of runs is close in time, so a burst of other work spoils few pairs. Latency
+   * figures rest on at least 10 paired rounds (`pacedRounds`).
+   */
+  readonly router: { readonly messages: number; readonly rounds: number; readonly pacedRounds: number; readonly pacedSeconds: number };
   readonly routing: { readonly devicesPerGateway: number; readonly commands: number };
   readonly gateway: { readonly clients: number; readonly rounds: number; readonly deadlineSeconds: number };
   readonly directory: { readonly sizes: readonly number[]; readonly lookups: number; readonly updates: number };
@@ -74,8 +84,15 @@ function int(field: string, value: number | undefined, fallback: number, min: nu
   return v;
 }
 
+/** The port offset from the options, else from the environment; a value that is not an integer is refused by `int`. */
+function portOffsetOf(options: BenchOptions, env: NodeJS.ProcessEnv): number | undefined {
+  if (options.portOffset !== undefined) return options.portOffset;
+  const text = env[PORT_OFFSET_ENV];
+  return text === undefined || text === '' ? undefined : Number(text);
+}
+
 /** Pure: options → plan. Throws BENCH_INVALID_OPTIONS naming the field, the allowed values and what it got. */
-export function planBench(options: BenchOptions, now = new Date()): BenchPlan {
+export function planBench(options: BenchOptions, now = new Date(), env: NodeJS.ProcessEnv = process.env): BenchPlan {
   const scenario = options.scenario ?? 'all';
   if (scenario !== 'all' && !(SCENARIOS as readonly string[]).includes(scenario)) {
     throw new BenchError('BENCH_INVALID_OPTIONS', `scenario must be one of all, ${SCENARIOS.join(', ')}; got ${JSON.stringify(scenario)}`);
@@ -101,9 +118,10 @@ export function planBench(options: BenchOptions, now = new Date()): BenchPlan {
     stateDir: join(cwd, '.fedgate', 'bench'),
     gateways: int('gateways', options.gateways, DEFAULT_GATEWAYS, 2, 8),
     rounds: int('rounds', options.rounds, quick ? 2 : 3, 1, 10),
+    portOffset: int(PORT_OFFSET_ENV, portOffsetOf(options, env), 0, 0, MAX_PORT_OFFSET),
     messageBytes: DEFAULT_MESSAGE_BYTES,
     downlink: { variants: downlinkVariants, messages: quick ? 10_000 : 30_000, pacedSeconds: quick ? 3 : 5 },
-    router: { messages: quick ? 10_000 : 20_000, rounds: quick ? 4 : 8, pacedSeconds: quick ? 4 : 10 },
+    router: { messages: quick ? 10_000 : 20_000, rounds: quick ? 4 : 8, pacedRounds: quick ? 10 : 12, pacedSeconds: quick ? 3 : 6 },
     routing: { devicesPerGateway: quick ? 10 : 25, commands: quick ? 1_000 : 3_000 },
     // TLS handshakes and retries of 10,000 devices take minutes on two cores shared with the clients.
     gateway: {

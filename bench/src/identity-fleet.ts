@@ -11,10 +11,17 @@ import type { StormLogin } from './storm/storm-protocol.ts';
 /** Certificates issued at once: openssl runs in child processes, so two cores take two or three. */
 const ISSUE_WIDTH = 3;
 
-export async function startIdentityFleet(cwd: string, stateDir: string, maxConnections: number, progress: (line: string) => void): Promise<BenchFleet> {
+/** Boots the TLS fleet (ports moved up by `portOffset`, as the bench fleet's). */
+export async function startIdentityFleet(
+  cwd: string,
+  stateDir: string,
+  maxConnections: number,
+  portOffset: number,
+  progress: (line: string) => void,
+): Promise<BenchFleet> {
   const dir = join(stateDir, 'identity');
   await mkdir(dir, { recursive: true });
-  const { yaml } = identityTopologyYaml(maxConnections, relative(dir, join(cwd, IDENTITY_SECRETS_FILE)));
+  const { yaml } = identityTopologyYaml(maxConnections, relative(dir, join(cwd, IDENTITY_SECRETS_FILE)), portOffset);
   // Not purged between runs: issuing 10,000 device certificates takes minutes, and they stay valid with the CA.
   return startGeneratedFleet(join(dir, 'identity-topology.yaml'), yaml, join(dir, 'fleet'), { purge: false }, (line) => progress(`identity fleet: ${line}`));
 }

@@ -2,7 +2,7 @@
 import type { Publisher } from './amqp-traffic.ts';
 import { summarizeLatencies, type LatencySummary } from './percentiles.ts';
 import { startCpuMeter, type CpuGroup, type CpuReading } from './proc-stat.ts';
-import type { CollectorRegistry } from './run-collector.ts';
+import type { CollectorRegistry, RunCollector } from './run-collector.ts';
 
 /** Longest a run waits for its last messages; and for any progress at all before it counts the rest as lost. */
 export const DEFAULT_RUN_TIMEOUT_MS = 120_000;
@@ -12,6 +12,10 @@ export interface RunFigures {
   readonly messages: number;
   readonly received: number;
   readonly duplicates: number;
+  /** Publishes the broker refused or that failed. */
+  readonly nacked: number;
+  /** Some message did not arrive in time or was refused: the run's figures are not comparable and are dropped. */
+  readonly failed: boolean;
   /** From the first publish to the last first-arrival. */
   readonly seconds: number;
   readonly msgPerSec: number;
@@ -34,7 +38,8 @@ export interface RunSpec {
   readonly expected?: number;
 }
 
-function figures(messages: number, received: number, duplicates: number, startedAt: number, lastAt: number, latencies: number[], cpu: CpuReading): RunFigures {
+function figures(messages: number, nacked: number, collector: RunCollector, settled: boolean, startedAt: number, cpu: CpuReading): RunFigures {
+  const { received, duplicates, lastAt, latencies } = collector;
   const cpuSeconds = cpu.byGroup;
   const seconds = Number.isFinite(lastAt) ? (lastAt - startedAt) / 1000 : Number.NaN;
   const cpuTotal = Object.values(cpuSeconds).reduce((a, b) => a + b, 0);
@@ -42,6 +47,8 @@ function figures(messages: number, received: number, duplicates: number, started
     messages,
     received,
     duplicates,
+    nacked,
+    failed: !settled || nacked > 0 || received < messages,
     seconds,
     msgPerSec: received / seconds,
     latencyMs: summarizeLatencies(latencies),
@@ -56,9 +63,9 @@ export async function measureBurst(spec: RunSpec, messages: number): Promise<Run
   const collector = spec.collectors.open(spec.expected ?? messages);
   const stopCpu = startCpuMeter(spec.cpu);
   try {
-    const { startedAt } = await spec.publisher.burst(spec.exchange, spec.routingKey, messages, collector.runId);
-    await collector.settle(DEFAULT_RUN_TIMEOUT_MS, DEFAULT_IDLE_MS);
-    return figures(messages, collector.received, collector.duplicates, startedAt, collector.lastAt, collector.latencies, stopCpu());
+    const { startedAt, nacked } = await spec.publisher.burst(spec.exchange, spec.routingKey, messages, collector.runId);
+    const settled = await collector.settle(DEFAULT_RUN_TIMEOUT_MS, DEFAULT_IDLE_MS);
+    return figures(messages, nacked, collector, settled, startedAt, stopCpu());
   } finally {
     spec.collectors.close(collector);
   }
@@ -71,9 +78,9 @@ export async function measurePaced(spec: RunSpec, ratePerSecond: number, seconds
   const stopCpu = startCpuMeter(spec.cpu);
   try {
     const startedAt = performance.now();
-    await spec.publisher.paced(spec.exchange, spec.routingKey, ratePerSecond, seconds, collector.runId);
-    await collector.settle(DEFAULT_RUN_TIMEOUT_MS, DEFAULT_IDLE_MS);
-    return figures(messages, collector.received, collector.duplicates, startedAt, collector.lastAt, collector.latencies, stopCpu());
+    const { nacked } = await spec.publisher.paced(spec.exchange, spec.routingKey, ratePerSecond, seconds, collector.runId);
+    const settled = await collector.settle(DEFAULT_RUN_TIMEOUT_MS, DEFAULT_IDLE_MS);
+    return figures(messages, nacked, collector, settled, startedAt, stopCpu());
   } finally {
     spec.collectors.close(collector);
   }

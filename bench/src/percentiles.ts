@@ -42,3 +42,28 @@ export function median(values: readonly number[]): number {
   if (n === 0) return Number.NaN;
   return n % 2 === 1 ? sorted[(n - 1) / 2]! : (sorted[n / 2 - 1]! + sorted[n / 2]!) / 2;
 }
+
+/**
+ * The `q` quantile (0..1) of a few per-round figures, interpolated between neighbours (R's type 7, what a
+ * spreadsheet's QUARTILE gives); NaN for none. Non-finite figures are left out.
+ */
+export function quantile(values: readonly number[], q: number): number {
+  if (!(q >= 0 && q <= 1)) throw new RangeError(`quantile must be from 0 to 1, got ${q}`);
+  const sorted = values.filter((v) => Number.isFinite(v)).sort((a, b) => a - b);
+  if (sorted.length === 0) return Number.NaN;
+  const at = q * (sorted.length - 1);
+  const low = Math.floor(at);
+  const high = Math.min(sorted.length - 1, low + 1);
+  return sorted[low]! + (sorted[high]! - sorted[low]!) * (at - low);
+}
+
+/** The middle half of a few figures: its bounds (p25, p75) and the median between them. */
+export interface Spread {
+  readonly p25: number;
+  readonly median: number;
+  readonly p75: number;
+}
+
+export function spreadOf(values: readonly number[]): Spread {
+  return { p25: quantile(values, 0.25), median: quantile(values, 0.5), p75: quantile(values, 0.75) };
+}

@@ -9,14 +9,38 @@ export interface RouterProcess {
   readonly metricsUrl: string;
   /** `fedgate_router_directory_devices` as the instance reports it now. */
   directorySize(): Promise<number>;
+  /** The instance's /metrics text now (a scrape also resets its event-loop delay gauges). */
+  scrape(): Promise<string>;
   /** SIGTERM (graceful: stop consuming, finish confirms), then SIGKILL after `graceMs`. */
   stop(graceMs?: number): Promise<void>;
 }
 
+/** How a router instance is started beyond the topology. */
+export interface RouterProcessOptions {
+  /** `fedgate router --prefetch`. @default the command's default */
+  readonly prefetch?: number;
+  /** V8 flags for the router's Node process, e.g. `--max-semi-space-size=32`. @default none */
+  readonly v8Flags?: readonly string[];
+  readonly timeoutMs?: number;
+}
+
 /** Starts `fedgate router` on the bench topology and resolves once it printed that it is ready. */
-export async function startRouterProcess(cwd: string, topologyFile: string, timeoutMs = 60_000): Promise<RouterProcess> {
+export async function startRouterProcess(cwd: string, topologyFile: string, options: RouterProcessOptions = {}): Promise<RouterProcess> {
+  const { prefetch, v8Flags = [], timeoutMs = 60_000 } = options;
   const bin = join(cwd, 'packages', 'cli', 'bin', 'fedgate.js');
-  const child = spawn(process.execPath, [bin, 'router', '-f', topologyFile, '--port', '0', '--log-level', 'warn'], {
+  const args = [
+    ...v8Flags,
+    bin,
+    'router',
+    '-f',
+    topologyFile,
+    '--port',
+    '0',
+    '--log-level',
+    'warn',
+    ...(prefetch === undefined ? [] : ['--prefetch', String(prefetch)]),
+  ];
+  const child = spawn(process.execPath, args, {
     cwd,
     stdio: ['ignore', 'ignore', 'pipe'],
   });
@@ -40,13 +64,14 @@ export async function startRouterProcess(cwd: string, topologyFile: string, time
     });
   });
   const metricsUrl = `http://127.0.0.1:${port}/metrics`;
+  const scrape = async () => (await fetch(metricsUrl)).text();
   return {
     pid: child.pid!,
     metricsUrl,
     async directorySize() {
-      const text = await (await fetch(metricsUrl)).text();
-      return Number(/^fedgate_router_directory_devices (\d+)/m.exec(text)?.[1] ?? 0);
+      return Number(/^fedgate_router_directory_devices (\d+)/m.exec(await scrape())?.[1] ?? 0);
     },
+    scrape,
     stop: (graceMs = 15_000) => stopChild(child, graceMs),
   };
 }

@@ -3,7 +3,7 @@
 import { cpus, release, totalmem } from 'node:os';
 import type { Gateway } from '@fedgate/topology';
 import { assessTargets } from './assess-targets.ts';
-import { planBench, type BenchOptions, type ScenarioName } from './bench-options.ts';
+import { planBench, type BenchOptions, type BenchPlan, type ScenarioName } from './bench-options.ts';
 import { startBenchFleet, type BenchFleet } from './bench-fleet.ts';
 import { startIdentityFleet } from './identity-fleet.ts';
 import { BENCH_SECRETS_FILE, benchTopologyYaml } from './bench-topology.ts';
@@ -31,8 +31,8 @@ export interface BenchOutcome {
 }
 
 /** The gateway the storm runs against (the fleet's last); the stock node gets the same plugins. */
-function profileGateway(gateways: number): Gateway {
-  return benchTopologyYaml(gateways, BENCH_SECRETS_FILE).topology.gateways.at(-1)!;
+function profileGateway(gateways: number, portOffset: number): Gateway {
+  return benchTopologyYaml(gateways, BENCH_SECRETS_FILE, portOffset).topology.gateways.at(-1)!;
 }
 
 async function machineInfo(fleet: BenchFleet | undefined): Promise<MachineInfo> {
@@ -53,16 +53,68 @@ async function machineInfo(fleet: BenchFleet | undefined): Promise<MachineInfo> 
   };
 }
 
-export async function runBench(options: RunBenchOptions): Promise<BenchOutcome> {
-  const cwd = options.cwd ?? process.cwd();
-  const report = options.onProgress ?? (() => {});
-  // Every step reports a line; a line after an abort ends the run there (finally blocks still clean up).
-  const progress = (line: string) => {
-    options.signal?.throwIfAborted();
-    report(line);
-  };
-  const plan = planBench({ ...options, cwd, onProgress: progress });
-  const startedAt = new Date();
+/** Runs one fleet scenario and stores its result. */
+async function runFleetScenario(name: ScenarioName, ctx: ScenarioContext, scenarios: ScenarioResults, stormFailure: unknown): Promise<void> {
+  if (name === 'downlink') scenarios.downlink = await runDownlinkScenario(ctx);
+  else if (name === 'router') scenarios.router = await runRouterScenario(ctx);
+  else if (name === 'routing') scenarios.routing = await runRoutingScenario(ctx);
+  else if (name === 'cold-start') scenarios.coldStart = await runColdStartScenario(ctx);
+  else if (name === 'gateway') {
+    if (stormFailure !== undefined) throw stormFailure;
+    scenarios.gateway = await runGatewayScenario(ctx);
+  }
+}
+
+interface BenchNodes {
+  readonly fleet?: BenchFleet;
+  readonly stock?: StockNode;
+  /** The TLS fleet for certificate and token logins, started with the stock node for the storms. */
+  readonly identity?: BenchFleet;
+}
+
+/**
+ * The bench fleet, and for the gateway scenario the stock node and the identity fleet; what the storms need and
+ * could not start is kept as their failure, so the other scenarios still run.
+ */
+async function startNodes(plan: BenchPlan, cwd: string, progress: (line: string) => void, storms: boolean) {
+  progress(
+    `starting the bench fleet: backend + ${plan.gateways} gateways${storms ? ', a stock gateway node and the TLS fleet for certificate and token logins' : ''} (state in ${plan.stateDir})`,
+  );
+  const [started, stockNode, identityFleet] = await Promise.allSettled([
+    startBenchFleet(cwd, plan.stateDir, plan.gateways, plan.portOffset, progress),
+    storms ? startStockNode(plan.stateDir, profileGateway(plan.gateways, plan.portOffset), plan.portOffset, progress) : Promise.resolve(undefined),
+    // Admits the storm with room to spare, as the bench fleet's gateways do.
+    storms ? startIdentityFleet(cwd, plan.stateDir, plan.gateway.clients + 2_000, plan.portOffset, progress) : Promise.resolve(undefined),
+  ]);
+  const stock = stockNode.status === 'fulfilled' ? stockNode.value : undefined;
+  const identity = identityFleet.status === 'fulfilled' ? identityFleet.value : undefined;
+  const failed = [stockNode, identityFleet].find((r) => r.status === 'rejected');
+  const stormFailure: unknown = failed?.status === 'rejected' ? failed.reason : undefined;
+  if (started.status === 'rejected') {
+    await stopNodes({ ...(stock ? { stock } : {}), ...(identity ? { identity } : {}) }, () => undefined);
+    throw started.reason;
+  }
+  return { fleet: started.value, stock, identity, stormFailure };
+}
+
+/** Stops what a run started, whatever happened to it. */
+async function stopNodes(nodes: BenchNodes, report: (line: string) => void): Promise<void> {
+  if (nodes.stock) {
+    report('stopping the stock node');
+    await nodes.stock.stop().catch(() => undefined);
+  }
+  if (nodes.identity) {
+    report('stopping the identity fleet');
+    await nodes.identity.stop().catch((err: Error) => report(`could not stop the identity fleet: ${err.message}`));
+  }
+  if (nodes.fleet) {
+    report('stopping the bench fleet');
+    await nodes.fleet.stop().catch((err: Error) => report(`could not stop the bench fleet: ${err.message}`));
+  }
+}
+
+/** Runs each scenario of the plan, the fleet-free one first; a failing scenario is recorded and the others still run. */
+async function runScenarios(plan: BenchPlan, cwd: string, options: RunBenchOptions, progress: (line: string) => void) {
   const scenarios: ScenarioResults = {};
   const failures: { scenario: string; message: string }[] = [];
   const attempt = async (name: ScenarioName, run: () => Promise<void>) => {
@@ -75,76 +127,44 @@ export async function runBench(options: RunBenchOptions): Promise<BenchOutcome> 
       if (options.signal?.aborted) throw err;
       const message = err instanceof Error ? err.message : String(err);
       failures.push({ scenario: name, message });
-      report(`${name}: FAILED: ${message}`);
+      options.onProgress?.(`${name}: FAILED: ${message}`);
     }
   };
-
-  let fleet: BenchFleet | undefined;
-  let stock: StockNode | undefined;
-  let identity: BenchFleet | undefined;
-  let machine: MachineInfo | undefined;
+  // Pure CPU and memory work first, before any node competes for the machine's cores.
+  if (plan.scenarios.includes('directory')) await attempt('directory', async () => void (scenarios.directory = await runDirectoryScenario(plan, cwd)));
+  const withFleet = plan.scenarios.filter((s) => s !== 'directory');
+  if (withFleet.length === 0) return { scenarios, failures, machine: await machineInfo(undefined) };
+  let nodes: Awaited<ReturnType<typeof startNodes>> | undefined;
   try {
-    // Pure CPU and memory work first, before any node competes for the two cores.
-    if (plan.scenarios.includes('directory')) {
-      await attempt('directory', async () => {
-        scenarios.directory = await runDirectoryScenario(plan, cwd);
-      });
-    }
-    const withFleet = plan.scenarios.filter((s) => s !== 'directory');
-    if (withFleet.length > 0) {
-      const storms = withFleet.includes('gateway');
-      progress(
-        `starting the bench fleet: backend + ${plan.gateways} gateways${storms ? ', a stock gateway node and the TLS fleet for certificate and token logins' : ''} (state in ${plan.stateDir})`,
-      );
-      const [started, stockNode, identityFleet] = await Promise.allSettled([
-        startBenchFleet(cwd, plan.stateDir, plan.gateways, progress),
-        storms ? startStockNode(plan.stateDir, profileGateway(plan.gateways), progress) : Promise.resolve(undefined),
-        // Admits the storm with room to spare, as the bench fleet's gateways do.
-        storms ? startIdentityFleet(cwd, plan.stateDir, plan.gateway.clients + 2_000, progress) : Promise.resolve(undefined),
-      ]);
-      if (stockNode.status === 'fulfilled') stock = stockNode.value;
-      if (identityFleet.status === 'fulfilled') identity = identityFleet.value;
-      if (started.status === 'rejected') throw started.reason;
-      fleet = started.value;
-      machine = await machineInfo(fleet);
-      const ctx: ScenarioContext = {
-        plan,
-        cwd,
-        fleet,
-        ...(stock ? { stock } : {}),
-        ...(identity ? { identity } : {}),
-        collectors: new CollectorRegistry(),
-        progress,
-      };
-      for (const name of withFleet) {
-        await attempt(name, async () => {
-          if (name === 'downlink') scenarios.downlink = await runDownlinkScenario(ctx);
-          else if (name === 'router') scenarios.router = await runRouterScenario(ctx);
-          else if (name === 'routing') scenarios.routing = await runRoutingScenario(ctx);
-          else if (name === 'cold-start') scenarios.coldStart = await runColdStartScenario(ctx);
-          else if (name === 'gateway') {
-            if (stockNode.status === 'rejected') throw stockNode.reason;
-            if (identityFleet.status === 'rejected') throw identityFleet.reason;
-            scenarios.gateway = await runGatewayScenario(ctx);
-          }
-        });
-      }
-    }
+    nodes = await startNodes(plan, cwd, progress, withFleet.includes('gateway'));
+    const { fleet, stock, identity, stormFailure } = nodes;
+    const ctx: ScenarioContext = {
+      plan,
+      cwd,
+      fleet,
+      ...(stock ? { stock } : {}),
+      ...(identity ? { identity } : {}),
+      collectors: new CollectorRegistry(),
+      progress,
+    };
+    for (const name of withFleet) await attempt(name, () => runFleetScenario(name, ctx, scenarios, stormFailure));
+    return { scenarios, failures, machine: await machineInfo(fleet) };
   } finally {
-    if (stock) {
-      report('stopping the stock node');
-      await stock.stop().catch(() => undefined);
-    }
-    if (identity) {
-      report('stopping the identity fleet');
-      await identity.stop().catch((err: Error) => report(`could not stop the identity fleet: ${err.message}`));
-    }
-    if (fleet) {
-      report('stopping the bench fleet');
-      await fleet.stop().catch((err: Error) => report(`could not stop the bench fleet: ${err.message}`));
-    }
+    await stopNodes(nodes ?? {}, options.onProgress ?? (() => {}));
   }
+}
 
+export async function runBench(options: RunBenchOptions): Promise<BenchOutcome> {
+  const cwd = options.cwd ?? process.cwd();
+  const report = options.onProgress ?? (() => {});
+  // Every step reports a line; a line after an abort ends the run there (finally blocks still clean up).
+  const progress = (line: string) => {
+    options.signal?.throwIfAborted();
+    report(line);
+  };
+  const plan = planBench({ ...options, cwd, onProgress: progress });
+  const startedAt = new Date();
+  const { scenarios, failures, machine } = await runScenarios(plan, cwd, options, progress);
   const finishedAt = new Date();
   const results: BenchResults = {
     format: 'fedgate-bench/1',
@@ -153,7 +173,7 @@ export async function runBench(options: RunBenchOptions): Promise<BenchOutcome> 
     durationSeconds: (finishedAt.getTime() - startedAt.getTime()) / 1000,
     mode: plan.quick ? 'quick' : 'full',
     command: ['fedgate bench', options.scenario ?? '', plan.quick ? '--quick' : ''].filter(Boolean).join(' '),
-    machine: machine ?? (await machineInfo(undefined)),
+    machine,
     settings: { gateways: plan.gateways, rounds: plan.rounds, messageBytes: plan.messageBytes },
     scenarios,
     targets: assessTargets(scenarios),

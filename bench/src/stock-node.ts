@@ -9,7 +9,7 @@ import { ManagementClient } from '@fedgate/broker-admin';
 import { renderEnabledPlugins } from '@fedgate/broker-config';
 import { brokerRuntime, localNode, mountForFleet, nodePid, runtimeCommand, stopNode, type LocalNode } from '@fedgate/local-cluster';
 import type { Gateway } from '@fedgate/topology';
-import { benchTopologyName, stockNodePorts, STOCK_NODE_PORTS, type StockNodePorts } from './bench-topology.ts';
+import { STOCK_NODE_PORTS, benchTopologyName, stockNodePorts, type StockNodePorts } from './bench-topology.ts';
 import { BenchError } from './errors.ts';
 
 const execFileAsync = promisify(execFile);
@@ -40,11 +40,17 @@ export function stockRabbitmqConf(ports: StockNodePorts = STOCK_NODE_PORTS): str
   ].join('\n');
 }
 
-/** Boots the stock node from the broker runtime and waits until it serves. */
-export async function startStockNode(stateDir: string, like: Gateway, progress: (line: string) => void, timeoutMs = 120_000): Promise<StockNode> {
+/** Boots the stock node from the broker runtime (ports moved up by `portOffset`) and waits until it serves. */
+export async function startStockNode(
+  stateDir: string,
+  like: Gateway,
+  portOffset: number,
+  progress: (line: string) => void,
+  timeoutMs = 120_000,
+): Promise<StockNode> {
+  const ports = stockNodePorts(portOffset);
   // Named and placed like a fleet node (`fedgate-bench-stock@localhost` in <stateDir>/stock), on its own ports.
-  const ports = stockNodePorts();
-  const node: LocalNode = localNode(stateDir, benchTopologyName(), { ...like, name: 'stock', ports: { ...like.ports, ...ports } });
+  const node: LocalNode = localNode(stateDir, benchTopologyName(portOffset), { ...like, name: 'stock', ports: { ...like.ports, ...ports } });
   const { dir, nodeName } = node;
   if (await nodePid(node)) await stopNode(node, 10_000);
   await rm(dir, { recursive: true, force: true });

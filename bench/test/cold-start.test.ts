@@ -5,7 +5,7 @@ import type { SnapshotStart, WriterRun } from '../src/cold-start-probe.ts';
 import type { RouterStart } from '../src/cold-start-router.ts';
 import { summarizeColdStart, type ColdStartResult, type ColdStartRound } from '../src/cold-start-summary.ts';
 import { parseVmHwmBytes, parseVmRssBytes } from '../src/proc-stat.ts';
-import { renderColdStartSection } from '../src/report/render-cold-start.ts';
+import { renderColdStartSection } from '../src/report/sections/cold-start-section.ts';
 
 const T0 = 1_800_000_000_000;
 

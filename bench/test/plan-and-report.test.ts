@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { isGateway } from '@fedgate/topology';
 import { planBench, timestampFolder, SCENARIOS } from '../src/bench-options.ts';
 import { BenchError } from '../src/errors.ts';
-import { benchTopologyYaml, STOCK_NODE_PORTS } from '../src/bench-topology.ts';
+import { benchTopologyYaml, STOCK_NODE_PORTS, stockNodePorts } from '../src/bench-topology.ts';
 import { stockRabbitmqConf } from '../src/stock-node.ts';
 import { barChartSvg, escapeXml, labelLines, niceCeil } from '../src/report/bar-chart.ts';
 import { assessTargets } from '../src/assess-targets.ts';
@@ -37,6 +37,14 @@ describe('bench - plan', () => {
     assert.throws(() => planBench({ gateways: 1 }), /gateways must be an integer from 2 to 8, got 1/);
     assert.throws(() => planBench({ rounds: 0 }), /rounds must be an integer from 1 to 10, got 0/);
   });
+
+  it('takes the port offset from FEDGATE_BENCH_PORT_OFFSET, 0 without it, and refuses one that is not a port shift', () => {
+    const now = new Date();
+    assert.equal(planBench({}, now, {}).portOffset, 0);
+    assert.equal(planBench({}, now, { FEDGATE_BENCH_PORT_OFFSET: '500' }).portOffset, 500);
+    assert.equal(planBench({ portOffset: 20 }, now, { FEDGATE_BENCH_PORT_OFFSET: '500' }).portOffset, 20);
+    assert.throws(() => planBench({}, now, { FEDGATE_BENCH_PORT_OFFSET: 'abc' }), /FEDGATE_BENCH_PORT_OFFSET must be an integer from 0 to 3000, got NaN/);
+  });
 });
 
 describe('bench - its own fleet', () => {
@@ -65,6 +73,23 @@ describe('bench - its own fleet', () => {
     const { topology } = benchTopologyYaml(8, 'x.json');
     const used = new Set([topology.backend, ...topology.gateways].flatMap((c) => Object.values(c.ports)));
     for (const port of Object.values(STOCK_NODE_PORTS)) assert.ok(!used.has(port), `stock port ${port} is free`);
+  });
+
+  it('moves every port of the fleet and the stock node by the port offset, and names its nodes after it', () => {
+    const plain = benchTopologyYaml(8, 'x.json').topology;
+    const moved = benchTopologyYaml(8, 'x.json', 500).topology;
+    assert.equal(moved.name, 'bench-500');
+    const ports = (t: typeof plain) => [t.backend, ...t.gateways].flatMap((c) => Object.values(c.ports));
+    assert.deepEqual(
+      ports(moved),
+      ports(plain).map((p) => p + 500),
+    );
+    const stock = stockNodePorts(500);
+    assert.deepEqual(
+      Object.values(stock),
+      Object.values(STOCK_NODE_PORTS).map((p) => p + 500),
+    );
+    assert.ok(!ports(plain).some((p) => ports(moved).includes(p)), 'no port shared with a bench at offset 0');
   });
 
   it('gives the stock node listeners only: every other setting stays the default', () => {

@@ -110,7 +110,7 @@ export class CommandHandler {
       return;
     }
     const gateway = decision.action === 'direct' ? decision.gateway : undefined;
-    const returned = await this.#republish(msg, forwarded, gateway, decision.remainingMs);
+    const returned = await this.#republish(msg, forwarded, gateway, decision.remainingMs, started);
     if (returned) {
       await this.#deadLetter(msg, forwarded, 'unroutable');
       return;
@@ -119,8 +119,11 @@ export class CommandHandler {
     this.deps.metrics.routingLatency.observe((performance.now() - started) / 1000);
   }
 
-  /** Publishes toward `gateway` (broadcast when undefined) and waits for the confirm; true when it was returned. */
-  async #republish(msg: AsyncMessage, forwarded: Forwarded, gateway: string | undefined, remainingMs: number): Promise<boolean> {
+  /**
+   * Publishes toward `gateway` (broadcast when undefined) and waits for the confirm; true when it was returned.
+   * Times the router's own work (since `receivedAt`) and the broker's confirm apart.
+   */
+  async #republish(msg: AsyncMessage, forwarded: Forwarded, gateway: string | undefined, remainingMs: number, receivedAt: number): Promise<boolean> {
     const hop = `${this.deps.instance}:${++this.#hop}`;
     const headers = {
       ...forwarded.headers,
@@ -128,18 +131,18 @@ export class CommandHandler {
       ...(gateway ? { [GATEWAY_HEADER]: gateway } : {}),
       [HOP_HEADER]: hop,
     };
-    await this.#send(
-      'republishing a command',
-      {
-        ...properties(msg, forwarded),
-        exchange: gateway ? gatewayExchange(gateway) : BROADCAST_EXCHANGE,
-        routingKey: msg.routingKey,
-        mandatory: true,
-        expiration: expirationProperty(remainingMs),
-        headers,
-      },
-      forwarded.body,
-    );
+    const envelope: Envelope = {
+      ...properties(msg, forwarded),
+      exchange: gateway ? gatewayExchange(gateway) : BROADCAST_EXCHANGE,
+      routingKey: msg.routingKey,
+      mandatory: true,
+      expiration: expirationProperty(remainingMs),
+      headers,
+    };
+    const publishedAt = performance.now();
+    this.deps.metrics.routerStage.observe((publishedAt - receivedAt) / 1000);
+    await this.#send('republishing a command', envelope, forwarded.body);
+    this.deps.metrics.confirmStage.observe((performance.now() - publishedAt) / 1000);
     // The broker sends basic.return before the ack, but rabbitmq-client emits the return on setImmediate while
     // the ack resolves the send at once: give the return its turn before looking for it.
     await yieldToLoop();

@@ -7,7 +7,7 @@ export { normalizeRouterOptions, type RouterOptions } from './router-options.ts'
 export { RouterError, RouterOptionsError, SnapshotCorruptError, type RouterErrorCode } from './router-error.ts';
 export { inspectCommandHeaders, STRIPPED_HEADERS, DEFAULT_MAX_HEADER_BYTES, type HeaderProblem } from './command-headers.ts';
 export { encodeDirectorySnapshot, readSnapshotHeader, forEachSnapshotEntry, SnapshotEncoder } from './directory-snapshot.ts';
-export { RouterMetrics } from './router-metrics.ts';
+export { RouterMetrics, EVENT_LOOP_RESOLUTION_MS } from './router-metrics.ts';
 export { benchmarkSnapshotCodec, type SnapshotBenchmark, type SnapshotBenchmarkOptions } from './snapshot-benchmark.ts';
 export type { WrittenSnapshot } from './snapshot-writer.ts';
 export { OutboxEvacuator, EVACUATED_ROUTE, type EvacuationCounts } from './outbox-evacuator.ts';

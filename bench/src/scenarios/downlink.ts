@@ -6,7 +6,7 @@ import { seg } from '@fedgate/broker-admin';
 import { DEVICES_EXCHANGE, commandRoutingKey, downlinkName, gatewayExchange, upstreamName, type Gateway, type Topology } from '@fedgate/topology';
 import { openPublisher, openSink } from '../amqp-traffic.ts';
 import type { DownlinkVariant } from '../bench-options.ts';
-import { formatCpuPerMessage, formatMs, formatRate, formatRatio, formatShare } from '../format-figures.ts';
+import { formatCpuPerMessage, formatMs, formatRate, formatShare } from '../format-figures.ts';
 import { measureBurst, measurePaced, probePath, type RunFigures, type RunSpec } from '../measure-run.ts';
 import { median } from '../percentiles.ts';
 import { pairedRatio, type PairedRatio } from '../paired-ratio.ts';
@@ -32,6 +32,8 @@ export interface DownlinkSummary {
   readonly pacedP50Ms: number;
   readonly pacedP99Ms: number;
   readonly lostInBurst: number;
+  /** Runs left out of the medians because they lost or failed messages. */
+  readonly droppedRuns: number;
 }
 
 export interface DownlinkResult {
@@ -62,6 +64,48 @@ async function configureDownlink(ctx: ScenarioContext, topology: Topology, gw: G
   await admin.put(`/parameters/${parameter.component}/${seg(parameter.vhost)}/${seg(parameter.name)}`, parameter);
 }
 
+/** Throughput and latency of each variant, computed from the runs; runs that lost or failed messages are left out. */
+export function summarizeDownlink(variants: readonly DownlinkVariant[], runs: readonly DownlinkRun[]): DownlinkSummary[] {
+  return variants.map((v): DownlinkSummary => {
+    const all = (mode: 'burst' | 'paced') => runs.filter((r) => r.mode === mode && r.variant === variantLabel(v)).map((r) => r.figures);
+    const of = (mode: 'burst' | 'paced') => all(mode).filter((f) => !f.failed);
+    return {
+      variant: variantLabel(v),
+      kind: v.kind,
+      ackMode: v.ackMode,
+      prefetch: v.prefetch,
+      msgPerSec: median(of('burst').map((f) => f.msgPerSec)),
+      cpuMicrosPerMessage: median(of('burst').map((f) => f.cpuSecondsPerMessage * 1e6)),
+      pacedP50Ms: median(of('paced').map((f) => f.latencyMs.p50)),
+      pacedP99Ms: median(of('paced').map((f) => f.latencyMs.p99)),
+      lostInBurst: all('burst').reduce((n, f) => n + f.messages - f.received, 0),
+      droppedRuns: [...all('burst'), ...all('paced')].filter((f) => f.failed).length,
+    };
+  });
+}
+
+type MeasureVariant = (v: DownlinkVariant, mode: 'burst' | 'paced', round: number) => Promise<void>;
+
+/** Bursts of every variant in alternating rounds, then every variant paced at half the slowest one's saturation. */
+async function runDownlinkRounds(ctx: ScenarioContext, measure: MeasureVariant): Promise<void> {
+  const { plan } = ctx;
+  const variants = plan.downlink.variants;
+  for (const mode of ['burst', 'paced'] as const) {
+    for (let round = 1; round <= plan.rounds; round++) {
+      for (const v of round % 2 === 1 ? variants : [...variants].reverse()) await measure(v, mode, round);
+    }
+  }
+}
+
+function progressLine(run: DownlinkRun, rounds: number, pacedRate: number): string {
+  const f = run.figures;
+  const lost = f.received < f.messages ? `, ${f.messages - f.received} lost` : '';
+  const failed = f.failed ? ' (dropped)' : '';
+  return run.mode === 'burst'
+    ? `downlink: round ${run.round}/${rounds} ${run.variant}: ${formatRate(f.msgPerSec)}, ${formatCpuPerMessage(f.cpuSecondsPerMessage)}${lost}${failed} (others ${formatShare(f.otherCpuShare)})`
+    : `downlink: paced ${formatRate(pacedRate)} round ${run.round}/${rounds} ${run.variant}: p50 ${formatMs(f.latencyMs.p50)}, p99 ${formatMs(f.latencyMs.p99)}${lost}${failed} (others ${formatShare(f.otherCpuShare)})`;
+}
+
 export async function runDownlinkScenario(ctx: ScenarioContext): Promise<DownlinkResult> {
   const { plan, fleet, collectors } = ctx;
   const topology = fleet.fleet.topology;
@@ -89,71 +133,54 @@ export async function runDownlinkScenario(ctx: ScenarioContext): Promise<Downlin
     await probePath(spec(v), 60_000, `downlink ${variantLabel(v)} to ${gw.name}`);
   };
   const runs: DownlinkRun[] = [];
+  let pacedRate = Number.NaN;
+  const measure: MeasureVariant = async (v, mode, round) => {
+    await prepare(v);
+    if (mode === 'paced' && Number.isNaN(pacedRate)) pacedRate = halfSlowest(plan.downlink.variants, runs);
+    const figures = mode === 'burst' ? await measureBurst(spec(v), plan.downlink.messages) : await measurePaced(spec(v), pacedRate, plan.downlink.pacedSeconds);
+    const run: DownlinkRun = { variant: variantLabel(v), round, mode, figures };
+    runs.push(run);
+    ctx.progress(progressLine(run, plan.rounds, pacedRate));
+  };
   try {
-    const variants = plan.downlink.variants;
-    for (let round = 1; round <= plan.rounds; round++) {
-      for (const v of variants) {
-        await prepare(v);
-        const figures = await measureBurst(spec(v), plan.downlink.messages);
-        runs.push({ variant: variantLabel(v), round, mode: 'burst', figures });
-        ctx.progress(
-          `downlink: round ${round}/${plan.rounds} ${variantLabel(v)}: ${formatRate(figures.msgPerSec)}, ${formatCpuPerMessage(figures.cpuSecondsPerMessage)}${figures.received < figures.messages ? `, ${figures.messages - figures.received} lost` : ''} (others ${formatShare(figures.otherCpuShare)})`,
-        );
-      }
-    }
-    // Latency without a backlog: every variant at the same rate, half the slowest one's saturation.
-    const burstRate = (v: DownlinkVariant) => median(runs.filter((r) => r.mode === 'burst' && r.variant === variantLabel(v)).map((r) => r.figures.msgPerSec));
-    const pacedRate = Math.max(50, Math.floor(Math.min(...variants.map(burstRate)) / 2));
-    for (let round = 1; round <= plan.rounds; round++) {
-      for (const v of variants) {
-        await prepare(v);
-        const figures = await measurePaced(spec(v), pacedRate, plan.downlink.pacedSeconds);
-        runs.push({ variant: variantLabel(v), round, mode: 'paced', figures });
-        ctx.progress(
-          `downlink: paced ${formatRate(pacedRate)} round ${round}/${plan.rounds} ${variantLabel(v)}: p50 ${formatMs(figures.latencyMs.p50)}, p99 ${formatMs(figures.latencyMs.p99)} (others ${formatShare(figures.otherCpuShare)})`,
-        );
-      }
-    }
+    await runDownlinkRounds(ctx, measure);
     // Leave the fleet as the topology says, for the scenarios after this one.
     for (const gw of [shovelGw, federationGw]) await configureDownlink(ctx, topology, gw, gw.downlink);
-
-    const summary = variants.map((v): DownlinkSummary => {
-      const of = (mode: 'burst' | 'paced') => runs.filter((r) => r.mode === mode && r.variant === variantLabel(v)).map((r) => r.figures);
-      return {
-        variant: variantLabel(v),
-        kind: v.kind,
-        ackMode: v.ackMode,
-        prefetch: v.prefetch,
-        msgPerSec: median(of('burst').map((f) => f.msgPerSec)),
-        cpuMicrosPerMessage: median(of('burst').map((f) => f.cpuSecondsPerMessage * 1e6)),
-        pacedP50Ms: median(of('paced').map((f) => f.latencyMs.p50)),
-        pacedP99Ms: median(of('paced').map((f) => f.latencyMs.p99)),
-        lostInBurst: of('burst').reduce((n, f) => n + f.messages - f.received, 0),
-      };
-    });
-    const perRound = (label: string) =>
-      runs.filter((r) => r.mode === 'burst' && r.variant === label).map((r) => ({ value: r.figures.msgPerSec, otherShare: r.figures.otherCpuShare }));
-    const shovelOverFederation = pairedRatio(perRound('shovel on-confirm p1000'), perRound('federation on-confirm p1000'));
-    const byRate = [...summary].sort((a, b) => b.msgPerSec - a.msgPerSec);
-    const safe = byRate.filter((s) => s.ackMode === 'on-confirm' && s.lostInBurst === 0);
-    ctx.progress(`downlink: shovel ÷ federation (on-confirm, p1000) = ${formatRatio(shovelOverFederation.ratio)}`);
-    return {
-      settings: {
-        messages: plan.downlink.messages,
-        messageBytes: plan.messageBytes,
-        pacedRate,
-        pacedSeconds: plan.downlink.pacedSeconds,
-        rounds: plan.rounds,
-        persistent: true,
-      },
-      runs,
-      summary,
-      shovelOverFederation,
-      fastestOnConfirm: safe[0]?.variant ?? 'none',
-      fastest: byRate[0]?.variant ?? 'none',
-    };
+    return downlinkResult(plan, runs, pacedRate);
   } finally {
     await publisher.close();
     await Promise.all(sinks.map((s) => s.close()));
   }
+}
+
+/** Latency without a backlog: every variant at the same rate, half the slowest one's saturation in the bursts. */
+function halfSlowest(variants: readonly DownlinkVariant[], runs: readonly DownlinkRun[]): number {
+  const burstRate = (v: DownlinkVariant) =>
+    median(runs.filter((r) => r.mode === 'burst' && r.variant === variantLabel(v) && !r.figures.failed).map((r) => r.figures.msgPerSec));
+  return Math.max(50, Math.floor(Math.min(...variants.map(burstRate).filter((x) => Number.isFinite(x))) / 2));
+}
+
+function downlinkResult(plan: ScenarioContext['plan'], runs: readonly DownlinkRun[], pacedRate: number): DownlinkResult {
+  const summary = summarizeDownlink(plan.downlink.variants, runs);
+  const perRound = (label: string) =>
+    runs
+      .filter((r) => r.mode === 'burst' && r.variant === label)
+      .map((r) => ({ value: r.figures.msgPerSec, otherShare: r.figures.otherCpuShare, failed: r.figures.failed }));
+  const byRate = [...summary].sort((a, b) => b.msgPerSec - a.msgPerSec);
+  const safe = byRate.filter((s) => s.ackMode === 'on-confirm' && s.lostInBurst === 0);
+  return {
+    settings: {
+      messages: plan.downlink.messages,
+      messageBytes: plan.messageBytes,
+      pacedRate,
+      pacedSeconds: plan.downlink.pacedSeconds,
+      rounds: plan.rounds,
+      persistent: true,
+    },
+    runs,
+    summary,
+    shovelOverFederation: pairedRatio(perRound('shovel on-confirm p1000'), perRound('federation on-confirm p1000')),
+    fastestOnConfirm: safe[0]?.variant ?? 'none',
+    fastest: byRate[0]?.variant ?? 'none',
+  };
 }

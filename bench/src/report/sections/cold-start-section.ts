@@ -1,9 +1,8 @@
 // Pure: the cold-start scenario's section of report.md.
-import type { ColdStartResult } from '../cold-start-summary.ts';
-import { formatBytes, formatRate, formatShare } from '../format-figures.ts';
-import { markdownTable } from './markdown-table.ts';
+import type { ColdStartResult } from '../../cold-start-summary.ts';
+import { formatBytes, formatRate, formatShare } from '../../format-figures.ts';
+import { int, table } from '../report-markdown.ts';
 
-const int = (n: number) => (Number.isFinite(n) ? Math.round(n).toLocaleString('en-US') : 'n/a');
 const sec = (n: number) => (Number.isFinite(n) ? `${n.toFixed(2)} s` : 'n/a');
 
 export function renderColdStartSection(x: ColdStartResult): string {
@@ -31,7 +30,7 @@ export function renderColdStartSection(x: ColdStartResult): string {
       `A snapshot is ${formatBytes(snapshot.bytes)} in ${int(snapshot.parts)} parts (${int(snapshot.bytesPerDevice)} B per device), written in ${sec(snapshot.writeSeconds)}.\n`,
   );
   md.push(
-    markdownTable(
+    table(
       [
         'round',
         'devices',

@@ -1,0 +1,98 @@
+// Pure: the report's section on the gateway storm scenario.
+import type { GatewayResult } from '../../scenarios/gateway.ts';
+import { formatBytes, formatMs, formatRate } from '../../format-figures.ts';
+import type { BarChart } from '../bar-chart.ts';
+import { background, int, table, type ReportSection } from '../report-markdown.ts';
+
+export function renderGatewaySection(x: GatewayResult): ReportSection {
+  const md: string[] = [];
+  const charts: { file: string; chart: BarChart }[] = [];
+  md.push('## Gateway under a reconnect storm: each kind of login, and stock\n');
+  md.push(
+    `${int(x.settings.clients)} MQTT 5 devices connect at once and each subscribes to its own commands with QoS 1 (a session queue per ` +
+      `device; keepalive ${x.settings.keepaliveSeconds} s; an attempt without CONNACK within ${x.settings.connectTimeoutMs / 1000} s is retried ` +
+      `after a random wait of up to 1 s × 2^attempt, at most ${x.settings.backoffMaxMs / 1000} s), up to ${x.settings.deadlineSeconds} s or until ` +
+      `nothing progressed for 15 s. The devices run in ${x.settings.clientProcesses} client processes on the same machine, so both ends of every ` +
+      `handshake share its ${x.settings.cores} cores. *fedgate profile*: a gateway of the bench fleet (broker-config's rabbitmq.conf and ` +
+      `definitions, raised descriptor limit), devices log in with the shared password. *certificates over TLS*: the same profile on a TLS ` +
+      `gateway, each device with its own certificate, verified, and authorised by the node's authorisation endpoint. *tokens over wss*: ` +
+      `browser apps on a web gateway, MQTT over secure WebSockets with a signed token each. *stock*: the same plugins, listeners only, guest ` +
+      `login, the descriptor limit of the package's systemd unit. Memory is the node's resident set (/proc) before and after the storm, ` +
+      `per device subscribed; time runs to the last device subscribed; CPU per device is split into the node, the authorisation endpoint ` +
+      `and the clients.\n`,
+  );
+  md.push(
+    table(
+      ['variant', 'subscribed', 'all subscribed (s)', 'memory per device', 'node CPU per device', 'endpoint CPU per device', 'client CPU per device'],
+      x.summary.map((v) => [
+        v.variant,
+        `${int(v.subscribed)}/${int(x.settings.clients)}`,
+        v.seconds.toFixed(1),
+        formatBytes(v.bytesPerConnection),
+        formatMs(v.cpuMsPerDevice),
+        formatMs(v.authzCpuMsPerDevice),
+        formatMs(v.clientCpuMsPerDevice),
+      ]),
+    ),
+  );
+  md.push(
+    table(
+      [
+        'round',
+        'variant',
+        'subscribed',
+        'all subscribed (s)',
+        'devices/s',
+        'p99',
+        'memory per device',
+        'node CPU',
+        'descriptors (open/limit)',
+        'failed attempts',
+        'responsive after',
+      ],
+      x.runs.map((v) => [
+        String(v.round),
+        v.variant,
+        `${int(v.subscribed)}/${int(v.clients)}`,
+        v.seconds.toFixed(1),
+        formatRate(v.connectsPerSec),
+        formatMs(v.connectP99Ms),
+        formatBytes(v.bytesPerConnection),
+        `${v.nodeCpuSeconds.toFixed(1)} s`,
+        `${int(v.descriptorsOpen)}/${v.descriptorLimit ?? '?'}`,
+        int(v.failedAttempts) + failureKinds(v.failures),
+        v.nodeResponsive ? `yes (alarms: ${v.alarms})` : `no (${v.alarms})`,
+      ]),
+    ),
+  );
+  charts.push({
+    file: 'gateway-storm.png',
+    chart: {
+      title: `MQTT storm of ${int(x.settings.clients)} devices: resident memory per device (QoS 1 session)`,
+      yLabel: 'KiB per device',
+      categories: x.summary.map((v) => v.variant),
+      series: [{ name: 'KiB/device', values: x.summary.map((v) => v.bytesPerConnection / 1024) }],
+    },
+  });
+  charts.push({
+    file: 'gateway-connected.png',
+    chart: {
+      title: `MQTT storm: devices subscribed of ${int(x.settings.clients)}`,
+      yLabel: 'devices subscribed',
+      categories: x.summary.map((v) => v.variant),
+      series: [{ name: 'subscribed', values: x.summary.map((v) => v.subscribed) }],
+      reference: { value: x.settings.clients, label: `${int(x.settings.clients)} clients` },
+    },
+  });
+  md.push(background(x.runs.map((run) => run.otherCpuShare)));
+  md.push('![gateway storm](gateway-storm.png) ![gateway connected](gateway-connected.png)\n');
+  return { markdown: md, charts };
+}
+
+/** The two commonest reasons attempts failed, for the runs table. */
+function failureKinds(failures: Readonly<Record<string, number>>): string {
+  const top = Object.entries(failures)
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, 2);
+  return top.length === 0 ? '' : ` (${top.map(([kind, n]) => `${kind}: ${n}`).join('; ')})`;
+}
