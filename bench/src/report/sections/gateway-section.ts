@@ -12,7 +12,7 @@ export function renderGatewaySection(x: GatewayResult): ReportSection {
     `${int(x.settings.clients)} MQTT 5 devices connect at once and each subscribes to its own commands with QoS 1 (a session queue per ` +
       `device; keepalive ${x.settings.keepaliveSeconds} s; an attempt without CONNACK within ${x.settings.connectTimeoutMs / 1000} s is retried ` +
       `after a random wait of up to 1 s × 2^attempt, at most ${x.settings.backoffMaxMs / 1000} s), up to ${x.settings.deadlineSeconds} s or until ` +
-      `nothing progressed for 15 s. The devices run in ${x.settings.clientProcesses} client processes on the same machine, so both ends of every ` +
+      `nothing moved for ${x.settings.connectTimeoutMs / 1000} s. The devices run in ${x.settings.clientProcesses} client processes on the same machine, so both ends of every ` +
       `handshake share its ${x.settings.cores} cores. *fedgate profile*: a gateway of the bench fleet (broker-config's rabbitmq.conf and ` +
       `definitions, raised descriptor limit), devices log in with the shared password. *certificates over TLS*: the same profile on a TLS ` +
       `gateway, each device with its own certificate, verified, and authorised by the node's authorisation endpoint. *tokens over wss*: ` +
@@ -35,55 +35,8 @@ export function renderGatewaySection(x: GatewayResult): ReportSection {
       ]),
     ),
   );
-  md.push(
-    table(
-      [
-        'round',
-        'variant',
-        'subscribed',
-        'all subscribed (s)',
-        'devices/s',
-        'p99',
-        'memory per device',
-        'node CPU',
-        'descriptors (open/limit)',
-        'failed attempts',
-        'responsive after',
-      ],
-      x.runs.map((v) => [
-        String(v.round),
-        v.variant,
-        `${int(v.subscribed)}/${int(v.clients)}`,
-        v.seconds.toFixed(1),
-        formatRate(v.connectsPerSec),
-        formatMs(v.connectP99Ms),
-        formatBytes(v.bytesPerConnection),
-        `${v.nodeCpuSeconds.toFixed(1)} s`,
-        `${int(v.descriptorsOpen)}/${v.descriptorLimit ?? '?'}`,
-        int(v.failedAttempts) + failureKinds(v.failures),
-        v.nodeResponsive ? `yes (alarms: ${v.alarms})` : `no (${v.alarms})`,
-      ]),
-    ),
-  );
-  charts.push({
-    file: 'gateway-storm.png',
-    chart: {
-      title: `MQTT storm of ${int(x.settings.clients)} devices: resident memory per device (QoS 1 session)`,
-      yLabel: 'KiB per device',
-      categories: x.summary.map((v) => v.variant),
-      series: [{ name: 'KiB/device', values: x.summary.map((v) => v.bytesPerConnection / 1024) }],
-    },
-  });
-  charts.push({
-    file: 'gateway-connected.png',
-    chart: {
-      title: `MQTT storm: devices subscribed of ${int(x.settings.clients)}`,
-      yLabel: 'devices subscribed',
-      categories: x.summary.map((v) => v.variant),
-      series: [{ name: 'subscribed', values: x.summary.map((v) => v.subscribed) }],
-      reference: { value: x.settings.clients, label: `${int(x.settings.clients)} clients` },
-    },
-  });
+  md.push(runsTable(x));
+  charts.push(...stormCharts(x));
   md.push(background(x.runs.map((run) => run.otherCpuShare)));
   md.push('![gateway storm](gateway-storm.png) ![gateway connected](gateway-connected.png)\n');
   return { markdown: md, charts };
@@ -95,4 +48,60 @@ function failureKinds(failures: Readonly<Record<string, number>>): string {
     .sort((a, b) => b[1] - a[1])
     .slice(0, 2);
   return top.length === 0 ? '' : ` (${top.map(([kind, n]) => `${kind}: ${n}`).join('; ')})`;
+}
+
+/** One row per storm run, in the order they ran. */
+function runsTable(x: GatewayResult): string {
+  return table(
+    [
+      'round',
+      'variant',
+      'subscribed',
+      'all subscribed (s)',
+      'devices/s',
+      'p99',
+      'memory per device',
+      'node CPU',
+      'descriptors (open/limit)',
+      'failed attempts',
+      'responsive after',
+    ],
+    x.runs.map((v) => [
+      String(v.round),
+      v.variant,
+      `${int(v.subscribed)}/${int(v.clients)}`,
+      v.seconds.toFixed(1),
+      formatRate(v.connectsPerSec),
+      formatMs(v.connectP99Ms),
+      formatBytes(v.bytesPerConnection),
+      `${v.nodeCpuSeconds.toFixed(1)} s`,
+      `${int(v.descriptorsOpen)}/${v.descriptorLimit ?? '?'}`,
+      int(v.failedAttempts) + failureKinds(v.failures),
+      v.nodeResponsive ? `yes (alarms: ${v.alarms})` : `no (${v.alarms})`,
+    ]),
+  );
+}
+
+function stormCharts(x: GatewayResult): { file: string; chart: BarChart }[] {
+  return [
+    {
+      file: 'gateway-storm.png',
+      chart: {
+        title: `MQTT storm of ${int(x.settings.clients)} devices: resident memory per device (QoS 1 session)`,
+        yLabel: 'KiB per device',
+        categories: x.summary.map((v) => v.variant),
+        series: [{ name: 'KiB/device', values: x.summary.map((v) => v.bytesPerConnection / 1024) }],
+      },
+    },
+    {
+      file: 'gateway-connected.png',
+      chart: {
+        title: `MQTT storm: devices subscribed of ${int(x.settings.clients)}`,
+        yLabel: 'devices subscribed',
+        categories: x.summary.map((v) => v.variant),
+        series: [{ name: 'subscribed', values: x.summary.map((v) => v.subscribed) }],
+        reference: { value: x.settings.clients, label: `${int(x.settings.clients)} clients` },
+      },
+    },
+  ];
 }
