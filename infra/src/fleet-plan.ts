@@ -18,7 +18,7 @@ import {
 import {
   architectureOf,
   backendInstanceType,
-  DEFAULT_MEMORY_PER_CONNECTION_BYTES,
+  memoryPerDevice,
   fileDescriptorLimit,
   gatewayInstanceType,
   memoryWatermark,
@@ -55,7 +55,7 @@ export interface InfraOptions {
   readonly routerNodes?: number;
   /** @default DEFAULT_ROUTER_INSTANCE_TYPE */
   readonly routerInstanceType?: string;
-  /** Planning memory per device connection, bytes. @default DEFAULT_MEMORY_PER_CONNECTION_BYTES */
+  /** Planning memory per device connection, bytes, for every gateway. @default memoryPerDevice(gateway): by how its devices log in */
   readonly memoryPerConnectionBytes?: number;
   /** @default DEFAULT_ROOT_VOLUME_GIB */
   readonly rootVolumeGiB?: number;
@@ -68,7 +68,8 @@ export interface InfraOptions {
   readonly stateRegion?: string;
 }
 
-export interface NormalizedInfraOptions extends Required<Omit<InfraOptions, 'stateBucket' | 'stateRegion'>> {
+export interface NormalizedInfraOptions extends Required<Omit<InfraOptions, 'stateBucket' | 'stateRegion' | 'memoryPerConnectionBytes'>> {
+  readonly memoryPerConnectionBytes?: number;
   readonly state?: { readonly bucket: string; readonly region: string };
 }
 
@@ -160,7 +161,9 @@ export function normalizeInfraOptions(topology: Topology, options: InfraOptions 
     bundleUri: options.bundleUri ?? `s3://fedgate-artifacts-${topology.name}/fedgate-linux-${ARCH_PLACEHOLDER}.tar.gz`,
     routerNodes: int('routerNodes', options.routerNodes ?? DEFAULT_ROUTER_NODES, 1, 20),
     routerInstanceType: options.routerInstanceType ?? DEFAULT_ROUTER_INSTANCE_TYPE,
-    memoryPerConnectionBytes: int('memoryPerConnectionBytes', options.memoryPerConnectionBytes ?? DEFAULT_MEMORY_PER_CONNECTION_BYTES, 1024, 64 * 1024 ** 2),
+    ...(options.memoryPerConnectionBytes !== undefined
+      ? { memoryPerConnectionBytes: int('memoryPerConnectionBytes', options.memoryPerConnectionBytes, 1024, 64 * 1024 ** 2) }
+      : {}),
     rootVolumeGiB: int('rootVolumeGiB', options.rootVolumeGiB ?? DEFAULT_ROOT_VOLUME_GIB, 8, 16_384),
     ...(options.stateBucket ? { state: { bucket: options.stateBucket, region: options.stateRegion ?? topology.backend.region } } : {}),
   };
@@ -217,7 +220,7 @@ export function planFleet(topology: Topology, options: InfraOptions = {}): Fleet
   const gateways = topology.gateways.map((gateway, i): GatewayPlan => {
     const path = `gateways[${i}]`;
     const watermark = memoryWatermark(renderRabbitmqConf(topology, gateway));
-    const sizing = gatewayInstanceType(gateway, watermark, opts.memoryPerConnectionBytes);
+    const sizing = gatewayInstanceType(gateway, watermark, opts.memoryPerConnectionBytes ?? memoryPerDevice(gateway));
     if (!sizing.ok) problems.push({ path: `${path}.maxConnections`, message: sizing.reason });
     const instanceType = sizing.ok ? sizing.instanceType : 'unsized';
     const plan = clusterPlan(gateway, path, instanceType);

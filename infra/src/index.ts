@@ -13,4 +13,13 @@ export {
 } from './fleet-plan.ts';
 export { InfraError, InfraConfigError, type InfraProblem } from './errors.ts';
 export { backendStackId, gatewayStackId, dnsStackId, definitionsSecretName, runtimeSecretName, routerSecretName } from './aws-names.ts';
-export { gatewayInstanceType, connectionsPerNode, architectureOf, BACKEND_INSTANCE_TYPE, GATEWAY_FAMILY } from './instance-type.ts';
+export {
+  gatewayInstanceType,
+  connectionsPerNode,
+  architectureOf,
+  memoryPerDevice,
+  MEMORY_PER_DEVICE_BYTES,
+  BACKEND_INSTANCE_TYPE,
+  GATEWAY_FAMILY,
+  type DeviceLogin,
+} from './instance-type.ts';

@@ -2,20 +2,31 @@
  * Instance types per cluster profile. A gateway is sized by memory for its connections (many idle devices,
  * little traffic each); the backend by CPU and network for throughput. `instanceType` in the topology wins.
  */
-import type { Backend, Gateway } from '@fedgate/topology';
+import { hasDeviceLogins, type Backend, type Gateway } from '@fedgate/topology';
 
 /** The backend's "throughput" profile: 4 vCPU, 8 GiB, up to 12.5 Gbps; few connections, busy quorum queues. */
 export const BACKEND_INSTANCE_TYPE = 'c6i.xlarge';
 /** Graviton compute-optimised: the best price per connection among current families. */
 export const GATEWAY_FAMILY = 'c7g';
 /**
- * Resident memory of one device on RabbitMQ 4.0.5 (Debian 13's package, stock config): an MQTT connection with a
- * QoS 1 subscription, measured as 88 KiB per device over 10,000 devices connecting and subscribing on one node.
- * Replace it with the bench's figure for the fedgate profile when the gateway scenario measures it on 4.0.
+ * Resident memory of one device with a QoS 1 session on a gateway node (RabbitMQ 4.0.5, fedgate's profile), by how
+ * it logs in, as `fedgate bench gateway` measured it: a storm of devices connecting and subscribing at once on one
+ * node, in one run (bench/results/rabbitmq-4.0/storm-logins). A TLS connection keeps its TLS state and buffers; a
+ * WebSocket one its HTTP layer besides MQTT's.
  */
-export const MEMORY_PER_DEVICE_QOS1_RABBITMQ_4_0_BYTES = 88 * 1024;
-/** Planning memory per device connection, bytes. @default MEMORY_PER_DEVICE_QOS1_RABBITMQ_4_0_BYTES (88 KiB) */
-export const DEFAULT_MEMORY_PER_CONNECTION_BYTES = MEMORY_PER_DEVICE_QOS1_RABBITMQ_4_0_BYTES;
+export const MEMORY_PER_DEVICE_BYTES = { password: 177 * 1024, certificate: 225 * 1024, token: 294 * 1024 } as const;
+export type DeviceLogin = keyof typeof MEMORY_PER_DEVICE_BYTES;
+
+/** How a gateway's devices log in: certificates on a TLS gateway with raw MQTT, tokens on a TLS one without, else passwords. */
+export function deviceLoginOf(gateway: Gateway): DeviceLogin {
+  if (hasDeviceLogins(gateway)) return 'certificate';
+  return gateway.tls ? 'token' : 'password';
+}
+
+/** Planning memory per device on `gateway`, bytes. */
+export function memoryPerDevice(gateway: Gateway): number {
+  return MEMORY_PER_DEVICE_BYTES[deviceLoginOf(gateway)];
+}
 /** RabbitMQ's own default, used when a rendered rabbitmq.conf sets no watermark. */
 const DEFAULT_MEMORY_WATERMARK = 0.4;
 
@@ -48,7 +59,7 @@ export type SizingResult = { ok: true; instanceType: string } | { ok: false; rea
  * The smallest c7g whose memory below the watermark holds `connectionsPerNode` connections. Fails (with the numbers)
  * when even the largest size cannot, so the topology asks for more nodes instead of an undersized fleet.
  */
-export function gatewayInstanceType(gateway: Gateway, watermark: number, memoryPerConnectionBytes = DEFAULT_MEMORY_PER_CONNECTION_BYTES): SizingResult {
+export function gatewayInstanceType(gateway: Gateway, watermark: number, memoryPerConnectionBytes = memoryPerDevice(gateway)): SizingResult {
   if (gateway.instanceType) return { ok: true, instanceType: gateway.instanceType };
   const perNode = connectionsPerNode(gateway);
   const neededGiB = (perNode * memoryPerConnectionBytes) / watermark / GIB;

@@ -7,8 +7,9 @@ import {
   gatewayInstanceType,
   fileDescriptorLimit,
   memoryWatermark,
-  DEFAULT_MEMORY_PER_CONNECTION_BYTES,
-  MEMORY_PER_DEVICE_QOS1_RABBITMQ_4_0_BYTES,
+  MEMORY_PER_DEVICE_BYTES,
+  deviceLoginOf,
+  memoryPerDevice,
 } from '../src/instance-type.ts';
 import { subnetLayout } from '../src/subnet-layout.ts';
 import { boundedName } from '../src/aws-names.ts';
@@ -31,21 +32,36 @@ function planProblems(text: string, options = {}): string[] {
 
 describe('infra - fleet plan', () => {
   it('sizes a gateway for its connections with one node down, below the memory watermark', () => {
-    assert.deepEqual(gatewayInstanceType(gateway({ maxConnections: 100_000, nodes: 3 }), 0.5), { ok: true, instanceType: 'c7g.2xlarge' });
-    assert.deepEqual(gatewayInstanceType(gateway({ maxConnections: 50_000, nodes: 3 }), 0.5), { ok: true, instanceType: 'c7g.xlarge' });
-    assert.deepEqual(gatewayInstanceType(gateway({ maxConnections: 5_000, nodes: 1 }), 0.5), { ok: true, instanceType: 'c7g.large' });
+    const kib88 = 88 * 1024;
+    assert.deepEqual(gatewayInstanceType(gateway({ maxConnections: 100_000, nodes: 3 }), 0.5, kib88), { ok: true, instanceType: 'c7g.2xlarge' });
+    assert.deepEqual(gatewayInstanceType(gateway({ maxConnections: 50_000, nodes: 3 }), 0.5, kib88), { ok: true, instanceType: 'c7g.xlarge' });
+    assert.deepEqual(gatewayInstanceType(gateway({ maxConnections: 5_000, nodes: 1 }), 0.5, kib88), { ok: true, instanceType: 'c7g.large' });
     // A lower watermark leaves less memory for connections: the same load needs the next size
     // (20,000 devices per node × 88 KiB = 1.7 GiB: 3.4 GiB below 0.5 fits 4 GiB, 4.2 GiB below 0.4 does not).
-    assert.deepEqual(gatewayInstanceType(gateway({ maxConnections: 40_000, nodes: 3 }), 0.5), { ok: true, instanceType: 'c7g.large' });
-    assert.deepEqual(gatewayInstanceType(gateway({ maxConnections: 40_000, nodes: 3 }), 0.4), { ok: true, instanceType: 'c7g.xlarge' });
-    assert.equal(DEFAULT_MEMORY_PER_CONNECTION_BYTES, MEMORY_PER_DEVICE_QOS1_RABBITMQ_4_0_BYTES, 'sizing uses the measured 4.0 figure');
+    assert.deepEqual(gatewayInstanceType(gateway({ maxConnections: 40_000, nodes: 3 }), 0.5, kib88), { ok: true, instanceType: 'c7g.large' });
+    assert.deepEqual(gatewayInstanceType(gateway({ maxConnections: 40_000, nodes: 3 }), 0.4, kib88), { ok: true, instanceType: 'c7g.xlarge' });
     assert.deepEqual(gatewayInstanceType(gateway({ instanceType: 'm7g.large' }), 0.5), { ok: true, instanceType: 'm7g.large' });
+  });
+
+  it('sizes each gateway by how its devices log in: certificates and tokens cost more memory than passwords', () => {
+    const plain = gateway({ maxConnections: 150_000, nodes: 3, tls: false, protocols: ['mqtt'] });
+    const certificates = gateway({ maxConnections: 150_000, nodes: 3, tls: true, protocols: ['mqtt'] });
+    const browsers = gateway({ maxConnections: 150_000, nodes: 3, tls: true, protocols: ['web-mqtt'] });
+    assert.deepEqual([plain, certificates, browsers].map(deviceLoginOf), ['password', 'certificate', 'token']);
+    assert.equal(memoryPerDevice(certificates), MEMORY_PER_DEVICE_BYTES.certificate);
+    assert.ok(MEMORY_PER_DEVICE_BYTES.certificate > MEMORY_PER_DEVICE_BYTES.password);
+    const size = (g: typeof plain) => {
+      const sized = gatewayInstanceType(g, 0.4);
+      assert.ok(sized.ok);
+      return ['large', 'xlarge', '2xlarge', '4xlarge', '8xlarge', '12xlarge', '16xlarge'].indexOf(sized.instanceType.split('.')[1]!);
+    };
+    assert.ok(size(certificates) > size(plain), 'a certificate gateway of the same size gets a larger instance');
   });
 
   it('refuses a gateway no single instance can hold, naming the field and the numbers', () => {
     const text = ACME_TEXT.replace(LAST_GATEWAY_MAX_CONNECTIONS, 'maxConnections: 2000000\n');
     assert.deepEqual(planProblems(text), [
-      'gateways[2].maxConnections: 1000000 connections per node need 167.8 GiB below a 0.5 memory watermark; the largest c7g (16xlarge, 128 GiB) cannot hold them: add nodes or set instanceType',
+      'gateways[2].maxConnections: 1000000 connections per node need 429.2 GiB below a 0.5 memory watermark; the largest c7g (16xlarge, 128 GiB) cannot hold them: add nodes or set instanceType',
     ]);
   });
 
