@@ -48,8 +48,10 @@ export interface StormRun {
   readonly connectP99Ms: number;
   readonly rssBeforeBytes: number;
   readonly rssAfterBytes: number;
-  /** Resident memory the storm added, per device subscribed (its connection and QoS 1 session). */
+  /** Resident memory the storm added, per device subscribed (its connection and QoS 1 session), right after it. */
   readonly bytesPerConnection: number;
+  /** The same once the node's resident set stopped moving, the devices still connected: a device's steady cost. */
+  readonly bytesPerDeviceSettled?: number;
   /** Connections held per GiB of the node's resident memory after the storm. */
   readonly connectionsPerGiB: number;
   readonly descriptorLimit: number | undefined;
@@ -74,6 +76,7 @@ export interface GatewayVariantSummary {
   readonly seconds: number;
   readonly connectsPerSec: number;
   readonly bytesPerConnection: number;
+  readonly bytesPerDeviceSettled: number;
   readonly connectionsPerGiB: number;
   /** CPU per subscribed device: the node's, its authorisation endpoint's and the clients'. */
   readonly cpuMsPerDevice: number;
@@ -160,6 +163,7 @@ async function storm(target: StormTarget, variant: GatewayVariant, round: number
   const rssAfter = residentBytes(pid);
   const cpu = stopCpu();
   const health = await nodeHealth(target.admin);
+  const rssSettled = await settledResidentBytes(pid);
   const run: StormRun = {
     variant,
     round,
@@ -176,6 +180,7 @@ async function storm(target: StormTarget, variant: GatewayVariant, round: number
     rssBeforeBytes: rssBefore,
     rssAfterBytes: rssAfter,
     bytesPerConnection: subscribed > 0 ? (rssAfter - rssBefore) / subscribed : Number.NaN,
+    bytesPerDeviceSettled: subscribed > 0 ? (rssSettled - rssBefore) / subscribed : Number.NaN,
     connectionsPerGiB: devices.connected() / (rssAfter / GIB),
     descriptorLimit: descriptorLimit(pid),
     descriptorsOpen: openDescriptors(pid),
@@ -189,6 +194,23 @@ async function storm(target: StormTarget, variant: GatewayVariant, round: number
   await devices.stop();
   await calmDown(target, descriptorsBefore);
   return run;
+}
+
+/**
+ * The node's resident set once it stops moving (two samples 2 s apart within 1 %), at most a minute: right after a
+ * storm the node still holds what the burst needed (presence events on their way to the backend, its allocators'
+ * peak), which is not what each device costs it.
+ */
+async function settledResidentBytes(pid: number): Promise<number> {
+  const until = performance.now() + 60_000;
+  let last = residentBytes(pid);
+  while (performance.now() < until) {
+    await new Promise((r) => setTimeout(r, 2_000));
+    const now = residentBytes(pid);
+    if (Math.abs(now - last) <= last * 0.01) return now;
+    last = now;
+  }
+  return last;
 }
 
 /** Every client gone, the node's descriptors back near where they were, and every session queue expired. */
@@ -253,6 +275,7 @@ function summarise(runs: readonly StormRun[]): GatewayVariantSummary[] {
       otherCpuShare: med((r) => r.otherCpuShare),
       connectsPerSec: med((r) => r.connectsPerSec),
       bytesPerConnection: med((r) => r.bytesPerConnection),
+      bytesPerDeviceSettled: med((r) => r.bytesPerDeviceSettled ?? Number.NaN),
       connectionsPerGiB: med((r) => r.connectionsPerGiB),
     };
   });

@@ -13,10 +13,10 @@ export function assessGatewayTargets(g: GatewayResult): TargetOutcome[] {
     out.push(
       evaluateTarget(
         TARGETS.gatewayMemory,
-        kib(profile.bytesPerConnection),
-        `stock ${formatBytes(stock.bytesPerConnection)} per device in the same run: each device holds a connection process, its session's ` +
+        kib(profile.bytesPerDeviceSettled),
+        `once the node settled (${formatBytes(profile.bytesPerConnection)} right after the storm); stock ${formatBytes(stock.bytesPerDeviceSettled)} per device in the same run: each device holds a connection process, its session's ` +
           `classic queue process and binding, and their management metrics; the profile's settings move this by ` +
-          `${formatShare(Math.abs(1 - profile.bytesPerConnection / stock.bytesPerConnection))}`,
+          `${formatShare(Math.abs(1 - profile.bytesPerDeviceSettled / stock.bytesPerDeviceSettled))}`,
       ),
     );
     out.push(

@@ -18,17 +18,27 @@ export function renderGatewaySection(x: GatewayResult): ReportSection {
       `gateway, each device with its own certificate, verified, and authorised by the node's authorisation endpoint. *tokens over wss*: ` +
       `browser apps on a web gateway, MQTT over secure WebSockets with a signed token each. *stock*: the same plugins, listeners only, guest ` +
       `login, the descriptor limit of the package's systemd unit. Memory is the node's resident set (/proc) before and after the storm, ` +
-      `per device subscribed; time runs to the last device subscribed; CPU per device is split into the node, the authorisation endpoint ` +
+      `per device subscribed, right after the storm and once it stopped moving; time runs to the last device subscribed; CPU per device is split into the node, the authorisation endpoint ` +
       `and the clients.\n`,
   );
   md.push(
     table(
-      ['variant', 'subscribed', 'all subscribed (s)', 'memory per device', 'node CPU per device', 'endpoint CPU per device', 'client CPU per device'],
+      [
+        'variant',
+        'subscribed',
+        'all subscribed (s)',
+        'memory per device',
+        'once settled',
+        'node CPU per device',
+        'endpoint CPU per device',
+        'client CPU per device',
+      ],
       x.summary.map((v) => [
         v.variant,
         `${int(v.subscribed)}/${int(x.settings.clients)}`,
         v.seconds.toFixed(1),
         formatBytes(v.bytesPerConnection),
+        formatBytes(v.bytesPerDeviceSettled ?? Number.NaN),
         formatMs(v.cpuMsPerDevice),
         formatMs(v.authzCpuMsPerDevice),
         formatMs(v.clientCpuMsPerDevice),
