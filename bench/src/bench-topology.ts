@@ -4,9 +4,19 @@
 import { stringify } from 'yaml';
 import { parseTopology, type Topology, type TopologyInput } from '@fedgate/topology';
 
-/** The topology's name, which names every Erlang node: `bench`, or `bench-<offset>` beside another bench. */
+/** A generated fleet's name, which names every Erlang node: `base`, or `base-<offset>` beside another bench. */
+export function shiftedName(base: string, portOffset: number): string {
+  return portOffset === 0 ? base : `${base}-${portOffset}`;
+}
+
+/** Pure: every port of `ports` moved up by `portOffset`. */
+export function shiftPorts<T extends Record<string, number>>(ports: T, portOffset: number): { [K in keyof T]: number } {
+  return Object.fromEntries(Object.entries(ports).map(([name, port]) => [name, port + portOffset])) as { [K in keyof T]: number };
+}
+
+/** The bench fleet's name: `bench`, or `bench-<offset>`. */
 export function benchTopologyName(portOffset: number): string {
-  return portOffset === 0 ? 'bench' : `bench-${portOffset}`;
+  return shiftedName('bench', portOffset);
 }
 /** Generated passwords of the bench fleet, relative to the checkout. */
 export const BENCH_SECRETS_FILE = '.fedgate/bench-secrets.json';
@@ -74,6 +84,5 @@ export type StockNodePorts = { readonly [K in keyof typeof STOCK_NODE_PORTS]: nu
 
 /** The stock node's ports moved up by the port offset, like the fleet's. */
 export function stockNodePorts(portOffset: number): StockNodePorts {
-  const moved = Object.entries(STOCK_NODE_PORTS).map(([name, port]) => [name, port + portOffset]);
-  return Object.fromEntries(moved) as unknown as StockNodePorts;
+  return shiftPorts(STOCK_NODE_PORTS, portOffset);
 }

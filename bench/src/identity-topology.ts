@@ -4,17 +4,13 @@
 // like theirs by FEDGATE_BENCH_PORT_OFFSET.
 import { stringify } from 'yaml';
 import { parseTopology, type Topology, type TopologyInput } from '@fedgate/topology';
+import { shiftPorts, shiftedName } from './bench-topology.ts';
 
 export const IDENTITY_TOPOLOGY_NAME = 'bench-identity';
 /** Generated passwords of the identity fleet, relative to the checkout. */
 export const IDENTITY_SECRETS_FILE = '.fedgate/bench-identity-secrets.json';
 export const CERTIFICATE_GATEWAY = 'certs';
 export const TOKEN_GATEWAY = 'web';
-
-/** Pure: every port of `ports` plus `offset`. */
-function shiftPorts<T extends Record<string, number>>(ports: T, offset: number): T {
-  return Object.fromEntries(Object.entries(ports).map(([name, port]) => [name, port + offset])) as T;
-}
 
 export function identityTopologyInput(maxConnections: number, secretsPathFromTopology: string, offset = 0): TopologyInput {
   const gateway = (i: number, name: string, protocols: ('mqtt' | 'web-mqtt')[]) => ({
@@ -43,7 +39,7 @@ export function identityTopologyInput(maxConnections: number, secretsPathFromTop
   });
   return {
     // Node names are machine-wide: a shifted fleet needs names of its own.
-    name: offset === 0 ? IDENTITY_TOPOLOGY_NAME : `${IDENTITY_TOPOLOGY_NAME}-${offset}`,
+    name: shiftedName(IDENTITY_TOPOLOGY_NAME, offset),
     vhost: '/',
     backend: {
       name: 'core',

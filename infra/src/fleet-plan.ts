@@ -15,15 +15,7 @@ import {
   routerSecretName,
   runtimeSecretName,
 } from './aws-names.ts';
-import {
-  architectureOf,
-  backendInstanceType,
-  memoryPerDevice,
-  fileDescriptorLimit,
-  gatewayInstanceType,
-  memoryWatermark,
-  type Architecture,
-} from './instance-type.ts';
+import { architectureOf, backendInstanceType, fileDescriptorLimit, gatewayInstanceType, memoryWatermark, type Architecture } from './instance-type.ts';
 import { MAX_AZ_COUNT, MAX_VPC_PREFIX, MIN_VPC_PREFIX, subnetLayout, type SubnetLayout } from './subnet-layout.ts';
 import { ARCH_PLACEHOLDER, bundleLocation, releaseArchitecture, type BundleLocation } from './release/release-files.ts';
 
@@ -220,7 +212,7 @@ export function planFleet(topology: Topology, options: InfraOptions = {}): Fleet
   const gateways = topology.gateways.map((gateway, i): GatewayPlan => {
     const path = `gateways[${i}]`;
     const watermark = memoryWatermark(renderRabbitmqConf(topology, gateway));
-    const sizing = gatewayInstanceType(gateway, watermark, opts.memoryPerConnectionBytes ?? memoryPerDevice(gateway));
+    const sizing = gatewayInstanceType(gateway, watermark, opts.memoryPerConnectionBytes);
     if (!sizing.ok) problems.push({ path: `${path}.maxConnections`, message: sizing.reason });
     const instanceType = sizing.ok ? sizing.instanceType : 'unsized';
     const plan = clusterPlan(gateway, path, instanceType);
