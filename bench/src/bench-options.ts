@@ -11,6 +11,22 @@ export const DEFAULT_GATEWAYS = 3;
 export const DEFAULT_RESULTS_DIR = 'bench-results';
 /** Devices connecting at once in each storm of the gateway scenario: a region's devices after an outage. @default 10000 */
 export const DEFAULT_STORM_CLIENTS = 10_000;
+/**
+ * The kinds of login a storm can use, by the name `--storm-logins` takes: the fedgate profile with the shared
+ * password, a stock node, device certificates over TLS, app tokens over secure WebSockets.
+ */
+export const STORM_LOGINS = {
+  password: 'fedgate profile',
+  stock: 'stock',
+  certificate: 'certificates over TLS',
+  token: 'tokens over wss',
+} as const;
+export type StormLoginKind = keyof typeof STORM_LOGINS;
+export type GatewayVariant = (typeof STORM_LOGINS)[StormLoginKind];
+/** Every variant, in the order a round runs them. */
+export const GATEWAY_VARIANTS = Object.values(STORM_LOGINS) as readonly GatewayVariant[];
+/** How long a storm's device waits for CONNACK before it gives the attempt up and retries: a device's default. @default 60 */
+export const DEFAULT_STORM_CONNECT_TIMEOUT_SECONDS = 60;
 /** Body of every command the bench sends, in bytes: a small device command. @default 256 */
 export const DEFAULT_MESSAGE_BYTES = 256;
 /** Added to every port of the bench fleet and the stock node, so a second checkout can run the bench at once. */
@@ -31,6 +47,10 @@ export interface BenchOptions {
   readonly rounds?: number;
   /** Devices in each storm of the gateway scenario. @default DEFAULT_STORM_CLIENTS */
   readonly stormClients?: number;
+  /** Which kinds of login storm the gateway, by STORM_LOGINS key. @default all of them */
+  readonly stormLogins?: readonly string[];
+  /** A storm device's connect timeout in seconds. @default DEFAULT_STORM_CONNECT_TIMEOUT_SECONDS */
+  readonly stormConnectTimeoutSeconds?: number;
   /** Root of the checkout; state goes to `<cwd>/.fedgate/bench`. @default process.cwd() */
   readonly cwd?: string;
   /** Added to every port of the bench fleet and the stock node; non-zero also renames its nodes. @default FEDGATE_BENCH_PORT_OFFSET, else 0 */
@@ -61,7 +81,13 @@ export interface BenchPlan {
    */
   readonly router: { readonly messages: number; readonly rounds: number; readonly pacedRounds: number; readonly pacedSeconds: number };
   readonly routing: { readonly devicesPerGateway: number; readonly commands: number };
-  readonly gateway: { readonly clients: number; readonly rounds: number; readonly deadlineSeconds: number };
+  readonly gateway: {
+    readonly clients: number;
+    readonly rounds: number;
+    readonly deadlineSeconds: number;
+    readonly variants: readonly GatewayVariant[];
+    readonly connectTimeoutMs: number;
+  };
   readonly directory: { readonly sizes: readonly number[]; readonly lookups: number; readonly updates: number };
   /** Last: it leaves a million devices in the backend's presence log and snapshot stream. */
   readonly coldStart: { readonly devices: number; readonly churn: number; readonly rounds: number };
@@ -89,6 +115,19 @@ function portOffsetOf(options: BenchOptions, env: NodeJS.ProcessEnv): number | u
   if (options.portOffset !== undefined) return options.portOffset;
   const text = env[PORT_OFFSET_ENV];
   return text === undefined || text === '' ? undefined : Number(text);
+}
+
+/** The variants of the named kinds of login, in round order; every one when none is named. */
+function stormVariantsOf(kinds: readonly string[] | undefined): GatewayVariant[] {
+  if (kinds === undefined || kinds.length === 0) return [...GATEWAY_VARIANTS];
+  const unknown = kinds.filter((k) => !Object.hasOwn(STORM_LOGINS, k));
+  if (unknown.length > 0) {
+    throw new BenchError(
+      'BENCH_INVALID_OPTIONS',
+      `storm-logins must name ${Object.keys(STORM_LOGINS).join(', ')}; got ${unknown.map((k) => JSON.stringify(k)).join(', ')}`,
+    );
+  }
+  return GATEWAY_VARIANTS.filter((v) => kinds.some((k) => STORM_LOGINS[k as StormLoginKind] === v));
 }
 
 /** Pure: options → plan. Throws BENCH_INVALID_OPTIONS naming the field, the allowed values and what it got. */
@@ -128,6 +167,8 @@ export function planBench(options: BenchOptions, now = new Date(), env: NodeJS.P
       clients: int('storm-clients', options.stormClients, DEFAULT_STORM_CLIENTS, 100, 50_000),
       rounds: quick ? 1 : 2,
       deadlineSeconds: quick ? 420 : 600,
+      variants: stormVariantsOf(options.stormLogins),
+      connectTimeoutMs: int('storm-connect-timeout', options.stormConnectTimeoutSeconds, DEFAULT_STORM_CONNECT_TIMEOUT_SECONDS, 5, 1_800) * 1000,
     },
     directory: { sizes: [100_000, 1_000_000], lookups: quick ? 500_000 : 2_000_000, updates: quick ? 500_000 : 2_000_000 },
     coldStart: { devices: quick ? 100_000 : 1_000_000, churn: 1_000, rounds: quick ? 2 : 3 },

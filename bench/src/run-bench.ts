@@ -146,6 +146,7 @@ async function runScenarios(plan: BenchPlan, cwd: string, options: RunBenchOptio
       ...(identity ? { identity } : {}),
       collectors: new CollectorRegistry(),
       progress,
+      ...(options.signal ? { signal: options.signal } : {}),
     };
     for (const name of withFleet) await attempt(name, () => runFleetScenario(name, ctx, scenarios, stormFailure));
     return { scenarios, failures, machine: await machineInfo(fleet) };

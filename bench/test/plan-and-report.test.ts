@@ -38,6 +38,16 @@ describe('bench - plan', () => {
     assert.throws(() => planBench({ rounds: 0 }), /rounds must be an integer from 1 to 10, got 0/);
   });
 
+  it('storms with every kind of login unless told which, in round order, and with the device connect timeout given', () => {
+    assert.deepEqual(planBench({}).gateway.variants, ['fedgate profile', 'stock', 'certificates over TLS', 'tokens over wss']);
+    assert.equal(planBench({}).gateway.connectTimeoutMs, 60_000);
+    const some = planBench({ stormLogins: ['token', 'password'], stormConnectTimeoutSeconds: 600 }).gateway;
+    assert.deepEqual(some.variants, ['fedgate profile', 'tokens over wss']);
+    assert.equal(some.connectTimeoutMs, 600_000);
+    assert.throws(() => planBench({ stormLogins: ['password', 'kerberos'] }), /storm-logins must name password, stock, certificate, token; got "kerberos"/);
+    assert.throws(() => planBench({ stormConnectTimeoutSeconds: 2 }), /storm-connect-timeout must be an integer from 5 to 1800, got 2/);
+  });
+
   it('takes the port offset from FEDGATE_BENCH_PORT_OFFSET, 0 without it, and refuses one that is not a port shift', () => {
     const now = new Date();
     assert.equal(planBench({}, now, {}).portOffset, 0);

@@ -9,23 +9,25 @@ import { formatBytes, formatRate, formatRatio, formatShare } from '../format-fig
 import { median, percentile } from '../percentiles.ts';
 import { pairedRatio, type PairedRatio } from '../paired-ratio.ts';
 import { descriptorLimit, openDescriptors, residentBytes, startCpuMeter } from '../proc-stat.ts';
+import { memoryByUse, perDeviceByUse, type MemoryByUse } from '../node-memory.ts';
 import { authorisationEndpointPid, certificateLogins, tokenLogins } from '../identity-fleet.ts';
 import { CERTIFICATE_GATEWAY, TOKEN_GATEWAY } from '../identity-topology.ts';
 import { startStormClients, type StormClients } from '../storm/storm-clients.ts';
 import type { StormClientSettings, StormLogin } from '../storm/storm-protocol.ts';
+import { GATEWAY_VARIANTS, type GatewayVariant } from '../bench-options.ts';
 import type { ScenarioContext } from './scenario-context.ts';
 
-export const GATEWAY_VARIANTS = ['fedgate profile', 'stock', 'certificates over TLS', 'tokens over wss'] as const;
-export type GatewayVariant = (typeof GATEWAY_VARIANTS)[number];
 const GIB = 1024 ** 3;
 /** How a storm's devices behave: what a well-behaved device does after an outage. */
-const DEVICE_SETTINGS: Omit<StormClientSettings, 'ca'> = {
+const DEVICE_SETTINGS: Omit<StormClientSettings, 'ca' | 'connectTimeoutMs'> = {
   keepaliveSeconds: 120,
-  connectTimeoutMs: 60_000,
+  attemptsInFlight: 100,
   backoffBaseMs: 1_000,
   backoffMaxMs: 30_000,
-  // Sessions expire this long after their device leaves, so the node is clean for the next variant.
-  sessionExpirySeconds: 20,
+  // Long enough to outlast a storm: a session queue expires this long after it was declared unless its device
+  // consumes from it, and on a node busy for minutes that gap is long (at 20 s, 3,001 of 10,000 certificate
+  // devices found their queue gone when binding it, retried, and the node spiralled). calmDown sweeps them after.
+  sessionExpirySeconds: 900,
 };
 
 export interface StormRun {
@@ -52,6 +54,8 @@ export interface StormRun {
   readonly bytesPerConnection: number;
   /** The same once the node's resident set stopped moving, the devices still connected: a device's steady cost. */
   readonly bytesPerDeviceSettled?: number;
+  /** The settled cost per device by use, as the node accounts for it (uses that moved ≥ 1 KiB per device). */
+  readonly settledByUse?: MemoryByUse;
   /** Connections held per GiB of the node's resident memory after the storm. */
   readonly connectionsPerGiB: number;
   readonly descriptorLimit: number | undefined;
@@ -78,6 +82,8 @@ export interface GatewayVariantSummary {
   readonly bytesPerConnection: number;
   readonly bytesPerDeviceSettled: number;
   readonly connectionsPerGiB: number;
+  /** Where the settled cost goes, by the node's accounting, in the run with the median settled cost. */
+  readonly settledByUse?: MemoryByUse;
   /** CPU per subscribed device: the node's, its authorisation endpoint's and the clients'. */
   readonly cpuMsPerDevice: number;
   readonly authzCpuMsPerDevice: number;
@@ -94,6 +100,8 @@ export interface GatewayResult {
     deadlineSeconds: number;
     keepaliveSeconds: number;
     connectTimeoutMs: number;
+    /** Attempts each client process runs at once (absent in runs before it existed: unbounded). */
+    attemptsInFlight?: number;
     backoffMaxMs: number;
     clientProcesses: number;
     cores: number;
@@ -132,31 +140,71 @@ async function nodeHealth(admin: ManagementClient): Promise<{ responsive: boolea
  * an attempt) for a connect timeout: as long as a device waits for its answer. Subscriptions trail connections by
  * tens of seconds in a TLS storm, so a shorter quiet spell is not a stall.
  */
-async function awaitStorm(devices: StormClients, clients: number, deadlineSeconds: number): Promise<void> {
+async function awaitStorm(devices: StormClients, clients: number, { deadlineSeconds, connectTimeoutMs, signal, progress }: StormPlan): Promise<void> {
   const deadline = performance.now() + deadlineSeconds * 1000;
   const moved = () => devices.subscribedAtEpochMs.length + devices.connected() + devices.failedAttempts();
   let seen = moved();
   let quietSince = performance.now();
-  while (devices.subscribedAtEpochMs.length < clients && performance.now() < deadline && performance.now() - quietSince < DEVICE_SETTINGS.connectTimeoutMs) {
+  let reportedAt = performance.now();
+  while (
+    devices.subscribedAtEpochMs.length < clients &&
+    performance.now() < deadline &&
+    performance.now() - quietSince < connectTimeoutMs &&
+    !signal?.aborted
+  ) {
     await new Promise((r) => setTimeout(r, 100));
     if (moved() !== seen) [seen, quietSince] = [moved(), performance.now()];
+    if (performance.now() - reportedAt >= STORM_PROGRESS_EVERY_MS) {
+      reportedAt = performance.now();
+      progress(
+        `gateway: ${((Date.now() - devices.startedAtEpochMs) / 1000).toFixed(0)} s: ${devices.subscribedAtEpochMs.length}/${clients} subscribed, ` +
+          `${devices.connected()} connected, ${devices.failedAttempts()} failed attempts${failureKinds(devices.failures())}`,
+      );
+    }
   }
 }
 
-async function storm(target: StormTarget, variant: GatewayVariant, round: number, deadlineSeconds: number): Promise<StormRun> {
+interface StormPlan {
+  readonly round: number;
+  readonly deadlineSeconds: number;
+  readonly connectTimeoutMs: number;
+  readonly signal?: AbortSignal | undefined;
+  readonly progress: (line: string) => void;
+}
+
+/** How often a running storm reports where it is. */
+const STORM_PROGRESS_EVERY_MS = 15_000;
+
+/** The commonest reason attempts failed, for progress lines. */
+function failureKinds(failures: Readonly<Record<string, number>>): string {
+  const [top] = Object.entries(failures).sort((a, b) => b[1] - a[1]);
+  return top ? ` (most: ${top[0]}: ${top[1]})` : '';
+}
+
+async function storm(target: StormTarget, variant: GatewayVariant, plan: StormPlan): Promise<StormRun> {
   const { pid, logins } = target;
   const clients = logins.length;
+  await sweepSessions(target.admin);
   const rssBefore = residentBytes(pid);
+  const byUseBefore = await memoryByUse(target.admin);
   const descriptorsBefore = openDescriptors(pid);
   // All at once, like devices after an outage, spread over one client process per core.
-  const devices = await startStormClients(logins, { ...DEVICE_SETTINGS, ...(target.ca ? { ca: target.ca } : {}) }, cpus().length);
+  const devices = await startStormClients(
+    logins,
+    { ...DEVICE_SETTINGS, connectTimeoutMs: plan.connectTimeoutMs, ...(target.ca ? { ca: target.ca } : {}) },
+    cpus().length,
+  );
   const stopCpu = startCpuMeter([
     { label: 'node', pids: () => [pid] },
     { label: 'authz', pids: () => target.helperPids },
     { label: 'clients', pids: () => devices.pids },
     { label: 'bench', pids: () => [process.pid] },
   ]);
-  await awaitStorm(devices, clients, deadlineSeconds);
+  await awaitStorm(devices, clients, plan);
+  if (plan.signal?.aborted) {
+    await devices.stop();
+    plan.signal.throwIfAborted();
+  }
   const sinceStart = [...devices.subscribedAtEpochMs].map((t) => t - devices.startedAtEpochMs).sort((a, b) => a - b);
   const seconds = (sinceStart.at(-1) ?? Date.now() - devices.startedAtEpochMs) / 1000;
   const subscribed = sinceStart.length;
@@ -164,9 +212,10 @@ async function storm(target: StormTarget, variant: GatewayVariant, round: number
   const cpu = stopCpu();
   const health = await nodeHealth(target.admin);
   const rssSettled = await settledResidentBytes(pid);
+  const byUseSettled = await memoryByUse(target.admin);
   const run: StormRun = {
     variant,
-    round,
+    round: plan.round,
     clients,
     connected: devices.connected(),
     subscribed,
@@ -181,6 +230,7 @@ async function storm(target: StormTarget, variant: GatewayVariant, round: number
     rssAfterBytes: rssAfter,
     bytesPerConnection: subscribed > 0 ? (rssAfter - rssBefore) / subscribed : Number.NaN,
     bytesPerDeviceSettled: subscribed > 0 ? (rssSettled - rssBefore) / subscribed : Number.NaN,
+    settledByUse: perDeviceByUse(byUseBefore, byUseSettled, subscribed),
     connectionsPerGiB: devices.connected() / (rssAfter / GIB),
     descriptorLimit: descriptorLimit(pid),
     descriptorsOpen: openDescriptors(pid),
@@ -217,13 +267,30 @@ async function settledResidentBytes(pid: number): Promise<number> {
 async function calmDown(target: StormTarget, descriptorsBefore: number): Promise<void> {
   const calm = performance.now() + 30_000;
   while (performance.now() < calm && openDescriptors(target.pid) > descriptorsBefore + 50) await new Promise((r) => setTimeout(r, 250));
-  const sessionsGone = performance.now() + (DEVICE_SETTINGS.sessionExpirySeconds + 60) * 1000;
-  while (performance.now() < sessionsGone && (await sessionQueues(target.admin)) > 0) await new Promise((r) => setTimeout(r, 1_000));
+  await sweepSessions(target.admin);
 }
+
+/**
+ * Removes storm sessions without devices: those of the storm that just ended, and those an interrupted run left
+ * on the node (durable, they come back with it, and a node holding thousands of them is not a clean start). A policy
+ * of higher priority lets them expire a second after their device left.
+ */
+async function sweepSessions(admin: ManagementClient): Promise<void> {
+  if ((await sessionQueues(admin)) === 0) return;
+  const sweep = `/policies/${encodeURIComponent(STORM_VHOST)}/fedgate-bench-storm-sweep`;
+  await admin.put(sweep, { pattern: `^${STORM_QUEUE_PREFIX}`, 'apply-to': 'queues', priority: 1000, definition: { expires: 1000 } });
+  const sessionsGone = performance.now() + 120_000;
+  while (performance.now() < sessionsGone && (await sessionQueues(admin)) > 0) await new Promise((r) => setTimeout(r, 1_000));
+  await admin.delete(sweep);
+}
+
+/** Where the storm's devices live, and the name their session queues start with. */
+const STORM_VHOST = '/';
+const STORM_QUEUE_PREFIX = 'mqtt-subscription-storm-';
 
 /** Session queues the storm left (paged query: the node counts them, nothing is listed). */
 async function sessionQueues(admin: ManagementClient): Promise<number> {
-  const page = await admin.get<{ filtered_count?: number }>('/queues?page=1&page_size=1&name=mqtt-subscription-storm-&use_regex=false').catch(() => undefined);
+  const page = await admin.get<{ filtered_count?: number }>(`/queues?page=1&page_size=1&name=${STORM_QUEUE_PREFIX}&use_regex=false`).catch(() => undefined);
   return page?.filtered_count ?? 0;
 }
 
@@ -258,9 +325,15 @@ async function gatewayTargets(ctx: ScenarioContext): Promise<Record<GatewayVaria
   };
 }
 
+/** The run whose figure is the median (the lower middle of an even count). */
+function medianRun(runs: readonly StormRun[], figure: (r: StormRun) => number): StormRun | undefined {
+  const sorted = [...runs].sort((a, b) => figure(a) - figure(b));
+  return sorted[Math.floor((sorted.length - 1) / 2)];
+}
+
 function summarise(runs: readonly StormRun[]): GatewayVariantSummary[] {
   const perDeviceMs = (seconds: number, r: StormRun) => (seconds * 1000) / Math.max(1, r.subscribed);
-  return GATEWAY_VARIANTS.map((variant) => {
+  return GATEWAY_VARIANTS.filter((variant) => runs.some((r) => r.variant === variant)).map((variant) => {
     const of = runs.filter((r) => r.variant === variant);
     const med = (value: (r: StormRun) => number) => median(of.map(value));
     return {
@@ -277,20 +350,21 @@ function summarise(runs: readonly StormRun[]): GatewayVariantSummary[] {
       bytesPerConnection: med((r) => r.bytesPerConnection),
       bytesPerDeviceSettled: med((r) => r.bytesPerDeviceSettled ?? Number.NaN),
       connectionsPerGiB: med((r) => r.connectionsPerGiB),
+      settledByUse: medianRun(of, (r) => r.bytesPerDeviceSettled ?? Number.NaN)?.settledByUse ?? {},
     };
   });
 }
 
 export async function runGatewayScenario(ctx: ScenarioContext): Promise<GatewayResult> {
-  const { clients, deadlineSeconds, rounds } = ctx.plan.gateway;
+  const { clients, deadlineSeconds, rounds, variants, connectTimeoutMs } = ctx.plan.gateway;
   const targets = await gatewayTargets(ctx);
   const runs: StormRun[] = [];
   for (let round = 1; round <= rounds; round++) {
     // Alternate the order each round, so neither variant always meets the node (or the machine) first.
-    const order = round % 2 === 1 ? GATEWAY_VARIANTS : [...GATEWAY_VARIANTS].reverse();
+    const order = round % 2 === 1 ? variants : [...variants].reverse();
     for (const variant of order) {
       ctx.progress(`gateway: round ${round}/${rounds} ${variant}: ${clients} MQTT devices at once`);
-      const run = await storm(targets[variant], variant, round, deadlineSeconds);
+      const run = await storm(targets[variant], variant, { round, deadlineSeconds, connectTimeoutMs, signal: ctx.signal, progress: ctx.progress });
       runs.push(run);
       ctx.progress(
         `gateway: ${variant}: ${run.subscribed}/${clients} subscribed in ${run.seconds.toFixed(1)} s (${formatRate(run.connectsPerSec)}), ` +
@@ -309,7 +383,8 @@ export async function runGatewayScenario(ctx: ScenarioContext): Promise<GatewayR
       rounds,
       deadlineSeconds,
       keepaliveSeconds: DEVICE_SETTINGS.keepaliveSeconds,
-      connectTimeoutMs: DEVICE_SETTINGS.connectTimeoutMs,
+      connectTimeoutMs,
+      attemptsInFlight: DEVICE_SETTINGS.attemptsInFlight,
       backoffMaxMs: DEVICE_SETTINGS.backoffMaxMs,
       clientProcesses: cpus().length,
       cores: cpus().length,

@@ -14,4 +14,6 @@ export interface ScenarioContext {
   readonly identity?: BenchFleet;
   readonly collectors: CollectorRegistry;
   readonly progress: (line: string) => void;
+  /** Aborted when the run is interrupted: long waits end early. */
+  readonly signal?: AbortSignal;
 }

@@ -50,16 +50,45 @@ function options(login: StormLogin, s: StormClientSettings): IClientOptions {
   };
 }
 
+/** Attempts between their start and their CONNACK or failure, and the devices waiting to start theirs. */
+let attemptsRunning = 0;
+const waitingTurn: (() => void)[] = [];
+
+function whenTurnComes(s: StormClientSettings, start: () => void): void {
+  if (attemptsRunning < s.attemptsInFlight) {
+    attemptsRunning++;
+    start();
+  } else waitingTurn.push(start);
+}
+
+function turnDone(): void {
+  const next = waitingTurn.shift();
+  if (next) next();
+  else attemptsRunning--;
+}
+
 /** A device's life in the storm: connect, subscribe once granted QoS 1, and after any loss retry with back-off. */
 function device(login: StormLogin, s: StormClientSettings, attempt = 0, subscribed = false): void {
+  if (stopping) return;
+  whenTurnComes(s, () => connectAttempt(login, s, attempt, subscribed));
+}
+
+function connectAttempt(login: StormLogin, s: StormClientSettings, attempt: number, subscribed: boolean): void {
   if (stopping) return;
   const client = mqtt.connect(login.url, options(login, s));
   clients.add(client);
   let connected = false;
+  let turnHeld = true;
+  const releaseTurn = () => {
+    if (!turnHeld) return;
+    turnHeld = false;
+    turnDone();
+  };
   client.on('connect', () => {
     connected = true;
-    if (subscribed) return;
+    if (subscribed) return releaseTurn();
     client.subscribe(`devices/${login.clientId}/commands/#`, { qos: 1 }, (err, granted) => {
+      releaseTurn();
       if (err || subscribed || granted?.[0]?.qos !== 1) return;
       subscribed = true;
       subscribedSinceReport.push(performance.timeOrigin + performance.now());
@@ -70,6 +99,7 @@ function device(login: StormLogin, s: StormClientSettings, attempt = 0, subscrib
     failures[kind] = (failures[kind] ?? 0) + 1;
   });
   client.once('close', () => {
+    releaseTurn();
     clients.delete(client);
     client.end(true);
     if (stopping) return;

@@ -21,6 +21,13 @@ export interface StormClientSettings {
   /** Retries wait a random time up to base × 2^attempt, capped: full jitter, as well-behaved devices do. */
   readonly backoffBaseMs: number;
   readonly backoffMaxMs: number;
+  /**
+   * Devices of a client process between the start of a connection attempt and their SUBACK (or the attempt's
+   * failure) at once; the others wait their turn. One machine's event loop cannot run 5,000 TLS handshakes at once:
+   * unbounded, handshakes outlast the node's handshake timeout and nothing converges, which no real device (with a
+   * CPU of its own) would see.
+   */
+  readonly attemptsInFlight: number;
   /** Sessions outlive their connection this long, then the node drops them (and their queues) by itself. */
   readonly sessionExpirySeconds: number;
 }

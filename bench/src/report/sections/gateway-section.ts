@@ -12,7 +12,11 @@ export function renderGatewaySection(x: GatewayResult): ReportSection {
     `${int(x.settings.clients)} MQTT 5 devices connect at once and each subscribes to its own commands with QoS 1 (a session queue per ` +
       `device; keepalive ${x.settings.keepaliveSeconds} s; an attempt without CONNACK within ${x.settings.connectTimeoutMs / 1000} s is retried ` +
       `after a random wait of up to 1 s × 2^attempt, at most ${x.settings.backoffMaxMs / 1000} s), up to ${x.settings.deadlineSeconds} s or until ` +
-      `nothing moved for ${x.settings.connectTimeoutMs / 1000} s. The devices run in ${x.settings.clientProcesses} client processes on the same machine, so both ends of every ` +
+      `nothing moved for ${x.settings.connectTimeoutMs / 1000} s. The devices run in ${x.settings.clientProcesses} client processes on the same machine` +
+      (x.settings.attemptsInFlight === undefined
+        ? ''
+        : `, each running at most ${int(x.settings.attemptsInFlight)} connection attempts at once (the rest wait their turn: one event loop cannot run thousands of TLS handshakes before the node's handshake timeout)`) +
+      `, so both ends of every ` +
       `handshake share its ${x.settings.cores} cores. *fedgate profile*: a gateway of the bench fleet (broker-config's rabbitmq.conf and ` +
       `definitions, raised descriptor limit), devices log in with the shared password. *certificates over TLS*: the same profile on a TLS ` +
       `gateway, each device with its own certificate, verified, and authorised by the node's authorisation endpoint. *tokens over wss*: ` +
@@ -45,11 +49,34 @@ export function renderGatewaySection(x: GatewayResult): ReportSection {
       ]),
     ),
   );
+  md.push(memoryByUseTable(x));
   md.push(runsTable(x));
   charts.push(...stormCharts(x));
   md.push(background(x.runs.map((run) => run.otherCpuShare)));
   md.push('![gateway storm](gateway-storm.png) ![gateway connected](gateway-connected.png)\n');
   return { markdown: md, charts };
+}
+
+/** The settled cost per device split by what the node says holds it, the largest uses first. */
+function memoryByUseTable(x: GatewayResult): string {
+  const uses = [...new Set(x.summary.flatMap((v) => Object.keys(v.settledByUse ?? {})))];
+  if (uses.length === 0) return '';
+  const largest = (use: string) => Math.max(...x.summary.map((v) => Math.abs(v.settledByUse?.[use] ?? 0)));
+  const shown = uses.sort((a, b) => largest(b) - largest(a)).slice(0, 8);
+  return (
+    "Where a settled device's memory goes, by the node's own accounting (management API memory breakdown, change per device " +
+    'subscribed; uses under 1 KiB per device left out):\n\n' +
+    table(
+      ['variant', ...shown],
+      x.summary.map((v) => [
+        v.variant,
+        ...shown.map((use) => {
+          const bytes = v.settledByUse?.[use];
+          return bytes === undefined ? '' : formatBytes(bytes);
+        }),
+      ]),
+    )
+  );
 }
 
 /** The two commonest reasons attempts failed, for the runs table. */

@@ -6,34 +6,59 @@ import { loadOptionalPackage } from '../optional-package.ts';
 
 const SCENARIO_CHOICES = ['all', 'directory', 'downlink', 'router', 'routing', 'gateway', 'cold-start'] as const;
 
+/** The scenario, its options and what --help teaches. */
+function benchOptions(y: Argv) {
+  return y
+    .positional('scenario', { choices: SCENARIO_CHOICES, default: 'all', describe: 'One scenario, or all of them' })
+    .option('quick', { type: 'boolean', default: false, describe: 'The short run (under 5 minutes): fewer messages and variants' })
+    .option('out', { type: 'string', describe: 'Folder for results.json, report.md and the charts (default: bench-results/<timestamp>)', normalize: true })
+    .option('gateways', { type: 'number', default: 3, describe: 'Gateways in the bench fleet (the N of the amplification scenario)' })
+    .option('rounds', { type: 'number', describe: 'Interleaved rounds per scenario (default: 2 quick, 3 full)' })
+    .option('storm-clients', { type: 'number', describe: 'Devices connecting at once in each storm of the gateway scenario (default: 10000)' })
+    .option('storm-logins', {
+      type: 'string',
+      array: true,
+      choices: ['password', 'stock', 'certificate', 'token'],
+      describe: 'Only these kinds of login storm the gateway (default: all four, side by side)',
+    })
+    .option('storm-connect-timeout', {
+      type: 'number',
+      describe: 'Seconds a storm device waits for CONNACK before it retries (default: 60, a device default)',
+    })
+    .option('render', {
+      type: 'string',
+      describe: "Only re-render report.md and the charts of an earlier run's folder from its results.json",
+      normalize: true,
+    })
+    .example('$0 bench --quick', 'Every scenario, short: about 5 minutes')
+    .example('$0 bench router', 'Only router path vs direct publish, full length')
+    .example('$0 bench gateway --storm-clients 2000', 'Reconnect storms of 2,000 devices: password, certificate, token and stock')
+    .example('$0 bench gateway --storm-logins certificate --storm-connect-timeout 600', '10,000 certificate devices that wait for their turn')
+    .example('$0 bench cold-start', 'Only router cold start at 1,000,000 devices (--quick: 100,000)')
+    .example('$0 bench --quick --out bench/results/latest', 'Refresh the committed report')
+    .example('$0 bench --render bench/results/latest', 'Rewrite that report with the current templates, same figures')
+    .epilogue(
+      'The bench starts its own fleet (.fedgate/bench, ports 7000-7999, 17000-17999, 27000-27999, MQTT 2200-2299, STOMP 62000-62099), a stock ' +
+        'RabbitMQ node for comparison and, for the gateway scenario, a TLS fleet (.fedgate/bench/identity) for certificate and token logins, and stops them at the end; ' +
+        'FEDGATE_BENCH_PORT_OFFSET=N shifts all their ports by N. Progress goes to stderr. Ctrl-C stops at the next step and still stops the nodes.',
+    );
+}
+
 export const benchCommand: FedgateCommand = (ctx) => ({
   command: 'bench [scenario]',
   describe: 'Run the performance lab on a fleet of its own: variants side by side, JSON results and a report with charts',
-  builder: (y: Argv) =>
-    y
-      .positional('scenario', { choices: SCENARIO_CHOICES, default: 'all', describe: 'One scenario, or all of them' })
-      .option('quick', { type: 'boolean', default: false, describe: 'The short run (under 5 minutes): fewer messages and variants' })
-      .option('out', { type: 'string', describe: 'Folder for results.json, report.md and the charts (default: bench-results/<timestamp>)', normalize: true })
-      .option('gateways', { type: 'number', default: 3, describe: 'Gateways in the bench fleet (the N of the amplification scenario)' })
-      .option('rounds', { type: 'number', describe: 'Interleaved rounds per scenario (default: 2 quick, 3 full)' })
-      .option('storm-clients', { type: 'number', describe: 'Devices connecting at once in each storm of the gateway scenario (default: 10000)' })
-      .option('render', {
-        type: 'string',
-        describe: "Only re-render report.md and the charts of an earlier run's folder from its results.json",
-        normalize: true,
-      })
-      .example('$0 bench --quick', 'Every scenario, short: about 5 minutes')
-      .example('$0 bench router', 'Only router path vs direct publish, full length')
-      .example('$0 bench gateway --storm-clients 2000', 'Reconnect storms of 2,000 devices: password, certificate, token and stock')
-      .example('$0 bench cold-start', 'Only router cold start at 1,000,000 devices (--quick: 100,000)')
-      .example('$0 bench --quick --out bench/results/latest', 'Refresh the committed report')
-      .example('$0 bench --render bench/results/latest', 'Rewrite that report with the current templates, same figures')
-      .epilogue(
-        'The bench starts its own fleet (.fedgate/bench, ports 7000-7999, 17000-17999, 27000-27999, MQTT 2200-2299, STOMP 62000-62099), a stock ' +
-          'RabbitMQ node for comparison and, for the gateway scenario, a TLS fleet (.fedgate/bench/identity) for certificate and token logins, and stops them at the end; ' +
-          'FEDGATE_BENCH_PORT_OFFSET=N shifts all their ports by N. Progress goes to stderr. Ctrl-C stops at the next step and still stops the nodes.',
-      ),
-  handler: async (argv: { scenario: string; quick: boolean; out?: string; gateways: number; rounds?: number; stormClients?: number; render?: string }) => {
+  builder: benchOptions,
+  handler: async (argv: {
+    scenario: string;
+    quick: boolean;
+    out?: string;
+    gateways: number;
+    rounds?: number;
+    stormClients?: number;
+    stormLogins?: string[];
+    stormConnectTimeout?: number;
+    render?: string;
+  }) => {
     const { runBench, rerenderReport } = await loadOptionalPackage('bench', '@fedgate/bench', () => import('@fedgate/bench'));
     if (argv.render) {
       const { files } = await rerenderReport(argv.render);
@@ -66,6 +91,8 @@ export const benchCommand: FedgateCommand = (ctx) => ({
           gateways: argv.gateways,
           ...(argv.rounds !== undefined ? { rounds: argv.rounds } : {}),
           ...(argv.stormClients !== undefined ? { stormClients: argv.stormClients } : {}),
+          ...(argv.stormLogins !== undefined ? { stormLogins: argv.stormLogins } : {}),
+          ...(argv.stormConnectTimeout !== undefined ? { stormConnectTimeoutSeconds: argv.stormConnectTimeout } : {}),
           signal: abort.signal,
           onProgress: (line) => ctx.io.stderr(`[bench ${((Date.now() - started) / 1000).toFixed(0).padStart(4)} s] ${line}\n`),
         }),

@@ -1,0 +1,34 @@
+// Where a node's memory goes, by RabbitMQ's own accounting (the management API's memory breakdown): the storm
+// reports what each device adds per use (connection processes, queue processes, metrics, allocator slack, …).
+import type { ManagementClient } from '@fedgate/broker-admin';
+
+/** Bytes by use, as the node counts them; empty when the node did not answer. */
+export type MemoryByUse = Readonly<Record<string, number>>;
+
+interface MemoryAnswer {
+  readonly memory?: Readonly<Record<string, number | Readonly<Record<string, number>>>>;
+}
+
+/** The node's memory breakdown now (its one node: the bench's gateways are single nodes). */
+export async function memoryByUse(admin: ManagementClient): Promise<MemoryByUse> {
+  try {
+    const [node] = await admin.get<{ name: string }[]>('/nodes?columns=name');
+    if (!node) return {};
+    const { memory } = await admin.get<MemoryAnswer>(`/nodes/${encodeURIComponent(node.name)}/memory`);
+    // `total` holds the node's own totals (rss, allocated, erlang), not a use.
+    return Object.fromEntries(Object.entries(memory ?? {}).filter((e): e is [string, number] => typeof e[1] === 'number'));
+  } catch {
+    return {};
+  }
+}
+
+/** What each device added per use between two breakdowns, largest first; uses that moved less than 1 KiB per device are left out. */
+export function perDeviceByUse(before: MemoryByUse, after: MemoryByUse, devices: number): MemoryByUse {
+  if (devices <= 0) return {};
+  return Object.fromEntries(
+    Object.entries(after)
+      .map(([use, bytes]): [string, number] => [use, (bytes - (before[use] ?? 0)) / devices])
+      .filter(([, perDevice]) => Math.abs(perDevice) >= 1024)
+      .sort((a, b) => b[1] - a[1]),
+  );
+}
