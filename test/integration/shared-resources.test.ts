@@ -69,7 +69,7 @@ describe('shared resources - one client cannot exhaust what the others need', fu
     assert.equal(events.messages.length, 1, 'only the small event crossed');
   });
 
-  it('the live nodes carry each bound: presence log bytes, uplink bytes with reject-publish, app queue length, vhost queue count', async () => {
+  it('the live nodes carry each bound: presence log bytes, uplink bytes with reject-publish, app queue length, vhost connections (and queues only when set)', async () => {
     const log = await appliedPolicy('core', PRESENCE_STREAM);
     assert.equal(log?.['max-length-bytes'], fleet.topology.backend.limits.presenceLogMaxBytes);
     for (const gw of fleet.topology.gateways) {
@@ -77,7 +77,8 @@ describe('shared resources - one client cannot exhaust what the others need', fu
       assert.equal(uplink?.['max-length-bytes'], gw.limits.uplinkMaxBytes, `${gw.name}: uplink byte bound`);
       assert.equal(uplink?.overflow, 'reject-publish', `${gw.name}: a full uplink refuses new events`);
       const limits = await fleet.admin(gw.name).get<{ value: Record<string, number> }[]>(`/vhost-limits/${seg(fleet.topology.vhost)}`);
-      assert.equal(limits[0]?.value['max-queues'], maxQueues(gw), `${gw.name}: queue count bound`);
+      assert.equal(limits[0]?.value['max-connections'], gw.maxConnections, `${gw.name}: connection bound`);
+      assert.equal(limits[0]?.value['max-queues'], maxQueues(gw), `${gw.name}: a queue count bound only when the topology sets one`);
     }
     const app = unique('reader');
     const stomp = await stompApp(fleet, 'eu', app);

@@ -41,8 +41,6 @@ import { user } from './users.ts';
 
 /** Events the uplink may buffer while the backend is unreachable (its byte bound is the topology's `limits.uplinkMaxBytes`). */
 export const DEFAULT_UPLINK_MAX_LENGTH = 1_000_000;
-/** Queues of a gateway's vhost beyond two MQTT session queues per admitted connection: fedgate's own, apps' and tools'. */
-export const QUEUES_BESIDES_SESSIONS = 1_000;
 /** Seconds a link waits before reconnecting after the other side went away. */
 export const DEFAULT_LINK_RECONNECT_DELAY_SECONDS = 5;
 /** Matches exactly the event exchange's `binding.created` and `binding.deleted`. */
@@ -113,8 +111,14 @@ export function compileGatewayDefinitions(topology: Topology, gw: Gateway, secre
   addDownlink(d, topology, gw, backendUri(downlinkUser(gw.name)));
 
   // Reconnect-storm guard: past this many connections the node refuses new ones instead of running out of descriptors.
-  // Queues too: a client that declares queue after queue is refused before the node's memory is.
-  d.parameters.push({ component: 'vhost-limits', vhost, name: 'limits', value: { 'max-connections': gw.maxConnections, 'max-queues': maxQueues(gw) } });
+  // A queue count bound only when the topology sets one (see maxQueues).
+  const queueLimit = maxQueues(gw);
+  d.parameters.push({
+    component: 'vhost-limits',
+    vhost,
+    name: 'limits',
+    value: { 'max-connections': gw.maxConnections, ...(queueLimit === undefined ? {} : { 'max-queues': queueLimit }) },
+  });
 
   const admin = user(gw.name, vhost, { name: ADMIN_USER, tags: ['administrator'], configure: '.*', write: '.*', read: '.*' }, secrets);
   d.users.push(admin.user);
@@ -125,9 +129,15 @@ export function compileGatewayDefinitions(topology: Topology, gw: Gateway, secre
   return sortDefinitions(d);
 }
 
-/** The topology's `limits.maxQueues`, else room for two session queues per admitted connection and fedgate's own. */
-export function maxQueues(gw: Gateway): number {
-  return gw.limits.maxQueues ?? 2 * gw.maxConnections + QUEUES_BESIDES_SESSIONS;
+/**
+ * The topology's `limits.maxQueues`, else no vhost queue count limit. With the Mnesia metadata store (RabbitMQ 4.0's
+ * default) the node checks that limit by listing every queue of the vhost on each declaration, so a storm of N
+ * devices declaring their session queues costs O(N²): at 10,000 certificate devices on one node, subscriptions fell
+ * from 57/s to 14/s as the queues grew. Devices can only declare their own session queues (two per certificate),
+ * so their count is bounded by the identities the fleet CA issued.
+ */
+export function maxQueues(gw: Gateway): number | undefined {
+  return gw.limits.maxQueues;
 }
 
 /** Commands reach the gateway by a shovel from its outbox, or by federation of its backend exchange. */

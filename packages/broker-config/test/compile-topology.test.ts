@@ -63,6 +63,18 @@ describe('broker-config - message flow', () => {
     assert.equal(backend!.definitions.queues.find((q) => q.name === 'fedgate.to.eu.outbox')!.arguments['x-queue-type'], 'quorum');
   });
 
+  it('limits connections on every gateway, and the vhost queue count only where the topology sets one', async () => {
+    const { topology } = await loadTopology('infra/topologies/local.yaml');
+    const [first, ...others] = topology.gateways;
+    const bounded = { ...topology, gateways: [{ ...first!, limits: { ...first!.limits, maxQueues: 5_000 } }, ...others] };
+    const limitsOf = (artifacts: ClusterArtifacts[], name: string) =>
+      artifacts.find((a) => a.cluster.name === name)!.definitions.parameters.find((p) => p.component === 'vhost-limits')!.value as Record<string, number>;
+    const plain = compileTopology(topology, fakeSecrets(topology));
+    const withBound = compileTopology(bounded, fakeSecrets(bounded));
+    for (const gw of topology.gateways) assert.deepEqual(limitsOf(plain, gw.name), { 'max-connections': gw.maxConnections });
+    assert.deepEqual(limitsOf(withBound, first!.name), { 'max-connections': first!.maxConnections, 'max-queues': 5_000 });
+  });
+
   it('binds broadcast to every gateway exchange', async () => {
     const [backend] = await compile('infra/topologies/acme.example.yaml');
     const targets = backend!.definitions.bindings.filter((b) => b.source === 'fedgate.broadcast').map((b) => b.destination);

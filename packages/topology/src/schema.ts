@@ -154,7 +154,10 @@ const gatewayLimits = z.strictObject({
     .int()
     .min(1024 * 1024)
     .default(1024 * 1024 * 1024),
-  /** Queues in the gateway's vhost: two MQTT session queues per device plus apps'. @default 2 × maxConnections + 1000 */
+  /**
+   * Queues in the gateway's vhost (two MQTT session queues per device plus apps'). Unset by default: on RabbitMQ
+   * 4.0's Mnesia store every queue declaration under this limit lists all of the vhost's queues. @default no limit
+   */
   maxQueues: z.int().min(10).optional(),
   /** Messages an app's queue (or a temporary `amq.gen-` queue) holds before dropping its oldest. @default 10000 */
   appQueueMaxLength: z.int().min(1).default(10_000),
