@@ -188,7 +188,7 @@ async function storm(target: StormTarget, variant: GatewayVariant, plan: StormPl
   const rssBefore = residentBytes(pid);
   const byUseBefore = await memoryByUse(target.admin);
   const descriptorsBefore = openDescriptors(pid);
-  // All at once, like devices after an outage, spread over one client process per core.
+  // Released at once, like devices after an outage, over one client process per core (each runs attemptsInFlight at a time).
   const devices = await startStormClients(
     logins,
     { ...DEVICE_SETTINGS, connectTimeoutMs: plan.connectTimeoutMs, ...(target.ca ? { ca: target.ca } : {}) },
