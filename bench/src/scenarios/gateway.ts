@@ -15,6 +15,7 @@ import { CERTIFICATE_GATEWAY, TOKEN_GATEWAY } from '../identity-topology.ts';
 import { startStormClients, type StormClients } from '../storm/storm-clients.ts';
 import type { StormClientSettings, StormLogin } from '../storm/storm-protocol.ts';
 import { GATEWAY_VARIANTS, type GatewayVariant } from '../bench-options.ts';
+import { calmDown, nodeHealth, settledResidentBytes, sweepSessions } from '../storm/storm-node.ts';
 import type { ScenarioContext } from './scenario-context.ts';
 
 const GIB = 1024 ** 3;
@@ -119,20 +120,6 @@ interface StormTarget {
   readonly helperPids: readonly number[];
   readonly ca?: string;
   readonly logins: readonly StormLogin[];
-}
-
-/** The management API's answer on alarms within 10 s, or why there was none. */
-async function nodeHealth(admin: ManagementClient): Promise<{ responsive: boolean; alarms: string }> {
-  return Promise.race([
-    admin.get<{ status: string; reason?: string }>('/health/checks/alarms').then(
-      (r) => ({ responsive: true, alarms: r.status === 'ok' ? 'none' : (r.reason ?? r.status) }),
-      (err: Error) => {
-        const unreachable = /unreachable|timeout|abort/i.test(`${err.message} ${String(err.cause ?? '')}`);
-        return { responsive: !unreachable, alarms: unreachable ? 'the management API did not answer' : err.message.slice(0, 200) };
-      },
-    ),
-    new Promise<{ responsive: boolean; alarms: string }>((r) => setTimeout(() => r({ responsive: false, alarms: 'no answer within 10 s' }), 10_000).unref()),
-  ]);
 }
 
 /**
@@ -244,54 +231,6 @@ async function storm(target: StormTarget, variant: GatewayVariant, plan: StormPl
   await devices.stop();
   await calmDown(target, descriptorsBefore);
   return run;
-}
-
-/**
- * The node's resident set once it stops moving (two samples 2 s apart within 1 %), at most a minute: right after a
- * storm the node still holds what the burst needed (presence events on their way to the backend, its allocators'
- * peak), which is not what each device costs it.
- */
-async function settledResidentBytes(pid: number): Promise<number> {
-  const until = performance.now() + 60_000;
-  let last = residentBytes(pid);
-  while (performance.now() < until) {
-    await new Promise((r) => setTimeout(r, 2_000));
-    const now = residentBytes(pid);
-    if (Math.abs(now - last) <= last * 0.01) return now;
-    last = now;
-  }
-  return last;
-}
-
-/** Every client gone, the node's descriptors back near where they were, and every session queue expired. */
-async function calmDown(target: StormTarget, descriptorsBefore: number): Promise<void> {
-  const calm = performance.now() + 30_000;
-  while (performance.now() < calm && openDescriptors(target.pid) > descriptorsBefore + 50) await new Promise((r) => setTimeout(r, 250));
-  await sweepSessions(target.admin);
-}
-
-/**
- * Removes storm sessions without devices: those of the storm that just ended, and those an interrupted run left
- * on the node (durable, they come back with it, and a node holding thousands of them is not a clean start). A policy
- * of higher priority lets them expire a second after their device left.
- */
-async function sweepSessions(admin: ManagementClient): Promise<void> {
-  if ((await sessionQueues(admin)) === 0) return;
-  const sweep = `/policies/${encodeURIComponent(STORM_VHOST)}/fedgate-bench-storm-sweep`;
-  await admin.put(sweep, { pattern: `^${STORM_QUEUE_PREFIX}`, 'apply-to': 'queues', priority: 1000, definition: { expires: 1000 } });
-  const sessionsGone = performance.now() + 120_000;
-  while (performance.now() < sessionsGone && (await sessionQueues(admin)) > 0) await new Promise((r) => setTimeout(r, 1_000));
-  await admin.delete(sweep);
-}
-
-/** Where the storm's devices live, and the name their session queues start with. */
-const STORM_VHOST = '/';
-const STORM_QUEUE_PREFIX = 'mqtt-subscription-storm-';
-
-/** Session queues the storm left (paged query: the node counts them, nothing is listed). */
-async function sessionQueues(admin: ManagementClient): Promise<number> {
-  const page = await admin.get<{ filtered_count?: number }>(`/queues?page=1&page_size=1&name=${STORM_QUEUE_PREFIX}&use_regex=false`).catch(() => undefined);
-  return page?.filtered_count ?? 0;
 }
 
 /** The storm's device ids: the same every round and variant, so certificates are issued once per machine. */
