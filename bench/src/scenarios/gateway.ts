@@ -101,7 +101,7 @@ export interface GatewayResult {
     deadlineSeconds: number;
     keepaliveSeconds: number;
     connectTimeoutMs: number;
-    /** Attempts each client process runs at once (absent in runs before it existed: unbounded). */
+    /** Devices each client process has between attempt and SUBACK at once (absent in runs before it existed: unbounded). */
     attemptsInFlight?: number;
     backoffMaxMs: number;
     clientProcesses: number;

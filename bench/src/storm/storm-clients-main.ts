@@ -50,7 +50,7 @@ function options(login: StormLogin, s: StormClientSettings): IClientOptions {
   };
 }
 
-/** Attempts between their start and their CONNACK or failure, and the devices waiting to start theirs. */
+/** Devices between the start of an attempt and their SUBACK (or the attempt's end), and those waiting their turn. */
 let attemptsRunning = 0;
 const waitingTurn: (() => void)[] = [];
 

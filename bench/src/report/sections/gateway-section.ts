@@ -15,7 +15,7 @@ export function renderGatewaySection(x: GatewayResult): ReportSection {
       `nothing moved for ${x.settings.connectTimeoutMs / 1000} s. The devices run in ${x.settings.clientProcesses} client processes on the same machine` +
       (x.settings.attemptsInFlight === undefined
         ? ''
-        : `, each running at most ${int(x.settings.attemptsInFlight)} connection attempts at once (the rest wait their turn: one event loop cannot run thousands of TLS handshakes before the node's handshake timeout)`) +
+        : `, each with at most ${int(x.settings.attemptsInFlight)} devices between attempt and SUBACK at once (the rest wait their turn: one event loop cannot run thousands of TLS handshakes before the node's handshake timeout)`) +
       `, so both ends of every ` +
       `handshake share its ${x.settings.cores} cores. *fedgate profile*: a gateway of the bench fleet (broker-config's rabbitmq.conf and ` +
       `definitions, raised descriptor limit), devices log in with the shared password. *certificates over TLS*: the same profile on a TLS ` +
