@@ -9,17 +9,23 @@ interface MemoryAnswer {
   readonly memory?: Readonly<Record<string, number | Readonly<Record<string, number>>>>;
 }
 
+/** Tries before giving up: once, after a storm of 10,000 WebSocket clients, the breakdown came back empty. */
+const ATTEMPTS = 3;
+
 /** The node's memory breakdown now (its one node: the bench's gateways are single nodes). */
 export async function memoryByUse(admin: ManagementClient): Promise<MemoryByUse> {
-  try {
-    const [node] = await admin.get<{ name: string }[]>('/nodes?columns=name');
-    if (!node) return {};
-    const { memory } = await admin.get<MemoryAnswer>(`/nodes/${encodeURIComponent(node.name)}/memory`);
-    // `total` holds the node's own totals (rss, allocated, erlang), not a use.
-    return Object.fromEntries(Object.entries(memory ?? {}).filter((e): e is [string, number] => typeof e[1] === 'number'));
-  } catch {
-    return {};
+  for (let attempt = 1; attempt <= ATTEMPTS; attempt++) {
+    try {
+      const [node] = await admin.get<{ name: string }[]>('/nodes?columns=name');
+      if (!node) return {};
+      const { memory } = await admin.get<MemoryAnswer>(`/nodes/${encodeURIComponent(node.name)}/memory`);
+      // `total` holds the node's own totals (rss, allocated, erlang), not a use.
+      return Object.fromEntries(Object.entries(memory ?? {}).filter((e): e is [string, number] => typeof e[1] === 'number'));
+    } catch {
+      if (attempt < ATTEMPTS) await new Promise((r) => setTimeout(r, 5_000));
+    }
   }
+  return {};
 }
 
 /** What each device added per use between two breakdowns, largest first; uses that moved less than 1 KiB per device are left out. */
