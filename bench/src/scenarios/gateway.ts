@@ -51,7 +51,7 @@ export interface StormRun {
   readonly connectP99Ms: number;
   readonly rssBeforeBytes: number;
   readonly rssAfterBytes: number;
-  /** Resident memory the storm added, per device subscribed (its connection and QoS 1 session), right after it. */
+  /** Resident memory the storm added, per connection held (a device and its QoS 1 session), right after it. */
   readonly bytesPerConnection: number;
   /** The same once the node's resident set stopped moving, the devices still connected: a device's steady cost. */
   readonly bytesPerDeviceSettled?: number;
@@ -196,9 +196,12 @@ async function storm(target: StormTarget, variant: GatewayVariant, plan: StormPl
   const seconds = (sinceStart.at(-1) ?? Date.now() - devices.startedAtEpochMs) / 1000;
   const subscribed = sinceStart.length;
   const rssAfter = residentBytes(pid);
+  // Memory is per connection the node holds at that moment: a device it dropped costs it nothing.
+  const heldAfter = devices.connected();
   const cpu = stopCpu();
   const health = await nodeHealth(target.admin);
   const rssSettled = await settledResidentBytes(pid);
+  const heldSettled = devices.connected();
   const byUseSettled = await memoryByUse(target.admin);
   const run: StormRun = {
     variant,
@@ -215,10 +218,10 @@ async function storm(target: StormTarget, variant: GatewayVariant, plan: StormPl
     connectP99Ms: percentile(sinceStart, 99),
     rssBeforeBytes: rssBefore,
     rssAfterBytes: rssAfter,
-    bytesPerConnection: subscribed > 0 ? (rssAfter - rssBefore) / subscribed : Number.NaN,
-    bytesPerDeviceSettled: subscribed > 0 ? (rssSettled - rssBefore) / subscribed : Number.NaN,
-    settledByUse: perDeviceByUse(byUseBefore, byUseSettled, subscribed),
-    connectionsPerGiB: devices.connected() / (rssAfter / GIB),
+    bytesPerConnection: heldAfter > 0 ? (rssAfter - rssBefore) / heldAfter : Number.NaN,
+    bytesPerDeviceSettled: heldSettled > 0 ? (rssSettled - rssBefore) / heldSettled : Number.NaN,
+    settledByUse: perDeviceByUse(byUseBefore, byUseSettled, heldSettled),
+    connectionsPerGiB: heldAfter / (rssAfter / GIB),
     descriptorLimit: descriptorLimit(pid),
     descriptorsOpen: openDescriptors(pid),
     nodeResponsive: health.responsive,

@@ -101,6 +101,7 @@ function runsTable(x: GatewayResult): string {
       'node CPU',
       'descriptors (open/limit)',
       'failed attempts',
+      'held at the end (dropped after connecting)',
       'responsive after',
     ],
     x.runs.map((v) => [
@@ -114,6 +115,7 @@ function runsTable(x: GatewayResult): string {
       `${v.nodeCpuSeconds.toFixed(1)} s`,
       `${int(v.descriptorsOpen)}/${v.descriptorLimit ?? '?'}`,
       int(v.failedAttempts) + failureKinds(v.failures),
+      `${int(v.connected)} (${int(v.dropped)})`,
       v.nodeResponsive ? `yes (alarms: ${v.alarms})` : `no (${v.alarms})`,
     ]),
   );
