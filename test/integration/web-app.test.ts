@@ -3,6 +3,7 @@
 // backend attributed to its gateway; it cannot subscribe to another identity's commands.
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
+import mqtt from 'mqtt';
 import { pino } from 'pino';
 import type { Browser, Page } from 'playwright-core';
 import {
@@ -196,6 +197,32 @@ describe('web - the browser example app over web-mqtt, in chromium', function ()
       await page.close();
     }
   });
+  it('keeps a silent browser connection open past a minute (a WebSocket server would close it at 60 s)', async function () {
+    this.timeout(120_000);
+    const app = `web-${randomUUID().slice(0, 8)}`;
+    // Keepalive 0: the client never pings, so only the WebSocket's own idle timeout could close it.
+    const client = await mqtt.connectAsync(webMqttUrl(fleet, WEB), {
+      clientId: app,
+      username: app,
+      password: await fleet.appToken(app),
+      protocolVersion: 5,
+      keepalive: 0,
+      reconnectPeriod: 0,
+      ...(fleet.tls ? { ca: fleet.tls.ca } : {}),
+    });
+    let closedAfterMs: number | undefined;
+    const opened = Date.now();
+    client.once('close', () => (closedAfterMs = Date.now() - opened));
+    try {
+      await new Promise((r) => setTimeout(r, 65_000));
+      assert.equal(closedAfterMs, undefined, `the gateway closed the silent connection after ${closedAfterMs} ms`);
+      const [granted] = await client.subscribeAsync(`devices/${app}/commands/#`, { qos: 1 });
+      assert.equal(granted?.qos, 1, 'the connection still works after a minute of silence');
+    } finally {
+      await client.endAsync(true);
+    }
+  });
+
   it('no browser passes for a device: password "none" with a device\'s name is refused over web-mqtt and web-stomp', async () => {
     const victim = `dev-${randomUUID().slice(0, 8)}`;
     const app = `web-${randomUUID().slice(0, 8)}`;
