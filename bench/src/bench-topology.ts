@@ -14,6 +14,16 @@ export function shiftPorts<T extends Record<string, number>>(ports: T, portOffse
   return Object.fromEntries(Object.entries(ports).map(([name, port]) => [name, port + portOffset])) as { [K in keyof T]: number };
 }
 
+/** A bench node's AMQP, management (+10000), distribution (+20000) and Prometheus (+10001) ports, shifted. */
+export function benchNodePorts(amqp: number, portOffset: number): { amqp: number; management: number; dist: number; prometheus: number } {
+  return shiftPorts({ amqp, management: amqp + 10_000, dist: amqp + 20_000, prometheus: amqp + 10_001 }, portOffset);
+}
+
+/** The single-node backend `core` of a bench fleet, its AMQP port at `amqp` before the shift. */
+export function benchBackend(amqp: number, portOffset: number) {
+  return { name: 'core', region: 'eu-west-1' as const, nodes: 1, cidr: '10.0.0.0/16', ports: benchNodePorts(amqp, portOffset) };
+}
+
 /** The bench fleet's name: `bench`, or `bench-<offset>`. */
 export function benchTopologyName(portOffset: number): string {
   return shiftedName('bench', portOffset);
@@ -29,17 +39,10 @@ export function benchGatewayName(i: number): string {
 }
 
 export function benchTopologyInput(gateways: number, secretsPathFromTopology: string, portOffset = 0): TopologyInput {
-  const at = (port: number) => port + portOffset;
   return {
     name: benchTopologyName(portOffset),
     vhost: '/',
-    backend: {
-      name: 'core',
-      region: 'eu-west-1',
-      nodes: 1,
-      cidr: '10.0.0.0/16',
-      ports: { amqp: at(7000), management: at(17000), dist: at(27000), prometheus: at(17001) },
-    },
+    backend: benchBackend(7000, portOffset),
     gateways: Array.from({ length: gateways }, (_, k) => {
       const i = k + 1;
       return {
@@ -48,14 +51,7 @@ export function benchTopologyInput(gateways: number, secretsPathFromTopology: st
         nodes: 1,
         protocols: ['mqtt' as const, 'stomp' as const],
         cidr: `10.${i}.0.0/16`,
-        ports: {
-          amqp: at(7000 + 10 * i),
-          management: at(17000 + 10 * i),
-          dist: at(27000 + 10 * i),
-          prometheus: at(17001 + 10 * i),
-          mqtt: at(2200 + i),
-          stomp: at(62000 + i),
-        },
+        ports: { ...benchNodePorts(7000 + 10 * i, portOffset), ...shiftPorts({ mqtt: 2200 + i, stomp: 62000 + i }, portOffset) },
         downlink:
           i === 2
             ? { kind: 'federation' as const, ackMode: 'on-confirm' as const, prefetch: 1000 }

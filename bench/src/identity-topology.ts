@@ -4,7 +4,7 @@
 // like theirs by FEDGATE_BENCH_PORT_OFFSET.
 import { stringify } from 'yaml';
 import { parseTopology, type Topology, type TopologyInput } from '@fedgate/topology';
-import { shiftPorts, shiftedName } from './bench-topology.ts';
+import { benchBackend, benchNodePorts, shiftPorts, shiftedName } from './bench-topology.ts';
 
 export const IDENTITY_TOPOLOGY_NAME = 'bench-identity';
 /** Generated passwords of the identity fleet, relative to the checkout. */
@@ -20,19 +20,10 @@ export function identityTopologyInput(maxConnections: number, secretsPathFromTop
     protocols,
     cidr: `10.${i}.0.0/16`,
     tls: true,
-    ports: shiftPorts(
-      {
-        amqp: 7400 + 10 * i,
-        management: 17400 + 10 * i,
-        dist: 27400 + 10 * i,
-        prometheus: 17401 + 10 * i,
-        mqtt: 2240 + i,
-        stomp: 62040 + i,
-        authz: 17402 + 10 * i,
-        webMqtt: 17403 + 10 * i,
-      },
-      offset,
-    ),
+    ports: {
+      ...benchNodePorts(7400 + 10 * i, offset),
+      ...shiftPorts({ mqtt: 2240 + i, stomp: 62040 + i, authz: 17402 + 10 * i, webMqtt: 17403 + 10 * i }, offset),
+    },
     downlink: { kind: 'shovel' as const },
     uplink: { kind: 'shovel' as const },
     maxConnections,
@@ -41,14 +32,7 @@ export function identityTopologyInput(maxConnections: number, secretsPathFromTop
     // Node names are machine-wide: a shifted fleet needs names of its own.
     name: shiftedName(IDENTITY_TOPOLOGY_NAME, offset),
     vhost: '/',
-    backend: {
-      name: 'core',
-      region: 'eu-west-1',
-      nodes: 1,
-      cidr: '10.0.0.0/16',
-      tls: true,
-      ports: shiftPorts({ amqp: 7400, management: 17400, dist: 27400, prometheus: 17401 }, offset),
-    },
+    backend: { ...benchBackend(7400, offset), tls: true },
     gateways: [gateway(1, CERTIFICATE_GATEWAY, ['mqtt']), gateway(2, TOKEN_GATEWAY, ['web-mqtt'])],
     credentials: { source: 'file', path: secretsPathFromTopology },
     routing: { commandTtlSeconds: 60, locationTtlSeconds: 86_400, onUnknown: 'broadcast' },
