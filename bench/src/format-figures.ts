@@ -43,3 +43,11 @@ export function formatCpuPerMessage(seconds: number): string {
 export function formatShare(share: number): string {
   return Number.isFinite(share) ? `${Math.round(share * 100)} %` : 'n/a';
 }
+
+/** The `top` commonest reasons attempts failed with their counts, as ` (kind: n; kind: n)`; empty when none failed. */
+export function commonestFailures(failures: Readonly<Record<string, number>>, top: number): string {
+  const commonest = Object.entries(failures)
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, top);
+  return commonest.length === 0 ? '' : ` (${commonest.map(([kind, n]) => `${kind}: ${n}`).join('; ')})`;
+}

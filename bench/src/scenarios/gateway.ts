@@ -5,7 +5,7 @@
 import { cpus } from 'node:os';
 import { DEVICE_USER } from '@fedgate/topology';
 import type { ManagementClient } from '@fedgate/broker-admin';
-import { formatBytes, formatRate, formatRatio, formatShare } from '../format-figures.ts';
+import { commonestFailures, formatBytes, formatRate, formatRatio, formatShare } from '../format-figures.ts';
 import { median, percentile } from '../percentiles.ts';
 import { pairedRatio, type PairedRatio } from '../paired-ratio.ts';
 import { descriptorLimit, openDescriptors, residentBytes, startCpuMeter } from '../proc-stat.ts';
@@ -145,7 +145,7 @@ async function awaitStorm(devices: StormClients, clients: number, { deadlineSeco
       reportedAt = performance.now();
       progress(
         `gateway: ${((Date.now() - devices.startedAtEpochMs) / 1000).toFixed(0)} s: ${devices.subscribedAtEpochMs.length}/${clients} subscribed, ` +
-          `${devices.connected()} connected, ${devices.failedAttempts()} failed attempts${failureKinds(devices.failures())}`,
+          `${devices.connected()} connected, ${devices.failedAttempts()} failed attempts${commonestFailures(devices.failures(), 1)}`,
       );
     }
   }
@@ -161,12 +161,6 @@ interface StormPlan {
 
 /** How often a running storm reports where it is. */
 const STORM_PROGRESS_EVERY_MS = 15_000;
-
-/** The commonest reason attempts failed, for progress lines. */
-function failureKinds(failures: Readonly<Record<string, number>>): string {
-  const [top] = Object.entries(failures).sort((a, b) => b[1] - a[1]);
-  return top ? ` (most: ${top[0]}: ${top[1]})` : '';
-}
 
 async function storm(target: StormTarget, variant: GatewayVariant, plan: StormPlan): Promise<StormRun> {
   const { pid, logins } = target;

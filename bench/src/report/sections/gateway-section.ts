@@ -1,6 +1,6 @@
 // Pure: the report's section on the gateway storm scenario.
 import type { GatewayResult } from '../../scenarios/gateway.ts';
-import { formatBytes, formatMs, formatRate } from '../../format-figures.ts';
+import { commonestFailures, formatBytes, formatMs, formatRate } from '../../format-figures.ts';
 import type { BarChart } from '../bar-chart.ts';
 import { background, int, table, type ReportSection } from '../report-markdown.ts';
 
@@ -79,14 +79,6 @@ function memoryByUseTable(x: GatewayResult): string {
   );
 }
 
-/** The two commonest reasons attempts failed, for the runs table. */
-function failureKinds(failures: Readonly<Record<string, number>>): string {
-  const top = Object.entries(failures)
-    .sort((a, b) => b[1] - a[1])
-    .slice(0, 2);
-  return top.length === 0 ? '' : ` (${top.map(([kind, n]) => `${kind}: ${n}`).join('; ')})`;
-}
-
 /** One row per storm run, in the order they ran. */
 function runsTable(x: GatewayResult): string {
   return table(
@@ -114,7 +106,7 @@ function runsTable(x: GatewayResult): string {
       formatBytes(v.bytesPerConnection),
       `${v.nodeCpuSeconds.toFixed(1)} s`,
       `${int(v.descriptorsOpen)}/${v.descriptorLimit ?? '?'}`,
-      int(v.failedAttempts) + failureKinds(v.failures),
+      int(v.failedAttempts) + commonestFailures(v.failures, 2),
       `${int(v.connected)} (${int(v.dropped)})`,
       v.nodeResponsive ? `yes (alarms: ${v.alarms})` : `no (${v.alarms})`,
     ]),
