@@ -5,7 +5,6 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import mqtt, { type MqttClient } from 'mqtt';
 import { EVENTS_EXCHANGE, PRESENCE_STREAM, UPLINK_QUEUE, uplinkName, type Gateway } from '@fedgate/topology';
-import { maxQueues } from '@fedgate/broker-config';
 import { seg } from '@fedgate/broker-admin';
 import type { RunningFleet } from '@fedgate/local-cluster';
 import { sharedFleet } from '../shared-fleet.ts';
@@ -78,7 +77,7 @@ describe('shared resources - one client cannot exhaust what the others need', fu
       assert.equal(uplink?.overflow, 'reject-publish', `${gw.name}: a full uplink refuses new events`);
       const limits = await fleet.admin(gw.name).get<{ value: Record<string, number> }[]>(`/vhost-limits/${seg(fleet.topology.vhost)}`);
       assert.equal(limits[0]?.value['max-connections'], gw.maxConnections, `${gw.name}: connection bound`);
-      assert.equal(limits[0]?.value['max-queues'], maxQueues(gw), `${gw.name}: a queue count bound only when the topology sets one`);
+      assert.equal(limits[0]?.value['max-queues'], gw.limits.maxQueues, `${gw.name}: a queue count bound only when the topology sets one`);
     }
     const app = unique('reader');
     const stomp = await stompApp(fleet, 'eu', app);

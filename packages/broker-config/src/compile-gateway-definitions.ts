@@ -111,13 +111,16 @@ export function compileGatewayDefinitions(topology: Topology, gw: Gateway, secre
   addDownlink(d, topology, gw, backendUri(downlinkUser(gw.name)));
 
   // Reconnect-storm guard: past this many connections the node refuses new ones instead of running out of descriptors.
-  // A queue count bound only when the topology sets one (see maxQueues).
-  const queueLimit = maxQueues(gw);
+  // A queue count limit only when the topology sets one: with the Mnesia metadata store (RabbitMQ 4.0's default) the
+  // node checks it by listing every queue of the vhost on each declaration, so a storm of N devices declaring their
+  // session queues costs O(N²) (10,000 certificate devices on one node: 65 ms of node CPU each with it, 19.5 ms
+  // without). Devices can only declare their own two session queues, so the certificates issued bound their count.
+  const { maxQueues } = gw.limits;
   d.parameters.push({
     component: 'vhost-limits',
     vhost,
     name: 'limits',
-    value: { 'max-connections': gw.maxConnections, ...(queueLimit === undefined ? {} : { 'max-queues': queueLimit }) },
+    value: { 'max-connections': gw.maxConnections, ...(maxQueues === undefined ? {} : { 'max-queues': maxQueues }) },
   });
 
   const admin = user(gw.name, vhost, { name: ADMIN_USER, tags: ['administrator'], configure: '.*', write: '.*', read: '.*' }, secrets);
@@ -127,17 +130,6 @@ export function compileGatewayDefinitions(topology: Topology, gw: Gateway, secre
   // no device user exists in the gateway's database.
   if (!gw.tls) addSharedDeviceUser(d, gw, vhost, secrets);
   return sortDefinitions(d);
-}
-
-/**
- * The topology's `limits.maxQueues`, else no vhost queue count limit. With the Mnesia metadata store (RabbitMQ 4.0's
- * default) the node checks that limit by listing every queue of the vhost on each declaration, so a storm of N
- * devices declaring their session queues costs O(N²): at 10,000 certificate devices on one node, subscriptions fell
- * from 57/s to 14/s as the queues grew. Devices can only declare their own session queues (two per certificate),
- * so their count is bounded by the identities the fleet CA issued.
- */
-export function maxQueues(gw: Gateway): number | undefined {
-  return gw.limits.maxQueues;
 }
 
 /** Commands reach the gateway by a shovel from its outbox, or by federation of its backend exchange. */

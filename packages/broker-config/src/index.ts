@@ -1,7 +1,7 @@
 export * from './definitions.ts';
 export * from './compile-topology.ts';
 export { compileBackendDefinitions, federationQueuePattern } from './compile-backend-definitions.ts';
-export { compileGatewayDefinitions, maxQueues } from './compile-gateway-definitions.ts';
+export { compileGatewayDefinitions } from './compile-gateway-definitions.ts';
 export { renderRabbitmqConf, DEFAULT_AUTH_CACHE_TTL_MS, DEFAULT_DEFINITIONS_FILE, type RenderConfOptions } from './render-rabbitmq-conf.ts';
 export { DEFAULT_TLS_DIR, linkTlsFiles, nodeTlsFiles, tokenKeyFile } from './tls-files.ts';
 export { renderEnabledPlugins } from './render-enabled-plugins.ts';
