@@ -13,8 +13,8 @@ export interface BenchFleet {
   readonly fleetStateDir: string;
   readonly topologyFile: string;
   readonly gateways: readonly Gateway[];
-  /** OS pid of each cluster's beam.smp. */
-  readonly pids: ReadonlyMap<string, number>;
+  /** OS pid of each node's beam.smp, by cluster (node 1 first). */
+  readonly pids: ReadonlyMap<string, readonly number[]>;
   /** Every beam.smp of the fleet, for CPU accounting. */
   brokerPids(): number[];
   amqpUri(cluster: string, user?: string): string;
@@ -58,13 +58,15 @@ export async function startGeneratedFleet(
   await downFleet(topologyFile, fleetState);
   if (options.purge) await purgeFleet(topologyFile, fleetState);
   let fleet: RunningFleet;
-  const pids = new Map<string, number>();
+  const pids = new Map<string, number[]>();
   try {
     fleet = await upFleet(topologyFile, fleetState);
     for (const c of [fleet.topology.backend, ...fleet.topology.gateways]) {
-      const pid = await nodePid(fleet.node(c.name));
-      if (pid === undefined) throw new Error(`${c.name}: no running node after start`);
-      pids.set(c.name, pid);
+      const nodes = fleet.nodes(c.name);
+      const found = await Promise.all(nodes.map((node) => nodePid(node)));
+      const missing = nodes.filter((_, i) => found[i] === undefined);
+      if (missing.length > 0) throw new Error(`${missing.map((n) => n.nodeName).join(', ')}: no running node after start`);
+      pids.set(c.name, found as number[]);
     }
   } catch (err) {
     await downFleet(topologyFile, fleetState).catch(() => undefined);
@@ -76,7 +78,7 @@ export async function startGeneratedFleet(
     topologyFile,
     gateways: fleet.topology.gateways,
     pids,
-    brokerPids: () => [...pids.values()],
+    brokerPids: () => [...pids.values()].flat(),
     amqpUri: (cluster, user = ADMIN_USER) => fleet.amqpUri(cluster, user),
     stop: async () => {
       // Stopping runs after an interrupt too, when the run's progress callback throws: lines are best-effort here.

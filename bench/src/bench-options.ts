@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { BenchError } from './errors.ts';
 
 /** The scenarios, in the order a full run executes them (cheapest and fleet-free first). */
-export const SCENARIOS = ['directory', 'downlink', 'router', 'routing', 'gateway', 'cold-start'] as const;
+export const SCENARIOS = ['directory', 'downlink', 'router', 'routing', 'gateway', 'scale-out', 'cold-start'] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
 
 /** Gateways of the generated bench fleet: gw1 shovel, gw2 federation, the rest shovel. @default 3 */

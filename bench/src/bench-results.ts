@@ -5,6 +5,7 @@ import type { DownlinkResult } from './scenarios/downlink.ts';
 import type { GatewayResult } from './scenarios/gateway.ts';
 import type { RouterResult } from './scenarios/router.ts';
 import type { RoutingResult } from './scenarios/routing.ts';
+import type { ScaleOutResult } from './scenarios/scale-out.ts';
 
 export interface MachineInfo {
   readonly cpus: number;
@@ -22,6 +23,7 @@ export interface ScenarioResults {
   router?: RouterResult;
   routing?: RoutingResult;
   gateway?: GatewayResult;
+  scaleOut?: ScaleOutResult;
   coldStart?: ColdStartResult;
 }
 

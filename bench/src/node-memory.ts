@@ -12,15 +12,18 @@ interface MemoryAnswer {
 /** Tries before giving up: once, after a storm of 10,000 WebSocket clients, the breakdown came back empty. */
 const ATTEMPTS = 3;
 
-/** The node's memory breakdown now (its one node: the bench's gateways are single nodes). */
+/** The cluster's memory breakdown now: each use summed over its nodes. */
 export async function memoryByUse(admin: ManagementClient): Promise<MemoryByUse> {
   for (let attempt = 1; attempt <= ATTEMPTS; attempt++) {
     try {
-      const [node] = await admin.get<{ name: string }[]>('/nodes?columns=name');
-      if (!node) return {};
-      const { memory } = await admin.get<MemoryAnswer>(`/nodes/${encodeURIComponent(node.name)}/memory`);
-      // `total` holds the node's own totals (rss, allocated, erlang), not a use.
-      return Object.fromEntries(Object.entries(memory ?? {}).filter((e): e is [string, number] => typeof e[1] === 'number'));
+      const nodes = await admin.get<{ name: string }[]>('/nodes?columns=name');
+      const answers = await Promise.all(nodes.map((n) => admin.get<MemoryAnswer>(`/nodes/${encodeURIComponent(n.name)}/memory`)));
+      const sum: Record<string, number> = {};
+      for (const { memory } of answers) {
+        // `total` holds the node's own totals (rss, allocated, erlang), not a use.
+        for (const [use, bytes] of Object.entries(memory ?? {})) if (typeof bytes === 'number') sum[use] = (sum[use] ?? 0) + bytes;
+      }
+      return sum;
     } catch {
       if (attempt < ATTEMPTS) await new Promise((r) => setTimeout(r, 5_000));
     }

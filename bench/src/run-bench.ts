@@ -16,6 +16,7 @@ import { runDownlinkScenario } from './scenarios/downlink.ts';
 import { runGatewayScenario } from './scenarios/gateway.ts';
 import { runRouterScenario } from './scenarios/router.ts';
 import { runRoutingScenario } from './scenarios/routing.ts';
+import { runScaleOutScenario } from './scenarios/scale-out.ts';
 import type { ScenarioContext } from './scenarios/scenario-context.ts';
 import { startStockNode, type StockNode } from './stock-node.ts';
 
@@ -58,6 +59,7 @@ async function runFleetScenario(name: ScenarioName, ctx: ScenarioContext, scenar
   if (name === 'downlink') scenarios.downlink = await runDownlinkScenario(ctx);
   else if (name === 'router') scenarios.router = await runRouterScenario(ctx);
   else if (name === 'routing') scenarios.routing = await runRoutingScenario(ctx);
+  else if (name === 'scale-out') scenarios.scaleOut = await runScaleOutScenario(ctx);
   else if (name === 'cold-start') scenarios.coldStart = await runColdStartScenario(ctx);
   else if (name === 'gateway') {
     if (stormFailure !== undefined) throw stormFailure;

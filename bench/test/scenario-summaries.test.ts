@@ -5,6 +5,9 @@ import { alternate, type RouterRun } from '../src/scenarios/router-runs.ts';
 import { summarizeRouterRuns } from '../src/scenarios/router-summary.ts';
 import { summarizeRouting, type RoutingResult, type RoutingRun } from '../src/scenarios/routing.ts';
 import { assessRoutingTargets } from '../src/targets/routing-targets.ts';
+import { summarizeScaleOut, type ScaleCommandRun, type ScaleVariant } from '../src/scenarios/scale-out-summary.ts';
+import type { StormRun } from '../src/storm/run-storm.ts';
+import { renderScaleOutSection } from '../src/report/sections/scale-out-section.ts';
 
 const figures = (msgPerSec: number, p99: number, failed = false): RunFigures => ({
   messages: 100,
@@ -109,5 +112,74 @@ describe('bench - routing targets', () => {
       directed?.why,
       'over 1 runs of 10 commands in all, devices got 10 and gateways with no subscriber for them 4; crossings by gateway: gw1 8, gw2 6',
     );
+  });
+});
+
+describe('bench - scale-out figures', () => {
+  const command = (variant: ScaleVariant, path: 'direct' | 'router', round: number, msgPerSec: number, failed = false): ScaleCommandRun => ({
+    variant,
+    path,
+    round,
+    figures: { ...figures(msgPerSec, 10, failed), cpuSeconds: { broker: 0.2 } },
+  });
+  const storm = (variant: ScaleVariant, round: number, seconds: number, subscribed = 1000): StormRun<ScaleVariant> => ({
+    variant,
+    round,
+    clients: 1000,
+    connected: subscribed,
+    subscribed,
+    failedAttempts: 0,
+    failures: {},
+    dropped: 0,
+    seconds,
+    connectsPerSec: subscribed / seconds,
+    connectP50Ms: 1,
+    connectP99Ms: 2,
+    rssBeforeBytes: 0,
+    rssAfterBytes: 1,
+    bytesPerConnection: 70_000,
+    bytesPerDeviceSettled: 60_000,
+    nodes: variant === 'one node' ? 1 : 3,
+    connectionsPerGiB: 1,
+    descriptorLimit: 1,
+    descriptorsOpen: 1,
+    nodeResponsive: true,
+    alarms: 'none',
+    nodeCpuSeconds: seconds,
+    authzCpuSeconds: 0,
+    clientCpuSeconds: 1,
+    otherCpuShare: 0.05,
+  });
+
+  it('compares three nodes with one round by round, and leaves out runs that lost messages and storms that left devices out', () => {
+    const commands = [
+      command('one node', 'direct', 1, 1000),
+      command('one node', 'router', 1, 500),
+      command('three nodes', 'direct', 1, 600),
+      command('three nodes', 'router', 1, 200),
+      command('three nodes', 'direct', 2, 500),
+      command('three nodes', 'router', 2, 250, true),
+      command('one node', 'direct', 2, 1000),
+      command('one node', 'router', 2, 400),
+    ];
+    const storms = [storm('one node', 1, 10), storm('three nodes', 1, 20), storm('three nodes', 2, 5, 900), storm('one node', 2, 10)];
+    const { summary, threeOverOne } = summarizeScaleOut(commands, storms);
+    assert.equal(threeOverOne.direct.ratio, 0.55, 'the median of 0.6 and 0.5');
+    assert.equal(threeOverOne.router.ratio, 0.4, 'round 2 lost messages through the router: only round 1 counts');
+    assert.equal(threeOverOne.router.dropped, 1);
+    assert.equal(threeOverOne.connectRate.ratio, 0.5, 'the storm that subscribed 900 of 1,000 is dropped');
+    assert.equal(threeOverOne.connectRate.dropped, 1);
+    const three = summary.find((s) => s.variant === 'three nodes')!;
+    assert.equal(three.routerMsgPerSec, 200, 'the failed run is not in the median');
+    assert.equal(three.brokerCpuSecondsPerCommand, 0.2 / 100);
+    const markdown = renderScaleOutSection({
+      settings: { nodes: 3, cores: 2, messages: 100, commandRounds: 2, clients: 1000, stormRounds: 2 },
+      commands,
+      storms,
+      summary,
+      threeOverOne,
+    }).markdown.join('\n');
+    assert.match(markdown, /Three nodes ÷ one: direct commands\/s \*\*0\.55×\*\*/);
+    assert.match(markdown, /\| three nodes \| 550 \| 200 \|/);
   });
 });

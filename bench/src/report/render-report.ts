@@ -10,6 +10,7 @@ import { renderGatewaySection } from './sections/gateway-section.ts';
 import { renderRouterSection } from './sections/router-section.ts';
 import { renderRoutingSection } from './sections/routing-section.ts';
 import { renderRunHeaderSection } from './sections/run-header-section.ts';
+import { renderScaleOutSection } from './sections/scale-out-section.ts';
 
 export interface RenderedReport {
   readonly markdown: string;
@@ -30,6 +31,7 @@ export function renderReport(r: BenchResults): RenderedReport {
     ...(s.downlink ? [renderDownlinkSection(s.downlink)] : []),
     ...(s.routing ? [renderRoutingSection(s.routing)] : []),
     ...(s.gateway ? [renderGatewaySection(s.gateway)] : []),
+    ...(s.scaleOut ? [renderScaleOutSection(s.scaleOut)] : []),
     ...(s.directory ? [renderDirectorySection(s.directory)] : []),
     ...(s.coldStart ? [{ markdown: [renderColdStartSection(s.coldStart)], charts: [] }] : []),
     { markdown: ['Raw figures of every run: [results.json](results.json).\n'], charts: [] },

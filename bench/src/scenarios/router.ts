@@ -2,15 +2,13 @@
 // Router: the same commands go to `fedgate.commands`, through `fedgate.router`, and one or two `fedgate router`
 // processes republish them to `fedgate.to.gw1` with confirms. Both end at the same sink on gw1. Latency is
 // measured for each router setting beside the direct path in the same rounds, so a change shows as before/after.
-import { seg } from '@fedgate/broker-admin';
-import { DEVICE_USER, ROUTE_HEADER } from '@fedgate/topology';
-import { openPublisher, openQueueSink } from '../amqp-traffic.ts';
-import { leaveDeviceSession } from '../device-session.ts';
+import { ROUTE_HEADER } from '@fedgate/topology';
 import { formatMs, formatRatio } from '../format-figures.ts';
 import { median } from '../percentiles.ts';
 import { probePath } from '../measure-run.ts';
-import { RouterInstances, type RouterSetting } from './router-instances.ts';
-import { ROUTER_DEVICE, routerRunSpec, runLatencyRounds, runThroughputRounds, type RouterRun, type RouterRunDeps } from './router-runs.ts';
+import type { RouterSetting } from './router-instances.ts';
+import { openRouterBench } from './router-bench.ts';
+import { routerRunSpec, runLatencyRounds, runThroughputRounds, type RouterRun } from './router-runs.ts';
 import { summarizeRouterRuns, type RouterSummary } from './router-summary.ts';
 import type { ScenarioContext } from './scenario-context.ts';
 
@@ -46,18 +44,11 @@ function routesSince(before: ReadonlyMap<string, number>, after: ReadonlyMap<str
 }
 
 export async function runRouterScenario(ctx: ScenarioContext): Promise<RouterResult> {
-  const { plan, fleet, collectors } = ctx;
-  const topology = fleet.fleet.topology;
-  const gw = topology.gateways[0]!;
-  // The sink is the device's own session queue: its binding is what the router trusts to place the device at gw1.
-  const password = fleet.fleet.secrets.password(gw.name, DEVICE_USER);
-  const queue = await leaveDeviceSession(`mqtt://${gw.host}:${gw.ports.mqtt}`, ROUTER_DEVICE, DEVICE_USER, password);
-  const sink = await openQueueSink(fleet.amqpUri(gw.name), queue, collectors);
-  const publisher = await openPublisher(fleet.amqpUri(topology.backend.name), plan.messageBytes);
-  // The probe's spec needs the instances' pids, so it reads `deps` when it runs, after both exist.
-  const routers = new RouterInstances(ctx, sink, () => routerRunSpec(deps, 'router'));
-  const deps: RouterRunDeps = { ctx, publisher, routers };
+  const { plan } = ctx;
+  const bench = await openRouterBench(ctx);
+  const { deps, sink } = bench;
   try {
+    const { routers } = deps;
     await routers.use(ROUTER_SETTINGS[0]!, 1);
     await probePath(routerRunSpec(deps, 'direct'), 30_000, 'the direct path to gw1');
     const routesBefore = sink.headerCounts(ROUTE_HEADER);
@@ -89,12 +80,6 @@ export async function runRouterScenario(ctx: ScenarioContext): Promise<RouterRes
     );
     return result;
   } finally {
-    await routers.stop();
-    await publisher.close();
-    await sink.close();
-    await fleet.fleet
-      .admin(gw.name)
-      .delete(`/queues/${seg(topology.vhost)}/${seg(queue)}`)
-      .catch(() => undefined);
+    await bench.close();
   }
 }

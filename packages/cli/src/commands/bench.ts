@@ -4,7 +4,7 @@ import { InterruptedError } from '../cli-errors.ts';
 import { emit } from '../emit.ts';
 import { loadOptionalPackage } from '../optional-package.ts';
 
-const SCENARIO_CHOICES = ['all', 'directory', 'downlink', 'router', 'routing', 'gateway', 'cold-start'] as const;
+const SCENARIO_CHOICES = ['all', 'directory', 'downlink', 'router', 'routing', 'gateway', 'scale-out', 'cold-start'] as const;
 
 /** The scenario, its options and what --help teaches. */
 function benchOptions(y: Argv) {
@@ -14,7 +14,7 @@ function benchOptions(y: Argv) {
     .option('out', { type: 'string', describe: 'Folder for results.json, report.md and the charts (default: bench-results/<timestamp>)', normalize: true })
     .option('gateways', { type: 'number', default: 3, describe: 'Gateways in the bench fleet (the N of the amplification scenario)' })
     .option('rounds', { type: 'number', describe: 'Interleaved rounds per scenario (default: 2 quick, 3 full)' })
-    .option('storm-clients', { type: 'number', describe: 'Devices connecting at once in each storm of the gateway scenario (default: 10000)' })
+    .option('storm-clients', { type: 'number', describe: 'Devices connecting at once in each storm of the gateway and scale-out scenarios (default: 10000)' })
     .option('storm-logins', {
       type: 'string',
       array: true,
@@ -34,12 +34,13 @@ function benchOptions(y: Argv) {
     .example('$0 bench router', 'Only router path vs direct publish, full length')
     .example('$0 bench gateway --storm-clients 2000', 'Reconnect storms of 2,000 devices: password, certificate, token and stock')
     .example('$0 bench gateway --storm-logins certificate --storm-connect-timeout 600', '10,000 certificate devices that wait for their turn')
+    .example('$0 bench scale-out --quick --storm-clients 3000', 'A 3-node backend and gateway beside single nodes: commands/s and a storm')
     .example('$0 bench cold-start', 'Only router cold start at 1,000,000 devices (--quick: 100,000)')
     .example('$0 bench --quick --out bench/results/latest', 'Refresh the committed report')
     .example('$0 bench --render bench/results/latest', 'Rewrite that report with the current templates, same figures')
     .epilogue(
       'The bench starts its own fleet (.fedgate/bench, ports 7000-7999, 17000-17999, 27000-27999, MQTT 2200-2299, STOMP 62000-62099), a stock ' +
-        'RabbitMQ node for comparison and, for the gateway scenario, a TLS fleet (.fedgate/bench/identity) for certificate and token logins, and stops them at the end; ' +
+        'RabbitMQ node for comparison and, for the gateway scenario, a TLS fleet (.fedgate/bench/identity) for certificate and token logins and, for scale-out, a fleet of 3-node clusters (.fedgate/bench/scale), and stops them at the end; ' +
         'FEDGATE_BENCH_PORT_OFFSET=N shifts all their ports by N. Progress goes to stderr. Ctrl-C stops at the next step and still stops the nodes.',
     );
 }
