@@ -120,7 +120,10 @@ describe('bench - scale-out figures', () => {
     variant,
     path,
     round,
-    figures: { ...figures(msgPerSec, 10, failed), cpuSeconds: { broker: 0.2 } },
+    figures: {
+      ...figures(msgPerSec, 10, failed),
+      cpuSeconds: variant === 'one node' ? { 'broker core': 0.2 } : { 'broker core': 0.08, 'broker core_2': 0.05, 'broker core_3': 0.07 },
+    },
   });
   const storm = (variant: ScaleVariant, round: number, seconds: number, subscribed = 1000): StormRun<ScaleVariant> => ({
     variant,
@@ -171,7 +174,8 @@ describe('bench - scale-out figures', () => {
     assert.equal(threeOverOne.connectRate.dropped, 1);
     const three = summary.find((s) => s.variant === 'three nodes')!;
     assert.equal(three.routerMsgPerSec, 200, 'the failed run is not in the median');
-    assert.equal(three.brokerCpuSecondsPerCommand, 0.2 / 100);
+    assert.equal(three.brokerCpuSecondsPerCommand, 0.2 / 100, 'every node of the cluster counts');
+    assert.equal(three.busiestNodeCpuSecondsPerCommand, 0.08 / 100);
     const markdown = renderScaleOutSection({
       settings: { nodes: 3, cores: 2, messages: 100, commandRounds: 2, clients: 1000, stormRounds: 2 },
       commands,
@@ -180,6 +184,7 @@ describe('bench - scale-out figures', () => {
       threeOverOne,
     }).markdown.join('\n');
     assert.match(markdown, /Three nodes ÷ one: direct commands\/s \*\*0\.55×\*\*/);
-    assert.match(markdown, /\| three nodes \| 550 \| 200 \|/);
+    assert.match(markdown, /\| three nodes \| 550 \| 200 \| 2,000 µs \| 800 µs \|/);
+    assert.match(markdown, /three nodes could route up to 2\.50× the commands of one/);
   });
 });

@@ -11,6 +11,16 @@ export type ScaleVariant = (typeof SCALE_VARIANTS)[number];
 export const COMMAND_PATHS = ['direct', 'router'] as const;
 export type CommandPath = (typeof COMMAND_PATHS)[number];
 
+/** How the scale-out runs label each broker node's CPU: `broker core`, `broker core_2`, … */
+export const BROKER_NODE_PREFIX = 'broker ';
+
+/** Every broker node's CPU in a run, by node. */
+function brokerNodeCpu(f: RunFigures): number[] {
+  return Object.entries(f.cpuSeconds)
+    .filter(([label]) => label.startsWith(BROKER_NODE_PREFIX))
+    .map(([, seconds]) => seconds);
+}
+
 export interface ScaleCommandRun {
   readonly variant: ScaleVariant;
   readonly path: CommandPath;
@@ -25,11 +35,15 @@ export interface ScaleVariantSummary {
   readonly routerMsgPerSec: number;
   /** CPU of every broker node per command through the router. */
   readonly brokerCpuSecondsPerCommand: number;
+  /** The busiest broker node's CPU per command through the router: on hosts of their own, what bounds the rate. */
+  readonly busiestNodeCpuSecondsPerCommand: number;
   readonly subscribed: number;
   readonly stormSeconds: number;
   readonly connectsPerSec: number;
   readonly bytesPerDeviceSettled: number;
   readonly nodeCpuMsPerDevice: number;
+  readonly busiestNodeCpuMsPerDevice: number;
+  readonly busiestNodeBytesPerDeviceSettled: number;
 }
 
 /** Three nodes ÷ one, over paired rounds: commands/s on each path, and the storm's connect rate (a storm that left devices out counts as failed). */
@@ -48,12 +62,15 @@ function summarise(commands: readonly ScaleCommandRun[], storms: readonly StormR
       variant,
       directMsgPerSec: median(ok('direct').map((f) => f.msgPerSec)),
       routerMsgPerSec: median(ok('router').map((f) => f.msgPerSec)),
-      brokerCpuSecondsPerCommand: median(ok('router').map((f) => (f.cpuSeconds.broker ?? Number.NaN) / f.received)),
+      brokerCpuSecondsPerCommand: median(ok('router').map((f) => brokerNodeCpu(f).reduce((a, b) => a + b, 0) / f.received)),
+      busiestNodeCpuSecondsPerCommand: median(ok('router').map((f) => Math.max(...brokerNodeCpu(f)) / f.received)),
       subscribed: med((r) => r.subscribed),
       stormSeconds: med((r) => r.seconds),
       connectsPerSec: med((r) => r.connectsPerSec),
       bytesPerDeviceSettled: med((r) => r.bytesPerDeviceSettled ?? Number.NaN),
       nodeCpuMsPerDevice: med((r) => (r.nodeCpuSeconds * 1000) / Math.max(1, r.subscribed)),
+      busiestNodeCpuMsPerDevice: med((r) => ((r.busiestNodeCpuSeconds ?? r.nodeCpuSeconds) * 1000) / Math.max(1, r.subscribed)),
+      busiestNodeBytesPerDeviceSettled: med((r) => r.busiestNodeBytesPerDeviceSettled ?? r.bytesPerDeviceSettled ?? Number.NaN),
     };
   });
 }

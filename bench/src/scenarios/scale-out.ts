@@ -5,19 +5,21 @@
 import { cpus } from 'node:os';
 import { DEVICE_USER } from '@fedgate/topology';
 import { formatCpuPerMessage, formatRate, formatRatio, formatShare } from '../format-figures.ts';
-import { measureBurst, probePath } from '../measure-run.ts';
+import { measureBurst, probePath, type RunSpec } from '../measure-run.ts';
 import { startScaleFleet, spreadPasswordLogins } from '../scale-fleet.ts';
 import { SCALE_NODES } from '../scale-topology.ts';
 import { describeStormRun, runStorm, stormIds, type StormRun, type StormTarget } from '../storm/run-storm.ts';
 import type { BenchFleet } from '../bench-fleet.ts';
 import { openRouterBench, type RouterBench } from './router-bench.ts';
 import { ROUTER_SETTINGS } from './router.ts';
-import { alternate, routerRunSpec } from './router-runs.ts';
+import { alternate, routerRunSpec, type RouterRunDeps } from './router-runs.ts';
 import type { ScenarioContext } from './scenario-context.ts';
 import {
+  BROKER_NODE_PREFIX,
   COMMAND_PATHS,
   SCALE_VARIANTS,
   summarizeScaleOut,
+  type CommandPath,
   type ScaleCommandRun,
   type ScaleVariant,
   type ScaleVariantSummary,
@@ -39,6 +41,18 @@ export interface ScaleOutResult {
   readonly threeOverOne: ThreeOverOne;
 }
 
+/**
+ * The router's run spec with the brokers' CPU counted per node (`broker core_2`, …): on hosts of their own, the
+ * busiest node bounds a cluster's rate.
+ */
+function perNodeSpec(deps: RouterRunDeps, path: CommandPath): RunSpec {
+  const spec = routerRunSpec(deps, path);
+  const nodes = [...deps.ctx.fleet.pids].flatMap(([cluster, pids]) =>
+    pids.map((pid, k) => ({ label: `${BROKER_NODE_PREFIX}${cluster}${k === 0 ? '' : `_${k + 1}`}`, pids: () => [pid] })),
+  );
+  return { ...spec, cpu: [...spec.cpu.filter((g) => g.label !== 'broker'), ...nodes] };
+}
+
 /** Command bursts on both fleets, both paths each, the fleets' order alternating by round. */
 async function runCommandRounds(ctx: ScenarioContext, benches: Record<ScaleVariant, RouterBench>): Promise<ScaleCommandRun[]> {
   const { messages, rounds } = ctx.plan.router;
@@ -46,7 +60,7 @@ async function runCommandRounds(ctx: ScenarioContext, benches: Record<ScaleVaria
   for (let round = 1; round <= rounds; round++) {
     for (const variant of alternate(SCALE_VARIANTS, round)) {
       for (const path of COMMAND_PATHS) {
-        const figures = await measureBurst(routerRunSpec(benches[variant].deps, path), messages);
+        const figures = await measureBurst(perNodeSpec(benches[variant].deps, path), messages);
         runs.push({ variant, path, round, figures });
         ctx.progress(
           `scale-out: round ${round}/${rounds} ${variant}, ${path}: ${formatRate(figures.msgPerSec)}, ${formatCpuPerMessage(figures.cpuSecondsPerMessage)}` +

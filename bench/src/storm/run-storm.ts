@@ -49,6 +49,8 @@ export interface StormRun<V extends string = string> {
   readonly bytesPerConnection: number;
   /** The same once the node's resident set stopped moving, the devices still connected: a device's steady cost. */
   readonly bytesPerDeviceSettled?: number;
+  /** Of a cluster's nodes, the one whose resident set grew most once settled, per device of the whole storm. */
+  readonly busiestNodeBytesPerDeviceSettled?: number;
   /** The settled cost per device by use, as the node accounts for it (uses that moved ≥ 1 KiB per device). */
   readonly settledByUse?: MemoryByUse;
   /** Nodes the storm's devices were spread over (absent in runs before it existed: 1). */
@@ -60,7 +62,10 @@ export interface StormRun<V extends string = string> {
   /** The management API answered within 10 s after the storm (its default request timeout). */
   readonly nodeResponsive: boolean;
   readonly alarms: string;
+  /** CPU of every node the devices reached, summed. */
   readonly nodeCpuSeconds: number;
+  /** CPU of the node that used most (the whole of it on a single node): what bounds a cluster whose nodes have hosts of their own. */
+  readonly busiestNodeCpuSeconds?: number;
   /** CPU of the device authorisation endpoint (certificate logins only; 0 elsewhere). */
   readonly authzCpuSeconds: number;
   /** CPU of the client processes: both ends of every handshake run on this machine. */
@@ -128,11 +133,13 @@ const STORM_PROGRESS_EVERY_MS = 15_000;
 /** One storm: every login at once against `target`, until all subscribed or it stops moving; then the node settles and is swept. */
 export async function runStorm<V extends string>(target: StormTarget, variant: V, plan: StormPlan): Promise<StormRun<V>> {
   const { pids, logins } = target;
-  const resident = () => pids.reduce((sum, pid) => sum + residentBytes(pid), 0);
+  const residentByNode = () => pids.map((pid) => residentBytes(pid));
+  const resident = () => residentByNode().reduce((a, b) => a + b, 0);
   const descriptors = () => pids.reduce((sum, pid) => sum + openDescriptors(pid), 0);
   const clients = logins.length;
   await sweepSessions(target.admin);
-  const rssBefore = resident();
+  const rssBeforeByNode = residentByNode();
+  const rssBefore = rssBeforeByNode.reduce((a, b) => a + b, 0);
   const byUseBefore = await memoryByUse(target.admin);
   const descriptorsBefore = descriptors();
   // Released at once, like devices after an outage, over one client process per core (each runs attemptsInFlight at a time).
@@ -142,7 +149,7 @@ export async function runStorm<V extends string>(target: StormTarget, variant: V
     cpus().length,
   );
   const stopCpu = startCpuMeter([
-    { label: 'node', pids: () => pids },
+    ...pids.map((pid, i) => ({ label: `node ${i + 1}`, pids: () => [pid] })),
     { label: 'authz', pids: () => target.helperPids },
     { label: 'clients', pids: () => devices.pids },
     { label: 'bench', pids: () => [process.pid] },
@@ -161,7 +168,9 @@ export async function runStorm<V extends string>(target: StormTarget, variant: V
   const cpu = stopCpu();
   const health = await nodeHealth(target.admin);
   const rssSettled = await settledResidentBytes(resident);
+  const addedByNode = residentByNode().map((rss, i) => rss - rssBeforeByNode[i]!);
   const heldSettled = devices.connected();
+  const nodeCpu = pids.map((_, i) => cpu.byGroup[`node ${i + 1}`] ?? Number.NaN);
   const byUseSettled = await memoryByUse(target.admin);
   const run: StormRun<V> = {
     variant,
@@ -180,6 +189,7 @@ export async function runStorm<V extends string>(target: StormTarget, variant: V
     rssAfterBytes: rssAfter,
     bytesPerConnection: heldAfter > 0 ? (rssAfter - rssBefore) / heldAfter : Number.NaN,
     bytesPerDeviceSettled: heldSettled > 0 ? (rssSettled - rssBefore) / heldSettled : Number.NaN,
+    busiestNodeBytesPerDeviceSettled: heldSettled > 0 ? Math.max(...addedByNode) / heldSettled : Number.NaN,
     settledByUse: perDeviceByUse(byUseBefore, byUseSettled, heldSettled),
     nodes: pids.length,
     connectionsPerGiB: heldAfter / (rssAfter / GIB),
@@ -187,7 +197,8 @@ export async function runStorm<V extends string>(target: StormTarget, variant: V
     descriptorsOpen: descriptors(),
     nodeResponsive: health.responsive,
     alarms: health.alarms,
-    nodeCpuSeconds: cpu.byGroup.node ?? Number.NaN,
+    nodeCpuSeconds: nodeCpu.reduce((a, b) => a + b, 0),
+    busiestNodeCpuSeconds: Math.max(...nodeCpu),
     authzCpuSeconds: cpu.byGroup.authz ?? 0,
     clientCpuSeconds: cpu.byGroup.clients ?? Number.NaN,
     otherCpuShare: cpu.otherShare,
