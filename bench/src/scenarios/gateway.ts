@@ -11,7 +11,7 @@ import type { MemoryByUse } from '../node-memory.ts';
 import { authorisationEndpointPid, certificateLogins, tokenLogins } from '../identity-fleet.ts';
 import { CERTIFICATE_GATEWAY, TOKEN_GATEWAY } from '../identity-topology.ts';
 import type { StormLogin } from '../storm/storm-protocol.ts';
-import { DEVICE_SETTINGS, describeStormRun, runStorm, stormIds, type StormRun, type StormTarget } from '../storm/run-storm.ts';
+import { DEVICE_SETTINGS, describeStormRun, memoryRuns, runStorm, stormIds, type StormRun, type StormTarget } from '../storm/run-storm.ts';
 import { GATEWAY_VARIANTS, type GatewayVariant } from '../bench-options.ts';
 import type { ScenarioContext } from './scenario-context.ts';
 
@@ -92,6 +92,8 @@ function summarise(runs: readonly StormRun<GatewayVariant>[]): GatewayVariantSum
   return GATEWAY_VARIANTS.filter((variant) => runs.some((r) => r.variant === variant)).map((variant) => {
     const of = runs.filter((r) => r.variant === variant);
     const med = (value: (r: StormRun) => number) => median(of.map(value));
+    const memory = memoryRuns(of);
+    const medMemory = (value: (r: StormRun) => number) => median(memory.map(value));
     return {
       variant,
       connected: med((r) => r.connected),
@@ -103,10 +105,10 @@ function summarise(runs: readonly StormRun<GatewayVariant>[]): GatewayVariantSum
       nodeCpuShare: med((r) => r.nodeCpuSeconds / r.seconds / cpus().length),
       otherCpuShare: med((r) => r.otherCpuShare),
       connectsPerSec: med((r) => r.connectsPerSec),
-      bytesPerConnection: med((r) => r.bytesPerConnection),
-      bytesPerDeviceSettled: med((r) => r.bytesPerDeviceSettled ?? Number.NaN),
-      connectionsPerGiB: med((r) => r.connectionsPerGiB),
-      settledByUse: medianRun(of, (r) => r.bytesPerDeviceSettled ?? Number.NaN)?.settledByUse ?? {},
+      bytesPerConnection: medMemory((r) => r.bytesPerConnection),
+      bytesPerDeviceSettled: medMemory((r) => r.bytesPerDeviceSettled ?? Number.NaN),
+      connectionsPerGiB: medMemory((r) => r.connectionsPerGiB),
+      settledByUse: medianRun(memory, (r) => r.bytesPerDeviceSettled ?? Number.NaN)?.settledByUse ?? {},
     };
   });
 }

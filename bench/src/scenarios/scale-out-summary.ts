@@ -3,7 +3,7 @@
 import type { RunFigures } from '../measure-run.ts';
 import { median } from '../percentiles.ts';
 import { pairedRatio, type MeasuredValue, type PairedRatio } from '../paired-ratio.ts';
-import type { StormRun } from '../storm/run-storm.ts';
+import { memoryRuns, type StormRun } from '../storm/run-storm.ts';
 
 export const SCALE_VARIANTS = ['one node', 'three nodes'] as const;
 export type ScaleVariant = (typeof SCALE_VARIANTS)[number];
@@ -11,7 +11,7 @@ export type ScaleVariant = (typeof SCALE_VARIANTS)[number];
 export const COMMAND_PATHS = ['direct', 'router'] as const;
 export type CommandPath = (typeof COMMAND_PATHS)[number];
 
-/** How the scale-out runs label each broker node's CPU: `broker core`, `broker core_2`, … */
+/** How the scale-out runs label each broker node's CPU: `broker <node name>`. */
 export const BROKER_NODE_PREFIX = 'broker ';
 
 /** Every broker node's CPU in a run, by node. */
@@ -58,6 +58,7 @@ function summarise(commands: readonly ScaleCommandRun[], storms: readonly StormR
     const ok = (path: CommandPath) => commands.filter((r) => r.variant === variant && r.path === path && !r.figures.failed).map((r) => r.figures);
     const storm = storms.filter((r) => r.variant === variant);
     const med = (value: (r: StormRun) => number) => median(storm.map(value));
+    const medMemory = (value: (r: StormRun) => number) => median(memoryRuns(storm).map(value));
     return {
       variant,
       directMsgPerSec: median(ok('direct').map((f) => f.msgPerSec)),
@@ -67,10 +68,10 @@ function summarise(commands: readonly ScaleCommandRun[], storms: readonly StormR
       subscribed: med((r) => r.subscribed),
       stormSeconds: med((r) => r.seconds),
       connectsPerSec: med((r) => r.connectsPerSec),
-      bytesPerDeviceSettled: med((r) => r.bytesPerDeviceSettled ?? Number.NaN),
+      bytesPerDeviceSettled: medMemory((r) => r.bytesPerDeviceSettled ?? Number.NaN),
       nodeCpuMsPerDevice: med((r) => (r.nodeCpuSeconds * 1000) / Math.max(1, r.subscribed)),
       busiestNodeCpuMsPerDevice: med((r) => ((r.busiestNodeCpuSeconds ?? r.nodeCpuSeconds) * 1000) / Math.max(1, r.subscribed)),
-      busiestNodeBytesPerDeviceSettled: med((r) => r.busiestNodeBytesPerDeviceSettled ?? r.bytesPerDeviceSettled ?? Number.NaN),
+      busiestNodeBytesPerDeviceSettled: medMemory((r) => r.busiestNodeBytesPerDeviceSettled ?? r.bytesPerDeviceSettled ?? Number.NaN),
     };
   });
 }

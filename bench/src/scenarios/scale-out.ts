@@ -42,13 +42,14 @@ export interface ScaleOutResult {
 }
 
 /**
- * The router's run spec with the brokers' CPU counted per node (`broker core_2`, …): on hosts of their own, the
+ * The router's run spec with the brokers' CPU counted per node (`broker <node name>`): on hosts of their own, the
  * busiest node bounds a cluster's rate.
  */
 function perNodeSpec(deps: RouterRunDeps, path: CommandPath): RunSpec {
   const spec = routerRunSpec(deps, path);
-  const nodes = [...deps.ctx.fleet.pids].flatMap(([cluster, pids]) =>
-    pids.map((pid, k) => ({ label: `${BROKER_NODE_PREFIX}${cluster}${k === 0 ? '' : `_${k + 1}`}`, pids: () => [pid] })),
+  const { fleet } = deps.ctx;
+  const nodes = [...fleet.pids].flatMap(([cluster, pids]) =>
+    pids.map((pid, k) => ({ label: `${BROKER_NODE_PREFIX}${fleet.fleet.nodes(cluster)[k]!.nodeName}`, pids: () => [pid] })),
   );
   return { ...spec, cpu: [...spec.cpu.filter((g) => g.label !== 'broker'), ...nodes] };
 }

@@ -53,6 +53,12 @@ export interface StormRun<V extends string = string> {
   readonly busiestNodeBytesPerDeviceSettled?: number;
   /** The settled cost per device by use, as the node accounts for it (uses that moved ≥ 1 KiB per device). */
   readonly settledByUse?: MemoryByUse;
+  /**
+   * No node of the target had held a storm before in this bench run. A node keeps the memory a storm freed and
+   * reuses it in the next, so only its first storm says what a device costs (absent in runs before it existed:
+   * true in round 1).
+   */
+  readonly coldNodes?: boolean;
   /** Nodes the storm's devices were spread over (absent in runs before it existed: 1). */
   readonly nodes?: number;
   /** Connections held per GiB of the node's resident memory after the storm. */
@@ -127,6 +133,15 @@ export interface StormPlan {
   readonly progress: (line: string) => void;
 }
 
+/** Every beam.smp that has held a storm in this process: a restarted node has a new pid, and is cold again. */
+const stormedNodes = new Set<number>();
+
+/** The runs whose memory figures count: those on cold nodes, or every run when none was (see StormRun.coldNodes). */
+export function memoryRuns<R extends StormRun>(runs: readonly R[]): readonly R[] {
+  const cold = runs.filter((r) => r.coldNodes ?? r.round === 1);
+  return cold.length > 0 ? cold : runs;
+}
+
 /** How often a running storm reports where it is. */
 const STORM_PROGRESS_EVERY_MS = 15_000;
 
@@ -138,6 +153,8 @@ export async function runStorm<V extends string>(target: StormTarget, variant: V
   const descriptors = () => pids.reduce((sum, pid) => sum + openDescriptors(pid), 0);
   const clients = logins.length;
   await sweepSessions(target.admin);
+  const coldNodes = pids.every((pid) => !stormedNodes.has(pid));
+  for (const pid of pids) stormedNodes.add(pid);
   const rssBeforeByNode = residentByNode();
   const rssBefore = rssBeforeByNode.reduce((a, b) => a + b, 0);
   const byUseBefore = await memoryByUse(target.admin);
@@ -191,6 +208,7 @@ export async function runStorm<V extends string>(target: StormTarget, variant: V
     bytesPerDeviceSettled: heldSettled > 0 ? (rssSettled - rssBefore) / heldSettled : Number.NaN,
     busiestNodeBytesPerDeviceSettled: heldSettled > 0 ? Math.max(...addedByNode) / heldSettled : Number.NaN,
     settledByUse: perDeviceByUse(byUseBefore, byUseSettled, heldSettled),
+    coldNodes,
     nodes: pids.length,
     connectionsPerGiB: heldAfter / (rssAfter / GIB),
     descriptorLimit: descriptorLimit(pids[0]!),

@@ -22,7 +22,8 @@ export function renderGatewaySection(x: GatewayResult): ReportSection {
       `gateway, each device with its own certificate, verified, and authorised by the node's authorisation endpoint. *tokens over wss*: ` +
       `browser apps on a web gateway, MQTT over secure WebSockets with a signed token each. *stock*: the same plugins, listeners only, guest ` +
       `login, the descriptor limit of the package's systemd unit. Memory is the node's resident set (/proc) before and after the storm, ` +
-      `per device subscribed, right after the storm and once it stopped moving; time runs to the last device subscribed; CPU per device is split into the node, the authorisation endpoint ` +
+      `per device subscribed, right after the storm and once it stopped moving, from each node's first storm of the run (a node keeps the ` +
+      `memory a storm freed and reuses it in the next); time runs to the last device subscribed; CPU per device is split into the node, the authorisation endpoint ` +
       `and the clients.\n`,
   );
   md.push(

@@ -17,7 +17,8 @@ export function renderScaleOutSection(x: ScaleOutResult): ReportSection {
       `${commandRounds} rounds, the fleets' order reversed every other round. Storm: ${int(clients)} MQTT 5 devices at once with a QoS 1 ` +
       `subscription each, ${stormRounds} round(s), on the cluster spread over its nodes' listeners as a load balancer spreads them. Every node ` +
       `shares this machine's ${cores} cores, so a ratio below 1 is the cost of replication and of more nodes on the same CPU, not what ` +
-      `nodes on hosts of their own would buy.\n`,
+      `nodes on hosts of their own would buy. Memory comes from each node's first storm of the run: a node keeps the memory a storm ` +
+      `freed and reuses it in the next.\n`,
   );
   md.push(`Three nodes ÷ one: direct commands/s ${ratio(direct)}; through the router ${ratio(router)}; storm connect rate ${ratio(connectRate)}.\n`);
   md.push(
