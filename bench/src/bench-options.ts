@@ -37,7 +37,7 @@ export const MAX_PORT_OFFSET = 3000;
 export interface BenchOptions {
   /** One scenario, or all of them when absent or "all". */
   readonly scenario?: string;
-  /** The under-5-minutes run: fewer messages, fewer variants, shorter paced runs. @default false */
+  /** The short run: fewer rounds, messages and variants, shorter paced runs (storms keep their devices). @default false */
   readonly quick?: boolean;
   /** Folder results.json, report.md and the charts are written to. @default `bench-results/<timestamp>` */
   readonly out?: string;

@@ -10,7 +10,7 @@ const SCENARIO_CHOICES = ['all', 'directory', 'downlink', 'router', 'routing', '
 function benchOptions(y: Argv) {
   return y
     .positional('scenario', { choices: SCENARIO_CHOICES, default: 'all', describe: 'One scenario, or all of them' })
-    .option('quick', { type: 'boolean', default: false, describe: 'The short run (under 5 minutes): fewer messages and variants' })
+    .option('quick', { type: 'boolean', default: false, describe: 'The short run: fewer rounds, messages and variants (storms keep --storm-clients)' })
     .option('out', { type: 'string', describe: 'Folder for results.json, report.md and the charts (default: bench-results/<timestamp>)', normalize: true })
     .option('gateways', { type: 'number', default: 3, describe: 'Gateways in the bench fleet (the N of the amplification scenario)' })
     .option('rounds', { type: 'number', describe: 'Interleaved rounds per scenario (default: 2 quick, 3 full)' })
@@ -30,7 +30,7 @@ function benchOptions(y: Argv) {
       describe: "Only re-render report.md and the charts of an earlier run's folder from its results.json",
       normalize: true,
     })
-    .example('$0 bench --quick', 'Every scenario, short: about 5 minutes')
+    .example('$0 bench --quick --storm-clients 2000', 'Every scenario, short, with storms of 2,000 devices')
     .example('$0 bench router', 'Only router path vs direct publish, full length')
     .example('$0 bench gateway --storm-clients 2000', 'Reconnect storms of 2,000 devices: password, certificate, token and stock')
     .example('$0 bench gateway --storm-logins certificate --storm-connect-timeout 600', '10,000 certificate devices that wait for their turn')
