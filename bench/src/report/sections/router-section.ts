@@ -15,7 +15,7 @@ export function msWithSpread(s: Spread | PairedRatio): string {
 
 /** What a paired figure rests on: "10 paired rounds, 9 quiet, 1 dropped". */
 export function pairsText(p: PairedRatio): string {
-  return `${p.pairs} paired rounds, ${p.quietPairs} quiet${p.dropped ? `, ${p.dropped} dropped (lost or refused messages)` : ''}${p.quietOnly ? '' : ', too few quiet so all counted'}`;
+  return `${p.pairs} paired round${p.pairs === 1 ? '' : 's'}, ${p.quietPairs} quiet${p.dropped ? `, ${p.dropped} dropped (lost or refused messages)` : ''}${p.quietOnly ? '' : ', too few quiet so all counted'}`;
 }
 
 function latencyRow(l: LatencySummary): string[] {

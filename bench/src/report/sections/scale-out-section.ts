@@ -15,7 +15,7 @@ export function renderScaleOutSection(x: ScaleOutResult): ReportSection {
       `are ${nodes}-node clusters (*three nodes*): quorum outboxes and the router's queue replicated on ${nodes} nodes, session queues on the ` +
       `node each device reached. Commands: bursts of ${int(messages)} persistent messages direct to the gateway's outbox and through one router, ` +
       `${commandRounds} rounds, the fleets' order reversed every other round. Storm: ${int(clients)} MQTT 5 devices at once with a QoS 1 ` +
-      `subscription each, ${stormRounds} round(s), on the cluster spread over its nodes' listeners as a load balancer spreads them. Every node ` +
+      `subscription each, ${stormRounds} round${stormRounds === 1 ? '' : 's'}, on the cluster spread over its nodes' listeners as a load balancer spreads them. Every node ` +
       `shares this machine's ${cores} cores, so a ratio below 1 is the cost of replication and of more nodes on the same CPU, not what ` +
       `nodes on hosts of their own would buy. Memory comes from each node's first storm of the run: a node keeps the memory a storm ` +
       `freed and reuses it in the next.\n`,
