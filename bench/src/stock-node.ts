@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { ManagementClient } from '@fedgate/broker-admin';
 import { renderEnabledPlugins } from '@fedgate/broker-config';
-import { brokerRuntime, localNode, mountForFleet, nodePid, runtimeCommand, stopNode, type LocalNode } from '@fedgate/local-cluster';
+import { brokerRuntime, localNode, mountForFleet, nodePid, runtimeCommand, stopNode, unmountForFleet, type LocalNode } from '@fedgate/local-cluster';
 import type { Gateway } from '@fedgate/topology';
 import { STOCK_NODE_PORTS, benchTopologyName, stockNodePorts, type StockNodePorts } from './bench-topology.ts';
 import { BenchError } from './errors.ts';
@@ -59,7 +59,12 @@ export async function startStockNode(
   await writeFile(join(dir, 'rabbitmq.conf'), stockRabbitmqConf(ports));
   await writeFile(join(dir, 'enabled_plugins'), renderEnabledPlugins(like));
   const runtime = await brokerRuntime();
-  await mountForFleet(runtime, stateDir);
+  // Its own directory only: unmounting it at the end must not reach into the bench fleets' state beside it.
+  await mountForFleet(runtime, dir);
+  const stop = async (timeout: number) => {
+    await stopNode(node, timeout);
+    await unmountForFleet(runtime, dir);
+  };
   if (runtime.account) await execFileAsync('chown', ['-R', `${runtime.account.uid}:${runtime.account.gid}`, dir]);
   const out = await open(join(dir, 'log', 'console.log'), 'a');
   progress(`stock: starting ${nodeName} (RabbitMQ ${runtime.version}, ulimit -n ${STOCK_FD_LIMIT} as the package's systemd unit sets)`);
@@ -101,11 +106,11 @@ export async function startStockNode(
         mqttUrl: `mqtt://127.0.0.1:${ports.mqtt}`,
         admin,
         credentials: { username: 'guest', password: 'guest' },
-        stop: () => stopNode(node, 15_000),
+        stop: () => stop(15_000),
       };
     }
     if (Date.now() > deadline) {
-      await stopNode(node, 5_000);
+      await stop(5_000);
       throw new BenchError('BENCH_FLEET_FAILED', `the stock node did not become ready within ${timeoutMs / 1000} s (logs in ${join(dir, 'log')})`);
     }
     await new Promise((r) => setTimeout(r, 500));
