@@ -21,42 +21,53 @@ export interface BenchFleet {
   stop(): Promise<void>;
 }
 
-export function benchTopologyFile(stateDir: string): string {
-  return join(stateDir, 'bench-topology.yaml');
+/** A fleet the bench generates: where it lives and how its topology is written. */
+export interface GeneratedFleet {
+  /** Folder of its topology file and, under `fleet/`, of its nodes' state. */
+  readonly dir: string;
+  /** Its topology's file name in `dir`, e.g. `bench-topology.yaml`. */
+  readonly topologyFileName: string;
+  /** Its generated passwords, relative to the checkout. */
+  readonly secretsFile: string;
+  /** The topology's YAML, given the secrets file's path as the topology file sees it. */
+  readonly yaml: (secretsPathFromTopology: string) => string;
+  /** Clear what a previous run left first, so runs compare; without it the fleet keeps its CA and the identities issued from it. */
+  readonly purge: boolean;
+  /** What its progress lines start with. */
+  readonly label: string;
 }
 
 /**
  * Writes the topology for `gateways` gateways (ports moved up by `portOffset`), clears what a previous run left,
  * and boots every node in parallel.
  */
-export async function startBenchFleet(
-  cwd: string,
-  stateDir: string,
-  gateways: number,
-  portOffset: number,
-  progress: (line: string) => void,
-): Promise<BenchFleet> {
-  await mkdir(stateDir, { recursive: true });
-  const { yaml } = benchTopologyYaml(gateways, relative(stateDir, join(cwd, BENCH_SECRETS_FILE)), portOffset);
-  return startGeneratedFleet(benchTopologyFile(stateDir), yaml, join(stateDir, 'fleet'), { purge: true }, (line) => progress(`fleet: ${line}`));
+export function startBenchFleet(cwd: string, stateDir: string, gateways: number, portOffset: number, progress: (line: string) => void): Promise<BenchFleet> {
+  return startGeneratedFleet(
+    cwd,
+    {
+      dir: stateDir,
+      topologyFileName: 'bench-topology.yaml',
+      secretsFile: BENCH_SECRETS_FILE,
+      yaml: (secrets) => benchTopologyYaml(gateways, secrets, portOffset).yaml,
+      purge: true,
+      label: 'fleet',
+    },
+    progress,
+  );
 }
 
-/**
- * Writes `yaml` to `topologyFile` and boots every node. `purge` first clears what a previous run left in
- * `fleetStateDir`, so runs compare; without it the fleet keeps its CA and the identities issued from it.
- */
-export async function startGeneratedFleet(
-  topologyFile: string,
-  yaml: string,
-  fleetStateDir: string,
-  options: { purge: boolean },
-  progress: (line: string) => void,
-): Promise<BenchFleet> {
+/** Writes the fleet's topology into its folder and boots every node; stops them again if that fails. */
+export async function startGeneratedFleet(cwd: string, spec: GeneratedFleet, onProgress: (line: string) => void): Promise<BenchFleet> {
+  await mkdir(spec.dir, { recursive: true });
+  const topologyFile = join(spec.dir, spec.topologyFileName);
+  const yaml = spec.yaml(relative(spec.dir, join(cwd, spec.secretsFile)));
+  const fleetStateDir = join(spec.dir, 'fleet');
+  const progress = (line: string) => onProgress(`${spec.label}: ${line}`);
   await writeFile(topologyFile, yaml);
   const fleetState = { stateDir: fleetStateDir, onProgress: progress };
   // A crashed earlier run may have left nodes behind.
   await downFleet(topologyFile, fleetState);
-  if (options.purge) await purgeFleet(topologyFile, fleetState);
+  if (spec.purge) await purgeFleet(topologyFile, fleetState);
   let fleet: RunningFleet;
   const pids = new Map<string, number[]>();
   try {

@@ -1,7 +1,7 @@
 // The bench's TLS fleet and the logins its storms use: a certificate per device (issued once from the fleet's CA
 // and kept with the fleet's state, as local mode keeps every identity) and a signed token per browser app.
-import { mkdir, readFile } from 'node:fs/promises';
-import { join, relative } from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { webMqttPort } from '@fedgate/topology';
 import { deviceAuthzFiles } from '@fedgate/local-cluster';
 import { startGeneratedFleet, type BenchFleet } from './bench-fleet.ts';
@@ -12,18 +12,23 @@ import type { StormLogin } from './storm/storm-protocol.ts';
 const ISSUE_WIDTH = 3;
 
 /** Boots the TLS fleet (ports moved up by `portOffset`, as the bench fleet's). */
-export async function startIdentityFleet(
+export function startIdentityFleet(
   cwd: string,
   stateDir: string,
   maxConnections: number,
   portOffset: number,
   progress: (line: string) => void,
 ): Promise<BenchFleet> {
-  const dir = join(stateDir, 'identity');
-  await mkdir(dir, { recursive: true });
-  const { yaml } = identityTopologyYaml(maxConnections, relative(dir, join(cwd, IDENTITY_SECRETS_FILE)), portOffset);
-  // Not purged between runs: issuing 10,000 device certificates takes minutes, and they stay valid with the CA.
-  return startGeneratedFleet(join(dir, 'identity-topology.yaml'), yaml, join(dir, 'fleet'), { purge: false }, (line) => progress(`identity fleet: ${line}`));
+  const spec = {
+    dir: join(stateDir, 'identity'),
+    topologyFileName: 'identity-topology.yaml',
+    secretsFile: IDENTITY_SECRETS_FILE,
+    yaml: (secrets: string) => identityTopologyYaml(maxConnections, secrets, portOffset).yaml,
+    // Not purged between runs: issuing 10,000 device certificates takes minutes, and they stay valid with the CA.
+    purge: false,
+    label: 'identity fleet',
+  };
+  return startGeneratedFleet(cwd, spec, progress);
 }
 
 function gatewayOf(fleet: BenchFleet, name: string) {

@@ -1,7 +1,6 @@
 // The bench's scale-out fleet: a 3-node backend and one 3-node gateway, started by the scale-out scenario beside
 // the bench fleet and stopped when it ends; and the storm's logins spread over the gateway's nodes.
-import { mkdir } from 'node:fs/promises';
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
 import { DEVICE_USER, type Gateway } from '@fedgate/topology';
 import { nodeCluster } from '@fedgate/local-cluster';
 import { startGeneratedFleet, type BenchFleet } from './bench-fleet.ts';
@@ -9,17 +8,22 @@ import { SCALE_SECRETS_FILE, scaleTopologyYaml } from './scale-topology.ts';
 import type { StormLogin } from './storm/storm-protocol.ts';
 
 /** Boots the scale-out fleet (ports moved up by `portOffset`, as the bench fleet's), from a clean state. */
-export async function startScaleFleet(
+export function startScaleFleet(
   cwd: string,
   stateDir: string,
   maxConnections: number,
   portOffset: number,
   progress: (line: string) => void,
 ): Promise<BenchFleet> {
-  const dir = join(stateDir, 'scale');
-  await mkdir(dir, { recursive: true });
-  const { yaml } = scaleTopologyYaml(maxConnections, relative(dir, join(cwd, SCALE_SECRETS_FILE)), portOffset);
-  return startGeneratedFleet(join(dir, 'scale-topology.yaml'), yaml, join(dir, 'fleet'), { purge: true }, (line) => progress(`scale-out fleet: ${line}`));
+  const spec = {
+    dir: join(stateDir, 'scale'),
+    topologyFileName: 'scale-topology.yaml',
+    secretsFile: SCALE_SECRETS_FILE,
+    yaml: (secrets: string) => scaleTopologyYaml(maxConnections, secrets, portOffset).yaml,
+    purge: true,
+    label: 'scale-out fleet',
+  };
+  return startGeneratedFleet(cwd, spec, progress);
 }
 
 /**
