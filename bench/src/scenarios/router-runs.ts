@@ -52,6 +52,14 @@ export function routerRunSpec(deps: RouterRunDeps, through: 'direct' | 'router')
   };
 }
 
+/** A finished burst's rate, CPU per message, whether it was dropped, and the machine's other load. */
+export function describeBurst(figures: RunFigures): string {
+  return (
+    `${formatRate(figures.msgPerSec)}, ${formatCpuPerMessage(figures.cpuSecondsPerMessage)}` +
+    `${figures.failed ? ', FAILED (dropped)' : ''} (others ${formatShare(figures.otherCpuShare)})`
+  );
+}
+
 /** Bursts of `plan.router.messages` per variant and round, the routers on their first setting. */
 export async function runThroughputRounds(deps: RouterRunDeps, setting: RouterSetting): Promise<RouterRun[]> {
   const { plan } = deps.ctx;
@@ -61,10 +69,7 @@ export async function runThroughputRounds(deps: RouterRunDeps, setting: RouterSe
       if (variant !== 'direct') await deps.routers.use(setting, variant === 'router x2' ? 2 : 1);
       const figures = await measureBurst(routerRunSpec(deps, variant === 'direct' ? 'direct' : 'router'), plan.router.messages);
       runs.push({ variant, round, mode: 'burst', figures });
-      deps.ctx.progress(
-        `router: round ${round}/${plan.router.rounds} ${variant}: ${formatRate(figures.msgPerSec)}, ${formatCpuPerMessage(figures.cpuSecondsPerMessage)}` +
-          `${figures.failed ? ', FAILED (dropped)' : ''} (others ${formatShare(figures.otherCpuShare)})`,
-      );
+      deps.ctx.progress(`router: round ${round}/${plan.router.rounds} ${variant}: ${describeBurst(figures)}`);
     }
   }
   return runs;

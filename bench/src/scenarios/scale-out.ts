@@ -4,7 +4,7 @@
 // figures say what a cluster costs and buys here, not what nodes on hosts of their own would add.
 import { cpus } from 'node:os';
 import { DEVICE_USER } from '@fedgate/topology';
-import { formatCpuPerMessage, formatRate, formatRatio, formatShare } from '../format-figures.ts';
+import { formatRatio } from '../format-figures.ts';
 import { measureBurst, probePath, type RunSpec } from '../measure-run.ts';
 import { startScaleFleet, spreadPasswordLogins } from '../scale-fleet.ts';
 import { SCALE_NODES } from '../scale-topology.ts';
@@ -12,7 +12,7 @@ import { describeStormRun, runStorm, stormIds, type StormRun, type StormTarget }
 import type { BenchFleet } from '../bench-fleet.ts';
 import { openRouterBench, type RouterBench } from './router-bench.ts';
 import { ROUTER_SETTINGS } from './router.ts';
-import { alternate, routerRunSpec, type RouterRunDeps } from './router-runs.ts';
+import { alternate, describeBurst, routerRunSpec, type RouterRunDeps } from './router-runs.ts';
 import type { ScenarioContext } from './scenario-context.ts';
 import {
   BROKER_NODE_PREFIX,
@@ -63,10 +63,7 @@ async function runCommandRounds(ctx: ScenarioContext, benches: Record<ScaleVaria
       for (const path of COMMAND_PATHS) {
         const figures = await measureBurst(perNodeSpec(benches[variant].deps, path), messages);
         runs.push({ variant, path, round, figures });
-        ctx.progress(
-          `scale-out: round ${round}/${rounds} ${variant}, ${path}: ${formatRate(figures.msgPerSec)}, ${formatCpuPerMessage(figures.cpuSecondsPerMessage)}` +
-            `${figures.failed ? ', FAILED (dropped)' : ''} (others ${formatShare(figures.otherCpuShare)})`,
-        );
+        ctx.progress(`scale-out: round ${round}/${rounds} ${variant}, ${path}: ${describeBurst(figures)}`);
       }
     }
   }
