@@ -26,6 +26,19 @@ describe('status - links, queues and canaries on the local fleet', function () {
     assert.ok(report.canaries.every((c: { delivered: boolean; roundTripMs: number }) => c.delivered && c.roundTripMs >= 0));
   });
 
+  it("reads a gateway's queue depths from its Prometheus endpoint: its management API keeps no statistics", async () => {
+    const eu = fleet.topology.gateways.find((g) => g.name === 'eu')!;
+    const stats = await fleet.admin('eu').get<Record<string, unknown>>(`/queues/${seg('/')}/fedgate.uplink`);
+    assert.equal(stats.consumers, undefined, 'gateways run with management_agent.disable_metrics_collector');
+    const { report } = await status();
+    for (const name of ['fedgate.uplink', 'fedgate.presence.out']) {
+      const queue = report.queues.find((q: { cluster: string; name: string }) => q.cluster === eu.name && q.name === name);
+      // The uplink and presence shovels consume these queues on the gateway.
+      assert.equal(queue?.consumers, 1, `${name}: ${JSON.stringify(queue)}`);
+      assert.ok(Number.isInteger(queue.messages) && queue.messages >= 0, `${name}: ${JSON.stringify(queue)}`);
+    }
+  });
+
   it('catches a link that says running but forwards nothing, and exits 1', async () => {
     const core = fleet.admin('core');
     const v = seg('/');

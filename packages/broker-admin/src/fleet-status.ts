@@ -12,6 +12,7 @@ import {
   type Topology,
 } from '@fedgate/topology';
 import { seg, type ManagementClient } from './management-client.ts';
+import { clusterMetricsUrls, prometheusQueueDepths } from './prometheus-queue-depths.ts';
 import { runCanaries, type CanaryResult } from './canary.ts';
 import { probeLinkEndpoint, type LinkEndpoint } from './link-endpoint-probe.ts';
 
@@ -28,9 +29,12 @@ export interface LinkStatus {
 export interface QueueStatus {
   readonly cluster: string;
   readonly name: string;
+  /** Ready and unacknowledged; absent with `depthUnknown` when neither the management API nor Prometheus said. */
   readonly messages?: number;
   readonly consumers?: number;
   readonly missing?: boolean;
+  /** Why the depth is not known (the queue exists). */
+  readonly depthUnknown?: string;
 }
 
 export interface FleetStatusReport {
@@ -67,7 +71,6 @@ export async function fleetStatus(
     linkEndpoint?: (gw: Gateway) => LinkEndpoint | undefined;
   } = {},
 ): Promise<FleetStatusReport> {
-  const v = seg(topology.vhost);
   const clusters = await Promise.all(
     [topology.backend, ...topology.gateways].map(async (c) => {
       try {
@@ -94,13 +97,10 @@ export async function fleetStatus(
       [g.name, PRESENCE_OUT_QUEUE],
     ]),
   ];
-  const queues = await Promise.all(
-    wanted
-      .filter(([cluster]) => reachable.has(cluster))
-      .map(async ([cluster, name]): Promise<QueueStatus> => {
-        const q = await adminFor(cluster).find<QueueInfo>(`/queues/${v}/${seg(name)}`);
-        return q ? { cluster, name, messages: q.messages ?? 0, consumers: q.consumers ?? 0 } : { cluster, name, missing: true };
-      }),
+  const queues = await queueStatuses(
+    topology,
+    adminFor,
+    wanted.filter(([cluster]) => reachable.has(cluster)),
   );
 
   const canaries =
@@ -122,6 +122,37 @@ export async function fleetStatus(
   const ok =
     clusters.every((c) => c.reachable) && links.every((l) => l.state === 'running') && canaries.every((c) => c.delivered) && queues.every((q) => !q.missing);
   return { ok, clusters, links, queues, canaries };
+}
+
+/**
+ * Each queue's existence from the management API and its depth from the management API's statistics or, where the
+ * cluster runs without them (gateways do), from its nodes' Prometheus endpoints.
+ */
+async function queueStatuses(
+  topology: Topology,
+  adminFor: (cluster: string) => ManagementClient,
+  wanted: readonly (readonly [string, string])[],
+): Promise<QueueStatus[]> {
+  const v = seg(topology.vhost);
+  const found = await Promise.all(
+    wanted.map(async ([cluster, name]) => ({ cluster, name, info: await adminFor(cluster).find<QueueInfo>(`/queues/${v}/${seg(name)}`) })),
+  );
+  const withoutStats = found.filter((q) => q.info !== undefined && (q.info.messages === undefined || q.info.consumers === undefined));
+  const depths = new Map(
+    await Promise.all(
+      [...new Set(withoutStats.map((q) => q.cluster))].map(async (name) => {
+        const cluster = [topology.backend, ...topology.gateways].find((c) => c.name === name)!;
+        const names = withoutStats.filter((q) => q.cluster === name).map((q) => q.name);
+        return [name, await prometheusQueueDepths(clusterMetricsUrls(cluster), topology.vhost, names)] as const;
+      }),
+    ),
+  );
+  return found.map(({ cluster, name, info }): QueueStatus => {
+    if (info === undefined) return { cluster, name, missing: true };
+    if (info.messages !== undefined && info.consumers !== undefined) return { cluster, name, messages: info.messages, consumers: info.consumers };
+    const depth = depths.get(cluster)?.get(name);
+    return depth ? { cluster, name, ...depth } : { cluster, name, depthUnknown: `no Prometheus endpoint of ${cluster} reported it` };
+  });
 }
 
 /** Links that do not run and give no reason get the one a probe of their endpoint finds (one probe per gateway). */
