@@ -41,12 +41,15 @@ describe('shared resources - one client cannot exhaust what the others need', fu
    */
   async function appliedPolicy(cluster: string, name: string): Promise<Record<string, unknown> | undefined> {
     const vhost = seg(fleet.topology.vhost);
-    const policyOf = async (query: string) => (await fleet.admin(cluster).get<{ policy?: string | null }>(`/queues/${vhost}/${seg(name)}${query}`)).policy;
-    let policy = await policyOf('?disable_stats=true');
+    // The vhost's queue list names each queue's policy with or without management statistics (gateways run
+    // without them, and then a single queue's page leaves the policy out).
+    const policyOf = async () =>
+      (await fleet.admin(cluster).get<{ name: string; policy?: string | null }[]>(`/queues/${vhost}?columns=name,policy`)).find((q) => q.name === name)?.policy;
+    let policy = await policyOf();
     const deadline = Date.now() + 70_000;
     while (!policy && Date.now() < deadline) {
-      policy = await policyOf('');
-      if (!policy) await new Promise((r) => setTimeout(r, 1_000));
+      await new Promise((r) => setTimeout(r, 1_000));
+      policy = await policyOf();
     }
     if (!policy) return undefined;
     return (await fleet.admin(cluster).get<{ definition: Record<string, unknown> }>(`/policies/${vhost}/${seg(policy)}`)).definition;
