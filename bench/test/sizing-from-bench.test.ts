@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { MEMORY_PER_DEVICE_BYTES, type DeviceLogin } from '@fedgate/infra';
 import type { BenchResults } from '../src/bench-results.ts';
 
-const RESULTS = 'bench/results/rabbitmq-4.0/storm-logins/results.json';
+const RESULTS = 'bench/results/rabbitmq-4.0/storm-logins-no-management-stats/results.json';
 const VARIANT_OF: Record<DeviceLogin, string> = { password: 'fedgate profile', certificate: 'certificates over TLS', token: 'tokens over wss' };
 
 describe('bench - the instance sizing uses what the bench measured', () => {

@@ -11,10 +11,11 @@ export const GATEWAY_FAMILY = 'c7g';
 /**
  * Resident memory of one device with a QoS 1 session on a gateway node (RabbitMQ 4.0.5, fedgate's profile), by how
  * it logs in, as `fedgate bench gateway` measured it: a storm of devices connecting and subscribing at once on one
- * node, in one run (bench/results/rabbitmq-4.0/storm-logins). A TLS connection keeps its TLS state and buffers; a
- * WebSocket one its HTTP layer besides MQTT's.
+ * node, in one run (bench/results/rabbitmq-4.0/storm-logins-no-management-stats), right after the storm (a burst
+ * costs more than the devices it leaves). A TLS connection keeps its TLS state and buffers; a WebSocket one its
+ * HTTP layer besides MQTT's.
  */
-export const MEMORY_PER_DEVICE_BYTES = { password: 177 * 1024, certificate: 225 * 1024, token: 294 * 1024 } as const;
+export const MEMORY_PER_DEVICE_BYTES = { password: 51 * 1024, certificate: 159 * 1024, token: 230 * 1024 } as const;
 export type DeviceLogin = keyof typeof MEMORY_PER_DEVICE_BYTES;
 
 /** How a gateway's devices log in: certificates on a TLS gateway with raw MQTT, tokens on a TLS one without, else passwords. */

@@ -61,7 +61,7 @@ describe('infra - fleet plan', () => {
   it('refuses a gateway no single instance can hold, naming the field and the numbers', () => {
     const text = ACME_TEXT.replace(LAST_GATEWAY_MAX_CONNECTIONS, 'maxConnections: 2000000\n');
     assert.deepEqual(planProblems(text), [
-      'gateways[2].maxConnections: 1000000 connections per node need 429.2 GiB below a 0.5 memory watermark; the largest c7g (16xlarge, 128 GiB) cannot hold them: add nodes or set instanceType',
+      'gateways[2].maxConnections: 1000000 connections per node need 303.3 GiB below a 0.5 memory watermark; the largest c7g (16xlarge, 128 GiB) cannot hold them: add nodes or set instanceType',
     ]);
   });
 
