@@ -2,7 +2,7 @@
 // after the run): its own time per command (receive → publish) and the broker's (publish → confirm), with the
 // event loop's delay and the GC pauses of the same interval beside them.
 import { bucketDelta, bucketTotal, histogramQuantile } from './histogram-quantile.ts';
-import { histogramBuckets, parsePrometheusText, type PromSample } from '@fedgate/broker-admin';
+import { histogramBuckets, parsePrometheusText, type PromSample } from './prometheus-text.ts';
 
 const STAGE = 'fedgate_router_command_stage_seconds';
 const GC = 'fedgate_router_nodejs_gc_duration_seconds';

@@ -3,7 +3,7 @@ import { quantile, spreadOf } from '../src/percentiles.ts';
 import { pairedDifference } from '../src/paired-ratio.ts';
 import { evaluateSpreadTarget, verdictOf } from '../src/evaluate-target.ts';
 import { bucketDelta, histogramQuantile } from '../src/histogram-quantile.ts';
-import { histogramBuckets, parsePrometheusText, sampleValue } from '@fedgate/broker-admin';
+import { histogramBuckets, parsePrometheusText, sampleValue } from '../src/prometheus-text.ts';
 import { renderRunHeaderSection } from '../src/report/sections/run-header-section.ts';
 
 describe('bench - spread of per-round figures', () => {

@@ -12,7 +12,7 @@ import {
   type Topology,
 } from '@fedgate/topology';
 import { seg, type ManagementClient } from './management-client.ts';
-import { clusterMetricsUrls, prometheusQueueDepths } from './prometheus-queue-depths.ts';
+import { queueTotals } from './queue-totals.ts';
 import { runCanaries, type CanaryResult } from './canary.ts';
 import { probeLinkEndpoint, type LinkEndpoint } from './link-endpoint-probe.ts';
 
@@ -29,12 +29,11 @@ export interface LinkStatus {
 export interface QueueStatus {
   readonly cluster: string;
   readonly name: string;
-  /** Ready and unacknowledged; absent with `depthUnknown` when neither the management API nor Prometheus said. */
+  /** Ready and unacknowledged; absent when the queue exists but did not say (e.g. a quorum queue without a leader). */
   readonly messages?: number;
+  /** Absent where the cluster keeps no management statistics (gateways): the queue's link is its consumer. */
   readonly consumers?: number;
   readonly missing?: boolean;
-  /** Why the depth is not known (the queue exists). */
-  readonly depthUnknown?: string;
 }
 
 export interface FleetStatusReport {
@@ -125,8 +124,9 @@ export async function fleetStatus(
 }
 
 /**
- * Each queue's existence from the management API and its depth from the management API's statistics or, where the
- * cluster runs without them (gateways do), from its nodes' Prometheus endpoints.
+ * Each queue's depth and consumers from the management API's statistics or, on a cluster that runs without them
+ * (gateways do), its depth from the queue itself and no consumer count (a gateway queue's consumer is its link,
+ * whose state the report has).
  */
 async function queueStatuses(
   topology: Topology,
@@ -138,20 +138,27 @@ async function queueStatuses(
     wanted.map(async ([cluster, name]) => ({ cluster, name, info: await adminFor(cluster).find<QueueInfo>(`/queues/${v}/${seg(name)}`) })),
   );
   const withoutStats = found.filter((q) => q.info !== undefined && (q.info.messages === undefined || q.info.consumers === undefined));
-  const depths = new Map(
+  const totals = new Map(
     await Promise.all(
-      [...new Set(withoutStats.map((q) => q.cluster))].map(async (name) => {
-        const cluster = [topology.backend, ...topology.gateways].find((c) => c.name === name)!;
-        const names = withoutStats.filter((q) => q.cluster === name).map((q) => q.name);
-        return [name, await prometheusQueueDepths(clusterMetricsUrls(cluster), topology.vhost, names)] as const;
-      }),
+      [...new Set(withoutStats.map((q) => q.cluster))].map(
+        async (cluster) =>
+          [
+            cluster,
+            await queueTotals(
+              adminFor(cluster),
+              topology.vhost,
+              withoutStats.filter((q) => q.cluster === cluster).map((q) => q.name),
+            ),
+          ] as const,
+      ),
     ),
   );
   return found.map(({ cluster, name, info }): QueueStatus => {
     if (info === undefined) return { cluster, name, missing: true };
     if (info.messages !== undefined && info.consumers !== undefined) return { cluster, name, messages: info.messages, consumers: info.consumers };
-    const depth = depths.get(cluster)?.get(name);
-    return depth ? { cluster, name, ...depth } : { cluster, name, depthUnknown: `no Prometheus endpoint of ${cluster} reported it` };
+    const messages = totals.get(cluster)?.get(name);
+    // A queue that exists but gave no total (a quorum queue without a leader) has no depth to report.
+    return messages === undefined ? { cluster, name } : { cluster, name, messages };
   });
 }
 

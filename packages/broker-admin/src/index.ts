@@ -47,5 +47,4 @@ export {
   type DrainReport,
 } from './drain-devices.ts';
 export { countDeviceConnections } from './device-connection-count.ts';
-export { clusterMetricsUrls, prometheusQueueDepths, DEFAULT_METRICS_TIMEOUT_MS, type QueueDepth } from './prometheus-queue-depths.ts';
-export { parsePrometheusText, sampleValue, histogramBuckets, type PromSample } from './prometheus-text.ts';
+export { queueTotals } from './queue-totals.ts';

@@ -291,7 +291,7 @@ function gatewayProfile(topology: Topology, gw: Gateway): [string, Line[]][] {
     ],
     [
       'management_agent.disable_metrics_collector = true',
-      "No management statistics per connection, queue and consumer: they cost 22 KiB per device (a 10,000-device storm settled at 66 KiB per device with them, 44 without). fedgate reads a gateway's queue depths from Prometheus and its connections from connection tracking.",
+      "No management statistics per connection, queue and consumer: they cost 22 KiB per device (a 10,000-device storm settled at 66 KiB per device with them, 44 without). fedgate reads a gateway's queue depths from the queues themselves and its connections from connection tracking.",
     ],
     ['heartbeat = 30', 'Detect dead peers (links, admin clients) within a minute.'],
     ['channel_max = 16', 'Devices use one channel each; a low cap bounds memory per connection.'],

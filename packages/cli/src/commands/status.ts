@@ -37,7 +37,7 @@ export const statusCommand: FedgateCommand = (ctx) => ({
       lines.push(`${mark(c.delivered)} canary   ${c.link.padEnd(10)} ${c.gateway.padEnd(26)} ${c.delivered ? `${c.roundTripMs} ms round trip` : 'LOST'}\n`);
     for (const q of report.queues)
       lines.push(
-        `${mark(!q.missing)} queue    ${q.cluster.padEnd(10)} ${q.name.padEnd(26)} ${q.missing ? 'missing' : q.depthUnknown ? `depth unknown — ${q.depthUnknown}` : `${q.messages} messages, ${q.consumers} consumers`}\n`,
+        `${mark(!q.missing)} queue    ${q.cluster.padEnd(10)} ${q.name.padEnd(26)} ${q.missing ? 'missing' : q.messages === undefined ? 'depth unknown (the queue did not answer)' : `${q.messages} messages${q.consumers === undefined ? '' : `, ${q.consumers} consumers`}`}\n`,
       );
     lines.push(report.ok ? 'fleet healthy\n' : 'fleet NOT healthy\n');
     emit(ctx, report, lines.join(''));

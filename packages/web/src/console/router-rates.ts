@@ -1,5 +1,3 @@
-import { parsePrometheusText } from '@fedgate/broker-admin';
-
 /** What the console shows of a router: routed commands per second by route, dead letters per second, directory size. */
 export interface RouterRates {
   readonly url: string;
@@ -20,10 +18,12 @@ interface Sample {
 /** Sums of one metric's samples by one label, from Prometheus' text format. */
 export function sumByLabel(text: string, metric: string, label: string): Map<string, number> {
   const sums = new Map<string, number>();
-  for (const sample of parsePrometheusText(text)) {
-    if (sample.name !== metric || !Number.isFinite(sample.value)) continue;
-    const key = sample.labels[label] ?? '';
-    sums.set(key, (sums.get(key) ?? 0) + sample.value);
+  const line = new RegExp(`^${metric}(?:\\{([^}]*)\\})?\\s+(\\S+)`, 'gm');
+  for (const match of text.matchAll(line)) {
+    const value = Number(match[2]);
+    if (!Number.isFinite(value)) continue;
+    const key = new RegExp(`${label}="([^"]*)"`).exec(match[1] ?? '')?.[1] ?? '';
+    sums.set(key, (sums.get(key) ?? 0) + value);
   }
   return sums;
 }

@@ -1,4 +1,4 @@
-// Pure: the samples of a Prometheus text exposition (a router's or a RabbitMQ node's /metrics), enough to read counters,
+// Pure: the samples of a Prometheus text exposition (what a router's /metrics answers), enough to read counters,
 // gauges and histogram buckets. Comments, HELP and TYPE lines are skipped.
 
 export interface PromSample {
