@@ -15,7 +15,7 @@ export function assessGatewayTargets(g: GatewayResult): TargetOutcome[] {
         TARGETS.gatewayMemory,
         kib(profile.bytesPerDeviceSettled),
         `once the node settled (${formatBytes(profile.bytesPerConnection)} right after the storm); stock ${formatBytes(stock.bytesPerDeviceSettled)} per device in the same run: each device holds a connection process, its session's ` +
-          `classic queue process and binding (and, stock, their management statistics); the profile's settings move this by ` +
+          `classic queue process and binding (and, on the stock node, their management statistics); the profile's settings move this by ` +
           `${formatShare(Math.abs(1 - profile.bytesPerDeviceSettled / stock.bytesPerDeviceSettled))}`,
       ),
     );
