@@ -138,20 +138,12 @@ async function queueStatuses(
     wanted.map(async ([cluster, name]) => ({ cluster, name, info: await adminFor(cluster).find<QueueInfo>(`/queues/${v}/${seg(name)}`) })),
   );
   const withoutStats = found.filter((q) => q.info !== undefined && (q.info.messages === undefined || q.info.consumers === undefined));
-  const totals = new Map(
-    await Promise.all(
-      [...new Set(withoutStats.map((q) => q.cluster))].map(
-        async (cluster) =>
-          [
-            cluster,
-            await queueTotals(
-              adminFor(cluster),
-              topology.vhost,
-              withoutStats.filter((q) => q.cluster === cluster).map((q) => q.name),
-            ),
-          ] as const,
-      ),
-    ),
+  const totals = new Map<string, Map<string, number>>();
+  await Promise.all(
+    [...new Set(withoutStats.map((q) => q.cluster))].map(async (cluster) => {
+      const names = withoutStats.filter((q) => q.cluster === cluster).map((q) => q.name);
+      totals.set(cluster, await queueTotals(adminFor(cluster), topology.vhost, names));
+    }),
   );
   return found.map(({ cluster, name, info }): QueueStatus => {
     if (info === undefined) return { cluster, name, missing: true };

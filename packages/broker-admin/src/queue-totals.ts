@@ -20,7 +20,7 @@ export async function queueTotals(client: ManagementClient, vhost: string, names
     name: `^(${names.map(escapeRegex).join('|')})$`,
     use_regex: 'true',
     page: '1',
-    page_size: String(Math.max(names.length, 1)),
+    page_size: String(names.length),
     columns: 'name,messages',
   });
   const page = await client.get<TotalsPage>(`/queues/${seg(vhost)}?${query}`);
